@@ -1,0 +1,47 @@
+# Two commands on a fresh machine with Python 3 and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt
+TMPLKIT := $(VENV)/bin/tmplkit --project sample_templates
+DEMO := acme-shop/orders/order-confirmation
+
+.PHONY: demo test lint engines clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PIP) -e '.[test]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	@mkdir -p build/demo
+	@echo "== tmplkit render $(DEMO) (subject and text part) =="
+	@$(TMPLKIT) render $(DEMO)
+	@$(TMPLKIT) render $(DEMO) --format html > build/demo/order-confirmation.html
+	@echo
+	@echo "== HTML part: build/demo/order-confirmation.html ($$(wc -c < build/demo/order-confirmation.html) bytes) =="
+	@grep -m 3 -o '<h1[^>]*>[^<]*</h1>\|Hi [^<]*,' build/demo/order-confirmation.html
+	@$(TMPLKIT) compile $(DEMO) --target jinja -o build/demo/order-confirmation.jinja.html
+	@echo
+	@echo "== compiled to the jinja target: build/demo/order-confirmation.jinja.html (the order-lines loop) =="
+	@grep -A 6 -m 1 '{% for' build/demo/order-confirmation.jinja.html
+
+engines:
+	bash tests/engines/install.sh
+
+test: $(VENV)/.test-installed engines
+	$(PY) -m ruff check src tests
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+lint: $(VENV)/.test-installed
+	$(PY) -m ruff check src tests
+	$(PY) -m ruff format --check src tests
+	$(PY) -m mypy
+
+clean:
+	rm -rf $(VENV) build tests/engines/node_modules tests/engines/build

@@ -1,0 +1,747 @@
+"""The `tmplkit` command line: parse arguments, call the library, print. No business logic here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from . import __version__
+from .compiler import compile_parts
+from .errors import TmplkitError
+from .model import Draft, DraftStatus, Folder, Template
+from .pipeline import load_data_file, parse_data, resolve
+from .render import Renderer
+from .store import Project, atomic_write, init_project, open_project
+from .targets import TARGETS
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Context:
+    project_dir: str | None
+    debug: bool
+    _project: Project | None = None
+
+    @property
+    def project(self) -> Project:
+        if self._project is None:
+            self._project = open_project(self.project_dir)
+        return self._project
+
+    def maybe_project(self) -> Project | None:
+        """The project if one is named or found; None for standalone-file commands."""
+        if self.project_dir is None:
+            return None
+        return self.project
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def json_option(fn: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(fn)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
+    if not rows:
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    for line in (headers, *rows):
+        click.echo("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+
+
+def print_fields(pairs: Sequence[tuple[str, Any]]) -> None:
+    width = max(len(k) for k, _ in pairs)
+    for key, value in pairs:
+        click.echo(f"{key + ':':<{width + 1}} {'' if value is None else value}")
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="""\b
+Examples:
+  tmplkit init my-templates
+  tmplkit template list
+  tmplkit render acme-shop/orders/order-confirmation --format text
+  tmplkit compile tem_01m2n5d9rf9y9x6nmxjjscqfn0 --target jinja -o order.html.j2
+
+The project is --project DIR, else $TMPLKIT_PROJECT, else the nearest tmplkit.toml
+above the current folder (like git).""",
+)
+@click.option(
+    "--project",
+    "project_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="The project directory (default: $TMPLKIT_PROJECT or found upwards).",
+)
+@click.option("--debug", is_flag=True, help="Show a traceback on errors.")
+@click.version_option(__version__, "--version", prog_name="tmplkit")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: str | None, debug: bool) -> None:
+    """Message templates and their translations: manage, localize, compile, render."""
+    ctx.obj = Context(project_dir, debug)
+
+
+# --- init ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--name", help="The project's name (default: the directory name).")
+def init(directory: str, name: str | None) -> None:
+    """Create a new project in DIRECTORY.
+
+    \b
+    Example:
+      tmplkit init my-templates
+    """
+    project = init_project(directory, name)
+    click.echo(f"Initialized tmplkit project {project.settings.name!r} in {project.root}")
+
+
+# --- workspaces and folders ----------------------------------------------------------------
+
+
+def folder_rows(folders: list[Folder]) -> list[list[str]]:
+    return [[f.id, f.name, f.slug, f.description] for f in folders]
+
+
+@cli.group()
+def workspace() -> None:
+    """Workspaces: the top-level folders."""
+
+
+@workspace.command("list")
+@json_option
+@pass_ctx
+def workspace_list(obj: Context, as_json: bool) -> None:
+    """List workspaces.
+
+    \b
+    Example:
+      tmplkit workspace list --json
+    """
+    items = obj.project.workspaces.list()
+    if as_json:
+        print_json([w.to_json() for w in items])
+    else:
+        print_table(folder_rows(items), ["ID", "NAME", "SLUG", "DESCRIPTION"])
+
+
+def show_folder(obj: Context, folder: Folder, as_json: bool) -> None:
+    subfolders = obj.project.folders.subfolders(folder.id)
+    if as_json:
+        print_json(folder.to_json(subfolders))
+        return
+    print_fields(
+        [
+            ("id", folder.id),
+            ("name", folder.name),
+            ("description", folder.description),
+            ("directory", obj.project.relpath(folder.dir)),
+            ("parent", folder.parent_id or "(workspace)"),
+            ("subfolders", ", ".join(f"{f.id} ({f.name})" for f in subfolders) or "none"),
+            ("created", folder.created_at),
+            ("updated", folder.updated_at),
+        ]
+    )
+
+
+@workspace.command("show")
+@click.argument("id")
+@json_option
+@pass_ctx
+def workspace_show(obj: Context, id: str, as_json: bool) -> None:
+    """Show a workspace and its folders."""
+    show_folder(obj, obj.project.workspaces.get(id), as_json)
+
+
+@workspace.command("create")
+@click.argument("name")
+@click.option("--description", default="", help="A description.")
+@json_option
+@pass_ctx
+def workspace_create(obj: Context, name: str, description: str, as_json: bool) -> None:
+    """Create a workspace named NAME.
+
+    \b
+    Example:
+      tmplkit workspace create "Acme Shop"
+    """
+    created = obj.project.workspaces.create(name, description)
+    report_created(obj, "workspace", created.id, created.dir, created.to_json(), as_json)
+
+
+def report_created(
+    obj: Context, what: str, id: str, directory: Path, data: dict[str, Any], as_json: bool
+) -> None:
+    if as_json:
+        print_json(data)
+    else:
+        click.echo(f"Created {what} {id} in {obj.project.relpath(directory)}")
+
+
+@cli.group()
+def folder() -> None:
+    """Folders inside workspaces."""
+
+
+@folder.command("create")
+@click.option("--parent", required=True, metavar="ID", help="The parent workspace or folder.")
+@click.argument("name")
+@click.option("--description", default="", help="A description.")
+@json_option
+@pass_ctx
+def folder_create(obj: Context, parent: str, name: str, description: str, as_json: bool) -> None:
+    """Create a folder named NAME inside --parent.
+
+    \b
+    Example:
+      tmplkit folder create --parent fdr_01m2fgk51kmqs79c482bxrdnch Orders
+    """
+    created = obj.project.folders.create(name, parent, description)
+    report_created(obj, "folder", created.id, created.dir, created.to_json(), as_json)
+
+
+@folder.command("show")
+@click.argument("id")
+@json_option
+@pass_ctx
+def folder_show(obj: Context, id: str, as_json: bool) -> None:
+    """Show a folder and its subfolders."""
+    show_folder(obj, obj.project.folders.get(id), as_json)
+
+
+@folder.command("list")
+@click.option("--parent", metavar="ID", help="Only the folders directly inside this one.")
+@json_option
+@pass_ctx
+def folder_list(obj: Context, parent: str | None, as_json: bool) -> None:
+    """List every folder (workspaces included)."""
+    items = obj.project.folders.list(parent) if parent else obj.project.folders.all()
+    if as_json:
+        print_json([f.to_json() for f in items])
+    else:
+        rows = [[f.id, f.name, obj.project.relpath(f.dir), f.parent_id or "-"] for f in items]
+        print_table(rows, ["ID", "NAME", "DIRECTORY", "PARENT"])
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+@cli.group()
+def template() -> None:
+    """Templates: each has drafts, one of them published."""
+
+
+def template_rows(obj: Context, items: list[Template]) -> list[list[str]]:
+    return [
+        [
+            t.id,
+            t.name,
+            obj.project.relpath(t.dir).removeprefix("workspaces/"),
+            t.published_draft_id or "-",
+        ]
+        for t in items
+    ]
+
+
+@template.command("list")
+@click.option("--folder", "folder_id", metavar="ID", help="Only templates inside this folder.")
+@click.option("--name", metavar="TEXT", help="Only templates whose name contains TEXT.")
+@json_option
+@pass_ctx
+def template_list(obj: Context, folder_id: str | None, name: str | None, as_json: bool) -> None:
+    """List templates.
+
+    \b
+    Examples:
+      tmplkit template list
+      tmplkit template list --name order --json
+    """
+    items = obj.project.templates.list(folder_id, name)
+    if as_json:
+        print_json([t.to_json() for t in items])
+    else:
+        print_table(template_rows(obj, items), ["ID", "NAME", "PATH", "PUBLISHED DRAFT"])
+
+
+@template.command("show")
+@click.argument("ref", metavar="ID")
+@json_option
+@pass_ctx
+def template_show(obj: Context, ref: str, as_json: bool) -> None:
+    """Show a template (by id or slug path) and its drafts."""
+    t = obj.project.templates.get(ref)
+    drafts = obj.project.drafts.list(t.id)
+    if as_json:
+        data = t.to_json()
+        data["drafts"] = [d.to_json(t) for d in drafts]
+        print_json(data)
+        return
+    print_fields(
+        [
+            ("id", t.id),
+            ("name", t.name),
+            ("description", t.description),
+            ("directory", obj.project.relpath(t.dir)),
+            ("path", t.path),
+            ("published draft", t.published_draft_id or "none"),
+            ("created", t.created_at),
+            ("updated", t.updated_at),
+        ]
+    )
+    click.echo("drafts:")
+    for d in drafts:
+        mark = " (published)" if d.id == t.published_draft_id else ""
+        click.echo(f"  {d.id}  {d.state:<22}  {d.name}{mark}")
+    if t.history:
+        click.echo("history:")
+        for h in t.history:
+            click.echo(f"  {h.published_at}  published {h.draft_id}")
+
+
+@template.command("create")
+@click.option("--folder", "folder_id", required=True, metavar="ID", help="The folder to put it in.")
+@click.argument("name")
+@click.option("--description", default="", help="A description.")
+@json_option
+@pass_ctx
+def template_create(
+    obj: Context, folder_id: str, name: str, description: str, as_json: bool
+) -> None:
+    """Create a template named NAME, with a first draft in progress.
+
+    \b
+    Example:
+      tmplkit template create --folder fdr_01m2fgpt84sdm1efgywbqr3wrz "Order cancelled"
+    """
+    created = obj.project.templates.create(folder_id, name, description)
+    report_created(obj, "template", created.id, created.dir, created.to_json(), as_json)
+
+
+@template.command("rename")
+@click.argument("ref", metavar="ID")
+@click.argument("name")
+@json_option
+@pass_ctx
+def template_rename(obj: Context, ref: str, name: str, as_json: bool) -> None:
+    """Rename a template; its id, drafts and history stay.
+
+    \b
+    Example:
+      tmplkit template rename tem_01m2tk2hrwq2n4kgkyppv1bnkx "Welcome aboard"
+    """
+    t = obj.project.templates.rename(ref, name)
+    if as_json:
+        print_json(t.to_json())
+    else:
+        click.echo(f"Renamed template {t.id} to {t.name!r} ({obj.project.relpath(t.dir)})")
+
+
+@template.command("delete")
+@click.argument("ref", metavar="ID")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def template_delete(obj: Context, ref: str, yes: bool) -> None:
+    """Delete a template with all its drafts.
+
+    \b
+    Example:
+      tmplkit template delete tem_01m2tk2hrwq2n4kgkyppv1bnkx --yes
+    """
+    t = obj.project.templates.get(ref)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise TmplkitError(f"refusing to delete template {t.id} without --yes")
+        click.confirm(f"Delete template {t.id} ({t.name}) and all its drafts?", abort=True)
+    obj.project.templates.delete(t.id)
+    click.echo(f"Deleted template {t.id} ({t.name})")
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+
+@cli.group()
+def draft() -> None:
+    """Drafts and their workflow: submit, approve or reject, lock for translation, archive."""
+
+
+def draft_json(obj: Context, d: Draft) -> dict[str, Any]:
+    data = d.to_json(obj.project.drafts.template_of(d))
+    data["modified"] = obj.project.drafts.modified(d)
+    return data
+
+
+@draft.command("list")
+@click.option("--template", "template_ref", metavar="ID", help="Only drafts of this template.")
+@click.option(
+    "--status",
+    type=click.Choice([*(s.value for s in DraftStatus), "ARCHIVED"], case_sensitive=False),
+    help="Only drafts in this state.",
+)
+@json_option
+@pass_ctx
+def draft_list(obj: Context, template_ref: str | None, status: str | None, as_json: bool) -> None:
+    """List drafts.
+
+    \b
+    Examples:
+      tmplkit draft list --status PENDING_APPROVAL
+      tmplkit draft list --template tem_01m2n5d9rf9y9x6nmxjjscqfn0 --json
+    """
+    items = obj.project.drafts.list(template_ref, status)
+    if as_json:
+        print_json([draft_json(obj, d) for d in items])
+        return
+    templates = {t.id: t for t in obj.project.templates.list()}
+    rows = []
+    for d in items:
+        t = templates[d.template_id]
+        published = " (published)" if t.published_draft_id == d.id else ""
+        rows.append([d.id, d.state + published, d.name, t.name])
+    print_table(rows, ["ID", "STATUS", "NAME", "TEMPLATE"])
+
+
+@draft.command("show")
+@click.argument("id")
+@json_option
+@pass_ctx
+def draft_show(obj: Context, id: str, as_json: bool) -> None:
+    """Show a draft: state, template, files."""
+    d = obj.project.drafts.get(id)
+    if as_json:
+        print_json(draft_json(obj, d))
+        return
+    t = obj.project.drafts.template_of(d)
+    parts = obj.project.drafts.read_parts(d)
+    print_fields(
+        [
+            ("id", d.id),
+            ("name", d.name),
+            ("status", d.state + (" (published)" if t.published_draft_id == d.id else "")),
+            ("template", f"{t.id} ({t.name})"),
+            ("directory", obj.project.relpath(d.dir)),
+            ("parts", ", ".join(parts) or "none"),
+            (
+                "modified",
+                "yes: files changed since it was frozen"
+                if obj.project.drafts.modified(d)
+                else "no",
+            ),
+            ("created", d.created_at),
+            ("updated", d.updated_at),
+        ]
+    )
+
+
+@draft.command("create")
+@click.option("--template", "template_ref", required=True, metavar="ID", help="The template.")
+@click.option("--from", "from_draft", metavar="DRAFT", help="Copy this draft (default: published).")
+@click.option("--name", help='The draft\'s name (default: "Draft N").')
+@json_option
+@pass_ctx
+def draft_create(
+    obj: Context, template_ref: str, from_draft: str | None, name: str | None, as_json: bool
+) -> None:
+    """Create a draft in progress, copied from --from or the published draft.
+
+    \b
+    Example:
+      tmplkit draft create --template tem_01m2n5d9rf9y9x6nmxjjscqfn0 --name "Spring sale"
+    """
+    d = obj.project.drafts.create(template_ref, from_draft, name)
+    report_created(obj, "draft", d.id, d.dir, draft_json(obj, d), as_json)
+
+
+TRANSITION_HELP = {
+    "submit": (
+        "Submit a draft for approval (IN_PROGRESS or LOCKED → PENDING_APPROVAL).",
+        "submitted",
+    ),
+    "approve": ("Approve a pending draft: it becomes the template's published draft.", "approved"),
+    "reject": ("Reject a pending draft: back to IN_PROGRESS.", "rejected"),
+    "lock": ("Lock a draft for translation: its content is frozen.", "locked"),
+    "unlock": ("Unlock a draft locked for translation: back to IN_PROGRESS.", "unlocked"),
+    "duplicate": ("Copy any draft into a new draft in progress.", "duplicated"),
+    "archive": ("Archive a draft (not the published one).", "archived"),
+}
+
+
+def make_transition(action: str) -> None:
+    summary, done = TRANSITION_HELP[action]
+
+    @json_option
+    @click.argument("id")
+    @pass_ctx
+    def command(obj: Context, id: str, as_json: bool) -> None:
+        d = obj.project.drafts.transition(id, action)
+        if as_json:
+            print_json(draft_json(obj, d))
+        elif action == "duplicate":
+            click.echo(f"Duplicated {id} as draft {d.id} ({d.name}): {d.state}")
+        else:
+            click.echo(f"Draft {d.id} {done}: {d.state}")
+
+    command.__doc__ = f"{summary}\n\n\b\nExample:\n  tmplkit draft {action} tdft_…"
+    draft.command(action)(command)
+
+
+for _action in TRANSITION_HELP:
+    make_transition(_action)
+
+
+@draft.command("write")
+@click.argument("id")
+@click.option(
+    "--part", type=click.Choice(["subject", "html", "text"]), default="html", show_default=True
+)
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@pass_ctx
+def draft_write(obj: Context, id: str, part: str, file: Any) -> None:
+    """Replace a part of a draft in progress with FILE (- for stdin).
+
+    \b
+    Example:
+      tmplkit draft write tdft_… --part subject subject.j2
+    """
+    d = obj.project.drafts.write_part(id, part, file.read())
+    click.echo(f"Wrote the {part} part of draft {d.id}")
+
+
+# --- blocks --------------------------------------------------------------------------------
+
+
+@cli.group()
+def block() -> None:
+    """Reusable blocks, included with {% include "blocks/SLUG" %}."""
+
+
+@block.command("list")
+@json_option
+@pass_ctx
+def block_list(obj: Context, as_json: bool) -> None:
+    """List blocks."""
+    items = obj.project.blocks.list()
+    if as_json:
+        print_json([b.to_json() for b in items])
+    else:
+        print_table([[b.id, b.slug, b.name] for b in items], ["ID", "SLUG", "NAME"])
+
+
+@block.command("show")
+@click.argument("ref", metavar="ID")
+@json_option
+@pass_ctx
+def block_show(obj: Context, ref: str, as_json: bool) -> None:
+    """Show a block (by id or slug)."""
+    b = obj.project.blocks.get(ref)
+    if as_json:
+        print_json(b.to_json())
+        return
+    print_fields(
+        [
+            ("id", b.id),
+            ("name", b.name),
+            ("slug", b.slug),
+            ("include", f'{{% include "blocks/{b.slug}" %}}'),
+            ("description", b.description),
+            ("directory", obj.project.relpath(b.dir)),
+            ("parts", ", ".join(obj.project.blocks.read_parts(b)) or "none"),
+        ]
+    )
+
+
+@block.command("create")
+@click.argument("name")
+@click.option("--description", default="", help="A description.")
+@json_option
+@pass_ctx
+def block_create(obj: Context, name: str, description: str, as_json: bool) -> None:
+    """Create a block named NAME.
+
+    \b
+    Example:
+      tmplkit block create "Legal footer"
+    """
+    b = obj.project.blocks.create(name, description)
+    report_created(obj, "block", b.id, b.dir, b.to_json(), as_json)
+
+
+# --- render and compile --------------------------------------------------------------------
+
+SOURCE_HELP = (
+    "SOURCE is a template id (tem_…), a draft id (tdft_…), a template's slug path "
+    "(acme-shop/orders/order-confirmation), a template or draft directory, or a .j2 file."
+)
+
+
+def load_data(data: str | None, sources: Any) -> dict[str, Any]:
+    if data == "-":
+        return parse_data(sys.stdin.read(), "<stdin>")
+    if data:
+        return load_data_file(Path(data))
+    sample: dict[str, Any] | None = sources.sample_data()
+    return sample or {}
+
+
+@cli.command()
+@click.argument("source")
+@click.option(
+    "--draft", "draft_id", metavar="ID", help="Render this draft instead of the published one."
+)
+@click.option(
+    "--data",
+    metavar="FILE",
+    help="Recipient data: a JSON object file, or - for stdin (default: sample.json).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["message", "json", "html", "text", "subject"]),
+    default="message",
+    show_default=True,
+    help="message: headers and text part; json: every field; or one part.",
+)
+@pass_ctx
+def render(obj: Context, source: str, draft_id: str | None, data: str | None, fmt: str) -> None:
+    """Render SOURCE into a finished message.
+
+    \b
+    SOURCE is a template id (tem_…), a draft id (tdft_…), a template's slug path
+    (acme-shop/orders/order-confirmation), a template or draft directory, or a .j2 file.
+
+    \b
+    Examples:
+      tmplkit render acme-shop/orders/order-confirmation
+      tmplkit render tem_01m2n5d9rf9y9x6nmxjjscqfn0 --data customer.json --format html
+      echo '{"name": "Ann"}' | tmplkit render hello.html.j2 --data - --format json
+    """
+    sources = resolve(source, obj.maybe_project(), draft_id)
+    message = Renderer(sources.project).render_sources(sources, load_data(data, sources))
+    if fmt == "json":
+        print_json(message.to_json())
+    elif fmt == "message":
+        headers = [
+            ("From", message.sender),
+            ("Reply-To", message.reply_to),
+            ("Subject", message.subject),
+        ]
+        for key, value in headers:
+            if value:
+                click.echo(f"{key}: {value}")
+        click.echo()
+        click.echo(message.text, nl=False)
+    else:
+        click.echo(getattr(message, fmt), nl=fmt == "subject")
+
+
+@cli.command("compile")
+@click.argument("source")
+@click.option(
+    "--target",
+    "-t",
+    type=click.Choice(sorted(TARGETS)),
+    required=True,
+    help="The template language to compile to.",
+)
+@click.option(
+    "--draft", "draft_id", metavar="ID", help="Compile this draft instead of the published one."
+)
+@click.option("--locale", metavar="LANG", help="Compile for this locale.")
+@click.option(
+    "--part",
+    type=click.Choice(["html", "text", "subject"]),
+    default="html",
+    show_default=True,
+    help="The part to print.",
+)
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+)
+@json_option
+@pass_ctx
+def compile_command(
+    obj: Context,
+    source: str,
+    target: str,
+    draft_id: str | None,
+    locale: str | None,
+    part: str,
+    output: str | None,
+    as_json: bool,
+) -> None:
+    """Compile SOURCE into a target template language.
+
+    \b
+    SOURCE is a template id (tem_…), a draft id (tdft_…), a template's slug path
+    (acme-shop/orders/order-confirmation), a template or draft directory, or a .j2 file.
+
+    \b
+    Examples:
+      tmplkit compile acme-shop/orders/order-confirmation --target jinja
+      tmplkit compile tem_01m2n5d9rf9y9x6nmxjjscqfn0 -t jinja --part subject
+      tmplkit compile welcome.html.j2 -t jinja -o build/welcome.html.j2
+      tmplkit compile acme-shop/account/welcome -t jinja --json
+    """
+    compiled = compile_parts(
+        source, target, project=obj.maybe_project(), draft=draft_id, locale=locale
+    )
+    if as_json:
+        text = json.dumps(compiled.to_json(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        value = getattr(compiled, part)
+        if value is None:
+            raise TmplkitError(f"{source} has no {part} part")
+        text = value
+    if output:
+        atomic_write(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI: one `error: …` line and exit 1 on bad input; a traceback only with --debug."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="tmplkit", standalone_mode=False)
+    except click.exceptions.Abort:
+        fail("aborted", 1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        if debug:
+            raise
+        exc.show()
+        sys.exit(exc.exit_code)
+    except TmplkitError as exc:
+        if debug:
+            raise
+        fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        if debug:
+            raise
+        fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)

@@ -1,0 +1,79 @@
+"""The exception hierarchy: every error knows what went wrong and where, in one line."""
+
+from __future__ import annotations
+
+
+class TmplkitError(Exception):
+    """Base of every error tmplkit raises on bad input; the CLI prints it as one line."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} (hint: {self.hint})"
+        return self.message
+
+
+class TemplateError(TmplkitError):
+    """A template source that cannot be parsed, or uses a construct outside the portable subset."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+        construct: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.file = file
+        self.line = line
+        self.col = col
+        self.construct = construct
+
+    @property
+    def location(self) -> str:
+        parts = [self.file or "<template>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.location}: {super().__str__()}"
+
+
+class CompileError(TemplateError):
+    """A construct that a target language cannot express."""
+
+
+class RenderError(TmplkitError):
+    """Rendering failed for the given data (bad data file, sandbox violation, ...)."""
+
+
+class ProjectError(TmplkitError):
+    """No project found, a malformed project file, or an inconsistent store."""
+
+
+class NotFound(TmplkitError):
+    """An id, slug or path that names nothing in the project."""
+
+
+class InvalidName(TmplkitError):
+    """A name or slug that is empty, reserved, or would escape the project directory."""
+
+
+class Conflict(TmplkitError):
+    """The thing to create already exists (a slug taken, a folder not empty)."""
+
+
+class ProhibitedAction(TmplkitError):
+    """A change the resource's state forbids: Dyspatch's `prohibited_action`."""

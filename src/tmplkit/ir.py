@@ -1,0 +1,234 @@
+"""tmplkit's intermediate representation: small, immutable nodes every stage shares.
+
+A template becomes a tree of these nodes (see parse.py). Emitters (targets/) are visitors with
+one method per node type, so adding a node shows every emitter that must learn it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+# --- positions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """Where a construct starts in its source: 1-based line and column."""
+
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}"
+
+
+NOWHERE = Pos(0, 0)
+
+# --- values --------------------------------------------------------------------------------
+
+Segment: TypeAlias = str | int
+"""One step of a path: an attribute/key name, or a list index."""
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """A reference into the recipient data, or into a loop variable: `order.lines[0].name`."""
+
+    parts: tuple[Segment, ...]
+
+    @property
+    def root(self) -> str:
+        return str(self.parts[0])
+
+    def dotted(self) -> str:
+        out = str(self.parts[0])
+        for p in self.parts[1:]:
+            out += f"[{p}]" if isinstance(p, int) else f".{p}"
+        return out
+
+    def __str__(self) -> str:
+        return self.dotted()
+
+
+LoopAttr = Literal["index", "index0", "first", "last"]
+
+
+@dataclass(frozen=True, slots=True)
+class LoopVar:
+    """`loop.index`, `loop.index0`, `loop.first`, `loop.last` of the innermost loop."""
+
+    attr: LoopAttr
+
+    def dotted(self) -> str:
+        return f"loop.{self.attr}"
+
+    def __str__(self) -> str:
+        return self.dotted()
+
+
+Ref: TypeAlias = Path | LoopVar
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A portable filter on an output: default("x"), upper, lower, safe or escape."""
+
+    name: Literal["default", "upper", "lower", "safe", "escape"]
+    arg: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A reference with its filters, as printed by an output or bound in a translation."""
+
+    ref: Ref
+    filters: tuple[Filter, ...] = ()
+
+    @property
+    def safe(self) -> bool:
+        """True when the value is printed raw (`|safe` last decides; `|escape` forces escaping)."""
+        raw = False
+        for f in self.filters:
+            if f.name == "safe":
+                raw = True
+            elif f.name == "escape":
+                raw = False
+        return raw
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+Literal_: TypeAlias = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Truthy:
+    """The truthiness of a value: missing, null, false, 0, "", [] and {} are false."""
+
+    ref: Ref
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """`ref == literal` or `ref != literal`."""
+
+    ref: Ref
+    op: Literal["==", "!="]
+    literal: Literal_
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    expr: Cond
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    left: Cond
+    right: Cond
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    left: Cond
+    right: Cond
+
+
+Cond: TypeAlias = Truthy | Compare | Not | And | Or
+
+# --- nodes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Literal template text, printed verbatim whatever delimiters it contains."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """`{{ value }}`: escaped in HTML parts unless the value is `|safe`."""
+
+    value: Value
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    """`if`/`elif` branches (condition, body) and an optional `else` body."""
+
+    branches: tuple[tuple[Cond, Body], ...]
+    else_: Body = ()
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class For:
+    """`for target in iterable` with an optional `else` body for an empty or missing list."""
+
+    target: str
+    iterable: Path
+    body: Body
+    else_: Body = ()
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Trans:
+    """A translatable string: msgid (with `%(name)s` placeholders and `%%`), plural, context.
+
+    `bindings` maps each placeholder name to the value it prints; `count` names the binding
+    that chooses the plural form. `comment` is the translator comment written just before it.
+    """
+
+    msgid: str
+    plural: str | None = None
+    context: str | None = None
+    bindings: tuple[tuple[str, Value], ...] = ()
+    count: str | None = None
+    comment: str | None = None
+    pos: Pos = NOWHERE
+
+    def binding(self, name: str) -> Value | None:
+        for n, v in self.bindings:
+            if n == name:
+                return v
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    """`{% include "blocks/NAME" %}`: a reusable block, inlined before emitting."""
+
+    name: str
+    pos: Pos = NOWHERE
+
+
+Node: TypeAlias = Text | Output | If | For | Trans | BlockRef
+Body: TypeAlias = tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One parsed source: its nodes and where it came from."""
+
+    body: Body
+    file: str = "<template>"
+    source_hash: str = field(default="", compare=False)
+
+
+def walk(body: Body) -> list[Node]:
+    """Every node of a body, depth first, in document order."""
+    out: list[Node] = []
+    for node in body:
+        out.append(node)
+        if isinstance(node, If):
+            for _, b in node.branches:
+                out.extend(walk(b))
+            out.extend(walk(node.else_))
+        elif isinstance(node, For):
+            out.extend(walk(node.body))
+            out.extend(walk(node.else_))
+    return out

@@ -1,0 +1,342 @@
+"""The data model, mirroring Dyspatch: folders, templates, drafts, blocks, localizations."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidName, ProhibitedAction
+
+CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+ID_PREFIXES = {
+    "folder": "fdr_",
+    "template": "tem_",
+    "draft": "tdft_",
+    "block": "blk_",
+    "localization": "loc_",
+}
+ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc)_[0-9a-z]{26}$")
+
+# Names a slug may not take: the store's own folders, and names Windows cannot create.
+RESERVED_SLUGS = frozenset(
+    {"drafts", "blocks", "locales", "workspaces", "tmplkit", "con", "prn", "aux", "nul"}
+    | {f"com{i}" for i in range(10)}
+    | {f"lpt{i}" for i in range(10)}
+)
+SLUG_RE = re.compile(r"^[^\W_][\w.-]*$")
+
+
+def new_id(kind: str) -> str:
+    """A Dyspatch-style id: prefix + 26 Crockford base32 chars (48-bit time, 80 random bits)."""
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(CROCKFORD[value & 31])
+        value >>= 5
+    return ID_PREFIXES[kind] + "".join(reversed(chars))
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def validate_name(name: str, what: str) -> str:
+    """A display name: not empty, one line, no path separators or traversal."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise InvalidName(f"{what} name is empty")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in cleaned):
+        raise InvalidName(f"{what} name {name!r} contains control characters")
+    if "/" in cleaned or "\\" in cleaned:
+        raise InvalidName(
+            f"{what} name {name!r} contains a path separator",
+            hint="names may not contain / or \\",
+        )
+    if cleaned in (".", "..") or cleaned.startswith(".."):
+        raise InvalidName(f"{what} name {name!r} is not allowed")
+    if len(cleaned) > 200:
+        raise InvalidName(f"{what} name is longer than 200 characters")
+    return cleaned
+
+
+def slugify(name: str) -> str:
+    """The directory name for a display name: lower case, words joined by '-'."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    text = re.sub(r"[^\w.]+", "-", text).replace("_", "-")
+    text = re.sub(r"-{2,}", "-", text).strip("-.")
+    return text[:80].strip("-.")
+
+
+def validate_slug(slug: str, what: str = "slug") -> str:
+    if not slug or slug in (".", "..") or ".." in slug:
+        raise InvalidName(f"{what} {slug!r} is not allowed")
+    if "/" in slug or "\\" in slug or slug.startswith("~"):
+        raise InvalidName(f"{what} {slug!r} contains a path separator")
+    if not SLUG_RE.match(slug):
+        raise InvalidName(
+            f"{what} {slug!r} is not allowed",
+            hint="use letters, digits, '.', '-'; start with a letter or digit",
+        )
+    if slug.lower() in RESERVED_SLUGS:
+        raise InvalidName(f"{what} {slug!r} is a reserved name")
+    return slug
+
+
+class DraftStatus(StrEnum):
+    IN_PROGRESS = "IN_PROGRESS"
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    LOCKED_FOR_TRANSLATION = "LOCKED_FOR_TRANSLATION"
+    PUBLISHED = "PUBLISHED"
+
+
+# action -> (statuses it is allowed from, status it leads to). Archived drafts allow only duplicate.
+TRANSITIONS: dict[str, tuple[frozenset[DraftStatus], DraftStatus | None]] = {
+    "submit": (
+        frozenset({DraftStatus.IN_PROGRESS, DraftStatus.LOCKED_FOR_TRANSLATION}),
+        DraftStatus.PENDING_APPROVAL,
+    ),
+    "approve": (frozenset({DraftStatus.PENDING_APPROVAL}), DraftStatus.PUBLISHED),
+    "reject": (frozenset({DraftStatus.PENDING_APPROVAL}), DraftStatus.IN_PROGRESS),
+    "lock": (frozenset({DraftStatus.IN_PROGRESS}), DraftStatus.LOCKED_FOR_TRANSLATION),
+    "unlock": (frozenset({DraftStatus.LOCKED_FOR_TRANSLATION}), DraftStatus.IN_PROGRESS),
+    "archive": (frozenset(DraftStatus), None),
+    "duplicate": (frozenset(DraftStatus), None),
+    "edit": (frozenset({DraftStatus.IN_PROGRESS}), None),
+}
+ACTION_WORDS = {
+    "submit": "submit it for approval",
+    "approve": "approve it",
+    "reject": "reject it",
+    "lock": "lock it for translation",
+    "unlock": "unlock it",
+    "archive": "archive it",
+    "duplicate": "duplicate it",
+    "edit": "change its content",
+}
+
+
+@dataclass
+class Folder:
+    """A folder; a folder without a parent is a workspace."""
+
+    id: str
+    name: str
+    slug: str
+    dir: Path
+    parent_id: str | None = None
+    description: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def is_workspace(self) -> bool:
+        return self.parent_id is None
+
+    def to_toml(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+    def to_json(self, subfolders: list[Folder] | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "slug": self.slug,
+            "parentId": self.parent_id,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+        if subfolders is not None:
+            out["subfolders"] = [f.to_json() for f in subfolders]
+        return out
+
+
+@dataclass
+class PublishRecord:
+    """One entry of a template's publishing history."""
+
+    draft_id: str
+    published_at: str
+
+
+@dataclass
+class Template:
+    id: str
+    name: str
+    slug: str
+    dir: Path
+    folder_id: str
+    path: str  # folder ids from the workspace down: "fdr_a/fdr_b"
+    description: str = ""
+    published_draft_id: str | None = None
+    history: list[PublishRecord] = field(default_factory=list)
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def workspace_id(self) -> str:
+        return self.path.split("/")[0]
+
+    def to_toml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+        if self.published_draft_id:
+            out["published_draft_id"] = self.published_draft_id
+        if self.history:
+            out["history"] = [
+                {"draft_id": h.draft_id, "published_at": h.published_at} for h in self.history
+            ]
+        return out
+
+    def to_json(self, localizations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "slug": self.slug,
+            "path": self.path,
+            "workspaceId": self.workspace_id,
+            "folderId": self.folder_id,
+            "publishedDraftId": self.published_draft_id,
+            "history": [
+                {"draftId": h.draft_id, "publishedAt": h.published_at} for h in self.history
+            ],
+            "localizations": localizations or [],
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+
+
+@dataclass
+class Draft:
+    id: str
+    name: str
+    slug: str
+    dir: Path
+    template_id: str
+    status: DraftStatus = DraftStatus.IN_PROGRESS
+    archived: bool = False
+    sender: str | None = None
+    reply_to: str | None = None
+    content_hash: str | None = None  # recorded when the content is frozen (left IN_PROGRESS)
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def state(self) -> str:
+        """The status as users see it: ARCHIVED wins over the workflow status."""
+        return "ARCHIVED" if self.archived else self.status.value
+
+    def label(self) -> str:
+        return f'draft {self.id} ("{self.name}")'
+
+    def check(self, action: str) -> DraftStatus | None:
+        """The status `action` leads to, or ProhibitedAction naming the draft and its state."""
+        allowed, target = TRANSITIONS[action]
+        if self.archived and action != "duplicate":
+            raise ProhibitedAction(
+                f"{self.label()} is ARCHIVED: cannot {ACTION_WORDS[action]}",
+                hint="duplicate it to work on a copy",
+            )
+        if self.status not in allowed:
+            names = ", ".join(sorted(s.value for s in allowed))
+            hint = {
+                "edit": "duplicate it to make changes: tmplkit draft duplicate " + self.id,
+            }.get(action, f"allowed from {names}")
+            raise ProhibitedAction(
+                f"{self.label()} is {self.status.value}: cannot {ACTION_WORDS[action]}",
+                hint=hint,
+            )
+        return target
+
+    def to_toml(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status.value,
+            "archived": self.archived,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+        if self.sender:
+            out["sender"] = self.sender
+        if self.reply_to:
+            out["reply_to"] = self.reply_to
+        if self.content_hash:
+            out["content_hash"] = self.content_hash
+        return out
+
+    def to_json(self, template: Template | None = None) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "templateId": self.template_id,
+            "templateName": template.name if template else None,
+            "name": self.name,
+            "slug": self.slug,
+            "path": template.path if template else None,
+            "workspaceId": template.workspace_id if template else None,
+            "status": self.status.value,
+            "archived": self.archived,
+            "published": bool(template and template.published_draft_id == self.id),
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+
+
+@dataclass
+class Block:
+    id: str
+    name: str
+    slug: str
+    dir: Path
+    description: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+    def to_toml(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "slug": self.slug,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+
+
+@dataclass
+class Localization:
+    """A draft's or block's localization: one language of it (Dyspatch `loc_` objects)."""
+
+    id: str
+    name: str
+    languages: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "languages": list(self.languages)}

@@ -1,0 +1,737 @@
+"""Jinja-syntax source → tmplkit IR; non-portable constructs refused with their position."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NoReturn
+
+import jinja2
+from jinja2 import nodes as jn
+
+from . import ir
+from .errors import TemplateError
+
+PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
+BLOCK_INCLUDE_RE = re.compile(r"^blocks/([a-z0-9][a-z0-9._-]*)$")
+
+FILTERS = {"default", "upper", "lower", "safe", "escape", "e", "d"}
+LOOP_ATTRS = {"index", "index0", "first", "last"}
+GETTEXT_NAMES = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+
+# A hint for each construct Jinja accepts but tmplkit cannot carry to every target language.
+STATEMENT_HINTS: dict[type[jn.Node], tuple[str, str, str]] = {
+    jn.Assign: ("{% set %}", "set", "compute the value in your recipient data instead"),
+    jn.AssignBlock: ("{% set %}", "set", "compute the value in your recipient data instead"),
+    jn.Macro: (
+        "{% macro %}",
+        "macro",
+        'put the shared markup in a block: {% include "blocks/NAME" %}',
+    ),
+    jn.CallBlock: (
+        "{% call %}",
+        "call",
+        'put the shared markup in a block: {% include "blocks/NAME" %}',
+    ),
+    jn.Extends: ("{% extends %}", "extends", 'use blocks: {% include "blocks/header" %}'),
+    jn.Block: ("{% block %}", "block", 'use blocks: {% include "blocks/NAME" %}'),
+    jn.Import: ("{% import %}", "import", 'use blocks: {% include "blocks/NAME" %}'),
+    jn.FromImport: ("{% from %}", "from", 'use blocks: {% include "blocks/NAME" %}'),
+    jn.FilterBlock: ("{% filter %}", "filter", "apply a portable filter to each output"),
+    jn.With: ("{% with %}", "with", "refer to the data directly"),
+    jn.Scope: ("{% with %}", "with", "refer to the data directly"),
+    jn.ExprStmt: ("{% do %}", "do", "templates cannot run code; compute it in your data"),
+    jn.Continue: ("{% continue %}", "continue", "wrap the loop body in {% if %}"),
+    jn.Break: ("{% break %}", "break", "prepare the list in your data"),
+}
+
+OPERATOR_HINT = (
+    "compute the value in your recipient data, or compare with == / != against a literal"
+)
+EXPRESSION_NAMES: dict[type[jn.Node], tuple[str, str]] = {
+    jn.Add: ("arithmetic (+)", r"\+"),
+    jn.Sub: ("arithmetic (-)", r"-"),
+    jn.Mul: ("arithmetic (*)", r"\*"),
+    jn.Div: ("arithmetic (/)", r"/"),
+    jn.FloorDiv: ("arithmetic (//)", r"//"),
+    jn.Mod: ("arithmetic (%)", r"%"),
+    jn.Pow: ("arithmetic (**)", r"\*\*"),
+    jn.Neg: ("arithmetic (unary -)", r"-"),
+    jn.Pos: ("arithmetic (unary +)", r"\+"),
+    jn.Concat: ("string concatenation (~)", r"~"),
+    jn.CondExpr: ("inline if-expression", r"\bif\b"),
+    jn.List: ("a list literal", r"\["),
+    jn.Tuple: ("a tuple", r"[(,]"),
+    jn.Dict: ("a dict literal", r"\{"),
+    jn.Slice: ("a slice", r":"),
+}
+COMPARE_OPS = {"eq": "==", "ne": "!="}
+
+
+# --- the tag scanner: positions and translator comments Jinja's AST does not keep ---------------
+
+
+@dataclass(slots=True)
+class Tag:
+    kind: str  # "{{", "{%" or "{#"
+    start: int  # offset of the opening delimiter
+    end: int  # offset just past the closing delimiter
+    line: int
+    col: int
+    end_line: int
+    inner: str  # text between the delimiters, whitespace-control markers removed
+    comment: str | None = None  # a translator comment written just before this tag
+
+
+def _scan(source: str) -> list[Tag]:
+    """Every `{{ }}`, `{% %}` and `{# #}` tag with its position; `{% raw %}` content is text."""
+    tags: list[Tag] = []
+    line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+
+    def where(offset: int) -> tuple[int, int]:
+        lo, hi = 0, len(line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, offset - line_starts[lo] + 1
+
+    opener = re.compile(r"\{[{%#]")
+    raw_end = re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}")
+    i = 0
+    n = len(source)
+    while True:
+        m = opener.search(source, i)
+        if not m:
+            break
+        kind = m.group()
+        start = m.start()
+        if kind == "{#":
+            close = source.find("#}", start + 2)
+            end = n if close < 0 else close + 2
+        else:
+            closing = "}}" if kind == "{{" else "%}"
+            j = start + 2
+            quote = ""
+            end = n
+            while j < n:
+                c = source[j]
+                if quote:
+                    if c == "\\":
+                        j += 1
+                    elif c == quote:
+                        quote = ""
+                elif c in "'\"":
+                    quote = c
+                elif source.startswith(closing, j):
+                    end = j + 2
+                    break
+                j += 1
+        inner = source[start + 2 : max(start + 2, end - 2)].strip("-+ \t\r\n")
+        line, col = where(start)
+        end_line, _ = where(max(start, end - 1))
+        tags.append(Tag(kind, start, end, line, col, end_line, inner))
+        i = end
+        if kind == "{%" and re.fullmatch(r"raw", inner):
+            rm = raw_end.search(source, end)
+            if rm:
+                line, col = where(rm.start())
+                tags.append(Tag("{%", rm.start(), rm.end(), line, col, line, "endraw"))
+                i = rm.end()
+    _attach_translator_comments(source, tags)
+    return tags
+
+
+def _attach_translator_comments(source: str, tags: list[Tag]) -> None:
+    for before, tag in itertools.pairwise(tags):
+        if before.kind != "{#" or not before.inner.lower().startswith("translators:"):
+            continue
+        if source[before.end : tag.start].strip():
+            continue
+        if _is_gettext_tag(tag):
+            tag.comment = before.inner.split(":", 1)[1].strip()
+
+
+def _is_gettext_tag(tag: Tag) -> bool:
+    if tag.kind == "{%":
+        return re.match(r"trans\b", tag.inner) is not None
+    return tag.kind == "{{" and re.match(r"(_|n?p?gettext)\s*\(", tag.inner) is not None
+
+
+# --- the Jinja environment used only for parsing -----------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _parser_env() -> jinja2.Environment:
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=False)
+    env.policies["ext.i18n.trimmed"] = True
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # trans blocks become plain calls
+    return env
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def parse(source: str, file: str = "<template>") -> ir.Template:
+    """Parse a template source into IR; raise TemplateError with position for anything else."""
+    return _Converter(source, file).convert()
+
+
+class _Converter:
+    def __init__(self, source: str, file: str) -> None:
+        self.source = source
+        self.file = file
+        self.tags = _scan(source)
+        self.cursor = 0
+        self.loop_depth = 0
+
+    # -- errors and positions --
+
+    def fail(
+        self,
+        message: str,
+        pos: ir.Pos,
+        *,
+        construct: str | None = None,
+        hint: str | None = None,
+    ) -> NoReturn:
+        raise TemplateError(
+            message, file=self.file, line=pos.line, col=pos.col, construct=construct, hint=hint
+        )
+
+    def take(self, kind: str, pattern: str | None, lineno: int) -> Tag | None:
+        """The next tag of this kind (and inner pattern) at or after `lineno`, in document order."""
+        for idx in range(self.cursor, len(self.tags)):
+            tag = self.tags[idx]
+            if tag.kind != kind or tag.end_line < lineno:
+                continue
+            if pattern is not None and not re.match(pattern, tag.inner):
+                continue
+            self.cursor = idx + 1
+            return tag
+        return None
+
+    def tag_pos(self, tag: Tag | None, lineno: int) -> ir.Pos:
+        return ir.Pos(tag.line, tag.col) if tag else ir.Pos(lineno, 1)
+
+    def locate(self, lineno: int, pattern: str, tag: Tag | None = None) -> ir.Pos:
+        """Where `pattern` is inside the tag (or else in the first tag) on `lineno`."""
+        candidates = [tag] if tag else []
+        candidates += [t for t in self.tags if t.line <= lineno <= t.end_line and t is not tag]
+        for t in candidates:
+            body_start = t.start + 2
+            m = re.compile(pattern).search(self.source, body_start, max(body_start, t.end - 2))
+            if m:
+                return self._pos_of(m.start())
+        if candidates:
+            return ir.Pos(candidates[0].line, candidates[0].col)
+        return ir.Pos(lineno, 1)
+
+    def _pos_of(self, offset: int) -> ir.Pos:
+        line = self.source.count("\n", 0, offset) + 1
+        col = offset - (self.source.rfind("\n", 0, offset) + 1) + 1
+        return ir.Pos(line, col)
+
+    # -- template and statements --
+
+    def convert(self) -> ir.Template:
+        try:
+            tree = _parser_env().parse(self.source)
+        except jinja2.TemplateSyntaxError as exc:
+            self._syntax_error(exc)
+        body = self.body(tree.body)
+        return ir.Template(body=body, file=self.file, source_hash=source_hash(self.source))
+
+    def _syntax_error(self, exc: jinja2.TemplateSyntaxError) -> NoReturn:
+        lineno = exc.lineno or 1
+        on_line = [t for t in self.tags if t.line <= lineno <= t.end_line and t.kind != "{#"]
+        pos = ir.Pos(on_line[-1].line, on_line[-1].col) if on_line else ir.Pos(lineno, 1)
+        hint = None
+        message = exc.message or "syntax error"
+        unknown = re.match(r"Encountered unknown tag '(\w+)'", message)
+        if unknown:
+            hint = "the portable tags are if/elif/else, for, trans/pluralize, include and raw"
+            pos = self.locate(lineno, r"\b" + re.escape(unknown.group(1)) + r"\b")
+        elif self._inside_trans(lineno):
+            hint = (
+                "inside {% trans %} write only {{ name }} and bind it in the tag: "
+                "{% trans name=user.first_name %}"
+            )
+        raise TemplateError(
+            f"syntax error: {message}", file=self.file, line=pos.line, col=pos.col, hint=hint
+        ) from None
+
+    def _inside_trans(self, lineno: int) -> bool:
+        opened: Tag | None = None
+        for t in self.tags:
+            if t.kind != "{%":
+                continue
+            if re.match(r"trans\b", t.inner):
+                opened = t
+            elif re.match(r"endtrans\b", t.inner) and opened:
+                if opened.line <= lineno <= t.end_line:
+                    return True
+                opened = None
+        return opened is not None and opened.line <= lineno
+
+    def body(self, stmts: list[jn.Node]) -> ir.Body:
+        out: list[ir.Node] = []
+        for stmt in stmts:
+            out.extend(self.statement(stmt))
+        return _merge_text(out)
+
+    def statement(self, node: jn.Node) -> list[ir.Node]:
+        if isinstance(node, jn.Output):
+            result: list[ir.Node] = []
+            for child in node.nodes:
+                result.append(self.output_child(child))
+            return result
+        if isinstance(node, jn.If):
+            return [self.if_(node)]
+        if isinstance(node, jn.For):
+            return [self.for_(node)]
+        if isinstance(node, jn.Include):
+            return [self.include(node)]
+        hint = STATEMENT_HINTS.get(type(node))
+        tag = self.take("{%", None, node.lineno)
+        if hint:
+            label, keyword, advice = hint
+            pos = self.locate(node.lineno, r"\b" + keyword + r"\b", tag)
+            self.fail(f"{label} is not portable", pos, construct=label, hint=advice)
+        pos = self.tag_pos(tag, node.lineno)
+        name = type(node).__name__.lower()
+        self.fail(f"{{% {name} %}} is not portable", pos, construct=name)
+
+    def output_child(self, child: jn.Node) -> ir.Node:
+        if isinstance(child, jn.TemplateData):
+            return ir.Text(child.data)
+        if isinstance(child, jn.Call) and self._gettext_name(child):
+            return self.trans(child)
+        tag = self.take("{{", None, child.lineno)
+        if (
+            isinstance(child, jn.Const)
+            and isinstance(child.value, str | int)
+            and not isinstance(child.value, bool)
+        ):
+            text = str(child.value)
+            if re.search(r"[<>&\"']", text):
+                self.fail(
+                    "a string literal with HTML characters is not portable",
+                    self.tag_pos(tag, child.lineno),
+                    construct="literal",
+                    hint="write the text directly in the template",
+                )
+            return ir.Text(text)
+        value = self.value(child, tag)
+        return ir.Output(value, self.tag_pos(tag, child.lineno))
+
+    @staticmethod
+    def _gettext_name(call: jn.Call) -> str | None:
+        if isinstance(call.node, jn.Name) and call.node.name in GETTEXT_NAMES:
+            return call.node.name
+        return None
+
+    def if_(self, node: jn.If) -> ir.If:
+        tag = self.take("{%", r"if\b", node.lineno)
+        pos = self.tag_pos(tag, node.lineno)
+        branches = [(self.cond(node.test, tag), self.body(node.body))]
+        for elif_ in node.elif_:
+            etag = self.take("{%", r"elif\b", elif_.lineno)
+            branches.append((self.cond(elif_.test, etag), self.body(elif_.body)))
+        else_ = self.body(node.else_)
+        return ir.If(tuple(branches), else_, pos)
+
+    def for_(self, node: jn.For) -> ir.For:
+        tag = self.take("{%", r"for\b", node.lineno)
+        pos = self.tag_pos(tag, node.lineno)
+        if not isinstance(node.target, jn.Name):
+            self.fail(
+                "unpacking in a for loop is not portable",
+                self.locate(node.lineno, r"\bfor\b", tag),
+                construct="for with unpacking",
+                hint="loop over a list of objects: {% for line in order.lines %}",
+            )
+        if node.recursive:
+            self.fail(
+                "recursive loops are not portable",
+                self.locate(node.lineno, r"\brecursive\b", tag),
+                construct="recursive for",
+                hint="flatten the data",
+            )
+        if node.test is not None:
+            self.fail(
+                "a loop filter (for … if …) is not portable",
+                self.locate(node.lineno, r"\bif\b", tag),
+                construct="for … if",
+                hint="wrap the loop body in {% if %}, or filter the list in your data",
+            )
+        if node.target.name == "loop":
+            self.fail("`loop` is reserved", pos, construct="for loop")
+        iterable = self.ref(node.iter, tag)
+        if not isinstance(iterable, ir.Path):
+            self.fail("a loop must go over a list in the data", pos, construct="for loop")
+        self.loop_depth += 1
+        body = self.body(node.body)
+        self.loop_depth -= 1
+        else_ = self.body(node.else_)
+        return ir.For(node.target.name, iterable, body, else_, pos)
+
+    def include(self, node: jn.Include) -> ir.BlockRef:
+        tag = self.take("{%", r"include\b", node.lineno)
+        pos = self.tag_pos(tag, node.lineno)
+        tmpl = node.template
+        name = tmpl.value if isinstance(tmpl, jn.Const) and isinstance(tmpl.value, str) else None
+        match = BLOCK_INCLUDE_RE.match(name or "")
+        if not match or node.ignore_missing or not node.with_context:
+            self.fail(
+                "only blocks can be included, by a literal name",
+                pos,
+                construct="include",
+                hint='write {% include "blocks/footer" %} for the block with slug "footer"',
+            )
+        return ir.BlockRef(match.group(1), pos)
+
+    # -- translations --
+
+    def trans(self, call: jn.Call) -> ir.Trans:
+        name = self._gettext_name(call) or ""
+        from_block = self._is_block(call)
+        if from_block:
+            tag = self.take("{%", r"trans\b", call.lineno)
+            self._skip_to_endtrans()
+        else:
+            tag = self.take("{{", None, call.lineno)
+        pos = self.tag_pos(tag, call.lineno)
+        args = list(call.args)
+        if call.dyn_args or call.dyn_kwargs or not all(isinstance(a, jn.Const) for a in args[:1]):
+            self.fail(
+                f"{name}() needs literal strings",
+                pos,
+                construct=f"{name}()",
+                hint='write _("Shop now") or a {% trans %} block',
+            )
+        context = plural = None
+        count_expr: jn.Node | None = None
+        strings: list[str] = []
+        wanted = {"_": 1, "gettext": 1, "pgettext": 2, "ngettext": 2, "npgettext": 3}[name]
+        for a in args[:wanted]:
+            if not isinstance(a, jn.Const) or not isinstance(a.value, str):
+                self.fail(f"{name}() needs literal strings", pos, construct=f"{name}()")
+            strings.append(a.value)
+        if len(strings) != wanted:
+            self.fail(f"{name}() needs {wanted} string arguments", pos, construct=f"{name}()")
+        if name in ("pgettext", "npgettext"):
+            context = strings.pop(0)
+        msgid = strings[0]
+        if name in ("ngettext", "npgettext"):
+            plural = strings[1]
+            rest = args[wanted:]
+            if len(rest) != 1:
+                self.fail(f"{name}() needs a count", pos, construct=f"{name}()")
+            count_expr = rest[0]
+        elif len(args) > wanted:
+            self.fail(f"{name}() takes only its strings and name=value pairs", pos)
+        bindings: list[tuple[str, ir.Value]] = []
+        count: str | None = None
+        for kw in call.kwargs:
+            value = self.value(kw.value, tag)
+            bindings.append((kw.key, value))
+            if count_expr is not None and count is None and kw.value == count_expr:
+                count = kw.key
+        if count_expr is not None and count is None:
+            bindings.append(("count", self.value(count_expr, tag)))
+            count = "count"
+        has_vars = bool(bindings)
+        if not has_vars and from_block:
+            # Jinja escapes % as %% in every trans block; gettext writes a placeholder-free string
+            # as-is (no python-format), so "Save 50% off" stays "Save 50% off".
+            msgid = msgid.replace("%%", "%")
+            plural = plural.replace("%%", "%") if plural else None
+        self._check_placeholders(msgid, plural, bindings, pos, has_vars)
+        return ir.Trans(
+            msgid=msgid,
+            plural=plural,
+            context=context,
+            bindings=tuple(bindings),
+            count=count,
+            comment=tag.comment if tag else None,
+            pos=pos,
+        )
+
+    def _is_block(self, call: jn.Call) -> bool:
+        """A gettext call made by a {% trans %} block (rather than written as _() in an output)."""
+        for idx in range(self.cursor, len(self.tags)):
+            tag = self.tags[idx]
+            if tag.end_line < call.lineno or tag.kind == "{#":
+                continue
+            return tag.kind == "{%" and re.match(r"trans\b", tag.inner) is not None
+        return False
+
+    def _skip_to_endtrans(self) -> None:
+        for idx in range(self.cursor, len(self.tags)):
+            tag = self.tags[idx]
+            if tag.kind == "{%" and re.match(r"endtrans\b", tag.inner):
+                self.cursor = idx + 1
+                return
+
+    def _check_placeholders(
+        self,
+        msgid: str,
+        plural: str | None,
+        bindings: list[tuple[str, ir.Value]],
+        pos: ir.Pos,
+        has_vars: bool,
+    ) -> None:
+        if not has_vars:
+            if PLACEHOLDER_RE.search(msgid) or PLACEHOLDER_RE.search(plural or ""):
+                used = PLACEHOLDER_RE.findall(msgid + (plural or ""))[0]
+                self.fail(
+                    f"placeholder %({used})s has no value",
+                    pos,
+                    construct="translation string",
+                    hint=f'pass it: _("…", {used}=…)',
+                )
+            return
+        names = {n for n, _ in bindings}
+        for text in (msgid, plural or ""):
+            stripped = PLACEHOLDER_RE.sub("", text).replace("%%", "")
+            if "%" in stripped:
+                self.fail(
+                    f"invalid % in {text!r}",
+                    pos,
+                    construct="translation string",
+                    hint="write a literal percent sign as %% when the string has placeholders",
+                )
+            for used in PLACEHOLDER_RE.findall(text):
+                if used not in names:
+                    self.fail(
+                        f"placeholder %({used})s has no value",
+                        pos,
+                        construct="translation string",
+                        hint=f'pass it: _("…", {used}=…)',
+                    )
+
+    # -- expressions --
+
+    def value(self, node: jn.Node, tag: Tag | None) -> ir.Value:
+        filters: list[ir.Filter] = []
+        while isinstance(node, jn.Filter):
+            filters.append(self.filter_(node, tag))
+            assert node.node is not None
+            node = node.node
+        filters.reverse()
+        return ir.Value(self.ref(node, tag), tuple(filters))
+
+    def filter_(self, node: jn.Filter, tag: Tag | None) -> ir.Filter:
+        name = node.name
+        pos = self.locate(node.lineno, r"\|\s*" + re.escape(name) + r"\b", tag)
+        if name not in FILTERS:
+            self.fail(
+                f"filter '{name}' is not portable",
+                pos,
+                construct=f"|{name}",
+                hint='the portable filters are default("x"), upper, lower, safe and escape; '
+                "format the value in your data",
+            )
+        if node.kwargs or node.dyn_args or node.dyn_kwargs:
+            self.fail(f"filter '{name}' takes no keyword arguments here", pos, construct=f"|{name}")
+        if name in ("default", "d"):
+            arg = node.args[0] if len(node.args) == 1 else None
+            if not isinstance(arg, jn.Const) or not isinstance(arg.value, str | int | float):
+                self.fail(
+                    "default() takes one literal string",
+                    pos,
+                    construct="|default",
+                    hint='write default("there")',
+                )
+            return ir.Filter("default", str(arg.value))
+        if node.args:
+            self.fail(f"filter '{name}' takes no arguments", pos, construct=f"|{name}")
+        canonical = "escape" if name == "e" else name
+        return ir.Filter(canonical)  # type: ignore[arg-type]
+
+    def ref(self, node: jn.Node, tag: Tag | None) -> ir.Ref:
+        parts: list[ir.Segment] = []
+        cur = node
+        while True:
+            if isinstance(cur, jn.Getattr):
+                parts.append(cur.attr)
+                cur = cur.node
+            elif isinstance(cur, jn.Getitem):
+                arg = cur.arg
+                if (
+                    isinstance(arg, jn.Const)
+                    and isinstance(arg.value, str | int)
+                    and not isinstance(arg.value, bool)
+                ):
+                    parts.append(arg.value)
+                    cur = cur.node
+                else:
+                    self.fail(
+                        "an index that is not a literal is not portable",
+                        self.locate(cur.lineno, r"\[", tag),
+                        construct="variable index",
+                        hint='use a literal index or key: items[0], user["first-name"]',
+                    )
+            elif isinstance(cur, jn.Name):
+                parts.append(cur.name)
+                break
+            else:
+                self.not_portable(cur, tag)
+        parts.reverse()
+        if parts[0] == "loop":
+            return self.loop_var(parts, node, tag)
+        if isinstance(parts[0], int):
+            self.not_portable(node, tag)
+        return ir.Path(tuple(parts))
+
+    def loop_var(self, parts: list[ir.Segment], node: jn.Node, tag: Tag | None) -> ir.LoopVar:
+        pos = self.locate(node.lineno, r"\bloop\b", tag)
+        if self.loop_depth == 0:
+            self.fail("`loop` is used outside a for loop", pos, construct="loop")
+        attr = parts[1] if len(parts) == 2 else None
+        if attr not in LOOP_ATTRS:
+            self.fail(
+                f"`{'.'.join(map(str, parts))}` is not portable",
+                pos,
+                construct="loop." + str(attr) if attr else "loop",
+                hint="use loop.index, loop.index0, loop.first or loop.last",
+            )
+        return ir.LoopVar(attr)  # type: ignore[arg-type]
+
+    def cond(self, node: jn.Node, tag: Tag | None) -> ir.Cond:
+        if isinstance(node, jn.Not):
+            return ir.Not(self.cond(node.node, tag))
+        if isinstance(node, jn.And):
+            return ir.And(self.cond(node.left, tag), self.cond(node.right, tag))
+        if isinstance(node, jn.Or):
+            return ir.Or(self.cond(node.left, tag), self.cond(node.right, tag))
+        if isinstance(node, jn.Compare):
+            return self.compare(node, tag)
+        if isinstance(node, jn.Filter):
+            self.filter_(node, tag)  # refuses non-portable filters with their own message
+            self.fail(
+                "filters are not portable in conditions",
+                self.locate(node.lineno, r"\|", tag),
+                construct=f"|{node.name} in a condition",
+                hint="test the value itself: {% if user.name %}",
+            )
+        return ir.Truthy(self.ref(node, tag))
+
+    def compare(self, node: jn.Compare, tag: Tag | None) -> ir.Compare:
+        left = node.expr
+        if len(node.ops) != 1:
+            self.fail(
+                "chained comparisons are not portable",
+                self.locate(node.lineno, r"==|!=|<=|>=|<|>|\bin\b", tag),
+                construct="chained comparison",
+                hint="combine comparisons with and",
+            )
+        operand = node.ops[0]
+        op = COMPARE_OPS.get(operand.op)
+        right = operand.expr
+        if op is None:
+            symbol = {
+                "lt": "<",
+                "gt": ">",
+                "lteq": "<=",
+                "gteq": ">=",
+                "in": "in",
+                "notin": "not in",
+            }
+            text = symbol.get(operand.op, operand.op)
+            self.fail(
+                f"the comparison '{text}' is not portable",
+                self.locate(node.lineno, re.escape(text), tag),
+                construct=text,
+                hint="compare with == or != against a literal, or compute a flag in your data",
+            )
+        if isinstance(left, jn.Const) and not isinstance(right, jn.Const):
+            left, right = right, left
+        if (
+            not isinstance(right, jn.Const)
+            or isinstance(right.value, bool)
+            or not isinstance(right.value, str | int | float)
+        ):
+            self.fail(
+                f"'{op}' must compare a value with a string or number literal",
+                self.locate(node.lineno, re.escape(op), tag),
+                construct=op,
+                hint='write {% if order.shipping == "express" %}, or {% if not x %} for empty',
+            )
+        return ir.Compare(self.ref(left, tag), op, right.value)  # type: ignore[arg-type]
+
+    def not_portable(self, node: jn.Node, tag: Tag | None) -> NoReturn:
+        if isinstance(node, jn.Call):
+            callee = node.node
+            name = callee.attr if isinstance(callee, jn.Getattr) else getattr(callee, "name", "")
+            self.fail(
+                f"calling {name or 'a function'}() is not portable",
+                self.locate(node.lineno, re.escape(name) + r"\s*\(" if name else r"\(", tag),
+                construct="call",
+                hint="templates cannot call code; put the value in your recipient data",
+            )
+        if isinstance(node, jn.Test):
+            self.fail(
+                f"the test 'is {node.name}' is not portable",
+                self.locate(node.lineno, r"\bis\b", tag),
+                construct=f"is {node.name}",
+                hint="test truthiness with {% if x %} / {% if not x %}, or compare with ==",
+            )
+        if isinstance(node, jn.Filter):
+            self.filter_(node, tag)
+            self.fail(
+                "filters are only portable on outputs and trans bindings",
+                self.locate(node.lineno, r"\|", tag),
+                construct=f"|{node.name}",
+            )
+        if isinstance(node, jn.Compare | jn.And | jn.Or | jn.Not):
+            self.fail(
+                "a comparison is only portable in {% if %}",
+                self.locate(node.lineno, r"==|!=|\band\b|\bor\b|\bnot\b", tag),
+                construct="comparison",
+                hint="use {% if … %} around the text",
+            )
+        if isinstance(node, jn.Const):
+            self.fail(
+                "a literal is not a value from the data",
+                self.locate(node.lineno, r"[\"'0-9]", tag),
+                construct="literal",
+            )
+        known = EXPRESSION_NAMES.get(type(node))
+        if known:
+            label, pattern = known
+            self.fail(
+                f"{label} is not portable",
+                self.locate(node.lineno, pattern, tag),
+                construct=label,
+                hint=OPERATOR_HINT,
+            )
+        self.fail(
+            f"the expression {type(node).__name__} is not portable",
+            self.tag_pos(tag, node.lineno),
+            construct=type(node).__name__,
+        )
+
+
+def _merge_text(nodes: list[ir.Node]) -> ir.Body:
+    out: list[ir.Node] = []
+    for node in nodes:
+        if isinstance(node, ir.Text) and out and isinstance(out[-1], ir.Text):
+            out[-1] = ir.Text(out[-1].text + node.text)
+        elif isinstance(node, ir.Text) and not node.text:
+            continue
+        else:
+            out.append(node)
+    return tuple(out)
+
+
+def placeholders(text: str) -> list[str]:
+    """The `%(name)s` placeholder names in a msgid, in order of appearance."""
+    return PLACEHOLDER_RE.findall(text)

@@ -1,0 +1,286 @@
+"""From a SOURCE argument to emitted text: resolve, parse, inline blocks, localize, emit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import ir
+from .errors import NotFound, RenderError, TemplateError, TmplkitError
+from .localize import lower
+from .model import Draft, Template
+from .parse import parse
+from .store import BLOCK_PARTS, PARTS, SAMPLE_DATA_FILE, Project, find_project_root
+from .targets import get_emitter
+
+HTML_PARTS = frozenset({"html"})
+
+
+@dataclass
+class Part:
+    """One part of a message (subject, html or text) as source text."""
+
+    name: str
+    source: str
+    file: str
+
+    @property
+    def html(self) -> bool:
+        return self.name in HTML_PARTS
+
+
+@dataclass
+class SourceSet:
+    """Everything a SOURCE argument names: its parts, sender, and where it lives."""
+
+    parts: dict[str, Part]
+    project: Project | None = None
+    template: Template | None = None
+    draft: Draft | None = None
+    sender: str | None = None
+    reply_to: str | None = None
+    sample_data_file: Path | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def sample_data(self) -> dict[str, Any] | None:
+        if self.sample_data_file is None or not self.sample_data_file.is_file():
+            return None
+        return load_data_file(self.sample_data_file)
+
+
+def load_data_file(path: Path) -> dict[str, Any]:
+    """Recipient data from a JSON file: one object; errors say file:line:col."""
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise NotFound(f"{path}: no such data file") from None
+    except UnicodeDecodeError as exc:
+        raise RenderError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    return parse_data(text, str(path))
+
+
+def parse_data(text: str, name: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RenderError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise RenderError(f"{name}: data must be a JSON object, not {type(data).__name__}")
+    return data
+
+
+def _standalone_part_name(path: Path) -> str:
+    name = path.name.lower()
+    if name.startswith("subject"):
+        return "subject"
+    if name.endswith((".txt.j2", ".txt", ".text.j2")):
+        return "text"
+    return "html"
+
+
+def resolve(source: str, project: Project | None = None, draft: str | None = None) -> SourceSet:
+    """A template id, draft id, slug path, template/draft directory, or standalone .j2 file."""
+    path = Path(source)
+    if path.is_file():
+        root = find_project_root(path)
+        owner = Project(root) if root and project is None else project
+        part = Part(_standalone_part_name(path), _read(path), str(path))
+        sender = owner.settings.sender if owner else None
+        reply_to = owner.settings.reply_to if owner else None
+        return SourceSet({part.name: part}, owner, sender=sender, reply_to=reply_to)
+    if path.is_dir() and ((path / "template.toml").is_file() or (path / "draft.toml").is_file()):
+        root = find_project_root(path)
+        if root is None:
+            raise NotFound(f"{source}: not inside a tmplkit project")
+        project = Project(root)
+        index = project.index()
+        resolved = path.resolve()
+        for d in index.drafts.values():
+            if d.dir == resolved:
+                return _from_draft(project, d)
+        for t in index.templates.values():
+            if t.dir == resolved:
+                return _from_template(project, t, draft)
+        raise NotFound(f"{source}: not a template or draft of project {root}")
+    if project is None:
+        from .store import open_project
+
+        project = open_project()
+    if source.startswith("tdft_"):
+        return _from_draft(project, project.drafts.get(source))
+    return _from_template(project, project.templates.get(source), draft)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(
+            f"not UTF-8 ({exc.reason} at byte {exc.start})", file=str(path)
+        ) from None
+
+
+def _from_template(project: Project, template: Template, draft_id: str | None) -> SourceSet:
+    if draft_id is None:
+        if not template.published_draft_id:
+            raise NotFound(
+                f"template {template.id} ({template.name}) has no published draft",
+                hint="pass --draft ID",
+            )
+        draft_id = template.published_draft_id
+    draft = project.drafts.get(draft_id)
+    if draft.template_id != template.id:
+        raise NotFound(f"{draft.label()} is not a draft of template {template.id}")
+    return _from_draft(project, draft, template)
+
+
+def _from_draft(project: Project, draft: Draft, template: Template | None = None) -> SourceSet:
+    template = template or project.drafts.template_of(draft)
+    parts = {}
+    for name, filename in PARTS.items():
+        file = draft.dir / filename
+        if file.is_file():
+            parts[name] = Part(name, _read(file), project.relpath(file))
+    if "html" not in parts and "text" not in parts:
+        raise NotFound(f"{draft.label()} has no body ({PARTS['html']} or {PARTS['text']})")
+    return SourceSet(
+        parts,
+        project,
+        template,
+        draft,
+        sender=draft.sender or project.settings.sender,
+        reply_to=draft.reply_to or project.settings.reply_to,
+        sample_data_file=template.dir / SAMPLE_DATA_FILE,
+    )
+
+
+@lru_cache(maxsize=1024)
+def parse_cached(source: str, file: str) -> ir.Template:
+    """Parsing is pure: the same text and file name give the same IR."""
+    return parse(source, file)
+
+
+def inline_blocks(
+    body: ir.Body, part: Part, project: Project | None, stack: tuple[str, ...] = ()
+) -> ir.Body:
+    """Replace each BlockRef with the block's own IR (its html or text part), recursively."""
+    out: list[ir.Node] = []
+    for node in body:
+        if isinstance(node, ir.BlockRef):
+            out.extend(_block_body(node, part, project, stack))
+        elif isinstance(node, ir.If):
+            out.append(
+                ir.If(
+                    tuple((c, inline_blocks(b, part, project, stack)) for c, b in node.branches),
+                    inline_blocks(node.else_, part, project, stack),
+                    node.pos,
+                )
+            )
+        elif isinstance(node, ir.For):
+            out.append(
+                ir.For(
+                    node.target,
+                    node.iterable,
+                    inline_blocks(node.body, part, project, stack),
+                    inline_blocks(node.else_, part, project, stack),
+                    node.pos,
+                )
+            )
+        else:
+            out.append(node)
+    return tuple(out)
+
+
+def _block_body(
+    ref: ir.BlockRef, part: Part, project: Project | None, stack: tuple[str, ...]
+) -> ir.Body:
+    def where(message: str, hint: str | None = None) -> TemplateError:
+        line, col = ref.pos.line or None, ref.pos.col or None
+        return TemplateError(message, file=part.file, line=line, col=col, hint=hint)
+
+    if project is None:
+        raise where(f'block "{ref.name}" needs a project', "run inside a tmplkit project")
+    if ref.name in stack:
+        chain = " → ".join((*stack, ref.name))
+        raise where(f"blocks include each other in a cycle: {chain}")
+    try:
+        block = project.blocks.get(ref.name)
+    except NotFound:
+        raise where(f'no block "{ref.name}" in the project') from None
+    kind = "html" if part.html else "text"
+    file = block.dir / BLOCK_PARTS[kind]
+    if not file.is_file():
+        raise where(
+            f'block "{ref.name}" has no {kind} part ({BLOCK_PARTS[kind]})',
+            f"create {project.relpath(file)}",
+        )
+    block_part = Part(part.name, _read(file), project.relpath(file))
+    tree = parse_cached(block_part.source, block_part.file)
+    return inline_blocks(tree.body, block_part, project, (*stack, ref.name))
+
+
+def build_ir(part: Part, project: Project | None) -> ir.Body:
+    """A part's final IR: parsed, blocks inlined, translations lowered to the source language."""
+    tree = parse_cached(part.source, part.file)
+    return lower(inline_blocks(tree.body, part, project))
+
+
+def emit_part(part: Part, project: Project | None, target: str) -> str:
+    emitter = get_emitter(target)(html=part.html, file=part.file)
+    return emitter.emit(build_ir(part, project))
+
+
+def variables(bodies: list[ir.Body]) -> list[str]:
+    """The data paths a template reads (loop variables excluded), sorted."""
+    found: set[str] = set()
+
+    def visit(body: ir.Body, loop_names: frozenset[str]) -> None:
+        for node in body:
+            if isinstance(node, ir.Output):
+                add(node.value.ref, loop_names)
+            elif isinstance(node, ir.If):
+                for cond, b in node.branches:
+                    add_cond(cond, loop_names)
+                    visit(b, loop_names)
+                visit(node.else_, loop_names)
+            elif isinstance(node, ir.For):
+                add(node.iterable, loop_names)
+                visit(node.body, loop_names | {node.target})
+                visit(node.else_, loop_names)
+            elif isinstance(node, ir.Trans):
+                for _, value in node.bindings:
+                    add(value.ref, loop_names)
+
+    def add(ref: ir.Ref, loop_names: frozenset[str]) -> None:
+        if isinstance(ref, ir.Path) and ref.root not in loop_names:
+            found.add(ref.dotted())
+
+    def add_cond(cond: ir.Cond, loop_names: frozenset[str]) -> None:
+        if isinstance(cond, ir.Truthy | ir.Compare):
+            add(cond.ref, loop_names)
+        elif isinstance(cond, ir.Not):
+            add_cond(cond.expr, loop_names)
+        elif isinstance(cond, ir.And | ir.Or):
+            add_cond(cond.left, loop_names)
+            add_cond(cond.right, loop_names)
+
+    for body in bodies:
+        visit(body, frozenset())
+    return sorted(found)
+
+
+__all__ = [
+    "Part",
+    "SourceSet",
+    "TmplkitError",
+    "build_ir",
+    "emit_part",
+    "inline_blocks",
+    "load_data_file",
+    "parse_data",
+    "resolve",
+    "variables",
+]

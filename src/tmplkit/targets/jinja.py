@@ -1,0 +1,153 @@
+"""The jinja target: tmplkit's IR as Jinja2 source, rendered by `environment()` (the reference)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from jinja2 import ChainableUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from .. import ir
+from .base import Emitter
+
+# Keys that Jinja's `a.b` would resolve to a method of dict/list/str before the data's own key.
+SHADOWED = frozenset(n for t in (dict, list, str) for n in dir(t) if not n.startswith("_"))
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DELIMITER_RE = re.compile(r"\{(?=[{%#])")
+
+
+def jinja_string(text: str) -> str:
+    """A Jinja string literal for `text`."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def literal(value: ir.Literal_) -> str:
+    return jinja_string(value) if isinstance(value, str) else json.dumps(value)
+
+
+class JinjaEmitter(Emitter):
+    name = "jinja"
+
+    def visit_Text(self, node: ir.Text) -> str:
+        # `{{`, `{%` and `{#` in literal text would open a tag: print the brace as a string.
+        return DELIMITER_RE.sub('{{ "{" }}', node.text)
+
+    def ref(self, ref: ir.Ref) -> str:
+        if isinstance(ref, ir.LoopVar):
+            return ref.dotted()
+        out = str(ref.parts[0])
+        for part in ref.parts[1:]:
+            if isinstance(part, int):
+                out += f"[{part}]"
+            elif NAME_RE.match(part) and part not in SHADOWED:
+                out += f".{part}"
+            else:
+                out += f"[{jinja_string(part)}]"
+        return out
+
+    def value(self, value: ir.Value) -> str:
+        out = self.ref(value.ref)
+        for f in value.filters:
+            out += f"|default({jinja_string(f.arg or '')})" if f.name == "default" else f"|{f.name}"
+        return out
+
+    def visit_Output(self, node: ir.Output) -> str:
+        return "{{ " + self.value(node.value) + " }}"
+
+    def visit_If(self, node: ir.If) -> str:
+        out = ""
+        for i, (cond, body) in enumerate(node.branches):
+            out += (
+                "{% " + ("if " if i == 0 else "elif ") + self.cond(cond) + " %}" + self.emit(body)
+            )
+        if node.else_:
+            out += "{% else %}" + self.emit(node.else_)
+        return out + "{% endif %}"
+
+    def visit_For(self, node: ir.For) -> str:
+        # `or []`: a null list loops zero times (Jinja would fail iterating None).
+        out = "{% for " + node.target + " in " + self.ref(node.iterable) + " or [] %}"
+        out += self.emit(node.body)
+        if node.else_:
+            out += "{% else %}" + self.emit(node.else_)
+        return out + "{% endfor %}"
+
+    def cond_Truthy(self, cond: ir.Truthy) -> str:
+        return self.ref(cond.ref)
+
+    def cond_Compare(self, cond: ir.Compare) -> str:
+        return f"{self.ref(cond.ref)} {cond.op} {literal(cond.literal)}"
+
+    def cond_Not(self, cond: ir.Not) -> str:
+        return "not " + self.cond_operand(cond.expr)
+
+    def cond_And(self, cond: ir.And) -> str:
+        return self.cond_operand(cond.left) + " and " + self.cond_operand(cond.right)
+
+    def cond_Or(self, cond: ir.Or) -> str:
+        return self.cond_operand(cond.left) + " or " + self.cond_operand(cond.right)
+
+    def cond_operand(self, cond: ir.Cond) -> str:
+        text = self.cond(cond)
+        return f"({text})" if isinstance(cond, ir.And | ir.Or | ir.Compare) else text
+
+
+# --- the reference environment ---------------------------------------------------------------
+
+
+def print_value(value: Any) -> Any:
+    """How a value prints in every target: null as empty, booleans and numbers as JSON does."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _default(value: Any, fallback: str = "") -> Any:
+    """`default("x")`: the fallback when the value is missing or null."""
+    if value is None or isinstance(value, ChainableUndefined):
+        return fallback
+    return value
+
+
+def _upper(value: Any) -> Any:
+    return _case(value, str.upper)
+
+
+def _lower(value: Any) -> Any:
+    return _case(value, str.lower)
+
+
+def _case(value: Any, fn: Any) -> Any:
+    printed = print_value(value)
+    if isinstance(printed, Markup):
+        return Markup(fn(str(printed)))
+    return fn(str(printed)) if not isinstance(printed, ChainableUndefined) else ""
+
+
+def environment(*, autoescape: bool) -> SandboxedEnvironment:
+    """The Jinja environment the jinja target is written for: sandboxed, JSON-like printing.
+
+    Autoescape is on for HTML parts and off for text parts. Missing values chain to empty
+    (`a.b.c` with `a` missing prints nothing); null prints empty; `default`, `upper` and
+    `lower` treat null like a missing value.
+    """
+    env = SandboxedEnvironment(
+        autoescape=autoescape,
+        undefined=ChainableUndefined,
+        finalize=print_value,
+        keep_trailing_newline=True,
+    )
+    env.filters["default"] = _default
+    env.filters["d"] = _default
+    env.filters["upper"] = _upper
+    env.filters["lower"] = _lower
+    return env
