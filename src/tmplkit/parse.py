@@ -168,7 +168,9 @@ def _is_gettext_tag(tag: Tag) -> bool:
 
 @lru_cache(maxsize=1)
 def _parser_env() -> jinja2.Environment:
-    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=False)
+    env = jinja2.Environment(
+        extensions=["jinja2.ext.i18n"], autoescape=False, keep_trailing_newline=True
+    )
     env.policies["ext.i18n.trimmed"] = True
     env.newstyle_gettext = True  # type: ignore[attr-defined]  # trans blocks become plain calls
     return env

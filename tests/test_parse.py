@@ -1,0 +1,187 @@
+"""parse.py: the portable subset becomes IR; everything else is a TemplateError with position."""
+
+from __future__ import annotations
+
+import pytest
+
+from tmplkit import ir
+from tmplkit.errors import TemplateError
+from tmplkit.parse import parse
+
+
+def p(*parts: str) -> ir.Path:
+    return ir.Path(tuple(parts))
+
+
+def test_outputs_filters_and_paths() -> None:
+    body = parse('{{ user.first_name|default("there")|upper }} {{ items[0]["sku-id"] }}').body
+    assert body == (
+        ir.Output(
+            ir.Value(p("user", "first_name"), (ir.Filter("default", "there"), ir.Filter("upper"))),
+            ir.Pos(1, 1),
+        ),
+        ir.Text(" "),
+        ir.Output(ir.Value(ir.Path(("items", 0, "sku-id"))), ir.Pos(1, 46)),
+    )
+
+
+def test_escape_alias_and_safe() -> None:
+    body = parse("{{ a|e }}{{ b|safe }}").body
+    assert [n.value.filters for n in body if isinstance(n, ir.Output)] == [
+        (ir.Filter("escape"),),
+        (ir.Filter("safe"),),
+    ]
+    assert [n.value.safe for n in body if isinstance(n, ir.Output)] == [False, True]
+
+
+def test_conditions() -> None:
+    (node,) = parse(
+        '{% if a.b == "x" and not c %}1{% elif d != 2 or e %}2{% else %}3{% endif %}'
+    ).body
+    assert node == ir.If(
+        branches=(
+            (
+                ir.And(ir.Compare(p("a", "b"), "==", "x"), ir.Not(ir.Truthy(p("c")))),
+                (ir.Text("1"),),
+            ),
+            (ir.Or(ir.Compare(p("d"), "!=", 2), ir.Truthy(p("e"))), (ir.Text("2"),)),
+        ),
+        else_=(ir.Text("3"),),
+        pos=ir.Pos(1, 1),
+    )
+
+
+def test_literal_on_the_left_is_normalized() -> None:
+    (node,) = parse('{% if "pro" == user.plan %}x{% endif %}').body
+    assert isinstance(node, ir.If)
+    assert node.branches[0][0] == ir.Compare(p("user", "plan"), "==", "pro")
+
+
+def test_loops_with_loop_variables_and_else() -> None:
+    src = "{% for l in order.lines %}{{ loop.index }}{% if loop.last %}.{% endif %}{% else %}-{% endfor %}"
+    (node,) = parse(src).body
+    assert node == ir.For(
+        target="l",
+        iterable=p("order", "lines"),
+        body=(
+            ir.Output(ir.Value(ir.LoopVar("index")), ir.Pos(1, 27)),
+            ir.If(((ir.Truthy(ir.LoopVar("last")), (ir.Text("."),)),), (), ir.Pos(1, 43)),
+        ),
+        else_=(ir.Text("-"),),
+        pos=ir.Pos(1, 1),
+    )
+
+
+def test_trans_blocks_plurals_context_and_comments() -> None:
+    src = (
+        "{# Translators: greeting on top #}\n"
+        "{% trans name=user.first_name %}\n   Hello {{ name }}!\n{% endtrans %}\n"
+        "{% trans count=cart.n %}{{ count }} item{% pluralize %}{{ count }} items{% endtrans %}\n"
+        '{% trans "button" %}Save 50% off{% endtrans %}\n'
+        '{{ _("Shop now") }}{{ _("Hi %(n)s", n=user.name) }}'
+    )
+    nodes = [n for n in parse(src, "mail.html.j2").body if isinstance(n, ir.Trans)]
+    assert nodes == [
+        ir.Trans(
+            "Hello %(name)s!",
+            bindings=(("name", ir.Value(p("user", "first_name"))),),
+            comment="greeting on top",
+            pos=ir.Pos(2, 1),
+        ),
+        ir.Trans(
+            "%(count)s item",
+            plural="%(count)s items",
+            bindings=(("count", ir.Value(p("cart", "n"))),),
+            count="count",
+            pos=ir.Pos(5, 1),
+        ),
+        ir.Trans("Save 50% off", context="button", pos=ir.Pos(6, 1)),
+        ir.Trans("Shop now", pos=ir.Pos(7, 1)),
+        ir.Trans("Hi %(n)s", bindings=(("n", ir.Value(p("user", "name"))),), pos=ir.Pos(7, 20)),
+    ]
+
+
+def test_literal_percent_with_placeholders_stays_escaped() -> None:
+    (node,) = parse("{% trans n=x %}{{ n }}: 50% off{% endtrans %}").body
+    assert isinstance(node, ir.Trans)
+    assert node.msgid == "%(n)s: 50%% off"
+
+
+def test_include_raw_and_comments() -> None:
+    body = parse('{# note #}{% include "blocks/footer" %}{% raw %}{{ x }}{% endraw %}').body
+    assert body == (ir.BlockRef("footer", ir.Pos(1, 11)), ir.Text("{{ x }}"))
+
+
+# Each non-portable construct: (source, line, col, message start).
+NON_PORTABLE = [
+    ("{% set x = 1 %}", 1, 4, "{% set %} is not portable"),
+    ("ab\n  {{ a|round }}", 2, 7, "filter 'round' is not portable"),
+    ("<p>\n{{ a + b }}</p>", 2, 6, "arithmetic (+) is not portable"),
+    ("{{ price * 2 }}", 1, 10, "arithmetic (*) is not portable"),
+    ("x {{ f(x) }}", 1, 6, "calling f() is not portable"),
+    ("{{ user.name.upper() }}", 1, 14, "calling upper() is not portable"),
+    ("{% macro m() %}{% endmacro %}", 1, 4, "{% macro %} is not portable"),
+    ('\n\n{% extends "base.html" %}', 3, 4, "{% extends %} is not portable"),
+    ("{% if a is defined %}{% endif %}", 1, 9, "the test 'is defined' is not portable"),
+    ("{% if a > 3 %}{% endif %}", 1, 9, "the comparison '>' is not portable"),
+    ("{% if a == b %}{% endif %}", 1, 9, "'==' must compare a value with a string or number"),
+    ("{{ loop.index }}", 1, 4, "`loop` is used outside a for loop"),
+    ("{% for x in y %}{{ loop.revindex }}{% endfor %}", 1, 20, "`loop.revindex` is not portable"),
+    ("{% for a, b in c %}{% endfor %}", 1, 4, "unpacking in a for loop is not portable"),
+    ("{% for x in y if x %}{% endfor %}", 1, 15, "a loop filter (for … if …) is not portable"),
+    ("{{ a ~ b }}", 1, 6, "string concatenation (~) is not portable"),
+    ('{% include "x.html" %}', 1, 1, "only blocks can be included"),
+    ("{{ a }} {{ b|truncate(3) }}", 1, 13, "filter 'truncate' is not portable"),
+    ("{{ a if b else c }}", 1, 6, "inline if-expression is not portable"),
+    ("{% if a|length %}{% endif %}", 1, 8, "filter 'length' is not portable"),
+    ("{{ x[y] }}", 1, 5, "an index that is not a literal is not portable"),
+    ("{% with a = 1 %}{% endwith %}", 1, 4, "{% with %} is not portable"),
+    ("{% filter upper %}x{% endfilter %}", 1, 4, "{% filter %} is not portable"),
+    ("{% foo %}", 1, 4, "syntax error: Encountered unknown tag 'foo'."),
+    ("{% trans %}{{ a.b }}{% endtrans %}", 1, 21, "syntax error: expected token"),
+    ('{{ _("50% %(a)s", a=b) }}', 1, 1, "invalid % in '50% %(a)s'"),
+    ('{{ _("x %(a)s") }}', 1, 1, "placeholder %(a)s has no value"),
+    ('{{ "<b>" }}', 1, 1, "a string literal with HTML characters is not portable"),
+    (
+        "{% for x in y %}{% break %}{% endfor %}",
+        1,
+        20,
+        "syntax error: Encountered unknown tag 'break'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "line", "col", "message"), NON_PORTABLE)
+def test_non_portable_constructs(source: str, line: int, col: int, message: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        parse(source, "mail.html.j2")
+    err = info.value
+    assert (err.file, err.line, err.col) == ("mail.html.j2", line, col)
+    assert err.message.startswith(message)
+    assert str(err).startswith(f"mail.html.j2:{line}:{col}: {message}")
+
+
+def test_errors_carry_a_hint_with_the_portable_way() -> None:
+    with pytest.raises(TemplateError) as info:
+        parse("{% set total = a %}", "t.j2")
+    assert str(info.value) == (
+        "t.j2:1:4: {% set %} is not portable "
+        "(hint: compute the value in your recipient data instead)"
+    )
+    assert info.value.construct == "{% set %}"
+
+
+def test_variable_inside_trans_gets_a_binding_hint() -> None:
+    with pytest.raises(TemplateError) as info:
+        parse("<p>\n{% trans %}Hi {{ user.name }}{% endtrans %}</p>", "t.j2")
+    assert info.value.hint == (
+        "inside {% trans %} write only {{ name }} and bind it in the tag: "
+        "{% trans name=user.first_name %}"
+    )
+
+
+def test_columns_count_from_the_tag_on_the_right_line() -> None:
+    src = "line one\n  <p>{{ ok }}</p>  <p>{{ bad|wordcount }}</p>\n"
+    with pytest.raises(TemplateError) as info:
+        parse(src, "t.j2")
+    assert (info.value.line, info.value.col) == (2, 29)
