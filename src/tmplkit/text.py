@@ -33,6 +33,7 @@ BLOCK_TAGS = frozenset(
         "center",
     ]
 )
+BREAK = "\0"  # a line break made by an element; source whitespace is only a space
 SKIP_TAGS = frozenset({"head", "style", "script", "title", "template"})
 
 
@@ -51,9 +52,9 @@ def html_to_text(html: str) -> str:
             return
         block = tag in BLOCK_TAGS
         if block:
-            chunks.append("\n")
+            chunks.append(BREAK)
         if tag == "br":
-            chunks.append("\n")
+            chunks.append(BREAK)
         if tag == "li":
             chunks.append("- ")
         if tag == "img" and el.get("alt"):
@@ -68,7 +69,7 @@ def html_to_text(html: str) -> str:
             if href and not href.startswith("#") and href != label:
                 chunks.append(f" ({href.removeprefix('mailto:')})")
         if block:
-            chunks.append("\n")
+            chunks.append(BREAK)
         elif tag in ("td", "th"):
             chunks.append(" ")
         if el.tail:
@@ -76,8 +77,7 @@ def html_to_text(html: str) -> str:
 
     body = root.find("body")
     walk(body if body is not None else root)
-    text = "".join(chunks)
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    out = "\n".join(lines)
-    out = re.sub(r"\n{3,}", "\n\n", out)
+    text = re.sub(r"\s+", " ", "".join(chunks)).replace(BREAK, "\n")
+    lines = [line.strip() for line in text.split("\n")]
+    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
     return out.strip() + "\n"
