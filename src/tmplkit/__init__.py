@@ -1,6 +1,6 @@
 """tmplkit: message templates and their translations — manage, localize, compile, render."""
 
-from .compiler import Compiled, compile, compile_parts
+from .compiler import Compiled, compile, compile_parts, compile_string
 from .errors import (
     CompileError,
     Conflict,
@@ -41,6 +41,7 @@ __all__ = [
     "TmplkitError",
     "compile",
     "compile_parts",
+    "compile_string",
     "init_project",
     "open_project",
     "parse",

@@ -653,7 +653,7 @@ def render(obj: Context, source: str, draft_id: str | None, data: str | None, fm
 @click.option(
     "--target",
     "-t",
-    type=click.Choice(sorted(TARGETS)),
+    type=click.Choice(TARGETS),
     required=True,
     help="The template language to compile to.",
 )

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TmplkitError
+from .localize import lower
+from .parse import parse
 from .pipeline import build_ir, emit_part, resolve, variables
 from .store import Project
+from .targets import get_emitter
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,10 @@ def compile_parts(
     if locale is not None:
         raise TmplkitError(f"--locale {locale}: localized compiles are not available yet")
     sources = resolve(source, project, draft)
-    emitted = {name: emit_part(p, sources.project, target) for name, p in sources.parts.items()}
+    data = sources.sample_data() if target == "html" else None
+    emitted = {
+        name: emit_part(p, sources.project, target, data) for name, p in sources.parts.items()
+    }
     bodies = [build_ir(p, sources.project) for p in sources.parts.values()]
     return Compiled(
         target=target,
@@ -80,3 +86,19 @@ def compile(
     if text is None:
         raise TmplkitError(f"{source} has no {part} part")
     return str(text)
+
+
+def compile_string(
+    source: str,
+    target: str = "jinja",
+    *,
+    html: bool = True,
+    file: str = "<string>",
+    data: dict[str, Any] | None = None,
+) -> str:
+    """Template source text (no blocks) compiled to `target`; `html` says if it is an HTML part.
+
+    `data` is the sample data the html target renders with.
+    """
+    body = lower(parse(source, file).body)
+    return get_emitter(target)(html=html, file=file, data=data).emit(body)

@@ -228,8 +228,10 @@ def build_ir(part: Part, project: Project | None) -> ir.Body:
     return lower(inline_blocks(tree.body, part, project))
 
 
-def emit_part(part: Part, project: Project | None, target: str) -> str:
-    emitter = get_emitter(target)(html=part.html, file=part.file)
+def emit_part(
+    part: Part, project: Project | None, target: str, data: dict[str, Any] | None = None
+) -> str:
+    emitter = get_emitter(target)(html=part.html, file=part.file, data=data)
     return emitter.emit(build_ir(part, project))
 
 

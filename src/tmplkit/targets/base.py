@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 from .. import ir
 from ..errors import CompileError
@@ -17,10 +19,26 @@ class Emitter:
     """
 
     name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""  # one line for `tmplkit targets`
+    refuses: ClassVar[tuple[str, ...]] = ()  # constructs this target cannot express
+    helpers: ClassVar[str | None] = None  # what the sending system must register, if anything
 
-    def __init__(self, *, html: bool, file: str = "<template>") -> None:
-        self.html = html
+    def __init__(
+        self, *, html: bool, file: str = "<template>", data: Mapping[str, Any] | None = None
+    ) -> None:
+        self.html = html  # an HTML part: outputs are escaped unless |safe
         self.file = file
+        self.data = data  # sample data, for targets that render at compile time (html)
+        self.loops: list[ir.For] = []  # the loops around the node being emitted, innermost last
+
+    @contextlib.contextmanager
+    def inside(self, loop: ir.For) -> Iterator[None]:
+        """Emit a loop's body with the loop on the stack (for loop variables and scoping)."""
+        self.loops.append(loop)
+        try:
+            yield
+        finally:
+            self.loops.pop()
 
     def emit(self, body: ir.Body) -> str:
         return "".join(self.visit(node) for node in body)

@@ -30,6 +30,12 @@ def literal(value: ir.Literal_) -> str:
 
 class JinjaEmitter(Emitter):
     name = "jinja"
+    summary = "Jinja2, rendered with tmplkit.targets.jinja.environment() (the reference)"
+    helpers = (
+        "SandboxedEnvironment(autoescape=<HTML part>, undefined=ChainableUndefined, "
+        "finalize=print_value, keep_trailing_newline=True) with the default/d, upper and lower "
+        "filters of tmplkit.targets.jinja"
+    )
 
     def visit_Text(self, node: ir.Text) -> str:
         # `{{`, `{%` and `{#` in literal text would open a tag: print the brace as a string.
@@ -70,7 +76,8 @@ class JinjaEmitter(Emitter):
     def visit_For(self, node: ir.For) -> str:
         # `or []`: a null list loops zero times (Jinja would fail iterating None).
         out = "{% for " + node.target + " in " + self.ref(node.iterable) + " or [] %}"
-        out += self.emit(node.body)
+        with self.inside(node):
+            out += self.emit(node.body)
         if node.else_:
             out += "{% else %}" + self.emit(node.else_)
         return out + "{% endfor %}"
