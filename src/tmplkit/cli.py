@@ -18,7 +18,7 @@ from .model import Draft, DraftStatus, Folder, Template
 from .pipeline import load_data_file, parse_data, resolve
 from .render import Renderer
 from .store import Project, atomic_write, init_project, open_project
-from .targets import TARGETS
+from .targets import TARGETS, get_emitter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -288,7 +288,7 @@ def template_show(obj: Context, ref: str, as_json: bool) -> None:
     drafts = obj.project.drafts.list(t.id)
     if as_json:
         data = t.to_json()
-        data["drafts"] = [d.to_json(t) for d in drafts]
+        data["drafts"] = [draft_json(obj, d) for d in drafts]
         print_json(data)
         return
     print_fields(
@@ -710,6 +710,37 @@ def compile_command(
         atomic_write(Path(output), text)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command("targets")
+@json_option
+def targets_command(as_json: bool) -> None:
+    """List the target languages: what each emits, refuses, and needs registered.
+
+    \b
+    Example:
+      tmplkit targets --json
+    """
+    rows = []
+    for name in TARGETS:
+        emitter = get_emitter(name)
+        rows.append(
+            {
+                "name": name,
+                "summary": emitter.summary,
+                "refuses": list(emitter.refuses),
+                "helpers": emitter.helpers,
+            }
+        )
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['name']}: {row['summary']}")
+        if row["refuses"]:
+            click.echo("  refuses: " + "; ".join(row["refuses"]))
+        if row["helpers"]:
+            click.echo(f"  needs: {row['helpers']}")
 
 
 # --- entry point ---------------------------------------------------------------------------

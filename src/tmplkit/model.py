@@ -71,7 +71,11 @@ def slugify(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).lower()
     text = re.sub(r"[^\w.]+", "-", text).replace("_", "-")
     text = re.sub(r"-{2,}", "-", text).strip("-.")
-    return text[:80].strip("-.")
+    text = text[:80]
+    # File systems limit names to 255 bytes: keep slugs well under, whatever the script.
+    while len(text.encode("utf-8")) > 200:
+        text = text[:-1]
+    return text.strip("-.")
 
 
 def validate_slug(slug: str, what: str = "slug") -> str:

@@ -66,6 +66,8 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes 0600 files: keep the old file's mode, or the umask's default for a new one.
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
@@ -76,6 +78,15 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -397,7 +408,10 @@ class _Repo:
 
 class FolderRepo(_Repo):
     def list(self, parent_id: str | None = None) -> builtins.list[Folder]:
-        return [f for f in self.project.index().folders.values() if f.parent_id == parent_id]
+        folders = self.project.index().folders
+        if parent_id is not None and parent_id not in folders:
+            raise NotFound(f"no folder {parent_id!r}")
+        return [f for f in folders.values() if f.parent_id == parent_id]
 
     def all(self) -> builtins.list[Folder]:
         return list(self.project.index().folders.values())
@@ -412,14 +426,15 @@ class FolderRepo(_Repo):
         return self.list(folder_id)
 
     def create(self, name: str, parent_id: str | None = None, description: str = "") -> Folder:
-        name = validate_name(name, "folder")
+        what = "folder" if parent_id else "workspace"
+        name = validate_name(name, what)
         with self.project.lock():
             if parent_id is None:
                 parent_dir = self.project.root / "workspaces"
             else:
                 parent = self.get(parent_id)
                 parent_dir = parent.dir
-            slug = validate_slug(slugify(name), f"folder name {name!r} gives the slug")
+            slug = validate_slug(slugify(name), f"{what} name {name!r} gives the slug")
             target = parent_dir / slug
             if target.exists():
                 raise Conflict(f"{self.project.relpath(target)} already exists")
@@ -635,7 +650,11 @@ class DraftRepo(_Repo):
             else:
                 parts = dict(NEW_DRAFT_PARTS)
             if name is None:
-                name = f"Draft {len(self.list(template.id)) + 1}"
+                taken = {d.name for d in self.list(template.id)}
+                n = len(taken) + 1
+                while f"Draft {n}" in taken:
+                    n += 1
+                name = f"Draft {n}"
             return self._create_in(template, name, parts)
 
     def _create_in(self, template: Template, name: str, parts: dict[str, str]) -> Draft:
@@ -693,12 +712,24 @@ class DraftRepo(_Repo):
                 elif target == DraftStatus.IN_PROGRESS:
                     draft.content_hash = None
             draft.updated_at = stamp
-            write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
-            if action == "approve":
+            if action != "approve":
+                write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+                return draft
+            # Approve writes two files. The template first: should the draft's write fail, the
+            # template's old bytes are put back; should the process die in between, the draft is
+            # still PENDING_APPROVAL and approving it again completes the change.
+            template_file = template.dir / TEMPLATE_FILE
+            old_template = template_file.read_bytes()
+            if template.published_draft_id != draft.id:
                 template.published_draft_id = draft.id
                 template.history.append(PublishRecord(draft.id, stamp))
-                template.updated_at = stamp
-                write_toml(template.dir / TEMPLATE_FILE, template.to_toml())
+            template.updated_at = stamp
+            write_toml(template_file, template.to_toml())
+            try:
+                write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+            except BaseException:
+                atomic_write(template_file, old_template)
+                raise
             return draft
 
     def submit(self, draft_id: str) -> Draft:
