@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import tmplkit
+from tmplkit import ir
 from tmplkit.localize import lower
 from tmplkit.parse import parse
 from tmplkit.targets.jinja import JinjaEmitter, environment
@@ -142,3 +143,27 @@ def test_compile_parts_lists_variables() -> None:
         "unsubscribe_url",
     ]
     assert compiled.subject is not None and "order.number" in compiled.subject
+
+
+@pytest.mark.parametrize(
+    ("source", "printed"),
+    [
+        ("{{ v|escape }}", ""),
+        ("{{ v|e }}", ""),
+        ("{{ v|safe }}", ""),
+        ("{{ t|escape }}/{{ t|safe }}/{{ f|safe }}", "true/true/2"),
+        ("{{ h|safe|escape }}", "<b>"),
+        ("{{ h|escape|safe }}", "&lt;b&gt;"),
+    ],
+)
+def test_escape_and_safe_print_like_any_output(source: str, printed: str) -> None:
+    assert render(source, {"v": None, "t": True, "f": 2.0, "h": "<b>"}) == printed
+
+
+def test_escape_filter_escapes_in_text_parts_too() -> None:
+    assert render("{{ h|escape }} {{ h }}", {"h": "<b>"}, html=False) == "&lt;b&gt; <b>"
+    value = parse("{{ h|escape|safe }}{{ h|safe|escape }}").body
+    assert [(n.value.safe, n.value.escaped) for n in value if isinstance(n, ir.Output)] == [
+        (False, True),
+        (True, False),
+    ]

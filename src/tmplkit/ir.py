@@ -87,14 +87,23 @@ class Value:
 
     @property
     def safe(self) -> bool:
-        """True when the value is printed raw (`|safe` last decides; `|escape` forces escaping)."""
-        raw = False
+        """True when an HTML part prints the value raw.
+
+        The first of `|safe` and `|escape` decides, as in Jinja: escaping a value already
+        marked safe changes nothing, and marking escaped text safe does not unescape it.
+        """
         for f in self.filters:
-            if f.name == "safe":
-                raw = True
-            elif f.name == "escape":
-                raw = False
-        return raw
+            if f.name in ("safe", "escape"):
+                return f.name == "safe"
+        return False
+
+    @property
+    def escaped(self) -> bool:
+        """True when `|escape` escapes the value even in a text part (it comes before `|safe`)."""
+        for f in self.filters:
+            if f.name in ("safe", "escape"):
+                return f.name == "escape"
+        return False
 
 
 # --- conditions ----------------------------------------------------------------------------

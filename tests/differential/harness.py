@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+import jinja2
 
 from tests.differential.corpus import DATASETS, SOURCES, Source
 from tests.engines import render_batch
@@ -31,13 +34,14 @@ def normalize(text: str) -> str:
 _ENVS = {True: environment(autoescape=True), False: environment(autoescape=False)}
 
 
+@cache
+def _reference_template(source: Source) -> jinja2.Template:
+    return _ENVS[source.html].from_string(compile_string(source.template, html=source.html))
+
+
 def reference(source: Source, data: dict[str, Any]) -> str:
     """What the source renders to: tmplkit's reference renderer (jinja target, sandboxed)."""
-    return (
-        _ENVS[source.html]
-        .from_string(compile_string(source.template, html=source.html))
-        .render(data)
-    )
+    return _reference_template(source).render(data)
 
 
 @dataclass

@@ -33,8 +33,8 @@ class JinjaEmitter(Emitter):
     summary = "Jinja2, rendered with tmplkit.targets.jinja.environment() (the reference)"
     helpers = (
         "SandboxedEnvironment(autoescape=<HTML part>, undefined=ChainableUndefined, "
-        "finalize=print_value, keep_trailing_newline=True) with the default/d, upper and lower "
-        "filters of tmplkit.targets.jinja"
+        "finalize=print_value, keep_trailing_newline=True) with the default/d, upper, lower, "
+        "escape/e and safe filters of tmplkit.targets.jinja"
     )
 
     def visit_Text(self, node: ir.Text) -> str:
@@ -140,12 +140,27 @@ def _case(value: Any, fn: Any) -> Any:
     return fn(str(printed)) if not isinstance(printed, ChainableUndefined) else ""
 
 
+def _printable(value: Any) -> Any:
+    """The value as it prints; missing prints empty like null."""
+    return "" if isinstance(value, ChainableUndefined) else print_value(value)
+
+
+def _escape(value: Any) -> Markup:
+    """`escape`: HTML-escape the printed value; an already safe value stays as it is."""
+    return value if isinstance(value, Markup) else Markup.escape(_printable(value))
+
+
+def _safe(value: Any) -> Markup:
+    """`safe`: the printed value, marked as safe HTML."""
+    return value if isinstance(value, Markup) else Markup(str(_printable(value)))
+
+
 def environment(*, autoescape: bool) -> SandboxedEnvironment:
     """The Jinja environment the jinja target is written for: sandboxed, JSON-like printing.
 
     Autoescape is on for HTML parts and off for text parts. Missing values chain to empty
     (`a.b.c` with `a` missing prints nothing); null prints empty; `default`, `upper` and
-    `lower` treat null like a missing value.
+    `lower` treat null like a missing value; `escape` and `safe` print it empty too.
     """
     env = SandboxedEnvironment(
         autoescape=autoescape,
@@ -157,4 +172,6 @@ def environment(*, autoescape: bool) -> SandboxedEnvironment:
     env.filters["d"] = _default
     env.filters["upper"] = _upper
     env.filters["lower"] = _lower
+    env.filters["escape"] = env.filters["e"] = _escape
+    env.filters["safe"] = _safe
     return env
