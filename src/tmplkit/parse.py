@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -666,6 +667,13 @@ class _Converter:
                 self.locate(node.lineno, re.escape(op), tag),
                 construct=op,
                 hint='write {% if order.shipping == "express" %}, or {% if not x %} for empty',
+            )
+        if isinstance(right.value, float) and not math.isfinite(right.value):
+            self.fail(
+                f"the number {right.value} is not portable",
+                self.locate(node.lineno, re.escape(op), tag),
+                construct="non-finite number",
+                hint="compare with a finite number",
             )
         return ir.Compare(self.ref(left, tag), op, right.value)  # type: ignore[arg-type]
 

@@ -21,7 +21,6 @@ with it); Liquid's `assign` writes a global, so they never shadow the data.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -180,7 +179,7 @@ class LiquidEmitter(Emitter):
         "Liquid for Braze, Customer.io and Shopify: renders alike in Shopify Liquid, "
         "LiquidJS and python-liquid"
     )
-    refuses = ("a NaN or infinite number literal in a comparison",)
+    refuses = ()
     helpers = None
 
     def __init__(
@@ -405,12 +404,6 @@ class LiquidEmitter(Emitter):
                 "{% capture " + var + " %}" + liquid_text(value) + "{% endcapture %}"
             )
             return var
-        if isinstance(value, float) and not math.isfinite(value):
-            raise self.refuse(
-                "a NaN or infinite number literal in a comparison",
-                self._pos,
-                "compare with a finite number",
-            )
         return number(value)
 
     def _expr(self, node: _Node) -> str:

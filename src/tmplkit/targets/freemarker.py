@@ -1,0 +1,358 @@
+"""The freemarker target: tmplkit's IR as a self-contained Apache FreeMarker (FTL) template.
+
+The emitted template renders right with a stock `Configuration` (angle-bracket tags, `${…}`
+interpolations), whatever its output format and locale: it starts with an `ftl` header choosing
+the output format (HTML parts: auto-escaping, `?no_esc` for |safe; text parts: plainText) and
+keeping whitespace verbatim, then defines the few `<#function>`s it calls. See
+docs/targets/freemarker.md.
+
+How each trap is handled:
+- printing: `tmplkit$str(v)` prints numbers and booleans with `?c` (`1234567`, `true`: no locale
+  grouping, no boolean_format error) and lists/objects like Python, as the reference does;
+- missing / null: every read goes through FreeMarker's `!` (exactly "missing or null"), with
+  parentheses around a nested path so that a missing parent counts too: `(user.address.city)!""`;
+- truthiness: `tmplkit$truthy(v)` (FreeMarker's `<#if>` takes only booleans);
+- `==` / `!=`: FreeMarker fails comparing a string with a number, so each comparison checks the
+  value's type first (`x?is_string && x == "pro"`), which also makes "3" differ from 3;
+- loops: `<#list tmplkit$list(v)>` loops zero times over missing, null and other non-lists (the
+  reference's `x or []`); loop variables are renamed `name$`, because FreeMarker reads a null
+  loop variable from the enclosing scopes (`fallback_on_null_loop_variable`, not settable from a
+  template): `t` would show the data's `t` for a null item;
+- literal text with FTL syntax in it (`${`, `#{`, `<#`, `[=`, …) is wrapped in `<#noparse>`;
+- upper/lower: `?upper_case` follows the locale (Turkish `i` → `İ`), so the template sets en_US.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from .. import ir
+from .base import Emitter
+
+# FTL keywords that cannot be variable names (`gt` is the `>` operator, ...).
+RESERVED = frozenset({"true", "false", "gt", "gte", "lt", "lte", "as", "in", "using"})
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Text FreeMarker would parse: interpolations (`${`, `#{`, `[=`) and tags in both tag syntaxes.
+FTL_SYNTAX_RE = re.compile(r"[$#]\{|</?[#@]|\[/?[#@]|\[=")
+# A `<#noparse>` section ends at `</#noparse>` (or `[/#noparse]`): cut the text before any `/#`.
+NOPARSE_CUT_RE = re.compile(r"(?<=[<\[])(?=/#)")
+
+# The functions an emitted template defines in its header, when it uses them. Each line ends
+# inside a tag (`…\n>`), so that no newline is printed: the header outputs nothing.
+STR = "tmplkit$str"
+TRUTHY = "tmplkit$truthy"
+LIST = "tmplkit$list"
+HELPERS = {
+    # A value as the reference prints it: strings as they are, numbers and booleans like JSON
+    # (`?c`: no locale grouping), lists and objects like Python (`['a', 1, True, None]`).
+    STR: r"""<#function tmplkit$str v inner=false
+><#if v?is_string><#if !inner><#return v></#if
+><#local q = (v?contains("'") && !v?contains("\""))?then("\"", "'")
+><#return q + v?replace("\\", "\\\\")?replace(q, "\\" + q)
+  ?replace("\n", "\\n")?replace("\r", "\\r")?replace("\t", "\\t") + q
+><#elseif v?is_boolean><#return inner?then(v?then("True", "False"), v?c)
+><#elseif v?is_number><#return v?c
+><#elseif v?is_hash_ex><#local out = []
+><#list v as k$, x$
+  ><#local out += [tmplkit$str(k$, true) + ": " + (x$??)?then(tmplkit$str(x$, true), "None")]
+></#list
+><#return "{" + out?join(", ") + "}"
+><#elseif v?is_enumerable><#local out = []
+><#list v as x$><#local out += [(x$??)?then(tmplkit$str(x$, true), "None")]></#list
+><#return "[" + out?join(", ") + "]"
+></#if
+><#return v></#function
+>""",
+    # Truthiness: false, 0, "", [] and {} are false (missing and null arrive as "").
+    TRUTHY: """<#function tmplkit$truthy v
+><#return v?is_boolean?then(v, v?is_number?then(v != 0, v?has_content))></#function
+>""",
+    # What a loop goes over, as in Python: a list, an object's keys, a string's characters;
+    # nothing for anything else (missing and null arrive as []).
+    LIST: """<#function tmplkit$list v
+><#return v?is_enumerable?then(v, v?is_hash_ex?then(v?keys,
+  v?is_string?then(v?matches(".", "s"), [])))></#function
+>""",
+}
+
+
+def ftl_string(text: str) -> str:
+    """An FTL string literal for `text`, with no interpolation in it (`${`, `#{`, `[=`)."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "\\{")
+    out = out.replace("[=", "\\x005B=")
+    return '"' + out.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+
+
+def ftl_text(text: str) -> str:
+    """Literal template text: verbatim, inside `<#noparse>` when FreeMarker would parse it."""
+    if not FTL_SYNTAX_RE.search(text):
+        return text
+    return "".join(f"<#noparse>{piece}</#noparse>" for piece in NOPARSE_CUT_RE.split(text))
+
+
+class FreemarkerEmitter(Emitter):
+    name = "freemarker"
+    summary = "Apache FreeMarker 2.3.31 (FTL), self-contained: renders with a stock Configuration"
+    refuses = ()
+    helpers = None
+
+    def __init__(
+        self, *, html: bool, file: str = "<template>", data: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(html=html, file=file, data=data)
+        self._names: list[str] = []  # the FTL loop variable of each loop in self.loops
+        self._helpers: set[str] = set()  # the HELPERS the template calls
+        self._cases = False  # upper/lower were used: fix the locale
+        self._pos = ir.NOWHERE  # where the condition being emitted is (for refusals)
+
+    # --- the template and its header ---------------------------------------------------
+
+    def emit(self, body: ir.Body) -> str:
+        """The whole template: the `ftl` header, the setting and functions it needs, the body."""
+        text = self.body(body)
+        # Each header directive ends its line inside the tag (`\n>`), so no newline is output.
+        output_format = "HTML" if self.html else "plainText"
+        header = f'<#ftl output_format="{output_format}" strip_whitespace=false\n>'
+        if self._cases:
+            header += '<#setting locale="en_US"\n>'
+        header += "".join(src for name, src in HELPERS.items() if name in self._helpers)
+        return header + text
+
+    def body(self, body: ir.Body) -> str:
+        out: list[str] = []
+        pending = ""  # adjacent texts are escaped together (`$` + `{x}` must not make `${x}`)
+        for node in body:
+            if isinstance(node, ir.Text):
+                pending += node.text
+                continue
+            if pending:
+                out.append(ftl_text(pending))
+                pending = ""
+            out.append(self.visit(node))
+        if pending:
+            out.append(ftl_text(pending))
+        return "".join(out)
+
+    def visit_Text(self, node: ir.Text) -> str:
+        return ftl_text(node.text)
+
+    def call(self, helper: str, arg: str) -> str:
+        self._helpers.add(helper)
+        return f"{helper}({strip_parens(arg)})"
+
+    # --- references ----------------------------------------------------------------------
+
+    def path(self, path: ir.Path) -> tuple[str, bool]:
+        """The FTL expression reading `path`, and whether it is a single plain name."""
+        root = path.root
+        for loop, name in zip(reversed(self.loops), reversed(self._names), strict=True):
+            if loop.target == root:
+                out = name
+                break
+        else:
+            plain = NAME_RE.match(root) and root not in RESERVED
+            out = root if plain else f".vars[{ftl_string(root)}]"
+        for part in path.parts[1:]:
+            if isinstance(part, int):
+                out += f"[{part}]"
+            elif NAME_RE.match(part) and part not in RESERVED:
+                out += "." + part
+            else:
+                out += f"[{ftl_string(part)}]"
+        return out, len(path.parts) == 1 and not out.startswith(".")
+
+    def read(self, path: ir.Path, fallback: str = '""') -> str:
+        """`path!fallback`, parenthesized: the fallback when the value is missing or null (or,
+        for a nested path, when a parent is)."""
+        expr, simple = self.path(path)
+        return f"({expr}!{fallback})" if simple else f"(({expr})!{fallback})"
+
+    def loop_var(self, var: ir.LoopVar) -> str:
+        """`loop.index` & co. of the innermost loop: numbers and booleans, never missing."""
+        builtin = {"index": "counter", "index0": "index", "first": "is_first", "last": "is_last"}
+        return f"{self._names[-1]}?{builtin[var.attr]}"
+
+    # --- outputs -------------------------------------------------------------------------
+
+    def visit_Output(self, node: ir.Output) -> str:
+        value = node.value
+        # The value, its filters applied in order: `expr` stays None while it is the raw path
+        # (maybe missing); `printed` says it is a string already.
+        expr: str | None = None
+        printed = False
+        markup = False  # already HTML (|safe, or |escape then upper/lower): printed with ?no_esc
+        escape = False  # |escape, not applied yet: in an HTML part, auto-escaping does it
+
+        def to_string() -> str:
+            nonlocal expr, printed
+            if printed and expr is not None:
+                return expr
+            if isinstance(value.ref, ir.LoopVar):
+                expr = self.loop_var(value.ref) + "?c"  # a number or a boolean
+            else:
+                expr = self.call(STR, self.read(value.ref) if expr is None else expr)
+            printed = True
+            return expr
+
+        for f in value.filters:
+            if f.name == "default":
+                if expr is None and isinstance(value.ref, ir.Path):
+                    expr = self.read(value.ref, ftl_string(f.arg or ""))
+            elif f.name in ("upper", "lower"):
+                self._cases = True
+                expr = to_string()
+                if escape:  # |escape|upper upper-cases the escaped text, as the reference does
+                    expr = self.escaped(expr)
+                    escape, markup = False, True
+                expr += "?upper_case" if f.name == "upper" else "?lower_case"
+            else:  # safe, escape: a string from here on, so a later |default does nothing
+                if expr is None and isinstance(value.ref, ir.Path):
+                    expr = self.read(value.ref)
+                if f.name == "safe":
+                    markup = markup or not escape
+                elif not markup:
+                    escape = True
+        expr = to_string()
+        if escape and not self.html:
+            expr = self.escaped(expr)
+        elif markup and self.html:
+            expr += "?no_esc"
+        return "${" + expr + "}"
+
+    def escaped(self, expr: str) -> str:
+        """A printed value HTML-escaped, as a plain string (for filters that follow)."""
+        if self.html:
+            return f"{expr}?esc?markup_string"
+        return f"{expr}?html"  # plainText has no ?esc; legacy ?html escapes & < > " ' alike
+
+    # --- blocks --------------------------------------------------------------------------
+
+    def visit_If(self, node: ir.If) -> str:
+        out = ""
+        for i, (cond, body) in enumerate(node.branches):
+            self._pos = node.pos  # (set again for each branch: a body may hold other ifs)
+            out += ("<#if " if i == 0 else "<#elseif ") + self.cond(cond) + ">" + self.body(body)
+        if node.else_:
+            out += "<#else>" + self.body(node.else_)
+        return out + "</#if>"
+
+    def visit_For(self, node: ir.For) -> str:
+        items = self.call(LIST, self.read(node.iterable, "[]"))
+        # `$` keeps the name apart from data names: FreeMarker reads a null loop variable from
+        # the enclosing scopes, so `t` would show the data's `t` for a null item.
+        base = node.target if NAME_RE.match(node.target) else "item"
+        name = base + "$"
+        if name in self._names:
+            name = f"{base}${len(self._names) + 1}"
+        out = f"<#list {items} as {name}>"
+        self._names.append(name)
+        try:
+            with self.inside(node):
+                out += self.body(node.body)
+        finally:
+            self._names.pop()
+        if node.else_:
+            out += "<#else>" + self.body(node.else_)
+        return out + "</#list>"
+
+    # --- conditions ----------------------------------------------------------------------
+
+    def cond_Truthy(self, cond: ir.Truthy) -> str:
+        if isinstance(cond.ref, ir.LoopVar):
+            attr = cond.ref.attr
+            if attr == "index":
+                return "true"  # loop.index is 1 or more
+            if attr == "index0":
+                return self.loop_var(cond.ref) + " != 0"
+            return self.loop_var(cond.ref)
+        return self.call(TRUTHY, self.read(cond.ref))
+
+    def cond_Compare(self, cond: ir.Compare) -> str:
+        equal = self.equals(cond.ref, cond.literal)
+        if cond.op == "==":
+            return equal
+        if equal in ("true", "false"):
+            return "false" if equal == "true" else "true"
+        return f"!({equal})"
+
+    def equals(self, ref: ir.Ref, literal: ir.Literal_) -> str:
+        """`ref == literal` as the reference compares: a string equals only that string, a
+        number only an equal number (or, as in Python, true == 1 and false == 0)."""
+        number = None if isinstance(literal, str) else ftl_number(literal)
+        if isinstance(ref, ir.LoopVar):
+            if number is None:
+                return "false"
+            if ref.attr in ("index", "index0"):
+                return f"{self.loop_var(ref)} == {number}"
+            if literal in (0, 1):
+                return self.loop_var(ref) if literal == 1 else "!" + self.loop_var(ref)
+            return "false"
+        path, simple = self.path(ref)
+        exists = f"{path}??" if simple else f"({path})??"
+        if number is None:
+            return f"{exists} && {path}?is_string && {path} == {ftl_string(str(literal))}"
+        same = f"{path}?is_number && {path} == {number}"
+        if literal in (0, 1):
+            flag = path if literal == 1 else "!" + path
+            return f"{exists} && ({same} || {path}?is_boolean && {flag})"
+        return f"{exists} && {same}"
+
+    def cond_Not(self, cond: ir.Not) -> str:
+        return "!" + self.operand(cond.expr)
+
+    def cond_And(self, cond: ir.And) -> str:
+        return self.operand(cond.left) + " && " + self.operand(cond.right)
+
+    def cond_Or(self, cond: ir.Or) -> str:
+        return self.operand(cond.left) + " || " + self.operand(cond.right)
+
+    def operand(self, cond: ir.Cond) -> str:
+        text = self.cond(cond)
+        # A negation (`!` binds tightest), a call or a name with built-ins needs no parentheses.
+        atomic = (
+            isinstance(cond, ir.Not)
+            or (isinstance(cond, ir.Truthy) and isinstance(cond.ref, ir.Path))
+            or re.fullmatch(r"[\w$?!]+", text)
+            or (text.startswith("!(") and strip_parens(text[1:]) != text[1:])
+        )
+        return text if atomic else f"({text})"
+
+
+def ftl_number(value: int | float) -> str:
+    """An FTL number literal: plain digits (FTL has no exponent notation)."""
+    if isinstance(value, int):
+        return str(value)
+    return format(Decimal(repr(value)), "f")
+
+
+def strip_parens(expr: str) -> str:
+    """`(x!"")` → `x!""` where nothing follows (inside `${…}` or an argument list)."""
+    if expr.startswith("(") and expr.endswith(")") and _balanced(expr[1:-1]):
+        return expr[1:-1]
+    return expr
+
+
+def _balanced(expr: str) -> bool:
+    depth = 0
+    quoted = False
+    escaped = False
+    for ch in expr:
+        if quoted:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0

@@ -1,0 +1,339 @@
+"""The freemarker target, rendered by the real Apache FreeMarker (tests/engines, 2.3.31).
+
+Every emitted template is self-contained: it renders like the reference with the runner's stock
+Configuration, and just as well when the Configuration says otherwise (HTML output format for a
+text part, a Turkish locale with `,` decimals and a dotted capital İ).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.differential.corpus import DATASETS, SOURCES, Source
+from tests.differential.harness import ENTITY_ALIASES, reference, run
+from tests.engines import render_batch, require_engine
+from tmplkit import compile_string
+from tmplkit.errors import TemplateError
+from tmplkit.targets import get_emitter
+from tmplkit.targets.freemarker import HELPERS, FreemarkerEmitter
+
+ENGINE = "freemarker"
+
+# A hostile Configuration: text parts would be HTML-escaped, numbers printed `1.234.567` and
+# `19,99`, and `i` upper-cased to `İ`, if the templates did not set everything themselves.
+HOSTILE = {"output_format": "HTML", "locale": "tr-TR"}
+
+
+def test_corpus_matches_the_reference() -> None:
+    require_engine(ENGINE)
+    cases, mismatches = run("freemarker", ENGINE)
+    assert cases == len(SOURCES) * len(DATASETS) == 816
+    assert mismatches == []
+
+
+def test_corpus_matches_whatever_the_configuration_says() -> None:
+    require_engine(ENGINE)
+    # Every source; the data sets that exercise escaping, case, numbers and missing values.
+    datasets = {k: DATASETS[k] for k in ("script", "quotes", "missing", "falsy_zero", "free_plan")}
+    cases, mismatches = run("freemarker", ENGINE, datasets=datasets, case_extra=HOSTILE)
+    assert cases == len(SOURCES) * 5
+    assert mismatches == []
+
+
+# --- beyond the corpus: filter chains, odd data, odd names, odd text ---------------------------
+
+S = Source
+EXTRA = [
+    S(
+        "filter_chains",
+        '{{ x|escape|upper }}|{{ x|safe|upper }}|{{ x|upper|safe }}|{{ x|default("<d>")|safe }}'
+        "|{{ x|lower|escape }}|{{ x|default(3) }}|{{ x|escape|safe }}|{{ x|safe|escape }}"
+        '|{{ x|escape|default("d") }}|{{ x|upper|default("d") }}',
+    ),
+    S(
+        "filter_chains_text",
+        '{{ x|escape|upper }}|{{ x|escape }}|{{ x|default("<d>")|safe }}',
+        html=False,
+    ),
+    S("collections", "{{ tags }}|{{ user }}|{{ empty }}|{{ obj }}"),
+    S(
+        "loop_sources",
+        "{% for k in obj %}[{{ k }}]{% else %}none{% endfor %}|{% for k in fz %}x{% else %}E{% endfor %}"
+        '|{% for c in s %}[{{ c }}{% if c == "a" %}A{% endif %}{{ loop.index }}]{% endfor %}',
+    ),
+    S(
+        "python_equality",
+        "{% if flag == 1 %}one{% endif %}{% if flag == 0 %}zero{% endif %}{% if flag != 1 %}ne1{% endif %}"
+        '{% if count == 3.0 %}c3{% endif %}{% if name == "" %}empty{% endif %}{% if count == "3" %}s3{% endif %}',
+    ),
+    S(
+        "reserved_names",
+        '{{ gt }}|{{ user.gt }}|{{ user["in"] }}|{{ user["a\\"b"] }}|{{ user["{x}"] }}'
+        "|{% for gt in tags %}{{ gt }}{% endfor %}|{% for lt in obj %}{{ lt }}{% endfor %}",
+    ),
+    S("null_item", "{% for t in items %}[{{ t }}]{% if t %}T{% endif %}{% endfor %}"),
+    S(
+        "same_target",
+        "{% for x in groups %}{% for x in x.items %}{{ x.name }}{{ loop.index }}{% endfor %}"
+        "/{{ x.title }}{{ loop.index }};{% else %}{{ x }}{% endfor %}",
+    ),
+    S(
+        "loop_var_conditions",
+        "{% for t in tags %}{% if loop.index0 %}a{% endif %}{% if loop.index == 2 %}b{% endif %}"
+        "{% if loop.first == 1 %}c{% endif %}{% if loop.last != 0 %}d{% endif %}"
+        '{% if loop.index == "1" %}e{% endif %}{% if loop.index != "1" %}f{% endif %}'
+        "{% if loop.first == 2 %}g{% endif %}{% if not loop.first and not loop.index0 == 5 %}h{% endif %}"
+        '{{ loop.first }}{{ loop.last|upper }}{{ loop.index0|default("z") }};{% endfor %}',
+    ),
+    S(
+        "logic",
+        '{% if not (flag and name) %}A{% endif %}{% if not name == "Ann" %}B{% endif %}'
+        "{% if flag or name and count == 3 %}C{% endif %}{% if (flag or name) and not count %}D{% endif %}",
+    ),
+    S(
+        "ftl_in_literals",
+        '{{ x|default("${a} #{b} [=c] \\\\ \\"q\\" {{") }}{% if x == "${y}" %}Y{% endif %}',
+    ),
+    S(
+        "ftl_in_text",
+        "{% raw %}a</#noparse>b[/#noparse]c<#-- d -->${e}<@f/>[#if g][@h/]</@i>[/@j] $</#noParse>"
+        "{% endraw %}{{ x }}{% raw %}{x} #{% endraw %}{{ x }}",
+    ),
+    S(
+        "ftl_in_text_plain",
+        "{% raw %}a</#noparse>b<#--{% endraw %}{{ x }}{% raw %}$</#noparse>{% endraw %}",
+        html=False,
+    ),
+    S("paths", '{{ lines[5].name }}|{{ lines[0]["name"] }}|{{ user.address["city"] }}'),
+    S("case", "{{ x|upper }} {{ x|lower }}"),
+    S("numbers", "{{ a }} {{ b }} {{ c }} {{ d }} {{ e }} {{ f }}"),
+]
+EXTRA_DATA: dict[str, dict[str, Any]] = {
+    "rich": {
+        "x": "<i>Tom & 'Jerry'</i>",
+        "tags": ["a'b", 'q"', "t\\\n", 1, 4.5, True, None, {"k": [None]}],
+        "user": {"gt": "G", "in": "I", 'a"b': "AB", "{x}": "X", "address": {"city": "C"}},
+        "empty": [],
+        "obj": {"k1": 1, "k2": None},
+        "fz": 0,
+        "s": "ab\nc👩‍👩‍👧 é",
+        "flag": True,
+        "count": 3,
+        "name": "",
+        "gt": "root-gt",
+        "items": [None, "x", 0],
+        "t": "OUTER",
+        "groups": [
+            {"title": "T", "items": [{"name": "a"}, {"name": "b"}]},
+            {"title": "U", "items": []},
+        ],
+        "lines": [{"name": "n"}],
+        "a": 1234567,
+        "b": 0.1,
+        "c": 12345678901234,
+        "d": -2.5,
+        "e": 0,
+        "f": 1e-3,
+    },
+    "unicode": {
+        "x": "İstanbul ß ΟΔΟΣ ﬁ ǅ istanbul",
+        "flag": False,
+        "count": 3.0,
+        "name": None,
+        "obj": {},
+        "empty": {},
+        "fz": "",
+        "s": "",
+        "items": [],
+        "x2": 1,
+    },
+    "types": {
+        "x": 0,
+        "flag": 1,
+        "count": "3",
+        "name": "Ann",
+        "fz": False,
+        "tags": [],
+        "groups": None,
+    },
+    "flags": {
+        "x": "",
+        "flag": 0,
+        "count": True,
+        "fz": {},
+        "tags": ["x", "y", "z"],
+        "obj": {"a": {}},
+    },
+    "strings": {"x": "</#noparse>${x}", "flag": "0", "tags": {}, "s": "<&>"},
+    "null": {"x": None, "flag": None, "tags": None, "obj": None, "s": None},
+    "true": {"x": True, "flag": True, "count": 1, "tags": [True, False]},
+    "missing": {},
+}
+
+
+def test_beyond_the_corpus() -> None:
+    require_engine(ENGINE)
+    cases, mismatches = run("freemarker", ENGINE, sources=EXTRA, datasets=EXTRA_DATA)
+    assert cases == len(EXTRA) * len(EXTRA_DATA)
+    assert mismatches == []
+
+
+def canonical(text: str) -> str:
+    for pattern, spelling in ENTITY_ALIASES:
+        text = pattern.sub(spelling, text)
+    return text
+
+
+def test_whitespace_is_kept_exactly() -> None:
+    """The harness collapses whitespace; text parts must match the reference byte for byte."""
+    require_engine(ENGINE)
+    sources = [s for s in SOURCES if not s.html] + [
+        S(
+            "lines",
+            "A\n  {% if flag %}\n  T\n  {% endif %}\n{% for t in tags %}\n- {{ t }}\n{% endfor %}\nB\n",
+            html=False,
+        ),
+        S("lines_html", "<ul>\n  {% for t in tags %}\n  <li>{{ t }}</li>\n  {% endfor %}\n</ul>\n"),
+    ]
+    data = [DATASETS["basic"], DATASETS["missing"], DATASETS["empty_lists"]]
+    cases = [
+        {"template": compile_string(s.template, "freemarker", html=s.html), "data": d}
+        for s in sources
+        for d in data
+    ]
+    results = render_batch(ENGINE, cases)
+    expected = [canonical(reference(s, d)) for s in sources for d in data]
+    assert [canonical(r["output"]) if r["ok"] else r["error"] for r in results] == expected
+    assert expected[-6] == "A\n  \n  T\n  \n\n- Ann\n\n- b\n\n- c\n\nB\n"
+
+
+def test_escape_and_safe_print_null_as_empty() -> None:
+    """FreeMarker cannot tell null from missing: both print "" under |escape and |safe."""
+    require_engine(ENGINE)
+    templates = [("<p>{{ x|escape }}|{{ x|safe }}|{{ x }}</p>", True), ("{{ x|escape }}", False)]
+    cases = [
+        {"template": compile_string(t, "freemarker", html=html), "data": {"x": x}}
+        for t, html in templates
+        for x in (None, "<b>")
+    ]
+    assert [r.get("output") for r in render_batch(ENGINE, cases)] == [
+        "<p>||</p>",
+        "<p>&lt;b&gt;|<b>|&lt;b&gt;</p>",
+        "",
+        "&lt;b&gt;",
+    ]
+
+
+# --- the emitted text ---------------------------------------------------------------------------
+
+
+def emit(source: str, html: bool = True) -> str:
+    return compile_string(source, "freemarker", html=html)
+
+
+def test_emitted_template_is_readable_ftl() -> None:
+    assert emit("<p>Hi {{ user.name }}, {{ nick|default('you') }}!</p>") == (
+        '<#ftl output_format="HTML" strip_whitespace=false\n>'
+        + FREEMARKER_STR
+        + '<p>Hi ${tmplkit$str((user.name)!"")}, ${tmplkit$str(nick!"you")}!</p>'
+    )
+    assert emit(
+        '{% if plan == "pro" and n != 3 %}P{% elif not flag %}-{% endif %}', html=False
+    ) == (
+        '<#ftl output_format="plainText" strip_whitespace=false\n>'
+        "<#function tmplkit$truthy v\n"
+        "><#return v?is_boolean?then(v, v?is_number?then(v != 0, v?has_content))></#function\n"
+        '><#if (plan?? && plan?is_string && plan == "pro") && !(n?? && n?is_number && n == 3)>P'
+        '<#elseif !tmplkit$truthy(flag!"")>-</#if>'
+    )
+
+
+def test_loops_use_list_else_and_loop_builtins() -> None:
+    out = emit(
+        "{% for l in order.lines %}{{ loop.index }}{% if loop.last %}.{% endif %}"
+        "{% else %}none{% endfor %}"
+    )
+    assert out.endswith(
+        "<#list tmplkit$list((order.lines)![]) as l$>${l$?counter?c}<#if l$?is_last>.</#if>"
+        "<#else>none</#list>"
+    )
+    assert "<#function tmplkit$list v\n>" in out
+    assert "tmplkit$str" not in out  # only the functions a template calls are defined
+
+
+def test_upper_and_lower_fix_the_locale() -> None:
+    assert emit("{{ x|upper }}", html=False).startswith(
+        '<#ftl output_format="plainText" strip_whitespace=false\n><#setting locale="en_US"\n>'
+    )
+    assert "<#setting" not in emit("{{ x }}")
+
+
+def test_text_with_ftl_syntax_is_noparse() -> None:
+    assert emit("{% raw %}a ${b} c{% endraw %}", html=False).endswith(
+        "<#noparse>a ${b} c</#noparse>"
+    )
+    assert emit("{% raw %}a</#noparse>b{% endraw %}", html=False).endswith(
+        "<#noparse>a<</#noparse><#noparse>/#noparse>b</#noparse>"
+    )
+    assert emit("100% $5 #1 {x}", html=False).endswith(">100% $5 #1 {x}")
+    assert emit("$", html=False) == '<#ftl output_format="plainText" strip_whitespace=false\n>$'
+
+
+def test_safe_uses_no_esc_in_html_only() -> None:
+    assert emit("{{ s|safe }}").endswith('${tmplkit$str(s!"")?no_esc}')
+    assert emit("{{ s|safe }}", html=False).endswith('${tmplkit$str(s!"")}')
+    assert emit("{{ s|escape }}", html=False).endswith('${tmplkit$str(s!"")?html}')
+
+
+FREEMARKER_STR = (
+    "<#function tmplkit$str v inner=false\n"
+    "><#if v?is_string><#if !inner><#return v></#if\n"
+    '><#local q = (v?contains("\'") && !v?contains("\\""))?then("\\"", "\'")\n'
+    '><#return q + v?replace("\\\\", "\\\\\\\\")?replace(q, "\\\\" + q)\n'
+    '  ?replace("\\n", "\\\\n")?replace("\\r", "\\\\r")?replace("\\t", "\\\\t") + q\n'
+    '><#elseif v?is_boolean><#return inner?then(v?then("True", "False"), v?c)\n'
+    "><#elseif v?is_number><#return v?c\n"
+    "><#elseif v?is_hash_ex><#local out = []\n"
+    "><#list v as k$, x$\n"
+    '  ><#local out += [tmplkit$str(k$, true) + ": " + (x$??)?then(tmplkit$str(x$, true), "None")]\n'
+    "></#list\n"
+    '><#return "{" + out?join(", ") + "}"\n'
+    "><#elseif v?is_enumerable><#local out = []\n"
+    '><#list v as x$><#local out += [(x$??)?then(tmplkit$str(x$, true), "None")]></#list\n'
+    '><#return "[" + out?join(", ") + "]"\n'
+    "></#if\n"
+    "><#return v></#function\n"
+    ">"
+)
+
+
+def test_the_documented_example_is_what_the_emitter_writes() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "targets" / "freemarker.md").read_text("utf-8")
+    source = re.search(r"```jinja\n(.*?)```", doc, re.S)
+    emitted = re.search(r"```ftl\n(.*?)```", doc, re.S)
+    assert source and emitted
+    assert emit(source.group(1)) == emitted.group(1)
+    for helper in HELPERS.values():  # every function the emitter can write, verbatim
+        assert helper[: -len("\n>")] in doc
+
+
+# --- refusals and metadata ----------------------------------------------------------------------
+
+
+def test_an_infinite_literal_is_refused_before_emitting() -> None:
+    with pytest.raises(TemplateError) as info:
+        compile_string("<p>\n  {% if x == 1e999 %}a{% endif %}", "freemarker", file="t.html")
+    assert str(info.value) == (
+        "t.html:2:11: the number inf is not portable (hint: compare with a finite number)"
+    )
+
+
+def test_metadata() -> None:
+    assert get_emitter("freemarker") is FreemarkerEmitter
+    assert FreemarkerEmitter.refuses == ()
+    assert FreemarkerEmitter.helpers is None  # self-contained: nothing to register
+    assert FreemarkerEmitter.summary.startswith("Apache FreeMarker")
