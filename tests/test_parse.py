@@ -185,3 +185,27 @@ def test_columns_count_from_the_tag_on_the_right_line() -> None:
     with pytest.raises(TemplateError) as info:
         parse(src, "t.j2")
     assert (info.value.line, info.value.col) == (2, 29)
+
+
+def test_trans_after_else_keeps_its_position_and_comment() -> None:
+    src = (
+        "{% if a %}{% trans %}A{% endtrans %}{% else %}\n"
+        "{# Translators: the B case #}\n"
+        "  {% trans %}B{% endtrans %}{% endif %}{{ _('C') }}"
+    )
+    (node, c) = parse(src).body
+    assert isinstance(node, ir.If)
+    (a,) = node.branches[0][1]
+    b = next(n for n in node.else_ if isinstance(n, ir.Trans))
+    assert (a.msgid, a.pos, a.comment) == ("A", ir.Pos(1, 11), None)
+    assert (b.msgid, b.pos, b.comment) == ("B", ir.Pos(3, 3), "the B case")
+    assert isinstance(c, ir.Trans) and (c.msgid, c.pos) == ("C", ir.Pos(3, 40))
+
+
+def test_translator_comment_goes_to_the_next_translation_only() -> None:
+    src = (
+        "{# Translators: heading #}\n<h1 class='x'>{% trans %}Title{% endtrans %}</h1>\n"
+        "<p>{% trans %}Body{% endtrans %}</p>{# Translators: ignored, nothing follows #}"
+    )
+    nodes = [n for n in parse(src).body if isinstance(n, ir.Trans)]
+    assert [(n.msgid, n.comment) for n in nodes] == [("Title", "heading"), ("Body", None)]

@@ -220,3 +220,30 @@ def test_renderer_caches_compiled_templates(project: tmplkit.Project) -> None:
     second = renderer.render(ORDER, sample(ORDER))
     assert first == second
     assert len(renderer._cache) == size == 2  # subject and html (blocks inlined); no text part
+
+
+def test_data_of_the_wrong_shape_is_one_render_error(tmp_path: Path) -> None:
+    f = tmp_path / "t.html.j2"
+    f.write_text("{% for x in items %}{{ x }}{% endfor %}", "utf-8")
+    with pytest.raises(RenderError) as info:
+        tmplkit.render(str(f), {"items": 5})
+    assert str(info.value) == f"{f}: render failed: 'int' object is not iterable"
+
+
+def test_compile_string_with_a_block_needs_a_project() -> None:
+    with pytest.raises(TemplateError) as info:
+        tmplkit.compile_string('<p>{% include "blocks/footer" %}</p>', file="t.html")
+    assert str(info.value) == (
+        't.html:1:4: block "footer" needs a project (hint: run inside a tmplkit project)'
+    )
+
+
+def test_render_with_a_project_reuses_one_renderer(project: tmplkit.Project) -> None:
+    import importlib
+
+    render_module = importlib.import_module("tmplkit.render")
+
+    tmplkit.render(ORDER, sample(ORDER), project=project)
+    renderer = render_module._renderers[project.root]
+    tmplkit.render(ORDER, sample(ORDER), project=project)
+    assert render_module._renderers[project.root] is renderer

@@ -835,3 +835,10 @@ def test_concurrent_approvals_lose_no_history(
     assert data["published_draft_id"] == history[-1]
     drafts = project.reload().drafts
     assert all(drafts.get(d.id).state == "PUBLISHED" for d in pending)
+
+
+def test_the_project_lock_is_reentrant(tmp_path: Path) -> None:
+    project = tmplkit.init_project(tmp_path / "p")
+    with project.lock(timeout=1):
+        created = project.workspaces.create("Nested write")
+    assert [w.id for w in project.workspaces.list()] == [created.id]

@@ -8,7 +8,7 @@ from typing import Any
 from .errors import TmplkitError
 from .localize import lower
 from .parse import parse
-from .pipeline import build_ir, emit_part, resolve, variables
+from .pipeline import Part, build_ir, emit_part, inline_blocks, resolve, variables
 from .store import Project
 from .targets import get_emitter
 
@@ -100,5 +100,6 @@ def compile_string(
 
     `data` is the sample data the html target renders with.
     """
-    body = lower(parse(source, file).body)
+    part = Part("html" if html else "text", source, file)
+    body = lower(inline_blocks(parse(source, file).body, part, None))
     return get_emitter(target)(html=html, file=file, data=data).emit(body)

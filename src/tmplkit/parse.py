@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -44,9 +43,6 @@ STATEMENT_HINTS: dict[type[jn.Node], tuple[str, str, str]] = {
     jn.FilterBlock: ("{% filter %}", "filter", "apply a portable filter to each output"),
     jn.With: ("{% with %}", "with", "refer to the data directly"),
     jn.Scope: ("{% with %}", "with", "refer to the data directly"),
-    jn.ExprStmt: ("{% do %}", "do", "templates cannot run code; compute it in your data"),
-    jn.Continue: ("{% continue %}", "continue", "wrap the loop body in {% if %}"),
-    jn.Break: ("{% break %}", "break", "prepare the list in your data"),
 }
 
 OPERATOR_HINT = (
@@ -144,18 +140,19 @@ def _scan(source: str) -> list[Tag]:
                 line, col = where(rm.start())
                 tags.append(Tag("{%", rm.start(), rm.end(), line, col, line, "endraw"))
                 i = rm.end()
-    _attach_translator_comments(source, tags)
+    _attach_translator_comments(tags)
     return tags
 
 
-def _attach_translator_comments(source: str, tags: list[Tag]) -> None:
-    for before, tag in itertools.pairwise(tags):
-        if before.kind != "{#" or not before.inner.lower().startswith("translators:"):
-            continue
-        if source[before.end : tag.start].strip():
-            continue
-        if _is_gettext_tag(tag):
-            tag.comment = before.inner.split(":", 1)[1].strip()
+def _attach_translator_comments(tags: list[Tag]) -> None:
+    """Jinja's (and so pybabel's) rule: a translation gets the nearest `{# Translators: … #}`
+    written after the previous translation."""
+    pending: str | None = None
+    for tag in tags:
+        if tag.kind == "{#" and tag.inner.lower().startswith("translators:"):
+            pending = tag.inner.split(":", 1)[1].strip()
+        elif _is_gettext_tag(tag):
+            tag.comment, pending = pending, None
 
 
 def _is_gettext_tag(tag: Tag) -> bool:
@@ -468,12 +465,19 @@ class _Converter:
         )
 
     def _is_block(self, call: jn.Call) -> bool:
-        """A gettext call made by a {% trans %} block (rather than written as _() in an output)."""
+        """A gettext call made by a {% trans %} block (rather than written as _() in an output).
+
+        The call's own tag is the next output or trans tag not yet taken; statement tags that
+        are never taken (else, endif, endfor) lie in between.
+        """
         for idx in range(self.cursor, len(self.tags)):
             tag = self.tags[idx]
             if tag.end_line < call.lineno or tag.kind == "{#":
                 continue
-            return tag.kind == "{%" and re.match(r"trans\b", tag.inner) is not None
+            if tag.kind == "{{":
+                return False
+            if re.match(r"trans\b", tag.inner):
+                return True
         return False
 
     def _skip_to_endtrans(self) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -78,6 +79,9 @@ class Renderer:
             raise RenderError(f"{part.file}: refused by the sandbox: {exc}") from None
         except jinja2.TemplateError as exc:
             raise TemplateError(f"render failed: {exc}", file=part.file) from None
+        except (TypeError, ValueError, LookupError, AttributeError) as exc:
+            # Data of the wrong shape, e.g. a loop over a number: the data's fault, one line.
+            raise RenderError(f"{part.file}: render failed: {exc}") from None
 
     def render_sources(self, sources: SourceSet, data: dict[str, Any] | None) -> Message:
         if data is not None and not isinstance(data, dict):
@@ -106,7 +110,8 @@ class Renderer:
         return self.render_sources(resolve(source, self.project, draft), data)
 
 
-_default_renderer: Renderer | None = None
+_renderers: dict[Path | None, Renderer] = {}
+_renderers_lock = threading.Lock()
 
 
 def render(
@@ -117,9 +122,9 @@ def render(
     draft: str | None = None,
 ) -> Message:
     """Render SOURCE (template id or path, draft id, or .j2 file) with recipient data."""
-    global _default_renderer
-    if project is not None:
-        return Renderer(project).render(source, data, draft=draft)
-    if _default_renderer is None:
-        _default_renderer = Renderer()
-    return _default_renderer.render(source, data, draft=draft)
+    key = project.root if project is not None else None
+    with _renderers_lock:
+        renderer = _renderers.get(key)
+        if renderer is None:
+            renderer = _renderers[key] = Renderer(project)
+    return renderer.render(source, data, draft=draft)

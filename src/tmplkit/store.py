@@ -238,6 +238,7 @@ class Project:
         self.templates = TemplateRepo(self)
         self.drafts = DraftRepo(self)
         self.blocks = BlockRepo(self)
+        self._lock: filelock.FileLock | None = None
 
     def __repr__(self) -> str:
         return f"Project({str(self.root)!r})"
@@ -248,11 +249,15 @@ class Project:
 
     @contextlib.contextmanager
     def lock(self, timeout: float = 30.0) -> Iterator[None]:
-        """Hold the project write lock: one writer at a time, across processes."""
+        """Hold the project write lock: one writer at a time, across processes.
+
+        Reentrant within a Project: a write made while holding the lock does not wait for it.
+        """
         self.state_dir.mkdir(exist_ok=True)
-        lock = filelock.FileLock(str(self.state_dir / "lock"), timeout=timeout)
+        if self._lock is None:
+            self._lock = filelock.FileLock(str(self.state_dir / "lock"))
         try:
-            with lock:
+            with self._lock.acquire(timeout=timeout):
                 yield
         except filelock.Timeout:
             raise ProjectError(f"{self.root}: project is locked by another process") from None
