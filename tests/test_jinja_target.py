@@ -167,3 +167,18 @@ def test_escape_filter_escapes_in_text_parts_too() -> None:
         (False, True),
         (True, False),
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "data", "printed"),
+    [
+        ("[{{ user.items }}][{{ user.keys }}][{{ d.get }}]", {"user": {}, "d": {}}, "[][][]"),
+        ("[{{ name.upper }}][{{ n.real }}][{{ xs.append }}]", {"name": "a", "n": 1, "xs": []}, "[][][]"),
+        ("[{{ range }}][{{ lipsum }}][{{ dict }}]", {}, "[][][]"),
+        ("{% if range %}yes{% else %}no{% endif %}", {}, "no"),
+        ("{{ xs[1] }}{{ xs[5] }}{{ s[0] }}", {"xs": ["a", "b"], "s": "xyz"}, "bx"),
+        ("{{ user.items }}", {"user": {"items": "data wins"}}, "data wins"),
+    ],
+)
+def test_data_is_read_as_data(source: str, data: dict[str, object], printed: str) -> None:
+    assert render(source, data) == printed

@@ -20,6 +20,7 @@ BLOCK_INCLUDE_RE = re.compile(r"^blocks/([a-z0-9][a-z0-9._-]*)$")
 
 FILTERS = {"default", "upper", "lower", "safe", "escape", "e", "d"}
 LOOP_ATTRS = {"index", "index0", "first", "last"}
+RESERVED_NAMES = {"self", "super", "caller", "varargs", "kwargs"}
 GETTEXT_NAMES = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
 
 # A hint for each construct Jinja accepts but tmplkit cannot carry to every target language.
@@ -592,6 +593,13 @@ class _Converter:
             else:
                 self.not_portable(cur, tag)
         parts.reverse()
+        if parts[0] in RESERVED_NAMES:
+            self.fail(
+                f"`{parts[0]}` is a reserved name in templates",
+                self.locate(node.lineno, r"\b" + str(parts[0]) + r"\b", tag),
+                construct=str(parts[0]),
+                hint="rename that key in your data",
+            )
         if parts[0] == "loop":
             return self.loop_var(parts, node, tag)
         if isinstance(parts[0], int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import ChainableUndefined
@@ -32,8 +33,9 @@ class JinjaEmitter(Emitter):
     name = "jinja"
     summary = "Jinja2, rendered with tmplkit.targets.jinja.environment() (the reference)"
     helpers = (
-        "SandboxedEnvironment(autoescape=<HTML part>, undefined=ChainableUndefined, "
-        "finalize=print_value, keep_trailing_newline=True) with the default/d, upper, lower, "
+        "DataEnvironment (a SandboxedEnvironment reading data by key only, no globals) with "
+        "autoescape=<HTML part>, undefined=ChainableUndefined, "
+        "finalize=print_value, keep_trailing_newline=True and the default/d, upper, lower, "
         "escape/e and safe filters of tmplkit.targets.jinja"
     )
 
@@ -155,6 +157,37 @@ def _safe(value: Any) -> Markup:
     return value if isinstance(value, Markup) else Markup(str(_printable(value)))
 
 
+class DataEnvironment(SandboxedEnvironment):
+    """A sandbox that reads recipient data as data: JSON values have keys, not attributes.
+
+    Jinja's own lookup falls back from `d["items"]` to the method `d.items` when the key is
+    missing, and from `s.upper` to a string method; here a missing key is simply missing.
+    """
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, Mapping):
+            try:
+                return obj[argument]
+            except (KeyError, TypeError):
+                return self.undefined(obj=obj, name=argument)
+        if isinstance(obj, (*DATA_SCALARS, list)):
+            if isinstance(argument, int) and isinstance(obj, list | str):
+                try:
+                    return obj[argument]
+                except IndexError:
+                    pass
+            return self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, (Mapping, *DATA_SCALARS, list)):
+            return self.getitem(obj, attribute)
+        return super().getattr(obj, attribute)
+
+
+DATA_SCALARS = (str, int, float, bool, type(None))
+
+
 def environment(*, autoescape: bool) -> SandboxedEnvironment:
     """The Jinja environment the jinja target is written for: sandboxed, JSON-like printing.
 
@@ -162,7 +195,7 @@ def environment(*, autoescape: bool) -> SandboxedEnvironment:
     (`a.b.c` with `a` missing prints nothing); null prints empty; `default`, `upper` and
     `lower` treat null like a missing value; `escape` and `safe` print it empty too.
     """
-    env = SandboxedEnvironment(
+    env = DataEnvironment(
         autoescape=autoescape,
         undefined=ChainableUndefined,
         finalize=print_value,
@@ -174,4 +207,5 @@ def environment(*, autoescape: bool) -> SandboxedEnvironment:
     env.filters["lower"] = _lower
     env.filters["escape"] = env.filters["e"] = _escape
     env.filters["safe"] = _safe
+    env.globals.clear()  # no range(), dict(), lipsum…: a missing `range` key is just missing
     return env

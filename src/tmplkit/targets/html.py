@@ -1,0 +1,43 @@
+"""The html target: static HTML, the template rendered at compile time with the sample data.
+
+For previews, and for senders without a template language: there is nothing left to
+substitute. The emitter renders the part through the reference itself (the jinja target in
+`tmplkit.targets.jinja.environment`), with the data it is given (`tmplkit compile` passes the
+template's sample.json) or with no data at all, so every value prints as missing.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .. import ir
+from ..errors import RenderError
+from .base import Emitter
+from .jinja import JinjaEmitter, environment
+
+
+@cache
+def _environment(autoescape: bool) -> SandboxedEnvironment:
+    return environment(autoescape=autoescape)
+
+
+class HtmlEmitter(Emitter):
+    name = "html"
+    summary = (
+        "static HTML: the part rendered at compile time with the sample data "
+        "(sample.json, or no data), through the reference renderer"
+    )
+    helpers = None
+
+    def emit(self, body: ir.Body) -> str:
+        source = JinjaEmitter(html=self.html, file=self.file).emit(body)
+        data = dict(self.data) if self.data is not None else {}
+        try:
+            return _environment(self.html).from_string(source).render(data)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"{self.file}: cannot render with the sample data: {exc}") from None
+        except (TypeError, ValueError) as exc:  # e.g. a loop over a number in the data
+            raise RenderError(f"{self.file}: cannot render with the sample data: {exc}") from None

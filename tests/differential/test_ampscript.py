@@ -1,0 +1,672 @@
+"""The ampscript target: golden files, the data convention, and a model run of the corpus.
+
+No open AMPscript engine exists, so the emitted text of every corpus source is locked by a golden
+file (tests/differential/golden/ampscript/<name>.amp, compared byte for byte; regenerate with
+TMPLKIT_UPDATE_GOLDEN=1). To show that the locked text means what the reference renders, a small
+model of the AMPscript subset the emitter uses (below, `run_ampscript`) renders every golden file
+with `attributes(data)` for every data set; its function semantics follow Salesforce's
+documentation and SalesforceLabs/ampscript-core (comparisons ignore case and accents; number-like
+strings compare as numbers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.differential.corpus import DATASETS, SOURCES, Source
+from tests.differential.harness import reference
+from tmplkit import CompileError, RenderError, compile_parts, compile_string, open_project
+from tmplkit.targets.ampscript import AmpscriptEmitter, amp_string, attributes, regex_literal
+from tmplkit.targets.jinja import environment
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "ampscript"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_templates"
+UPDATE = os.environ.get("TMPLKIT_UPDATE_GOLDEN") == "1"
+ESC = 'Replace(Replace(Replace(Replace(Replace({}, "&", "&amp;"), "<", "&lt;"), ">", "&gt;"), """", "&#34;"), "\'", "&#39;")'
+
+
+def amp(source: str, html: bool = True) -> str:
+    return compile_string(source, "ampscript", html=html)
+
+
+# --- golden files -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+def test_golden_file(source: Source) -> None:
+    compiled = compile_string(source.template, "ampscript", html=source.html, file=source.name)
+    path = GOLDEN / f"{source.name}.amp"
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(compiled.encode("utf-8"))
+    assert path.is_file(), f"no golden file {path.name}; run with TMPLKIT_UPDATE_GOLDEN=1"
+    assert compiled.encode("utf-8") == path.read_bytes()
+
+
+def test_one_golden_file_per_corpus_source() -> None:
+    assert sorted(p.stem for p in GOLDEN.glob("*.amp")) == sorted(s.name for s in SOURCES)
+
+
+# --- the key mappings ---------------------------------------------------------------------
+
+
+def test_paths_map_to_attribute_names() -> None:
+    assert amp("{{ user.first_name }}", html=False) == '%%=AttributeValue("user_first_name")=%%'
+    assert amp('{{ lines[0].name }}{{ user["first-name"] }}', html=False) == (
+        '%%=AttributeValue("lines_0_name")=%%%%=AttributeValue("user_first-name")=%%'
+    )
+
+
+def test_html_parts_escape_like_the_reference() -> None:
+    assert amp("{{ name }}") == "%%=" + ESC.format('AttributeValue("name")') + "=%%"
+    assert amp("{{ name|safe }}") == '%%=AttributeValue("name")=%%'
+    assert (
+        amp("{{ name|escape }}", html=False) == "%%=" + ESC.format('AttributeValue("name")') + "=%%"
+    )
+
+
+def test_filters() -> None:
+    assert amp('{{ nick|default("a \\"b\\"")|upper }}', html=False) == (
+        '%%=Uppercase(IIF(Empty(AttributeValue("nick__type")), "a ""b""", '
+        'AttributeValue("nick")))=%%'
+    )
+    # after upper the value is a string: default no longer applies (as in the reference)
+    assert (
+        amp('{{ nick|lower|default("x") }}', html=False)
+        == '%%=Lowercase(AttributeValue("nick"))=%%'
+    )
+
+
+def test_truthiness_reads_the_truthy_companion() -> None:
+    assert amp("{% if flag %}a{% elif not b %}b{% else %}c{% endif %}") == (
+        '%%[ IF AttributeValue("flag__truthy") == "true" THEN ]%%a'
+        '%%[ ELSEIF NOT (AttributeValue("b__truthy") == "true") THEN ]%%b'
+        "%%[ ELSE ]%%c%%[ ENDIF ]%%"
+    )
+
+
+def test_string_comparison_is_exact() -> None:
+    assert amp('{% if plan == "a.b*" %}x{% endif %}') == (
+        '%%[ IF AttributeValue("plan__type") == "string" AND '
+        'RegExMatch(AttributeValue("plan"), "^a\\.b\\*\\z", 0) != "" THEN ]%%x%%[ ENDIF ]%%'
+    )
+    assert amp('{% if plan != "" %}x{% endif %}') == (
+        '%%[ IF NOT (AttributeValue("plan__type") == "string" AND Empty(AttributeValue("plan"))) '
+        "THEN ]%%x%%[ ENDIF ]%%"
+    )
+
+
+def test_number_comparison_checks_the_type() -> None:
+    assert amp("{% if n == 2.5 %}x{% endif %}") == (
+        '%%[ IF AttributeValue("n__type") == "number" AND AttributeValue("n") == "2.5" '
+        "THEN ]%%x%%[ ENDIF ]%%"
+    )
+    # 1 == true in the reference
+    assert amp("{% if n == 1.0 %}x{% endif %}") == (
+        '%%[ IF (AttributeValue("n__type") == "number" AND AttributeValue("n") == "1") OR '
+        '(AttributeValue("n__type") == "boolean" AND AttributeValue("n") == "true") '
+        "THEN ]%%x%%[ ENDIF ]%%"
+    )
+
+
+def test_loops_go_over_rows() -> None:
+    src = (
+        "{% for l in lines %}{{ loop.index }}{{ l.name }}{% if loop.last %}.{% endif %}"
+        "{% else %}none{% endfor %}"
+    )
+    assert amp(src, html=False) == (
+        '%%[ SET @tk_rows1 = BuildRowsetFromJSON(IIF(Empty(AttributeValue("lines__rows")), '
+        '"[]", AttributeValue("lines__rows")), "$[*]", 1) IF RowCount(@tk_rows1) > 0 THEN '
+        "FOR @tk_i1 = 1 TO RowCount(@tk_rows1) DO SET @l = Row(@tk_rows1, @tk_i1) ]%%"
+        '%%=v(@tk_i1)=%%%%=Field(@l, "name", false)=%%'
+        "%%[ IF @tk_i1 == RowCount(@tk_rows1) THEN ]%%.%%[ ENDIF ]%%"
+        "%%[ NEXT @tk_i1 ELSE ]%%none%%[ ENDIF ]%%"
+    )
+
+
+def test_loop_variables_that_would_clash_get_their_own_names() -> None:
+    src = "{% for x in a %}{% for x in x.b %}{{ x }}{% endfor %}{% for tk_i1 in c %}{% endfor %}{% endfor %}"
+    out = amp(src, html=False)
+    assert "SET @x = Row(@tk_rows1, @tk_i1)" in out
+    assert "SET @tk_item2 = Row(@tk_rows2, @tk_i2)" in out
+    assert '%%=Field(@tk_item2, "_", false)=%%' in out
+    assert 'BuildRowsetFromJSON(IIF(Empty(Field(@x, "b__rows", false))' in out
+    assert out.count("@tk_item2") == 3  # the second inner loop reuses the free name
+
+
+def test_loop_vars_in_conditions() -> None:
+    out = amp(
+        "{% for l in xs %}{% if loop.index0 %}a{% endif %}{% if loop.index == 2 %}b{% endif %}"
+        '{% if loop.first == 0 %}c{% endif %}{% if loop.index == "2" %}d{% endif %}{% endfor %}'
+    )
+    assert "IF @tk_i1 > 1 THEN ]%%a" in out
+    assert "IF @tk_i1 == 2 THEN ]%%b" in out
+    assert "IF NOT (@tk_i1 == 1) THEN ]%%c" in out
+    assert "IF 1 == 0 THEN ]%%d" in out
+
+
+def test_literal_percent_signs_never_form_a_delimiter() -> None:
+    assert amp("100% and 50%% %%x%%", html=False) == (
+        "100% and 50%%=Char(37, 2)=%% %%=Char(37, 2)=%%x%%=Char(37, 2)=%%"
+    )
+    # a single % touching a block is written with Char too
+    assert amp("5%{{ n }}%", html=False) == (
+        '5%%=Char(37)=%%%%=AttributeValue("n")=%%%%=Char(37)=%%'
+    )
+    assert amp("%", html=False) == "%"
+    assert amp('<script runat="server">x</script><script>y</script>') == (
+        '%%=Char(60)=%%script runat="server">x</script><script>y</script>'
+    )
+
+
+def test_string_literals_never_hold_a_delimiter() -> None:
+    assert amp_string('a "b" %%]') == 'Concat("a ""b"" %", "%]")'
+    assert amp('{{ x|default("%%") }}', html=False) == (
+        '%%=IIF(Empty(AttributeValue("x__type")), Concat("%", "%"), AttributeValue("x"))=%%'
+    )
+
+
+def test_regex_literal_escapes_dotnet_metacharacters() -> None:
+    assert regex_literal("a.b_c d\n(é)$") == "a\\.b_c\\u0020d\\u000A\\(é\\)\\$"
+
+
+def test_target_metadata() -> None:
+    assert AmpscriptEmitter.refuses == ()
+    assert AmpscriptEmitter.helpers is None
+    assert "attributes(data)" in AmpscriptEmitter.summary
+
+
+# --- the data convention ------------------------------------------------------------------
+
+
+def test_attributes_flatten_the_data() -> None:
+    data = {
+        "name": "Ann",
+        "count": 0,
+        "price": 2.0,
+        "flag": False,
+        "gone": None,
+        "user": {"first-name": "A", "tags": ["x"]},
+        "lines": [{"name": "Mug", "qty": 2}, {"name": "Pen", "gift": True}, None],
+    }
+    attrs = attributes(data)
+    assert attrs["name"] == "Ann" and attrs["name__type"] == "string"
+    assert (attrs["count"], attrs["count__type"], attrs["count__truthy"]) == (
+        "0",
+        "number",
+        "false",
+    )
+    assert attrs["price"] == "2"
+    assert (attrs["flag"], attrs["flag__type"], attrs["flag__truthy"]) == (
+        "false",
+        "boolean",
+        "false",
+    )
+    assert not any(k.startswith("gone") for k in attrs)
+    assert attrs["user_first-name"] == "A"
+    assert attrs["user_tags_0"] == "x"
+    assert attrs["user__rows"] == (
+        '[{"_":"first-name","___type":"string","___truthy":"true"},'
+        '{"_":"tags","___type":"string","___truthy":"true"}]'
+    )
+    assert attrs["lines_1_gift__truthy"] == "true"
+    rows = json.loads(attrs["lines__rows"])
+    assert [list(r) for r in rows] == [list(rows[0])] * 3  # the same columns in every row
+    assert rows[0]["name"] == "Mug" and rows[0]["gift"] == "" and rows[0]["qty__type"] == "number"
+    assert rows[1]["gift__truthy"] == "true" and rows[1]["qty"] == ""
+    assert rows[2]["_"] == "" and rows[2]["___type"] == ""  # null item: a row of nothing
+    assert attrs["lines"] == str(data["lines"]).replace("None", "None")
+
+
+def test_attributes_refuse_colliding_names() -> None:
+    with pytest.raises(RenderError, match="'a_b'"):
+        attributes({"a_b": 1, "a": {"b": 2}})
+
+
+def test_nothing_is_refused() -> None:
+    # every construct of the portable subset has an AMPscript form under the convention
+    for source in SOURCES:
+        try:
+            amp(source.template, source.html)
+        except CompileError as exc:  # pragma: no cover - a failure message
+            pytest.fail(f"{source.name}: {exc}")
+
+
+# --- a model of the AMPscript the emitter writes ------------------------------------------
+
+TOKEN_RE = re.compile(
+    r"""\s*(?:(?P<str>"(?:[^"]|"")*"|'(?:[^']|'')*')|(?P<num>\d+(?:\.\d+)?)|(?P<var>@\w+)"""
+    r"""|(?P<op>==|!=|<=|>=|<|>|\(|\)|,|=)|(?P<word>[A-Za-z_$][\w$]*))"""
+)
+
+
+class Rowset(list):  # type: ignore[type-arg]
+    pass
+
+
+def number_like(v: Any) -> Decimal | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return Decimal(str(v))
+    try:
+        return Decimal(str(v).strip()) if str(v).strip() else None
+    except InvalidOperation:
+        return None
+
+
+def fold(s: str) -> str:
+    """AMPscript string comparison: case- and accent-insensitive."""
+    decomposed = unicodedata.normalize("NFD", s.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def amp_text(v: Any) -> str:
+    if v is True or v is False:
+        return "True" if v else "False"
+    return "" if v is None else str(v)
+
+
+def compare(op: str, a: Any, b: Any) -> bool:
+    na, nb = number_like(a), number_like(b)
+    if na is not None and nb is not None:
+        x: Any
+        y: Any
+        x, y = na, nb
+    else:
+        x, y = fold(amp_text(a)), fold(amp_text(b))
+    return {
+        "==": x == y,
+        "!=": x != y,
+        "<": x < y,
+        ">": x > y,
+        "<=": x <= y,
+        ">=": x >= y,
+    }[op]
+
+
+def dotnet_regex(pattern: str) -> str:
+    return pattern.replace("\\z", "\\Z")
+
+
+class Model:
+    """Evaluates the statements and expressions of the emitted AMPscript."""
+
+    def __init__(self, attrs: dict[str, str]) -> None:
+        self.attrs = attrs
+        self.vars: dict[str, Any] = {}
+
+    # expressions
+
+    def parse(self, text: str) -> list[tuple[str, str]]:
+        tokens, pos = [], 0
+        while pos < len(text):
+            if text[pos:].strip() == "":
+                break
+            m = TOKEN_RE.match(text, pos)
+            assert m, f"cannot tokenize {text[pos:]!r}"
+            kind = m.lastgroup or ""
+            tokens.append((kind, m.group(kind)))
+            pos = m.end()
+        return tokens
+
+    def expr(self, tokens: list[tuple[str, str]], i: int = 0) -> tuple[Any, int]:
+        left, i = self.and_(tokens, i)
+        while i < len(tokens) and tokens[i][1].upper() == "OR":
+            right, i = self.and_(tokens, i + 1)
+            left = bool(left) or bool(right)
+        return left, i
+
+    def and_(self, tokens: list[tuple[str, str]], i: int) -> tuple[Any, int]:
+        left, i = self.not_(tokens, i)
+        while i < len(tokens) and tokens[i][1].upper() == "AND":
+            right, i = self.not_(tokens, i + 1)
+            left = bool(left) and bool(right)
+        return left, i
+
+    def not_(self, tokens: list[tuple[str, str]], i: int) -> tuple[Any, int]:
+        if tokens[i][1].upper() == "NOT":
+            value, i = self.not_(tokens, i + 1)
+            return not value, i
+        left, i = self.primary(tokens, i)
+        if (
+            i < len(tokens)
+            and tokens[i][0] == "op"
+            and tokens[i][1] in ("==", "!=", "<", ">", "<=", ">=")
+        ):
+            op = tokens[i][1]
+            right, i = self.primary(tokens, i + 1)
+            return compare(op, left, right), i
+        return left, i
+
+    def primary(self, tokens: list[tuple[str, str]], i: int) -> tuple[Any, int]:
+        kind, text = tokens[i]
+        if kind == "str":
+            return text[1:-1].replace(text[0] * 2, text[0]), i + 1
+        if kind == "num":
+            return (float(text) if "." in text else int(text)), i + 1
+        if kind == "var":
+            return self.vars.get(text.lower()), i + 1
+        if text == "(":
+            value, i = self.expr(tokens, i + 1)
+            assert tokens[i][1] == ")"
+            return value, i + 1
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true", i + 1
+        assert tokens[i + 1][1] == "(", f"unknown name {text}"
+        args, i = [], i + 2
+        while tokens[i][1] != ")":
+            value, i = self.expr(tokens, i)
+            args.append(value)
+            if tokens[i][1] == ",":
+                i += 1
+        return self.call(text.lower(), args), i + 1
+
+    def call(self, name: str, a: list[Any]) -> Any:
+        if name == "attributevalue":
+            return self.attrs.get(a[0], "")
+        if name == "field":
+            return a[0].get(a[1], "")
+        if name == "row":
+            return a[0][int(a[1]) - 1]
+        if name == "rowcount":
+            return len(a[0])
+        if name == "buildrowsetfromjson":
+            assert a[1] == "$[*]"
+            return Rowset(json.loads(a[0]))
+        if name == "empty":
+            return a[0] is None or amp_text(a[0]) == ""
+        if name == "iif":
+            return a[1] if a[0] else a[2]
+        if name == "replace":
+            return re.sub(re.escape(a[1]), lambda _: a[2], amp_text(a[0]), flags=re.IGNORECASE)
+        if name == "uppercase":
+            return amp_text(a[0]).upper()
+        if name == "lowercase":
+            return amp_text(a[0]).lower()
+        if name == "concat":
+            return "".join(amp_text(x) for x in a)
+        if name == "char":
+            return chr(int(a[0])) * (int(a[1]) if len(a) > 1 else 1)
+        if name == "subtract":
+            return number_like(a[0]) - number_like(a[1])  # type: ignore[operator]
+        if name == "regexmatch":
+            m = re.search(dotnet_regex(a[1]), amp_text(a[0]))
+            return m.group(int(a[2])) if m else ""
+        if name == "v":
+            return a[0]
+        raise AssertionError(f"the model has no function {name}")
+
+    # statements
+
+    def run(self, source: str) -> str:
+        items = split_content(source)
+        out: list[str] = []
+        self.block(items, 0, out, stop=())
+        return "".join(out)
+
+    def block(
+        self, items: list[tuple[str, str]], i: int, out: list[str] | None, stop: tuple[str, ...]
+    ) -> tuple[int, str]:
+        """Run items from i until a statement in `stop`; out=None skips (a false branch)."""
+        while i < len(items):
+            kind, text = items[i]
+            if kind == "text":
+                if out is not None:
+                    out.append(text)
+                i += 1
+                continue
+            if kind == "out":
+                if out is not None:
+                    value, _ = self.expr(self.parse(text))
+                    out.append(amp_text(value))
+                i += 1
+                continue
+            word = text.split()[0].upper()
+            if word in stop:
+                return i, word
+            i = self.statement(items, i, out)
+        return i, ""
+
+    def statement(self, items: list[tuple[str, str]], i: int, out: list[str] | None) -> int:
+        text = items[i][1]
+        word = text.split()[0].upper()
+        if word == "SET":
+            m = re.match(r"SET\s+(@\w+)\s*=\s*(.*)$", text, re.S | re.I)
+            assert m
+            if out is not None:
+                self.vars[m.group(1).lower()] = self.expr(self.parse(m.group(2)))[0]
+            return i + 1
+        if word == "IF":
+            taken = False
+            while True:
+                cond_text = re.match(r"(?:ELSE)?IF\s+(.*)\s+THEN$", items[i][1], re.S | re.I)
+                assert cond_text, items[i][1]
+                run = (
+                    out is not None
+                    and not taken
+                    and bool(self.expr(self.parse(cond_text.group(1)))[0])
+                )
+                i, word = self.block(
+                    items, i + 1, out if run else None, ("ELSEIF", "ELSE", "ENDIF")
+                )
+                taken = taken or run
+                if word == "ELSEIF":
+                    continue
+                if word == "ELSE":
+                    run = out is not None and not taken
+                    i, word = self.block(items, i + 1, out if run else None, ("ENDIF",))
+                assert word == "ENDIF"
+                return i + 1
+        if word == "FOR":
+            m = re.match(r"FOR\s+(@\w+)\s*=\s*(.*?)\s+TO\s+(.*)\s+DO$", text, re.S | re.I)
+            assert m
+            var = m.group(1).lower()
+            if out is None:
+                end, _ = self.block(items, i + 1, None, ("NEXT",))
+                return end + 1
+            start = int(self.expr(self.parse(m.group(2)))[0])
+            stop = int(self.expr(self.parse(m.group(3)))[0])
+            end = i + 1
+            for n in range(start, stop + 1):
+                self.vars[var] = n
+                end, word = self.block(items, i + 1, out, ("NEXT",))
+                assert word == "NEXT"
+            if start > stop:
+                end, _ = self.block(items, i + 1, None, ("NEXT",))
+            return end + 1
+        raise AssertionError(f"the model cannot run {text!r}")
+
+
+STATEMENT_RE = re.compile(
+    r"(SET\s+@\w+\s*=.*?|(?:ELSE)?IF\s.*?\sTHEN|ELSE|ENDIF|FOR\s.*?\sDO|NEXT\s+@\w+)"
+    r"(?=\s+(?:SET|IF|ELSEIF|ELSE|ENDIF|FOR|NEXT)\b|\s*$)",
+    re.S | re.I,
+)
+
+
+def split_content(source: str) -> list[tuple[str, str]]:
+    """Text, inline expressions (%%=…=%%) and block statements (%%[…]%%), in order."""
+    items: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(source):
+        start = source.find("%%", pos)
+        if start < 0 or source[start : start + 3] not in ("%%[", "%%="):
+            assert start < 0, f"a bare %% at {start}: {source[start : start + 20]!r}"
+            items.append(("text", source[pos:]))
+            break
+        if start > pos:
+            items.append(("text", source[pos:start]))
+        closing = "]%%" if source[start + 2] == "[" else "=%%"
+        end, i, quote = None, start + 3, None
+        while end is None:
+            ch = source[i]
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in "\"'":
+                quote = ch
+            elif source.startswith(closing, i):
+                end = i
+            i += 1
+        body = source[start + 3 : end]
+        if closing == "=%%":
+            items.append(("out", body))
+        else:
+            for m in STATEMENT_RE.finditer(body.strip()):
+                items.append(("stmt", m.group(1).strip()))
+        pos = end + 3
+    return items
+
+
+def test_the_golden_files_render_like_the_reference() -> None:
+    mismatches = []
+    cases = 0
+    for source in SOURCES:
+        template = (GOLDEN / f"{source.name}.amp").read_text("utf-8")
+        for name, data in DATASETS.items():
+            cases += 1
+            got = Model(attributes(data)).run(template)
+            expected = reference(source, data)
+            if got != expected:
+                mismatches.append((source.name, name, expected, got))
+    assert cases == len(SOURCES) * len(DATASETS) == 816
+    assert mismatches == []
+
+
+def test_the_model_itself() -> None:
+    model = Model({"a": "Pro", "n": "3"})
+    assert model.run('%%[ IF AttributeValue("a") == "pro" THEN ]%%ci%%[ ENDIF ]%%') == "ci"
+    assert (
+        model.run(
+            '%%[ IF RegExMatch(AttributeValue("a"), "^pro\\z", 0) != "" THEN ]%%x%%[ ELSE ]%%exact%%[ ENDIF ]%%'
+        )
+        == "exact"
+    )
+    assert model.run('%%[ IF AttributeValue("n") == "3.0" THEN ]%%num%%[ ENDIF ]%%') == "num"
+    assert model.run("%%[ FOR @i = 1 TO 0 DO ]%%x%%[ NEXT @i ]%%") == ""
+
+
+# Beyond the corpus: the traps of the convention, through the model, compared exactly.
+TRAPS = [
+    Source("percent", "50%%{{ name }}%{% if flag %}%%]{% endif %}%=v(@x)=%%"),
+    Source(
+        "literals",
+        '{% if v == "a.b*" %}1{% endif %}{% if v == "ZOË" %}2{% endif %}{% if v == "Zoë" %}3'
+        '{% endif %}{% if v == "say \\"%%\\"" %}4{% endif %}{% if v == "" %}5{% endif %}'
+        "{% if v == 1 %}6{% endif %}{% if v == 0 %}7{% endif %}{% if v != 2.5 %}8{% endif %}"
+        '{% if v == "1" %}9{% endif %}{% if v == "true" %}T{% endif %}',
+    ),
+    Source(
+        "filters",
+        "{{ v|escape|upper }}|{{ v|safe|escape }}|{{ v|upper|default('d') }}|"
+        "{{ v|default('<d>')|escape }}|{{ v|safe }}|{{ missing|escape }}|{{ v|lower|safe }}",
+    ),
+    Source("filters_text", "{{ v|escape }}|{{ v|default('%%') }}|{{ v|upper }}", html=False),
+    Source("paths", "{{ v }}|{{ v.a }}|{{ v.a.b }}|{{ v['x-y'] }}|{{ v[2].a.b }}"),
+    Source(
+        "loops",
+        "{% for x in v %}{% for x in x.c %}<{{ x }}{{ loop.index }}>{% else %}-{% endfor %}"
+        "{{ loop.last }}{{ x }}{% else %}none{% endfor %}",
+    ),
+    Source(
+        "loop_conditions",
+        "{% for x in v %}{% if loop.index0 %}a{% endif %}{% if loop.index == 2 %}b{% endif %}"
+        '{% if loop.first == 0 %}c{% endif %}{% if loop.last == 1 %}d{% endif %}{% if x == "k" %}'
+        "e{% endif %}{% if x %}t{% endif %}{% endfor %}",
+    ),
+    Source("truthiness", "{% if v %}T{% else %}F{% endif %}{% if not v.a %}n{% endif %}"),
+]
+TRAP_DATA: dict[str, dict[str, Any]] = {
+    "none": {"v": None},
+    "true": {"v": True},
+    "one": {"v": 1},
+    "one_str": {"v": "1"},
+    "zero": {"v": 0.0},
+    "float": {"v": 2.5},
+    "big": {"v": 1e21},
+    "empty_str": {"v": ""},
+    "true_str": {"v": "true"},
+    "regex": {"v": "a.b*"},
+    "regex_near": {"v": "aXb*"},
+    "accent": {"v": "Zoë"},
+    "upper_accent": {"v": "ZOË"},
+    "quotes": {"v": 'say "%%"'},
+    "hostile": {"v": "%%[ x ]%% %%=v(@y)=%% <&\"'> ]%%"},
+    "list": {"v": [{"c": ["p", None, 3]}, None, {"c": [], "a": {"b": 1}}, "k"]},
+    "object": {"v": {"a": {"b": "<b>"}, "x-y": "xy", "k": 1, "c": [True]}},
+    "empty_list": {"v": []},
+    "empty_obj": {"v": {}},
+    "missing": {},
+}
+
+
+def test_traps_render_like_the_reference_through_the_model() -> None:
+    mismatches = []
+    for source in TRAPS:
+        template = compile_string(source.template, "ampscript", html=source.html)
+        for name, data in TRAP_DATA.items():
+            if "for x in v" in source.template and not isinstance(
+                data.get("v"), list | dict | None
+            ):
+                continue  # the reference fails on a loop over a number (and see below: strings)
+            got = Model(attributes(data)).run(template)
+            expected = reference(source, data)
+            if got != expected:
+                mismatches.append(f"{source.name} × {name}: {expected!r} != {got!r}")
+    assert mismatches == [], "\n".join(mismatches)
+
+
+def test_a_string_is_not_a_list() -> None:
+    # The documented difference: the reference indexes and loops over a string's characters.
+    src = "{{ v[0] }}{% for c in v %}[{{ c }}]{% else %}none{% endfor %}"
+    template = compile_string(src, "ampscript")
+    assert Model(attributes({"v": "ab"})).run(template) == "none"
+    assert reference(Source("s", src), {"v": "ab"}) == "a[a][b]"
+    assert Model(attributes({"v": ["a", "b"]})).run(template) == "a[a][b]"
+
+
+def test_sample_project_renders_like_the_reference_through_the_model() -> None:
+    project = open_project(SAMPLE)
+    checked = 0
+    for directory in sorted(SAMPLE.glob("workspaces/*/*/*")):
+        if not (directory / "template.toml").is_file():
+            continue
+        data = json.loads((directory / "sample.json").read_text("utf-8"))
+        compiled = compile_parts(str(directory), "ampscript", project=project)
+        ref = compile_parts(str(directory), "jinja", project=project)
+        for part in ("subject", "html", "text"):
+            source = getattr(compiled, part)
+            if source is None:
+                continue
+            expected = environment(autoescape=part == "html").from_string(getattr(ref, part))
+            assert Model(attributes(data)).run(source) == expected.render(data), directory.name
+            checked += 1
+    assert checked == 9
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "targets" / "ampscript.md"
+
+
+def doc_block(language: str) -> str:
+    (block,) = re.findall(rf"^```{language}\n(.*?)^```$", DOC.read_text("utf-8"), re.M | re.S)
+    return str(block)
+
+
+def test_the_documented_example_is_what_the_target_writes() -> None:
+    source = doc_block("jinja").removesuffix("\n")
+    assert compile_string(source, "ampscript") == doc_block("ampscript").removesuffix("\n")
+
+
+def test_the_documented_attributes_are_what_attributes_returns() -> None:
+    data = {"name": "Ann", "count": 0, "nickname": None, "tags": ["new", "vip"]}
+    assert attributes(data) == json.loads(doc_block("json"))
+    call = 'attributes({"name": "Ann", "count": 0, "nickname": None, "tags": ["new", "vip"]})'
+    assert call in DOC.read_text("utf-8")

@@ -1,0 +1,240 @@
+"""The cheetah target through Cheetah 3 (`Template(source, searchList=[data])`, stock settings)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from tests.differential.corpus import DATASETS, SOURCES, Source
+from tests.differential.harness import reference, run
+from tests.engines import render_batch, require_engine
+from tmplkit import compile_parts, compile_string, open_project
+from tmplkit.targets.cheetah import HELPERS, CheetahEmitter, cheetah_text
+from tmplkit.targets.jinja import environment
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_templates"
+
+
+def cheetah(source: str, html: bool = True) -> str:
+    return compile_string(source, "cheetah", html=html)
+
+
+def test_corpus_matches_the_reference() -> None:
+    require_engine("cheetah")
+    cases, mismatches = run("cheetah", "cheetah")
+    assert cases == len(SOURCES) * len(DATASETS) == 816  # nothing refused
+    assert mismatches == [], "\n".join(map(str, mismatches))
+
+
+# Beyond the corpus: the traps of Cheetah, each compared EXACTLY (no normalizing) with the
+# reference, in one engine batch together with the sample project's templates.
+TRAPS = [
+    Source("eol_slurp", "a #\nb #  \r\nc # \rd <%x%> <%= 1 %> \\"),
+    Source("backslash_before_tag", "x\\{{ name }}y\\\\{% if flag %}z{% endif %}"),
+    Source("cheetah_syntax", "##c\n#*m*#\n#if x\n#end if\n$x ${y} $!z \\$a \\#b #raw"),
+    Source("directive_ends_template", "x\n  {% if flag %}A\n  {% endif %}"),
+    Source("loop_ends_template", "x\n  {% for t in tags %}A\n  {% endfor %}"),
+    Source("directive_lines", "{% if flag %}\nA\n{% else %}\nB\n{% endif %}\n"),
+    Source(
+        "python_names",
+        "{% for str in tags %}{{ str|upper }}{% endfor %}{% for write in tags %}{{ write }}"
+        "{% endfor %}{% for tk_get in tags %}{{ tk_get }}{% endfor %}{% for SL in tags %}{{ SL }}"
+        "{{ loop.last }}{% endfor %}{% for then in tags %}{% if then %}T{% endif %}{% endfor %}",
+    ),
+    Source(
+        "shadowing",
+        "{% for l in lines %}{% for l in tags %}{{ l }}{{ loop.index }}{% endfor %}"
+        "[{{ l.name }}]{{ loop.index }}{% endfor %}{{ l }}",
+    ),
+    Source(
+        "filters",
+        "{{ name|escape|upper }}|{{ name|safe|escape }}|{{ name|upper|default('d') }}|"
+        "{{ nickname|default('d')|escape }}|{{ name|escape }}|{{ name|safe }}|{{ missing|escape }}"
+        "|{{ missing|safe|upper }}|{{ name|lower|safe }}",
+    ),
+    Source(
+        "filters_text",
+        "{{ name|escape|upper }}|{{ name|safe|escape }}|{{ nickname|default('d')|escape }}|"
+        "{{ name|escape }}|{{ name|safe }}|{{ missing|escape }}|{{ name|lower }}",
+        html=False,
+    ),
+    Source(
+        "paths",
+        "{{ v }}|{{ v[0] }}|{{ v.a }}|{{ v.a.b }}|{{ v['x-y'] }}|{{ v.items }}|{{ v.keys }}|{{ v[1] }}",
+    ),
+    Source(
+        "template_attributes",
+        "{{ respond }}|{{ transaction }}|{{ searchList }}|{{ getVar }}|{{ filter }}|{{ SL }}|{{ write }}",
+    ),
+    Source(
+        "literals",
+        "{% if v == 'a#b$c\\'\"\\\\\\n' %}A{% endif %}{% if v == 1 %}one{% endif %}"
+        "{% if v != 2.5 %}ne{% endif %}{% if v == 'Zoë' %}z{% endif %}{% if v == 0 %}zero{% endif %}",
+    ),
+    Source(
+        "loop_over_anything",
+        "{% for c in tags %}[{{ c }}{{ loop.first }}{{ loop.index0 }}]{% else %}none{% endfor %}",
+    ),
+    Source(
+        "nested_loop_vars",
+        "{% for l in lines %}{{ loop.index }}{% if loop.last %}L{% endif %}{% for t in l.tags %}"
+        "{{ loop.index }}{{ l.name }}{% endfor %}{{ loop.last }}{% endfor %}",
+    ),
+    Source("default_literals", "{{ v|default('}${x}#if') }}{{ v|default('') }}{{ v|d('<b>') }}"),
+    Source(
+        "precedence",
+        "{% if not v and not w or v == 'x' and not (w or v) %}Y{% else %}N{% endif %}",
+    ),
+]
+TRAP_DATA: dict[str, dict[str, Any]] = {
+    "none": {"v": None, "name": None, "flag": None, "tags": None, "lines": None},
+    "true": {
+        "v": True,
+        "name": True,
+        "flag": True,
+        "tags": [True, None, 2.0],
+        "lines": [{"name": "a", "tags": [1, 2]}, {"tags": []}],
+    },
+    "float": {"v": 2.0, "name": 1e21, "tags": "ab", "lines": [{}]},
+    "str": {"v": "Ann<'\">&", "name": "Ann<'\">&", "nickname": None, "tags": {"k": 1}, "w": "x"},
+    "list": {"v": [1, None, "x"], "name": [1, "<"], "tags": []},
+    "dict": {"v": {"a": {"b": "<b>"}, "x-y": "xy", "items": "I", "keys": None}, "name": {"a": 1}},
+    "hostile": {
+        "v": "a#b$c'\"\\\n",
+        "name": "${x} #if #end if# <% %> \\$",
+        **{k: k.upper() for k in ("respond", "transaction", "searchList", "getVar", "filter")},
+        **{"SL": "sl", "write": "w", "tags": ["#", "$x"]},
+    },
+    "num": {"v": 1, "w": 0},
+    "zero": {"v": 0},
+    "missing": {},
+}
+
+
+def sample_cases() -> list[tuple[str, str, dict[str, Any], str]]:
+    """(label, cheetah source, data, reference output) for every part of the sample project."""
+    project = open_project(SAMPLE)
+    out = []
+    for directory in sorted(SAMPLE.glob("workspaces/*/*/*")):
+        if not (directory / "template.toml").is_file():
+            continue
+        data = json.loads((directory / "sample.json").read_text("utf-8"))
+        compiled = compile_parts(str(directory), "cheetah", project=project)
+        ref = compile_parts(str(directory), "jinja", project=project)
+        for part in ("subject", "html", "text"):
+            source = getattr(compiled, part)
+            if source is not None:
+                expected = environment(autoescape=part == "html").from_string(getattr(ref, part))
+                out.append((f"{directory.name}/{part}", source, data, expected.render(data)))
+    return out
+
+
+def test_traps_and_sample_project_render_exactly_like_the_reference() -> None:
+    require_engine("cheetah")
+    labels, cases, expected = [], [], []
+    for source in TRAPS:
+        template = compile_string(source.template, "cheetah", html=source.html, file=source.name)
+        for name, data in TRAP_DATA.items():
+            try:
+                want = reference(source, data)
+            except TypeError as exc:  # a loop over a number fails in both
+                want = f"ERROR: TypeError: {exc}"
+            labels.append(f"{source.name} × {name}")
+            cases.append({"template": template, "data": data})
+            expected.append(want)
+    samples = sample_cases()
+    assert len(samples) == 9
+    for label, template, data, want in samples:
+        labels.append(label)
+        cases.append({"template": template, "data": data})
+        expected.append(want)
+    results = render_batch("cheetah", cases)
+    mismatches = []
+    for label, result, want in zip(labels, results, expected, strict=True):
+        got = result["output"] if result["ok"] else "ERROR: " + result["error"]
+        if got != want:
+            mismatches.append(f"{label}:\n  expected {want!r}\n  got      {got!r}")
+    assert mismatches == [], "\n".join(mismatches)
+
+
+# --- the emitted text -----------------------------------------------------------------------
+
+
+def test_only_the_helpers_used_are_defined() -> None:
+    assert cheetah("Hi", html=False) == "Hi"
+    assert cheetah("{{ name }}", html=False) == (
+        "#set tk_data = [ns for ns in self.searchList() if isinstance(ns, dict)]\n"
+        f"#set tk_missing = {HELPERS['tk_missing']}\n"
+        f"#set tk_get = {HELPERS['tk_get']}\n"
+        f"#set tk_path = {HELPERS['tk_path']}\n"
+        f"#set tk_var = {HELPERS['tk_var']}\n"
+        f"#set tk_text = {HELPERS['tk_text']}\n"
+        "${tk_text(tk_var('name'))}"
+    )
+
+
+def body(source: str, html: bool = True) -> str:
+    """The emitted template without its #set helper lines."""
+    preamble = tuple(f"#set {name} = " for name in HELPERS)
+    lines = cheetah(source, html).splitlines(True)
+    return "".join(line for line in lines if not line.startswith(preamble))
+
+
+def test_outputs_conditions_and_loops() -> None:
+    assert body("<p>{{ user.name|default('x')|upper }}</p>") == (
+        "<p>${tk_escape(tk_text(tk_default(tk_var('user', 'name'), 'x')).upper())}</p>"
+    )
+    assert body('{% if a and not b or c == "x" %}1{% elif d != 2 %}2{% else %}3{% endif %}') == (
+        "#if (tk_var('a') and not tk_var('b')) or (tk_var('c') == 'x')#1"
+        "#elif tk_var('d') != 2#2#else#3#end if#"
+    )
+    assert body("{% for l in ls %}{{ l.n }}{% endfor %}", html=False) == (
+        "#for l in tk_list(tk_var('ls'))#${tk_text(tk_path(l, 'n'))}#end for#"
+    )
+    assert body("{% for l in ls %}{{ loop.index }}{% else %}-{% endfor %}", html=False) == (
+        "#set tk_seq1 = tk_list(tk_var('ls'))#"
+        "#for tk_i1, l in enumerate(tk_seq1)#${tk_text((tk_i1 + 1))}#end for#"
+        "#if not tk_seq1#-#end if#"
+    )
+
+
+def test_loop_variables_that_would_clash_are_renamed() -> None:
+    out = body("{% for str in a %}{% for str in str.b %}{{ str }}{% endfor %}{% endfor %}", False)
+    assert out == (
+        "#for tkv1_str in tk_list(tk_var('a'))#"
+        "#for tkv2_str in tk_list(tk_path(tkv1_str, 'b'))#${tk_text(tkv2_str)}#end for#"
+        "#end for#"
+    )
+
+
+def test_literal_text() -> None:
+    assert cheetah_text("$x ${y} #if ## a#\nb <%= c %> d\\") == (
+        "\\$x \\${y} \\#if \\#\\# a${'#'}\nb <${'%'}= c %> d${'\\\\'}"
+    )
+    # a directive ending the template after blanks on its line would swallow them
+    assert body("x\n  {% if a %}A{% endif %}", html=False) == "x\n  #if tk_var('a')#A#end if#"
+    assert body("x\n  {% if a %}A\n  {% endif %}", html=False) == (
+        "x\n  #if tk_var('a')#A\n  #end if#${''}"
+    )
+
+
+def test_target_metadata() -> None:
+    assert CheetahEmitter.refuses == ()
+    assert CheetahEmitter.helpers is None
+    assert CheetahEmitter.summary.startswith("Cheetah 3")
+
+
+def test_nothing_to_register() -> None:
+    # The emitted templates define what they use: no import, nothing in the searchList.
+    for source in SOURCES:
+        out = cheetah(source.template, source.html)
+        assert "#import" not in out and "#from" not in out and "#extends" not in out
+
+
+def test_the_documented_example_is_what_the_target_writes() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs/targets/cheetah.md").read_text("utf-8")
+    (source,) = re.findall(r"^```jinja\n(.*?)\n^```$", doc, re.M | re.S)
+    (emitted,) = re.findall(r"^```cheetah\n(.*?)\n^```$", doc, re.M | re.S)
+    assert cheetah(source) == emitted
