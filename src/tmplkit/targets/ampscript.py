@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import ir
 from ..errors import RenderError
-from .base import Emitter
+from .base import InfixConditions
 from .jinja import print_value
 
 SELF = "_"  # the attribute name of a loop item itself, inside its row
@@ -172,7 +172,10 @@ def amp_text(text: str, *, open_left: bool, open_right: bool) -> str:
     return SCRIPT_RE.sub("%%=Char(60)=%%", text)
 
 
-class AmpscriptEmitter(Emitter):
+class AmpscriptEmitter(InfixConditions):
+    NOT = "NOT "
+    AND = " AND "
+    OR = " OR "
     name = "ampscript"
     summary = (
         "Salesforce Marketing Cloud AMPscript; recipient data as the attributes of "
@@ -356,11 +359,5 @@ class AmpscriptEmitter(Emitter):
         test = f"{i} == 1" if ref.attr == "first" else f"{i} == RowCount({rows})"
         return test if literal == 1 else f"NOT ({test})"
 
-    def cond_Not(self, cond: ir.Not) -> str:
-        return f"NOT ({self.cond(cond.expr)})"
-
-    def cond_And(self, cond: ir.And) -> str:
-        return f"({self.cond(cond.left)}) AND ({self.cond(cond.right)})"
-
-    def cond_Or(self, cond: ir.Or) -> str:
-        return f"({self.cond(cond.left)}) OR ({self.cond(cond.right)})"
+    def operand(self, cond: ir.Cond) -> str:
+        return f"({self.cond(cond)})"

@@ -68,3 +68,28 @@ class Emitter:
             construct=construct,
             hint=hint,
         )
+
+
+class InfixConditions(Emitter):
+    """`not`/`and`/`or` as infix operators, spelled in the target's words.
+
+    `operand` adds the parentheses a sub-condition needs; targets with other precedence rules
+    override it.
+    """
+
+    NOT: ClassVar[str] = "not "
+    AND: ClassVar[str] = " and "
+    OR: ClassVar[str] = " or "
+
+    def cond_Not(self, cond: ir.Not) -> str:
+        return self.NOT + self.operand(cond.expr)
+
+    def cond_And(self, cond: ir.And) -> str:
+        return self.operand(cond.left) + self.AND + self.operand(cond.right)
+
+    def cond_Or(self, cond: ir.Or) -> str:
+        return self.operand(cond.left) + self.OR + self.operand(cond.right)
+
+    def operand(self, cond: ir.Cond) -> str:
+        text = self.cond(cond)
+        return f"({text})" if isinstance(cond, ir.And | ir.Or | ir.Compare) else text

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import ir
-from .base import Emitter
+from .base import InfixConditions
 
 # The helpers an emitted template defines for itself, in dependency order. Each is one `#set`
 # directive on its own line: Cheetah swallows such lines whole, so they print nothing.
@@ -104,7 +104,7 @@ def unsafe_name(name: str) -> bool:
     )
 
 
-class CheetahEmitter(Emitter):
+class CheetahEmitter(InfixConditions):
     name = "cheetah"
     summary = (
         "Cheetah 3, Template(source, searchList=[data]); self-contained (#set helpers), "
@@ -261,16 +261,3 @@ class CheetahEmitter(Emitter):
 
     def cond_Compare(self, cond: ir.Compare) -> str:
         return f"{self.ref(cond.ref)} {cond.op} {cond.literal!r}"
-
-    def cond_Not(self, cond: ir.Not) -> str:
-        return "not " + self.cond_operand(cond.expr)
-
-    def cond_And(self, cond: ir.And) -> str:
-        return self.cond_operand(cond.left) + " and " + self.cond_operand(cond.right)
-
-    def cond_Or(self, cond: ir.Or) -> str:
-        return self.cond_operand(cond.left) + " or " + self.cond_operand(cond.right)
-
-    def cond_operand(self, cond: ir.Cond) -> str:
-        text = self.cond(cond)
-        return f"({text})" if isinstance(cond, ir.And | ir.Or | ir.Compare) else text

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import ir
-from .base import Emitter
+from .base import InfixConditions
 
 # FTL keywords that cannot be variable names (`gt` is the `>` operator, ...).
 RESERVED = frozenset({"true", "false", "gt", "gte", "lt", "lte", "as", "in", "using"})
@@ -93,7 +93,10 @@ def ftl_text(text: str) -> str:
     return "".join(f"<#noparse>{piece}</#noparse>" for piece in NOPARSE_CUT_RE.split(text))
 
 
-class FreemarkerEmitter(Emitter):
+class FreemarkerEmitter(InfixConditions):
+    NOT = "!"
+    AND = " && "
+    OR = " || "
     name = "freemarker"
     summary = "Apache FreeMarker 2.3.31 (FTL), self-contained: renders with a stock Configuration"
     refuses = ()
@@ -299,15 +302,6 @@ class FreemarkerEmitter(Emitter):
             flag = path if literal == 1 else "!" + path
             return f"{exists} && ({same} || {path}?is_boolean && {flag})"
         return f"{exists} && {same}"
-
-    def cond_Not(self, cond: ir.Not) -> str:
-        return "!" + self.operand(cond.expr)
-
-    def cond_And(self, cond: ir.And) -> str:
-        return self.operand(cond.left) + " && " + self.operand(cond.right)
-
-    def cond_Or(self, cond: ir.Or) -> str:
-        return self.operand(cond.left) + " || " + self.operand(cond.right)
 
     def operand(self, cond: ir.Cond) -> str:
         text = self.cond(cond)

@@ -12,7 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .. import ir
-from .base import Emitter
+from .base import InfixConditions
 
 # Keys that Jinja's `a.b` would resolve to a method of dict/list/str before the data's own key.
 SHADOWED = frozenset(n for t in (dict, list, str) for n in dir(t) if not n.startswith("_"))
@@ -29,7 +29,7 @@ def literal(value: ir.Literal_) -> str:
     return jinja_string(value) if isinstance(value, str) else json.dumps(value)
 
 
-class JinjaEmitter(Emitter):
+class JinjaEmitter(InfixConditions):
     name = "jinja"
     summary = "Jinja2, rendered with tmplkit.targets.jinja.environment() (the reference)"
     helpers = (
@@ -89,19 +89,6 @@ class JinjaEmitter(Emitter):
 
     def cond_Compare(self, cond: ir.Compare) -> str:
         return f"{self.ref(cond.ref)} {cond.op} {literal(cond.literal)}"
-
-    def cond_Not(self, cond: ir.Not) -> str:
-        return "not " + self.cond_operand(cond.expr)
-
-    def cond_And(self, cond: ir.And) -> str:
-        return self.cond_operand(cond.left) + " and " + self.cond_operand(cond.right)
-
-    def cond_Or(self, cond: ir.Or) -> str:
-        return self.cond_operand(cond.left) + " or " + self.cond_operand(cond.right)
-
-    def cond_operand(self, cond: ir.Cond) -> str:
-        text = self.cond(cond)
-        return f"({text})" if isinstance(cond, ir.And | ir.Or | ir.Compare) else text
 
 
 # --- the reference environment ---------------------------------------------------------------
