@@ -173,7 +173,11 @@ def test_escape_filter_escapes_in_text_parts_too() -> None:
     ("source", "data", "printed"),
     [
         ("[{{ user.items }}][{{ user.keys }}][{{ d.get }}]", {"user": {}, "d": {}}, "[][][]"),
-        ("[{{ name.upper }}][{{ n.real }}][{{ xs.append }}]", {"name": "a", "n": 1, "xs": []}, "[][][]"),
+        (
+            "[{{ name.upper }}][{{ n.real }}][{{ xs.append }}]",
+            {"name": "a", "n": 1, "xs": []},
+            "[][][]",
+        ),
         ("[{{ range }}][{{ lipsum }}][{{ dict }}]", {}, "[][][]"),
         ("{% if range %}yes{% else %}no{% endif %}", {}, "no"),
         ("{{ xs[1] }}{{ xs[5] }}{{ s[0] }}", {"xs": ["a", "b"], "s": "xyz"}, "bx"),
@@ -182,3 +186,15 @@ def test_escape_filter_escapes_in_text_parts_too() -> None:
 )
 def test_data_is_read_as_data(source: str, data: dict[str, object], printed: str) -> None:
     assert render(source, data) == printed
+
+
+@pytest.mark.parametrize(
+    ("source", "printed"),
+    [
+        ("a{% raw %}{{% endraw %}{{ x }}", "a{1"),
+        ("{% raw %}{{% endraw %}{% if x %}y{% endif %}", "{y"),
+        ("{% raw %}{{% endraw %}{# c #}z{% raw %}{{% endraw %}", "{z{"),
+    ],
+)
+def test_a_brace_before_a_tag_stays_text(source: str, printed: str) -> None:
+    assert render(source, {"x": 1}) == printed

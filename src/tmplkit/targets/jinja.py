@@ -17,7 +17,7 @@ from .base import InfixConditions
 # Keys that Jinja's `a.b` would resolve to a method of dict/list/str before the data's own key.
 SHADOWED = frozenset(n for t in (dict, list, str) for n in dir(t) if not n.startswith("_"))
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-DELIMITER_RE = re.compile(r"\{(?=[{%#])")
+DELIMITER_RE = re.compile(r"\{(?=[{%#]|\Z)")
 
 
 def jinja_string(text: str) -> str:
@@ -40,7 +40,8 @@ class JinjaEmitter(InfixConditions):
     )
 
     def visit_Text(self, node: ir.Text) -> str:
-        # `{{`, `{%` and `{#` in literal text would open a tag: print the brace as a string.
+        # `{{`, `{%` and `{#` in literal text would open a tag, and so would a `{` that ends the
+        # text right before a tag: print such a brace as a string.
         return DELIMITER_RE.sub('{{ "{" }}', node.text)
 
     def ref(self, ref: ir.Ref) -> str:

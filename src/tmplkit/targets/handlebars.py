@@ -1,0 +1,583 @@
+"""The handlebars targets: handlebars.js (SendGrid-style), handlebars.java and Mandrill.
+
+handlebars.js and handlebars.java share one language and one emitted text: plain handlebars plus
+the small `tk_*` helpers below, which give conditions, `default`, `upper` and `lower` tmplkit's
+exact semantics (handlebars' own `{{#if}}` treats `{}` as true). Mandrill cannot register helpers:
+it gets standard blocks, Mandrill's backtick comparisons and its built-in `upper`/`lower`, and
+refuses what it has no way to say. docs/targets/handlebars.md explains every choice.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar, TypeAlias
+
+from .. import ir
+from .base import Emitter
+
+# --- what the sending system registers (handlebars.js); the Java twin is in the docs -------------
+
+HELPERS_JS = """\
+function (Handlebars) {
+  // tmplkit's truthiness: missing, null, false, 0, "", [] and {} are false.
+  function truthy(value) {
+    if (value === undefined || value === null || value === false) return false;
+    if (value === 0 || value === '') return false;
+    if (Array.isArray(value)) return value.length > 0;
+    if (typeof value === 'object') return Object.keys(value).length > 0;
+    return true;
+  }
+  // `==` against a string or number literal: no coercion, but true/false equal 1/0.
+  function eq(value, literal) {
+    if (typeof literal === 'number') {
+      if (typeof value === 'boolean') value = value ? 1 : 0;
+      return typeof value === 'number' && value === literal;
+    }
+    return typeof value === 'string' && value === literal;
+  }
+  // The data read by key only: list and string items by number, object keys by name.
+  function get(value, key) {
+    if (typeof key === 'number') {
+      var indexed = Array.isArray(value) || typeof value === 'string';
+      return indexed && key < value.length ? value[key] : undefined;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    return Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
+  }
+  // How the reference prints a value: [] and {} as written, missing and null as "".
+  function show(value) {
+    if (Array.isArray(value)) return value.length ? value : '[]';
+    if (value !== null && typeof value === 'object') {
+      return Object.keys(value).length ? value : '{}';
+    }
+    return value;
+  }
+  function text(value) {
+    value = show(value);
+    return value === undefined || value === null ? '' : String(value);
+  }
+  Handlebars.registerHelper({
+    tk_truthy: function (value) { return truthy(value); },
+    tk_eq: function (value, literal) { return eq(value, literal); },
+    tk_ne: function (value, literal) { return !eq(value, literal); },
+    tk_not: function (a) { return !a; },
+    tk_and: function (a, b) { return Boolean(a && b); },
+    tk_or: function (a, b) { return Boolean(a || b); },
+    tk_get: function (value) {
+      var keys = Array.prototype.slice.call(arguments, 1, -1);
+      for (var i = 0; i < keys.length; i++) value = get(value, keys[i]);
+      return value;
+    },
+    tk_print: function (value) { return show(value); },
+    tk_default: function (value, fallback) {
+      return value === undefined || value === null ? fallback : show(value);
+    },
+    tk_escape: function (value) { return Handlebars.escapeExpression(text(value)); },
+    tk_upper: function (value) { return text(value).toUpperCase(); },
+    tk_lower: function (value) { return text(value).toLowerCase(); },
+    tk_inc: function (n) { return n + 1; }
+  });
+}
+"""
+
+HELPER_NAMES = (
+    "tk_get",
+    "tk_print",
+    "tk_truthy",
+    "tk_eq",
+    "tk_ne",
+    "tk_not",
+    "tk_and",
+    "tk_or",
+    "tk_default",
+    "tk_escape",
+    "tk_upper",
+    "tk_lower",
+    "tk_inc",
+)
+
+# Names a bare `{{name}}` would call as a helper instead of reading the data.
+BUILTIN_HELPERS = frozenset(
+    {"if", "unless", "each", "with", "lookup", "log", "helperMissing", "blockHelperMissing"}
+)
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Words the handlebars lexer reads as literals (or `this`) even after a dot.
+LITERAL_WORDS = frozenset({"true", "false", "null", "undefined", "this", "as"})
+CASE_FILTERS = frozenset({"upper", "lower"})
+PRINTING = frozenset({"default", *CASE_FILTERS})  # filters whose helper prints the value
+NUMBER_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # what handlebars reads as a number literal
+DELIMITER_RE = re.compile(r"(\\*)(\{\{)|(\\+)\Z")
+
+
+# --- expressions: an atom, or a helper call -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A helper call: `helper arg …` in a mustache, `(helper arg …)` as a parameter."""
+
+    helper: str
+    args: tuple[Expr, ...]
+
+
+Expr: TypeAlias = str | Call  # a str is an atom: a path, a @data variable or a literal
+
+
+def param(expr: Expr) -> str:
+    """The expression as a helper or block parameter."""
+    return expr if isinstance(expr, str) else f"({body(expr)})"
+
+
+def body(expr: Expr) -> str:
+    """The expression as the inside of a mustache: `{{ body }}`."""
+    if isinstance(expr, str):
+        return expr
+    return " ".join([expr.helper, *(param(a) for a in expr.args)])
+
+
+# --- pure text helpers -----------------------------------------------------------------------
+
+
+def literal_text(text: str) -> str:
+    """Template text that renders as `text`, whatever delimiters and backslashes it holds.
+
+    `{{` becomes `\\{{`. Backslashes right before `{{` or at the end (where our next tag may
+    follow) get one more and an empty comment `{{!}}`, since handlebars eats one backslash of a
+    `\\\\{{` pair. A leading `}` would close the previous tag as `}}}`, so an empty comment comes
+    first; a trailing `{` would open the next tag as `{{{`, so a space follows it and the next
+    tag is an empty comment that strips that space (`{{~!}}`).
+    """
+
+    def escape(m: re.Match[str]) -> str:
+        slashes = m.group(1) if m.group(2) else m.group(3)
+        out = slashes + "\\{{!}}" if slashes else ""
+        return out + ("\\{{" if m.group(2) else "")
+
+    out = DELIMITER_RE.sub(escape, text)
+    if out.startswith("}"):
+        out = "{{!}}" + out
+    if out.endswith("{"):
+        out += " {{~!}}"
+    return out
+
+
+def string_literal(text: str) -> str | None:
+    """A handlebars string literal for `text`, or None when handlebars cannot spell it."""
+    if text.endswith("\\"):
+        return None
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def number_literal(value: int | float) -> str | None:
+    """A handlebars number literal (plain decimals only) for `value`; None for inf and nan."""
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return None
+    # The shortest repr, written out without an exponent, reads back as the same double.
+    text = format(Decimal(repr(value)), "f")
+    return text.removesuffix(".0") if NUMBER_RE.match(text) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Escaping:
+    """Where the reference HTML-escapes an output: at one `|escape` filter, at the end, or never.
+
+    As in Jinja: `safe` marks the value safe, `escape` escapes a value not yet marked safe (once),
+    and an HTML part escapes whatever is not marked safe at the end. An `|escape` that `upper` or
+    `lower` follow must happen in place (`&LT;A&GT;`); any other can wait for the output tag.
+    """
+
+    in_place: int | None  # the index of the |escape filter to apply in place
+    at_output: bool  # `{{x}}` rather than `{{{x}}}`
+
+
+def escaping(filters: tuple[ir.Filter, ...], html: bool) -> Escaping:
+    marked = False
+    for i, f in enumerate(filters):
+        if f.name == "safe":
+            marked = True
+        elif f.name == "escape" and not marked:
+            if any(g.name in CASE_FILTERS for g in filters[i + 1 :]):
+                return Escaping(i, False)
+            return Escaping(None, True)
+    return Escaping(None, html and not marked)
+
+
+# --- handlebars.js ---------------------------------------------------------------------------
+
+
+class HandlebarsEmitter(Emitter):
+    name = "handlebars"
+    summary = "handlebars.js 4 (SendGrid-style), with tmplkit's tk_* helpers for exact semantics"
+    helpers: ClassVar[str | None] = (
+        "the tk_* helpers (JavaScript source: tmplkit.targets.handlebars.HELPERS_JS, "
+        "docs/targets/handlebars.md), registered before compiling"
+    )
+    refuses: ClassVar[tuple[str, ...]] = (
+        "a string literal ending in a backslash",
+        "a loop variable named this, undefined or as",
+    )
+    escapes_in_brackets: ClassVar[bool] = True  # `[a\\]b]` reads as the key `a]b`
+    _pos: ir.Pos = ir.NOWHERE
+
+    # -- text and outputs --
+
+    def visit_Text(self, node: ir.Text) -> str:
+        return literal_text(node.text)
+
+    def visit_Output(self, node: ir.Output) -> str:
+        plan = escaping(node.value.filters, self.html)
+        expr = self.value(node.value, plan, node.pos)
+        return "{{" + body(expr) + "}}" if plan.at_output else "{{{" + body(expr) + "}}}"
+
+    def value(self, value: ir.Value, plan: Escaping, pos: ir.Pos) -> Expr:
+        expr = self.ref(value.ref, pos)
+        if isinstance(value.ref, ir.Path) and not any(f.name in PRINTING for f in value.filters):
+            expr = self.printed(expr)
+        for i, f in enumerate(value.filters):
+            expr = self.escaped(expr, pos) if i == plan.in_place else self.filter(f, expr, pos)
+        return expr
+
+    def escaped(self, expr: Expr, pos: ir.Pos) -> Expr:
+        """The value printed and HTML-escaped in place, for `upper`/`lower` to follow."""
+        return Call("tk_escape", (expr,))
+
+    def printed(self, expr: Expr) -> Expr:
+        """A data value as the reference prints it (handlebars.js writes [] as "")."""
+        return Call("tk_print", (expr,))
+
+    def filter(self, f: ir.Filter, expr: Expr, pos: ir.Pos) -> Expr:
+        """The value with one filter applied; `safe` and `escape` only decide escaping."""
+        if f.name == "default":
+            return Call("tk_default", (expr, self.string(f.arg or "", pos)))
+        if f.name in ("upper", "lower"):
+            return Call("tk_" + f.name, (expr,))
+        return expr
+
+    # -- references --
+
+    def ref(self, ref: ir.Ref, pos: ir.Pos) -> Expr:
+        if isinstance(ref, ir.LoopVar):
+            return self.loop_var(ref, pos)
+        return self.path(ref, pos)
+
+    def loop_var(self, var: ir.LoopVar, pos: ir.Pos) -> Expr:
+        if var.attr == "index":
+            return Call("tk_inc", ("@index",))
+        return {"index0": "@index", "first": "@first", "last": "@last"}[var.attr]
+
+    def path(self, path: ir.Path, pos: ir.Pos) -> Expr:
+        """A data path: loop variables by their block parameter, the rest from the data's root.
+
+        From the first step handlebars.js could answer from something other than the data
+        (`length`, or an index, which it would also look up in an object), the path is read
+        by `tk_get`, which reads by key only, as the reference does.
+        """
+        root, parts = path.root, path.parts[1:]
+        if any(loop.target == root for loop in self.loops):
+            head = root
+        elif self.loops:  # inside #each the context is the item: read the data from @root
+            head = "@root." + self.segment(root, pos)
+        elif root in BUILTIN_HELPERS or root in HELPER_NAMES:
+            head = "this." + self.segment(root, pos)
+        else:
+            head = self.segment(root, pos)
+        cut = next((i for i, p in enumerate(parts) if self.not_by_key(p)), len(parts))
+        head += "".join("." + self.segment(p, pos) for p in parts[:cut])
+        if cut == len(parts):
+            return head
+        return Call("tk_get", (head, *(self.literal(p, pos) for p in parts[cut:])))
+
+    @staticmethod
+    def not_by_key(part: ir.Segment) -> bool:
+        """A step that handlebars.js may resolve other than by the data's own key."""
+        return isinstance(part, int) or part == "length" or part.isdecimal()
+
+    def segment(self, part: ir.Segment, pos: ir.Pos) -> str:
+        """One step of a path: a name, or a `[segment literal]` for anything else."""
+        if isinstance(part, int):
+            return f"[{part}]"  # the parser takes only literal indexes: never negative
+        if NAME_RE.match(part) and part not in LITERAL_WORDS:
+            return part
+        return self.bracket(part, pos)
+
+    def bracket(self, key: str, pos: ir.Pos) -> str:
+        """A segment literal `[key]`; handlebars.js reads `\\]` and `\\\\` inside it."""
+        if self.escapes_in_brackets:
+            return "[" + key.replace("\\", "\\\\").replace("]", "\\]") + "]"
+        if "[" in key or "]" in key:
+            raise self.refuse(
+                "a key containing [ or ]",
+                pos,
+                f"{self.name} has no escape inside [segment literals]; rename the key in your data",
+            )
+        return "[" + key + "]"
+
+    # -- literals --
+
+    def string(self, text: str, pos: ir.Pos) -> str:
+        lit = string_literal(text)
+        if lit is None:
+            raise self.refuse(
+                "a string literal ending in a backslash",
+                pos,
+                "end the text with another character",
+            )
+        return lit
+
+    def literal(self, value: ir.Literal_, pos: ir.Pos) -> str:
+        if isinstance(value, str):
+            return self.string(value, pos)
+        lit = number_literal(value)
+        if lit is None:
+            raise AssertionError(f"the parser refuses the number {value}")
+        return lit
+
+    # -- blocks --
+
+    def visit_If(self, node: ir.If) -> str:
+        first, branch = node.branches[0]
+        if len(node.branches) == 1 and isinstance(first, ir.Not):
+            arg = param(self.condition(first.expr, node.pos))
+            return block("unless", arg, self.emit(branch), self.emit(node.else_))
+        out = ""
+        for i, (cond, branch) in enumerate(node.branches):
+            out += "{{#if " if i == 0 else "{{else if "
+            out += param(self.condition(cond, node.pos)) + "}}" + self.emit(branch)
+        if node.else_:
+            out += "{{else}}" + self.emit(node.else_)
+        return out + "{{/if}}"
+
+    def visit_For(self, node: ir.For) -> str:
+        iterable = param(self.path(node.iterable, node.pos))  # read outside the loop's scope
+        with self.inside(node):
+            each = self.emit(node.body)
+        return block("each", iterable + self.block_params(node), each, self.emit(node.else_))
+
+    def block_params(self, node: ir.For) -> str:
+        """` as |item|`: the loop variable keeps its name at any depth, as in the source."""
+        if node.target in LITERAL_WORDS:  # any other Python name is a handlebars name too
+            raise self.refuse(
+                "a loop variable named this, undefined or as", node.pos, "rename the loop variable"
+            )
+        return f" as |{node.target}|"
+
+    # -- conditions: each a boolean expression for {{#if}} --
+
+    def condition(self, cond: ir.Cond, pos: ir.Pos) -> Expr:
+        self._pos = pos  # where a refusal inside the condition points: its {% if %}
+        return self.cond_expr(cond)
+
+    def cond_expr(self, cond: ir.Cond) -> Expr:
+        method = getattr(self, "cond_" + type(cond).__name__)
+        result: Expr = method(cond)
+        return result
+
+    def cond_Truthy(self, cond: ir.Truthy) -> Expr:
+        if isinstance(cond.ref, ir.LoopVar):
+            # loop variables are numbers and booleans: handlebars' own truthiness is exact
+            return "true" if cond.ref.attr == "index" else self.loop_var(cond.ref, self._pos)
+        return Call("tk_truthy", (self.path(cond.ref, self._pos),))
+
+    def cond_Compare(self, cond: ir.Compare) -> Expr:
+        helper = "tk_eq" if cond.op == "==" else "tk_ne"
+        return Call(helper, (self.ref(cond.ref, self._pos), self.literal(cond.literal, self._pos)))
+
+    def cond_Not(self, cond: ir.Not) -> Expr:
+        return Call("tk_not", (self.cond_expr(cond.expr),))
+
+    def cond_And(self, cond: ir.And) -> Expr:
+        return Call("tk_and", (self.cond_expr(cond.left), self.cond_expr(cond.right)))
+
+    def cond_Or(self, cond: ir.Or) -> Expr:
+        return Call("tk_or", (self.cond_expr(cond.left), self.cond_expr(cond.right)))
+
+
+# --- handlebars.java -------------------------------------------------------------------------
+
+
+class HandlebarsJavaEmitter(HandlebarsEmitter):
+    """The same text as handlebars.js; only segment literals are stricter in handlebars.java."""
+
+    name = "handlebarsjava"
+    summary = "jknack handlebars.java 4, with tmplkit's tk_* helpers for exact semantics"
+    helpers = (
+        "TmplkitHelpers.register(handlebars): the tk_* helpers "
+        "(Java source in docs/targets/handlebars.md)"
+    )
+    refuses = (*HandlebarsEmitter.refuses, "a key containing [ or ]")
+    escapes_in_brackets = False  # its path splitter is \[[^\[\]]+], without escapes
+
+
+# --- Mandrill --------------------------------------------------------------------------------
+
+
+class MandrillHandlebarsEmitter(HandlebarsEmitter):
+    """Mandrill's handlebars: no custom helpers, backtick comparisons, built-in upper/lower.
+
+    Conditions become nested standard blocks (`and` nests, `or` repeats the `then` text, `not`
+    swaps the branches), so a body can appear more than once in the output; only comparisons use
+    Mandrill's own syntax, ``{{#if `plan == "pro"`}}``.
+    """
+
+    name = "mandrillhandlebars"
+    summary = (
+        "Mandrill (Mailchimp Transactional) handlebars: built-in helpers only, "
+        "backtick comparisons; an empty object {} tests true"
+    )
+    helpers = None
+    refuses = (
+        "default()",
+        "upper or lower after escape",
+        "printing loop.index",
+        "a comparison with a loop variable",
+        "a comparison of a value from outside the loop",
+        "an outer loop's variable inside a nested loop",
+        'a comparison with a string holding " ` \\ { or }',
+        "a key containing [ or ]",
+    )
+    escapes_in_brackets = False  # none documented
+
+    # -- outputs --
+
+    def printed(self, expr: Expr) -> Expr:
+        return expr  # Mandrill prints values its own way: no helper to change that
+
+    def escaped(self, expr: Expr, pos: ir.Pos) -> Expr:
+        raise self.refuse(
+            "upper or lower after escape",
+            pos,
+            "Mandrill cannot escape in the middle of a filter chain; put |escape last",
+        )
+
+    def filter(self, f: ir.Filter, expr: Expr, pos: ir.Pos) -> Expr:
+        if f.name == "default":
+            raise self.refuse(
+                "default()",
+                pos,
+                'Mandrill has no default helper and its {{#if}} also hides "", 0, false and []; '
+                "write {% if x %}{{ x }}{% else %}fallback{% endif %} if that is what you mean",
+            )
+        if f.name in ("upper", "lower"):
+            return Call(f.name, (expr,))  # Mandrill's built-in helpers
+        return expr
+
+    def loop_var(self, var: ir.LoopVar, pos: ir.Pos) -> Expr:
+        if var.attr == "index":
+            raise self.refuse(
+                "printing loop.index",
+                pos,
+                "Mandrill cannot add 1 to @index; print loop.index0, or number the items in "
+                "your data",
+            )
+        return super().loop_var(var, pos)
+
+    # -- references: the loop item is `this`, everything else comes from @root --
+
+    def path(self, path: ir.Path, pos: ir.Pos) -> str:
+        rest = "".join("." + self.segment(p, pos) for p in path.parts[1:])
+        root = path.root
+        for depth, loop in enumerate(reversed(self.loops)):
+            if loop.target == root:
+                if depth:
+                    raise self.refuse(
+                        "an outer loop's variable inside a nested loop",
+                        pos,
+                        f"Mandrill has no block parameters; copy {root}'s value into each "
+                        "item of the inner list in your data",
+                    )
+                return "this" + rest
+        head = self.segment(root, pos)
+        # Always qualified: Mandrill's built-in helpers (title, url, …) shadow bare names.
+        return ("@root." if self.loops else "this.") + head + rest
+
+    def block_params(self, node: ir.For) -> str:
+        return ""
+
+    # -- conditions: nested standard blocks around backtick comparisons --
+
+    def visit_If(self, node: ir.If) -> str:
+        out = self.emit(node.else_)
+        for cond, branch in reversed(node.branches):
+            out = self.branch(cond, self.emit(branch), out, node.pos)
+        return out
+
+    def branch(self, cond: ir.Cond, then: str, else_: str, pos: ir.Pos) -> str:
+        """Template text that renders `then` when `cond` holds and `else_` otherwise."""
+        if isinstance(cond, ir.Not):
+            inner = cond.expr
+            if isinstance(inner, ir.Truthy) and not self.always_true(inner):
+                return block("unless", self.truth_arg(inner, pos), then, else_)
+            return self.branch(inner, else_, then, pos)
+        if isinstance(cond, ir.And):
+            return self.branch(cond.left, self.branch(cond.right, then, else_, pos), else_, pos)
+        if isinstance(cond, ir.Or):
+            return self.branch(cond.left, then, self.branch(cond.right, then, else_, pos), pos)
+        if isinstance(cond, ir.Compare):
+            return block("if", self.comparison(cond, pos), then, else_)
+        if self.always_true(cond):
+            return then
+        return block("if", self.truth_arg(cond, pos), then, else_)
+
+    @staticmethod
+    def always_true(cond: ir.Truthy) -> bool:
+        """loop.index counts from 1."""
+        return isinstance(cond.ref, ir.LoopVar) and cond.ref.attr == "index"
+
+    def truth_arg(self, cond: ir.Truthy, pos: ir.Pos) -> str:
+        """The argument of {{#if}} / {{#unless}}: the value itself (Mandrill's truthiness)."""
+        ref = cond.ref
+        return self.path(ref, pos) if isinstance(ref, ir.Path) else param(self.loop_var(ref, pos))
+
+    def comparison(self, cond: ir.Compare, pos: ir.Pos) -> str:
+        """Mandrill's ``\\`path == "literal"\\``` condition, with the path as documented: bare."""
+        if isinstance(cond.ref, ir.LoopVar):
+            raise self.refuse(
+                "a comparison with a loop variable",
+                pos,
+                "test loop.first or loop.last, or compare a value of the item",
+            )
+        path = self.path(cond.ref, pos)
+        if path.startswith("@root."):
+            raise self.refuse(
+                "a comparison of a value from outside the loop",
+                pos,
+                "Mandrill's backtick comparisons read the loop item; compare before the loop, "
+                "or copy the value into each item",
+            )
+        bare = path.removeprefix("this.")
+        literal = cond.literal
+        if isinstance(literal, str):
+            if re.search(r'["`\\{}]', literal):
+                raise self.refuse(
+                    'a comparison with a string holding " ` \\ { or }',
+                    pos,
+                    "Mandrill documents no escapes inside backtick conditions",
+                )
+            text = f'"{literal}"'
+        else:
+            text = self.literal(literal, pos)
+        return f"`{bare} {cond.op} {text}`"
+
+
+def block(helper: str, arg: str, then: str, else_: str) -> str:
+    """`{{#helper arg}}then{{else}}else{{/helper}}`, without an empty else."""
+    out = "{{#" + helper + " " + arg + "}}" + then
+    if else_:
+        out += "{{else}}" + else_
+    return out + "{{/" + helper + "}}"
+
+
+__all__ = [
+    "HELPERS_JS",
+    "HELPER_NAMES",
+    "HandlebarsEmitter",
+    "HandlebarsJavaEmitter",
+    "MandrillHandlebarsEmitter",
+    "escaping",
+    "literal_text",
+]

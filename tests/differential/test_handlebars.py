@@ -1,0 +1,503 @@
+"""The handlebars targets: handlebars.js with tmplkit's helpers, handlebars.java, and Mandrill.
+
+handlebars and handlebarsjava emit the same text, rendered here with handlebars.js and the helper
+source of docs/targets/handlebars.md. Mandrill has no engine to test with: what it shares with
+handlebars.js renders in handlebars.js without helpers; its own syntax is pinned by golden files
+(regenerate with TMPLKIT_UPDATE_GOLDEN=1 after an intended change, and review the diff).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.differential.corpus import DATASETS, SOURCES, Source
+from tests.differential.harness import normalize, reference, run
+from tests.engines import render_batch, require_engine
+from tmplkit import compile_string
+from tmplkit.errors import CompileError
+from tmplkit.targets import get_emitter
+from tmplkit.targets.handlebars import HELPER_NAMES, HELPERS_JS
+
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "targets" / "handlebars.md"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "mandrill"
+UPDATE_GOLDEN = os.environ.get("TMPLKIT_UPDATE_GOLDEN") == "1"
+CASES = len(SOURCES) * len(DATASETS)
+
+
+def code_blocks(lang: str) -> list[str]:
+    """The bodies of the ```lang blocks of the handlebars docs, in order."""
+    return re.findall(rf"^```{lang}\n(.*?)^```$", DOC.read_text("utf-8"), re.M | re.S)
+
+
+def compile_refusal(source: str, target: str, *, html: bool = True) -> CompileError:
+    with pytest.raises(CompileError) as info:
+        compile_string(source, target, html=html, file="t.html")
+    assert info.value.construct in get_emitter(target).refuses  # listed by `tmplkit targets`
+    return info.value
+
+
+# --- the helpers: one source, documented and registered -------------------------------------
+
+
+def test_docs_hold_the_exact_helper_source_the_tests_register() -> None:
+    assert code_blocks("javascript")[0] == HELPERS_JS
+
+
+def test_every_helper_is_defined_in_javascript_and_java() -> None:
+    js = set(re.findall(r"^    (tk_\w+): function", HELPERS_JS, re.M))
+    java = set(re.findall(r'registerHelper\(\s*"(tk_\w+)"', code_blocks("java")[0]))
+    assert js == java == set(HELPER_NAMES)
+    used = set()
+    for source in SOURCES:
+        used |= set(re.findall(r"\btk_\w+", compile_string(source.template, "handlebars")))
+    assert used <= set(HELPER_NAMES)
+
+
+# --- handlebars and handlebarsjava: the whole corpus in handlebars.js -------------------------
+
+
+@pytest.mark.parametrize("target", ["handlebars", "handlebarsjava"])
+def test_corpus_matches_the_reference(target: str) -> None:
+    require_engine("handlebars")
+    cases, mismatches = run(target, "handlebars", case_extra={"helpers": HELPERS_JS})
+    assert cases == CASES == 816  # nothing refused
+    assert mismatches == [], "\n".join(map(str, mismatches))
+
+
+def test_handlebarsjava_emits_the_same_text_as_handlebars() -> None:
+    for source in SOURCES:
+        js = compile_string(source.template, "handlebars", html=source.html)
+        java = compile_string(source.template, "handlebarsjava", html=source.html)
+        assert java == js, source.name
+
+
+def test_emitted_text_reads_like_handlebars() -> None:
+    (mixed,) = [s for s in SOURCES if s.name == "mixed"]
+    assert compile_string(mixed.template, "handlebars") == (
+        '<h1>{{tk_default user.name "there"}}</h1>'
+        '{{#if (tk_and (tk_eq user.plan "pro") (tk_truthy flag))}}<ul>{{#each lines as |l|}}'
+        '<li class="{{#if @first}}first{{/if}}">{{tk_upper l.name}}</li>{{/each}}</ul>'
+        "{{else if (tk_not (tk_truthy lines))}}<p>Nothing yet</p>"
+        "{{else}}<p>{{tk_print count}}</p>{{/if}}"
+    )
+    assert compile_string(
+        "{% for l in lines %}{{ name }}{{ l.name|safe }}{% if not loop.last %}, {% endif %}"
+        "{% else %}-{% endfor %}",
+        "handlebars",
+    ) == (
+        "{{#each lines as |l|}}{{tk_print @root.name}}{{{tk_print l.name}}}"
+        "{{#unless @last}}, {{/unless}}{{else}}-{{/each}}"
+    )
+
+
+# (source, html part, data, expected output after normalize()): the traps beyond the corpus.
+# Each is checked against the reference too, so a change of the reference shows up here.
+EDGE_CASES: list[tuple[str, bool, dict[str, Any], str]] = [
+    # printing: integral floats, booleans, null and missing, empty collections
+    ("{{ x }}", True, {"x": 3.0}, "3"),
+    ("{{ x }}|{{ x|upper }}|{{ x|lower }}", True, {"x": True}, "true|TRUE|true"),
+    ("{{ x }}|{{ x.y.z }}|{{ x|upper }}", True, {}, "||"),
+    ("{{ x }}|{{ x|upper }}|{{ x|default('d') }}", True, {"x": []}, "[]|[]|[]"),
+    ("{{ x }}|{{ x|upper }}|{{ x|default('d') }}", True, {"x": {}}, "{}|{}|{}"),
+    # default: only for missing or null
+    (
+        "{{ a|default('d') }}|{{ b|default('d') }}|{{ c|default('d') }}|{{ e|default('d') }}",
+        True,
+        {"a": False, "b": "", "c": 0, "e": None},
+        "false||0|d",
+    ),
+    ('{{ x|default("<d>")|upper }}', True, {}, "&lt;D&gt;"),
+    ('{{ x|default("say \\"hi\\"") }}', False, {}, 'say "hi"'),
+    # escaping: once, where the reference escapes
+    ("{{ x|escape }}|{{ x }}", False, {"x": "<a&b>"}, "&lt;a&amp;b&gt;|<a&b>"),
+    ("{{ x|safe|escape }}|{{ x|escape|safe }}", True, {"x": "<a>"}, "<a>|&lt;a&gt;"),
+    (
+        "{{ x|escape|upper }}|{{ x|upper|escape }}|{{ x|lower }}",
+        True,
+        {"x": "<a href='x'>"},
+        "&LT;A HREF=&#39;X&#39;&GT;|&lt;A HREF=&#39;X&#39;&gt;|&lt;a href=&#39;x&#39;&gt;",
+    ),
+    # truthiness: "0", " ", [0], {"a": null} true; 0.0, {} false
+    *(
+        ("{% if x %}T{% else %}F{% endif %}", True, {"x": v}, out)
+        for v, out in [("0", "T"), (" ", "T"), ([0], "T"), ({"a": None}, "T"), (0.0, "F")]
+    ),
+    # comparisons: no coercion between "3" and 3, but True == 1 (Python)
+    ('{% if x == 3 %}A{% endif %}{% if x == "3" %}B{% endif %}', True, {"x": "3"}, "B"),
+    ('{% if x == 3 %}A{% endif %}{% if x == "3" %}B{% endif %}', True, {"x": 3.0}, "A"),
+    ("{% if x == 1 %}A{% endif %}{% if x != 1 %}B{% endif %}", True, {"x": True}, "A"),
+    ("{% if x == 0 %}A{% endif %}{% if x != 0 %}B{% endif %}", True, {}, "B"),
+    (
+        "{% if x == 0.0000001 %}A{% endif %}{% if y == 1e20 %}B{% endif %}",
+        True,
+        {"x": 1e-7, "y": 1e20},
+        "AB",
+    ),
+    ('{% if x == "it\'s \\"so\\"" %}A{% endif %}', True, {"x": 'it\'s "so"'}, "A"),
+    # and/or/not with Python precedence
+    ("{% if a or b and c %}T{% else %}F{% endif %}", True, {"a": 1, "b": 0, "c": 0}, "T"),
+    ("{% if (a or b) and c %}T{% else %}F{% endif %}", True, {"a": 1, "b": 0, "c": 0}, "F"),
+    ("{% if not (a or not b) %}T{% else %}F{% endif %}", True, {"a": [], "b": "x"}, "T"),
+    # loops: null/missing -> else, loop variables, nested loops, outer names, shadowing
+    ("{% for i in x %}{{ i }}{% else %}E{% endfor %}", True, {"x": None}, "E"),
+    ("{% for i in x.y %}{{ i }}{% else %}E{% endfor %}", True, {}, "E"),
+    (
+        "{% for i in x %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last|upper }}"
+        "{% if loop.index0 %}+{% endif %}{% if loop.index == 2 %}={% endif %}"
+        "{% if not loop.first %}-{% endif %};{% endfor %}",
+        True,
+        {"x": ["a", "b"]},
+        "10trueFALSE;21falseTRUE+=-;",
+    ),
+    (
+        "{% for g in gs %}{% for i in g.items %}{{ n }}{{ g.t }}{{ loop.index }}{{ i }}{% endfor %}"
+        "{{ loop.index }}{% endfor %}",
+        True,
+        {"gs": [{"t": "A", "items": ["a"]}, {"t": "B", "items": ["b", "c"]}], "n": "N"},
+        "NA1a1NB1bNB2c2",
+    ),
+    (
+        "{% for name in tags %}{{ name }}{% endfor %}{{ name }}",
+        True,
+        {"tags": ["a", "b"], "name": "N"},
+        "abN",
+    ),
+    ("{% for each in xs %}{{ each.v }}{% endfor %}", True, {"xs": [{"v": 1}]}, "1"),
+    (
+        "{% for prénom in xs %}{{ prénom }}{% endfor %}{{ prénom }}",
+        True,
+        {"xs": [1], "prénom": "P"},
+        "1P",
+    ),
+    # names handlebars would call as helpers, and keys that are not plain names
+    (
+        "{{ if }}{{ each }}{{ tk_print }}{{ lookup }}{% for i in xs %}{{ if }}{% endfor %}",
+        True,
+        {"if": "I", "each": "E", "tk_print": "P", "lookup": "L", "xs": [1]},
+        "IEPLI",
+    ),
+    (
+        '{{ u["first-name"] }}{{ u["true"] }}{{ u["this"] }}{{ u["a]b"] }}{{ u["a.b"] }}'
+        '{{ u["a\\\\b"] }}{{ u["as"] }}{{ u["123"] }}',
+        True,
+        {
+            "u": {
+                "first-name": "F",
+                "true": "T",
+                "this": "S",
+                "a]b": "B",
+                "a.b": "D",
+                "a\\b": "K",
+                "as": "A",
+                "123": "N",
+            }
+        },
+        "FTSBDKAN",
+    ),
+    (
+        '{% for l in ls %}{{ u["first-name"] }}{{ l["x-y"] }}{% endfor %}',
+        True,
+        {"u": {"first-name": "F"}, "ls": [{"x-y": 1}]},
+        "F1",
+    ),
+    ("{{ lines[1].name }}{{ lines[5].name }}", True, {"lines": [{}, {"name": "B"}]}, "B"),
+    # the data read by key only: no `length`, indexes only into lists and strings
+    (
+        '{{ l.length }}|{{ s.length }}|{{ s[0] }}|{{ u[0] }}|{{ l["1"] }}|{{ u["length"] }}|{{ u.n.length }}',
+        True,
+        {"l": [1, 2], "s": "abc", "u": {"0": "z", "length": 7, "n": {"length": 8}}},
+        "||a|||7|8",
+    ),
+    (
+        "{% if l.length %}A{% endif %}{% for x in g[0].items %}{{ x }}{% endfor %}"
+        "{% for t in l %}{{ t.length }}{{ u.n.length }}{% endfor %}",
+        True,
+        {"l": ["ab"], "g": [{"items": [1, 2]}], "u": {"n": {"length": 3}}},
+        "123",
+    ),
+    # literal text: backslashes before {{ and before our own tags
+    (
+        "{% raw %}\\{{x}} \\\\{{y}} {{{{z}}}} \\{% endraw %}{{ x }}{% raw %}\\{% endraw %}",
+        True,
+        {"x": 1},
+        "\\{{x}} \\\\{{y}} {{{{z}}}} \\1\\",
+    ),
+]
+
+# Literal braces right next to a tag: each must survive in both languages.
+BRACE_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("a{{ '{' }}{{ x }}{{ '}' }}b", {"x": 1}, "a{1}b"),
+    ("{% raw %}{{{% endraw %}{% if x %}{% raw %}}}}{% endraw %}{% endif %}", {"x": 1}, "{{}}}"),
+    ("{% if x %}}{% endif %}{{ x }}{", {"x": 2}, "}2{"),
+]
+
+
+def test_edge_cases_match_the_reference_in_handlebars_js() -> None:
+    require_engine("handlebars")
+    cases = [
+        {"template": compile_string(t, "handlebars", html=html), "data": d, "helpers": HELPERS_JS}
+        for t, html, d, _ in EDGE_CASES
+    ] + [
+        {"template": compile_string(t, "handlebars"), "data": d, "helpers": HELPERS_JS}
+        for t, d, _ in BRACE_CASES
+    ]
+    results = render_batch("handlebars", cases)
+    failures = []
+    for (template, html, data, expected), result in zip(
+        EDGE_CASES, results[: len(EDGE_CASES)], strict=True
+    ):
+        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
+        ref = normalize(reference(Source("edge", template, html), data))
+        if not got == ref == expected:
+            failures.append(
+                f"{template!r} {data!r}: expected {expected!r}, reference {ref!r}, got {got!r}"
+            )
+    for (template, data, expected), result in zip(
+        BRACE_CASES, results[len(EDGE_CASES) :], strict=True
+    ):
+        got = result["output"] if result["ok"] else "ERROR: " + result["error"]
+        ref = reference(Source("brace", template), data)
+        if not got == ref == expected:
+            failures.append(f"{template!r}: expected {expected!r}, reference {ref!r}, got {got!r}")
+    assert failures == []
+
+
+def test_literal_text_escapes_every_tag_opening() -> None:
+    assert compile_string("{% raw %}a\\{{b}} {{c {{% endraw %}{{ x }}", "handlebars") == (
+        "a\\\\{{!}}\\{{b}} \\{{c { {{~!}}{{tk_print x}}"
+    )
+    assert compile_string("{% if x %}}{% endif %}", "handlebars") == (
+        "{{#if (tk_truthy x)}}{{!}}}{{/if}}"
+    )
+
+
+def test_handlebars_refuses_a_string_literal_ending_in_a_backslash() -> None:
+    error = compile_refusal('{{ x|default("C:\\\\") }}', "handlebars")
+    assert str(error) == (
+        "t.html:1:1: the handlebars target cannot express a string literal ending in a "
+        "backslash (hint: end the text with another character)"
+    )
+
+
+def test_handlebars_refuses_a_loop_variable_handlebars_reads_as_a_keyword() -> None:
+    error = compile_refusal("{% for this in xs %}{{ this }}{% endfor %}", "handlebars")
+    assert str(error) == (
+        "t.html:1:1: the handlebars target cannot express a loop variable named this, undefined "
+        "or as (hint: rename the loop variable)"
+    )
+    assert compile_string("{% for prénom in xs %}{{ prénom }}{% endfor %}", "handlebars") == (
+        "{{#each xs as |prénom|}}{{tk_print prénom}}{{/each}}"
+    )
+
+
+def test_handlebarsjava_refuses_brackets_in_a_key() -> None:
+    error = compile_refusal('{{ u["a]b"] }}', "handlebarsjava")
+    assert str(error) == (
+        "t.html:1:1: the handlebarsjava target cannot express a key containing [ or ] "
+        "(hint: handlebarsjava has no escape inside [segment literals]; rename the key in your "
+        "data)"
+    )
+    assert compile_string('{{ u["a]b"] }}', "handlebars") == "{{tk_print u.[a\\]b]}}"
+
+
+# --- mandrillhandlebars ------------------------------------------------------------------------
+
+DEFAULT_HINT = (
+    '(hint: Mandrill has no default helper and its {{#if}} also hides "", 0, false and []; '
+    "write {% if x %}{{ x }}{% else %}fallback{% endif %} if that is what you mean)"
+)
+INDEX_HINT = (
+    "(hint: Mandrill cannot add 1 to @index; print loop.index0, or number the items in your data)"
+)
+# Corpus sources Mandrill refuses, with the exact message (file = source name).
+MANDRILL_REFUSED = {
+    "default": f"default:1:4: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
+    "default_text": f"default_text:1:1: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
+    "default_nested": f"default_nested:1:4: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
+    "default_upper": f"default_upper:1:4: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
+    "mixed": f"mixed:1:5: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
+    "loop_vars": f"loop_vars:1:21: the mandrillhandlebars target cannot express printing loop.index {INDEX_HINT}",
+    "nested_loops": f"nested_loops:1:26: the mandrillhandlebars target cannot express printing loop.index {INDEX_HINT}",
+}
+
+# Corpus sources whose Mandrill text uses Mandrill-only syntax: checked by golden files.
+MANDRILL_ONLY = {
+    "upper_lower",
+    "if_elif",
+    "and_or",
+    "compare_ne",
+    "compare_number",
+    "compare_decimal",
+    "loop_outer_ref",
+    "loop_condition_inside",
+    "plural",
+}
+
+# More Mandrill-only sources (golden files), on the corpus's data keys.
+MANDRILL_EXTRA = [
+    Source("extra_not_compare", '{% if not plan == "pro" %}A{% else %}B{% endif %}'),
+    Source(
+        "extra_compare_item", '{% for t in tags %}{% if t == "b" %}*{% endif %}{{ t }}{% endfor %}'
+    ),
+    Source(
+        "extra_or_and_not", '{% if (flag or not name) and plan != "free" %}X{% else %}Y{% endif %}'
+    ),
+    Source(
+        "extra_nested_compare",
+        '{% if user.address.city == "Paris" %}P{% elif count == 0.5 %}H{% endif %}',
+    ),
+    Source("extra_case_text", "{{ snippet|safe|upper }} {{ name|lower }}", html=False),
+]
+
+# Shared-syntax sources beyond the corpus: must match the reference in handlebars.js fully.
+MANDRILL_EXTRA_SHARED = [
+    Source(
+        "extra_loop_vars",
+        "{% for l in lines %}{{ loop.index0 }}{% if loop.first %}^{% endif %}"
+        "{% if not loop.last %},{% elif loop.index %}.{% endif %}{% endfor %}",
+    ),
+    Source("extra_not_and", "{% if not (flag and lines) %}A{% elif tags or name %}B{% endif %}"),
+    Source(
+        "extra_outer_inside",
+        "{% for t in tags %}{% if flag %}{{ user.name }}{% endif %}{{ t }}{% endfor %}",
+    ),
+]
+
+# Where Mandrill, as documented, differs from the reference: an empty object is true in
+# {{#if}}, and an empty list or object printed directly is not written [] / {}.
+MANDRILL_DIVERGENCES = {
+    *(
+        (name, "falsy_empty_obj")
+        for name in (
+            "if",
+            "if_else",
+            "if_text",
+            "not",
+            "or_not",
+            "if_in_attribute",
+            "extra_not_and",
+            "extra_outer_inside",
+        )
+    ),
+    ("truthy_obj", "empty_lists"),
+    ("truthy_nested", "falsy_empty_obj"),  # {} is true, then printed
+    ("nested_path", "falsy_empty_obj"),
+    ("nested_path", "falsy_empty_list"),
+}
+
+
+def uses_mandrill_syntax(text: str) -> bool:
+    """Backtick comparisons or Mandrill's built-in upper/lower: not in stock handlebars.js."""
+    return "`" in text or re.search(r"\{\{\{?(upper|lower) ", text) is not None
+
+
+def mandrill(source: Source) -> str:
+    return compile_string(source.template, "mandrillhandlebars", html=source.html, file=source.name)
+
+
+def test_mandrill_refuses_what_it_cannot_express_in_the_corpus() -> None:
+    refused = {}
+    for source in SOURCES:
+        try:
+            mandrill(source)
+        except CompileError as error:
+            assert error.construct in get_emitter("mandrillhandlebars").refuses
+            refused[source.name] = str(error)
+    assert refused == MANDRILL_REFUSED
+
+
+def test_mandrill_only_syntax_is_exactly_where_expected() -> None:
+    for source in [*SOURCES, *MANDRILL_EXTRA, *MANDRILL_EXTRA_SHARED]:
+        if source.name in MANDRILL_REFUSED:
+            continue
+        golden = source.name in MANDRILL_ONLY or source in MANDRILL_EXTRA
+        assert uses_mandrill_syntax(mandrill(source)) == golden, source.name
+
+
+def test_mandrill_shared_subset_matches_the_reference_in_handlebars_js() -> None:
+    require_engine("handlebars")
+    shared = [
+        s for s in SOURCES if s.name not in MANDRILL_REFUSED and s.name not in MANDRILL_ONLY
+    ] + MANDRILL_EXTRA_SHARED
+    cases, mismatches = run("mandrillhandlebars", "handlebars", sources=shared)  # no helpers
+    assert cases == len(shared) * len(DATASETS) == 35 * 17
+    assert {(m.source, m.dataset) for m in mismatches} == MANDRILL_DIVERGENCES
+    by_case = {(m.source, m.dataset): m for m in mismatches}
+    assert by_case["if_else", "falsy_empty_obj"].got == "on"
+    assert by_case["truthy_obj", "empty_lists"].got == "user"
+
+
+def golden_sources() -> list[Source]:
+    return [s for s in SOURCES if s.name in MANDRILL_ONLY] + MANDRILL_EXTRA
+
+
+@pytest.mark.parametrize("source", golden_sources(), ids=lambda s: s.name)
+def test_mandrill_only_syntax_matches_its_golden_file(source: Source) -> None:
+    path = GOLDEN / f"{source.name}.hbs"
+    emitted = mandrill(source)
+    if UPDATE_GOLDEN:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(emitted.encode("utf-8"))
+    assert path.is_file(), f"{path} is missing: run with TMPLKIT_UPDATE_GOLDEN=1"
+    assert emitted.encode("utf-8") == path.read_bytes()
+
+
+def test_every_golden_file_belongs_to_a_source() -> None:
+    names = {f"{s.name}.hbs" for s in golden_sources()}
+    assert {p.name for p in GOLDEN.iterdir()} == names
+
+
+def test_mandrill_comparisons_are_backtick_conditions_in_nested_blocks() -> None:
+    (and_or,) = [s for s in SOURCES if s.name == "and_or"]
+    assert mandrill(and_or) == (
+        '{{#if this.flag}}{{#if `plan == "pro"`}}yes{{else}}{{#if `count == 3`}}yes{{else}}no'
+        "{{/if}}{{/if}}{{else}}{{#if `count == 3`}}yes{{else}}no{{/if}}{{/if}}"
+    )
+
+
+MANDRILL_REFUSALS = [
+    (
+        "{% for g in gs %}{% for i in g.items %}{{ g.t }}{% endfor %}{% endfor %}",
+        "t.html:1:40: the mandrillhandlebars target cannot express an outer loop's variable "
+        "inside a nested loop (hint: Mandrill has no block parameters; copy g's value into each "
+        "item of the inner list in your data)",
+    ),
+    (
+        "{% for l in lines %}{% if loop.index == 2 %}x{% endif %}{% endfor %}",
+        "t.html:1:21: the mandrillhandlebars target cannot express a comparison with a loop "
+        "variable (hint: test loop.first or loop.last, or compare a value of the item)",
+    ),
+    (
+        '{% for l in lines %}{% if plan == "pro" %}x{% endif %}{% endfor %}',
+        "t.html:1:21: the mandrillhandlebars target cannot express a comparison of a value from "
+        "outside the loop (hint: Mandrill's backtick comparisons read the loop item; compare "
+        "before the loop, or copy the value into each item)",
+    ),
+    (
+        "{% if plan == 'say \"hi\"' %}x{% endif %}",
+        "t.html:1:1: the mandrillhandlebars target cannot express a comparison with a string "
+        'holding " ` \\ { or } (hint: Mandrill documents no escapes inside backtick conditions)',
+    ),
+    (
+        "{{ x|escape|upper }}",
+        "t.html:1:1: the mandrillhandlebars target cannot express upper or lower after escape "
+        "(hint: Mandrill cannot escape in the middle of a filter chain; put |escape last)",
+    ),
+    (
+        '{{ u["a[b"] }}',
+        "t.html:1:1: the mandrillhandlebars target cannot express a key containing [ or ] "
+        "(hint: mandrillhandlebars has no escape inside [segment literals]; rename the key in "
+        "your data)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), MANDRILL_REFUSALS)
+def test_mandrill_refusal(source: str, message: str) -> None:
+    assert str(compile_refusal(source, "mandrillhandlebars")) == message
