@@ -34,12 +34,22 @@ def test_emitted_text_is_idiomatic_jinja() -> None:
 
 def test_trans_is_lowered_to_source_text_with_outputs() -> None:
     src = "{% trans n=cart.n %}{{ n }} item, 50%{% pluralize %}{{ n }} items, 50%{% endtrans %}"
-    assert (
-        emit(src)
-        == "{% if cart.n == 1 %}{{ cart.n }} item, 50%{% else %}{{ cart.n }} items, 50%{% endif %}"
+    assert emit(src) == (
+        "{% if not ((cart.n is integer or (cart.n is float and cart.n % 1 == 0)) and cart.n >= 0) %}"
+        "{{ cart.n }} items, 50%{% elif cart.n != 1 %}{{ cart.n }} items, 50%"
+        "{% else %}{{ cart.n }} item, 50%{% endif %}"
     )
     assert render(src, {"cart": {"n": 1}}) == "1 item, 50%"
     assert render(src, {"cart": {"n": 2}}) == "2 items, 50%"
+    # a count that is not a whole number >= 0 takes the last ("other") form
+    assert [render(src, {"cart": {"n": n}}) for n in (0, 1.0, 1.5, True, "1", None)] == [
+        "0 items, 50%",
+        "1 item, 50%",
+        "1.5 items, 50%",
+        "true items, 50%",
+        "1 items, 50%",
+        " items, 50%",
+    ]
 
 
 def test_literal_delimiters_come_out_verbatim() -> None:

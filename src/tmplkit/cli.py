@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -615,8 +615,20 @@ def load_data(data: str | None, sources: Any) -> dict[str, Any]:
     show_default=True,
     help="message: headers and text part; json: every field; or one part.",
 )
+@click.option(
+    "--locale", metavar="LANG", help="Translate into LANG (falls back fr-CA → fr → source)."
+)
+@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
 @pass_ctx
-def render(obj: Context, source: str, draft_id: str | None, data: str | None, fmt: str) -> None:
+def render(
+    obj: Context,
+    source: str,
+    draft_id: str | None,
+    data: str | None,
+    fmt: str,
+    locale: str | None,
+    strict: bool,
+) -> None:
     """Render SOURCE into a finished message.
 
     \b
@@ -630,7 +642,10 @@ def render(obj: Context, source: str, draft_id: str | None, data: str | None, fm
       echo '{"name": "Ann"}' | tmplkit render hello.html.j2 --data - --format json
     """
     sources = resolve(source, obj.maybe_project(), draft_id)
-    message = Renderer(sources.project).render_sources(sources, load_data(data, sources))
+    message = Renderer(sources.project).render_sources(
+        sources, load_data(data, sources), locale=locale, strict=strict
+    )
+    warn(message.warnings)
     if fmt == "json":
         print_json(message.to_json())
     elif fmt == "message":
@@ -660,7 +675,10 @@ def render(obj: Context, source: str, draft_id: str | None, data: str | None, fm
 @click.option(
     "--draft", "draft_id", metavar="ID", help="Compile this draft instead of the published one."
 )
-@click.option("--locale", metavar="LANG", help="Compile for this locale.")
+@click.option(
+    "--locale", metavar="LANG", help="Translate into LANG (falls back fr-CA → fr → source)."
+)
+@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
 @click.option(
     "--part",
     type=click.Choice(["html", "text", "subject"]),
@@ -679,6 +697,7 @@ def compile_command(
     target: str,
     draft_id: str | None,
     locale: str | None,
+    strict: bool,
     part: str,
     output: str | None,
     as_json: bool,
@@ -697,8 +716,9 @@ def compile_command(
       tmplkit compile acme-shop/account/welcome -t jinja --json
     """
     compiled = compile_parts(
-        source, target, project=obj.maybe_project(), draft=draft_id, locale=locale
+        source, target, project=obj.maybe_project(), draft=draft_id, locale=locale, strict=strict
     )
+    warn(compiled.warnings)
     if as_json:
         text = json.dumps(compiled.to_json(), indent=2, ensure_ascii=False) + "\n"
     else:
@@ -710,6 +730,319 @@ def compile_command(
         atomic_write(Path(output), text)
     else:
         click.echo(text, nl=False)
+
+
+# --- localization ----------------------------------------------------------------------------
+
+
+def warn(lines: Sequence[str]) -> None:
+    for line in lines:
+        click.echo(f"warning: {line}", err=True)
+
+
+def write_or_print(text: str, output: str | None) -> None:
+    if output:
+        atomic_write(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+owner_options = [
+    click.option("--template", "template_ref", metavar="ID", help="Only this template's catalog."),
+    click.option("--block", "block_ref", metavar="ID", help="Only this block's catalog."),
+]
+
+
+def with_owner(fn: F) -> F:
+    for option in reversed(owner_options):
+        fn = option(fn)
+    return fn
+
+
+@cli.group()
+def i18n() -> None:
+    """Translations: extract keys, import and export PO/JSON, update, status, check.
+
+    \b
+    Catalogs live in locales/<language>/<template path>.po and locales/<language>/blocks/.
+    """
+
+
+@i18n.command("extract")
+@click.argument("source", required=False)
+@click.option("--all", "all_", is_flag=True, help="Every template and block (the default).")
+@click.option("--block", "block_ref", metavar="ID", help="A block's keys.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["pot", "json"]), default="pot", show_default=True
+)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically), not stdout.")
+@pass_ctx
+def i18n_extract(
+    obj: Context,
+    source: str | None,
+    all_: bool,
+    block_ref: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Extract the translation keys of SOURCE (a template, or a .j2 file), a block, or all.
+
+    \b
+    Examples:
+      tmplkit i18n extract --all -o messages.pot
+      tmplkit i18n extract acme-shop/orders/order-confirmation --format json
+      tmplkit i18n extract --block footer
+    """
+    from .i18n.catalog import Catalog, keys_json, po_text
+    from .i18n.extract import extract_source
+    from .i18n.workflow import extract, resolve_owner
+
+    if source and (all_ or block_ref):
+        raise TmplkitError("give SOURCE, --block or --all, not several")
+    if source and Path(source).is_file():
+        catalog = extract_source(Path(source).read_text("utf-8"), source, Catalog())
+    else:
+        project = obj.project
+        owner = resolve_owner(project, source, block_ref)
+        catalog = extract(project, owner)
+        catalog.project = project.settings.name
+    text = keys_json(catalog) if fmt == "json" else po_text(catalog, template=True)
+    write_or_print(text, output)
+
+
+@i18n.command("import")
+@click.argument("locale")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_owner
+@click.option("--format", "fmt", type=click.Choice(["po", "json"]), help="Default: by extension.")
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--replace", is_flag=True, help="Replace all translations (Dyspatch's PUT).")
+@json_option
+@pass_ctx
+def i18n_import(
+    obj: Context,
+    locale: str,
+    file: str,
+    template_ref: str | None,
+    block_ref: str | None,
+    fmt: str | None,
+    dry_run: bool,
+    replace: bool,
+    as_json: bool,
+) -> None:
+    """Import LOCALE's translations from FILE (PO, or JSON keyed by source string).
+
+    Everything is validated first (placeholders, plural forms, HTML tags, % signs, unknown
+    keys); with any problem, each is reported and nothing is written.
+
+    \b
+    Examples:
+      tmplkit i18n import fr-FR fr.po
+      tmplkit i18n import de-DE de.json --template acme-shop/orders/order-confirmation
+      tmplkit i18n import pl-PL pl.po --dry-run
+    """
+    from .i18n.workflow import Format, import_translations, resolve_owner
+
+    project = obj.project
+    owner = resolve_owner(project, template_ref, block_ref)
+    report = import_translations(
+        project,
+        locale,
+        Path(file),
+        owner=owner,
+        fmt=cast("Format | None", fmt),
+        dry_run=dry_run,
+        replace=replace,
+    )
+    if as_json:
+        print_json(report.to_json())
+    elif report.ok:
+        verb = "would write" if dry_run else "wrote"
+        click.echo(
+            f"{report.locale}: {report.translated} translations new or changed, "
+            f"{report.unchanged} unchanged; {verb} {len(report.written)} catalogs"
+        )
+        for path in report.written:
+            click.echo(f"  {path}")
+    if not report.ok:
+        if not as_json:
+            for problem in report.problems:
+                click.echo(f"error: {problem}", err=True)
+        raise TmplkitError(
+            f"{file}: {len(report.problems)} problems; nothing imported",
+        )
+
+
+@i18n.command("export")
+@click.argument("locale")
+@with_owner
+@click.option("--format", "fmt", type=click.Choice(["po", "json"]), default="po", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically), not stdout.")
+@pass_ctx
+def i18n_export(
+    obj: Context,
+    locale: str,
+    template_ref: str | None,
+    block_ref: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Export LOCALE's catalog (one template's or block's, or all merged) for translators.
+
+    \b
+    Examples:
+      tmplkit i18n export fr-FR -o fr-FR.po
+      tmplkit i18n export ja-JP --format json --block footer
+    """
+    from .i18n.workflow import Format, export, resolve_owner
+
+    project = obj.project
+    owner = resolve_owner(project, template_ref, block_ref)
+    write_or_print(export(project, locale, owner, cast("Format", fmt)), output)
+
+
+@i18n.command("update")
+@click.option("--locale", "locales", multiple=True, metavar="LANG", help="Only these locales.")
+@json_option
+@pass_ctx
+def i18n_update(obj: Context, locales: tuple[str, ...], as_json: bool) -> None:
+    """Merge the current keys into every catalog: new keys added, changed ones fuzzy, removed
+    ones obsolete (like msgmerge).
+
+    \b
+    Example:
+      tmplkit i18n update
+    """
+    from .i18n.workflow import update
+
+    rows = update(obj.project, list(locales) or None)
+    if as_json:
+        print_json([r.to_json() for r in rows])
+        return
+    changed = [r for r in rows if r.added or r.fuzzy or r.obsolete]
+    for r in changed:
+        click.echo(f"{r.file}: {r.added} added, {r.fuzzy} fuzzy, {r.obsolete} obsolete")
+    click.echo(f"{len(rows)} catalogs checked, {len(changed)} changed")
+
+
+def status_table(rows: Sequence[Any]) -> None:
+    print_table(
+        [
+            [r.owner, r.locale, str(r.translated), str(r.fuzzy), str(r.missing), f"{r.percent:g}%"]
+            for r in rows
+        ],
+        ["TEMPLATE/BLOCK", "LOCALE", "TRANSLATED", "FUZZY", "MISSING", "DONE"],
+    )
+
+
+@i18n.command("status")
+@click.option("--locale", "locales", multiple=True, metavar="LANG", help="Only these locales.")
+@json_option
+@pass_ctx
+def i18n_status(obj: Context, locales: tuple[str, ...], as_json: bool) -> None:
+    """Per template and block × locale: translated, fuzzy, missing.
+
+    \b
+    Example:
+      tmplkit i18n status --locale pl-PL
+    """
+    from .i18n.workflow import status
+
+    rows = status(obj.project, list(locales) or None)
+    if as_json:
+        print_json([r.to_json() for r in rows])
+    else:
+        status_table(rows)
+
+
+@i18n.command("check")
+@click.option("--min-percent", type=click.FloatRange(0, 100), default=100, show_default=True)
+@click.option("--locale", "locales", multiple=True, metavar="LANG", help="Only these locales.")
+@json_option
+@pass_ctx
+def i18n_check(obj: Context, min_percent: float, locales: tuple[str, ...], as_json: bool) -> None:
+    """Exit non-zero when a catalog is less than --min-percent translated (for CI).
+
+    \b
+    Example:
+      tmplkit i18n check --min-percent 95
+    """
+    from .i18n.workflow import status
+
+    rows = status(obj.project, list(locales) or None)
+    below = [r for r in rows if r.percent < min_percent]
+    if as_json:
+        print_json({"minPercent": min_percent, "below": [r.to_json() for r in below]})
+    elif below:
+        status_table(below)
+    if below:
+        raise TmplkitError(f"{len(below)} catalogs are below {min_percent:g}% translated")
+    if not as_json:
+        click.echo(f"all {len(rows)} catalogs are at least {min_percent:g}% translated")
+
+
+@cli.group()
+def localization() -> None:
+    """A draft's localizations: the languages it is translated into."""
+
+
+def draft_option(fn: F) -> F:
+    return click.option("--draft", "draft_id", required=True, metavar="ID", help="The draft.")(fn)
+
+
+@localization.command("list")
+@draft_option
+@json_option
+@pass_ctx
+def localization_list(obj: Context, draft_id: str, as_json: bool) -> None:
+    """List a draft's localizations.
+
+    \b
+    Example:
+      tmplkit localization list --draft tdft_01m6gcf97zxybbb8msg2ee1s2d
+    """
+    d = obj.project.drafts.get(draft_id)
+    if as_json:
+        print_json([loc.to_json() for loc in d.localizations])
+    else:
+        print_table(
+            [[loc.id, ", ".join(loc.languages), loc.name] for loc in d.localizations],
+            ["ID", "LANGUAGE", "NAME"],
+        )
+
+
+@localization.command("add")
+@draft_option
+@click.argument("language")
+@json_option
+@pass_ctx
+def localization_add(obj: Context, draft_id: str, language: str, as_json: bool) -> None:
+    """Add LANGUAGE (BCP 47, e.g. fr-FR) to a draft's localizations.
+
+    \b
+    Example:
+      tmplkit localization add --draft tdft_01m6gcf97zxybbb8msg2ee1s2d fr-FR
+    """
+    loc = obj.project.drafts.add_localization(draft_id, language)
+    if as_json:
+        print_json(loc.to_json())
+    else:
+        click.echo(f"Added localization {loc.id}: {loc.name} ({', '.join(loc.languages)})")
+
+
+@localization.command("remove")
+@draft_option
+@click.argument("language")
+@pass_ctx
+def localization_remove(obj: Context, draft_id: str, language: str) -> None:
+    """Remove LANGUAGE (or a localization id) from a draft's localizations.
+
+    \b
+    Example:
+      tmplkit localization remove --draft tdft_01m6gcf97zxybbb8msg2ee1s2d fr-FR
+    """
+    loc = obj.project.drafts.remove_localization(draft_id, language)
+    click.echo(f"Removed localization {loc.id}: {loc.name}")
 
 
 @cli.command("targets")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TmplkitError
-from .localize import lower
+from .localize import Localizer, lower
 from .parse import parse
 from .pipeline import Part, build_ir, emit_part, inline_blocks, resolve, variables
 from .store import Project
@@ -26,6 +26,8 @@ class Compiled:
     variables: list[str]
     template_id: str | None = None
     draft_id: str | None = None
+    locale: str | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +40,8 @@ class Compiled:
             "html": self.html,
             "text": self.text,
             "variables": self.variables,
+            "locale": self.locale,
+            "warnings": list(self.warnings),
         }
 
 
@@ -48,16 +52,18 @@ def compile_parts(
     project: Project | None = None,
     draft: str | None = None,
     locale: str | None = None,
+    strict: bool = False,
 ) -> Compiled:
-    """Compile every part of SOURCE (subject, html, text) to `target`."""
-    if locale is not None:
-        raise TmplkitError(f"--locale {locale}: localized compiles are not available yet")
+    """Compile every part of SOURCE (subject, html, text) to `target`, for `locale`."""
     sources = resolve(source, project, draft)
     data = sources.sample_data() if target == "html" else None
+    localizer = Localizer(locale, sources.project, strict) if locale else None
+    owner = sources.template
     emitted = {
-        name: emit_part(p, sources.project, target, data) for name, p in sources.parts.items()
+        name: emit_part(p, sources.project, target, data, owner, localizer)
+        for name, p in sources.parts.items()
     }
-    bodies = [build_ir(p, sources.project) for p in sources.parts.values()]
+    bodies = [build_ir(p, sources.project, owner) for p in sources.parts.values()]
     return Compiled(
         target=target,
         subject=emitted.get("subject"),
@@ -68,6 +74,8 @@ def compile_parts(
         variables=variables(bodies),
         template_id=sources.template.id if sources.template else None,
         draft_id=sources.draft.id if sources.draft else None,
+        locale=localizer.locale if localizer else None,
+        warnings=tuple(localizer.warnings) if localizer else (),
     )
 
 
@@ -79,9 +87,12 @@ def compile(
     project: Project | None = None,
     draft: str | None = None,
     part: str = "html",
+    strict: bool = False,
 ) -> str:
     """One part (html by default) of SOURCE in the target language."""
-    compiled = compile_parts(source, target, project=project, draft=draft, locale=locale)
+    compiled = compile_parts(
+        source, target, project=project, draft=draft, locale=locale, strict=strict
+    )
     text = getattr(compiled, part, None) if part in ("subject", "html", "text") else None
     if text is None:
         raise TmplkitError(f"{source} has no {part} part")

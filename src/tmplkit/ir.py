@@ -6,8 +6,9 @@ one method per node type, so adding a node shows every emitter that must learn i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 
 # --- positions -----------------------------------------------------------------------------
 
@@ -128,6 +129,26 @@ class Compare:
 
 
 @dataclass(frozen=True, slots=True)
+class IsCount:
+    """True when the value is a whole number >= 0: an int, or a float with no fraction; not a
+    boolean. Plural selection tests it first; NumberTest is only evaluated where it holds."""
+
+    ref: Ref
+
+
+@dataclass(frozen=True, slots=True)
+class NumberTest:
+    """A plural rule's test on a count: `count % mod <op> value` (`count <op> value` without
+    `mod`). Only evaluated where IsCount holds for the same value (see i18n/plural.py).
+    """
+
+    ref: Ref
+    op: Literal["==", "!=", "<", ">", "<=", ">="]
+    value: int
+    mod: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     expr: Cond
 
@@ -144,7 +165,7 @@ class Or:
     right: Cond
 
 
-Cond: TypeAlias = Truthy | Compare | Not | And | Or
+Cond: TypeAlias = Truthy | Compare | IsCount | NumberTest | Not | And | Or
 
 # --- nodes ---------------------------------------------------------------------------------
 
@@ -241,3 +262,30 @@ def walk(body: Body) -> list[Node]:
             out.extend(walk(node.body))
             out.extend(walk(node.else_))
     return out
+
+
+N = TypeVar("N", bound=Node)
+
+
+def replace(body: Body, kind: type[N], fn: Callable[[N], Body]) -> Body:
+    """The body with every node of `kind` replaced by `fn(node)`, at any depth."""
+    out: list[Node] = []
+    for node in body:
+        if isinstance(node, kind):
+            out.extend(fn(node))
+        elif isinstance(node, If):
+            branches = tuple((c, replace(b, kind, fn)) for c, b in node.branches)
+            out.append(If(branches, replace(node.else_, kind, fn), node.pos))
+        elif isinstance(node, For):
+            out.append(
+                For(
+                    node.target,
+                    node.iterable,
+                    replace(node.body, kind, fn),
+                    replace(node.else_, kind, fn),
+                    node.pos,
+                )
+            )
+        else:
+            out.append(node)
+    return tuple(out)

@@ -1,62 +1,201 @@
-"""Replace each translation node with text and outputs for one locale (source locale for now)."""
+"""Replace each translation node with text and outputs for one locale, from the catalogs."""
 
 from __future__ import annotations
 
+import html as html_lib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from . import ir
+from .errors import TmplkitError
+from .i18n.catalog import TAG_RE, Catalog, Message, describe_key, load, tags
+from .i18n.locales import fallback_chain, normalize, plural_rule
+from .i18n.plural import select_form
 from .parse import PLACEHOLDER_RE
 
+if TYPE_CHECKING:
+    from .model import Block, Template
+    from .store import Project
 
-def message_nodes(text: str, trans: ir.Trans) -> ir.Body:
+DEFAULT_SOURCE_LOCALE = "en-US"
+
+
+class MissingTranslation(TmplkitError):
+    """--strict: a string has no translation for the locale (nor any fallback)."""
+
+
+def message_nodes(text: str, trans: ir.Trans, markup: frozenset[str] | None = None) -> ir.Body:
     """A msgid or translation as nodes: literal text, and an Output for each `%(name)s`.
 
     A string without bindings is plain text (gettext writes it without python-format); with
-    bindings, `%%` is a literal percent sign.
+    bindings, `%%` is a literal percent sign. `markup`, for a translation in an HTML part, is
+    the set of tags the source string has: only those stay markup, anything else in the
+    translation is escaped, so a translation can never add HTML.
     """
     if not trans.bindings:
-        return (ir.Text(text),) if text else ()
+        return _text_nodes(text, markup)
     out: list[ir.Node] = []
     pos = 0
     for m in PLACEHOLDER_RE.finditer(text):
         if m.start() > pos:
-            out.append(ir.Text(text[pos : m.start()].replace("%%", "%")))
+            out.extend(_text_nodes(text[pos : m.start()].replace("%%", "%"), markup))
         value = trans.binding(m.group(1))
         if value is not None:
             out.append(ir.Output(value, trans.pos))
         pos = m.end()
     if pos < len(text):
-        out.append(ir.Text(text[pos:].replace("%%", "%")))
+        out.extend(_text_nodes(text[pos:].replace("%%", "%"), markup))
     return tuple(out)
 
 
-def source_nodes(trans: ir.Trans) -> ir.Node | ir.Body:
-    """The source-language rendering of a translation: English plural rule (n == 1 is singular)."""
-    singular = message_nodes(trans.msgid, trans)
+def _text_nodes(text: str, markup: frozenset[str] | None) -> ir.Body:
+    if not text:
+        return ()
+    if markup is None:
+        return (ir.Text(text),)
+    out = []
+    pos = 0
+    for m in TAG_RE.finditer(text):
+        out.append(_escape_text(text[pos : m.start()]))
+        tag = m.group(0)
+        out.append(tag if " ".join(tag.split()) in markup else html_lib.escape(tag, quote=False))
+        pos = m.end()
+    out.append(_escape_text(text[pos:]))
+    return (ir.Text("".join(out)),)
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def source_nodes(trans: ir.Trans, source_locale: str = DEFAULT_SOURCE_LOCALE) -> ir.Body:
+    """The source-language rendering of a translation, plurals by the source locale's rule."""
     if trans.plural is None:
-        return singular
+        return message_nodes(trans.msgid, trans)
+    rule = plural_rule(source_locale)
+    singular = message_nodes(trans.msgid, trans)
+    plural = message_nodes(trans.plural, trans)
+    forms = [plural] if rule.count == 1 else [singular] + [plural] * (rule.count - 1)
+    return _select(trans, rule.expr, forms)
+
+
+def _select(trans: ir.Trans, expr: str, forms: list[ir.Body]) -> ir.Body:
     count = trans.binding(trans.count or "count")
     assert count is not None, "the parser binds the plural count"
-    return ir.If(
-        branches=((ir.Compare(count.ref, "==", 1), singular),),
-        else_=message_nodes(trans.plural, trans),
-        pos=trans.pos,
-    )
+    return select_form(count.ref, expr, forms, trans.pos)
 
 
-def lower(body: ir.Body) -> ir.Body:
+def map_trans(body: ir.Body, fn: Callable[[ir.Trans], ir.Body]) -> ir.Body:
+    """The body with every Trans replaced by `fn(trans)`, at any depth."""
+    return ir.replace(body, ir.Trans, fn)
+
+
+def lower(body: ir.Body, source_locale: str = DEFAULT_SOURCE_LOCALE) -> ir.Body:
     """Every Trans replaced by its source-language text and outputs."""
-    out: list[ir.Node] = []
-    for node in body:
-        if isinstance(node, ir.Trans):
-            lowered = source_nodes(node)
-            out.extend(lowered if isinstance(lowered, tuple) else (lowered,))
-        elif isinstance(node, ir.If):
-            out.append(
-                ir.If(tuple((c, lower(b)) for c, b in node.branches), lower(node.else_), node.pos)
-            )
-        elif isinstance(node, ir.For):
-            out.append(
-                ir.For(node.target, node.iterable, lower(node.body), lower(node.else_), node.pos)
-            )
-        else:
-            out.append(node)
-    return tuple(out)
+    return map_trans(body, lambda t: source_nodes(t, source_locale))
+
+
+@dataclass
+class Localizer:
+    """Translates bodies into one locale from a project's catalogs, with the fallback chain.
+
+    `fr-CA` looks in the fr-CA catalog, then fr, then uses the source text; every fallback is
+    recorded in `warnings` (once per string), and `strict` makes a missing translation an error.
+    """
+
+    locale: str
+    project: Project | None = None
+    strict: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.locale = normalize(self.locale)
+        self.source_locale = normalize(
+            self.project.settings.source_locale if self.project else DEFAULT_SOURCE_LOCALE
+        )
+        locales = self.project.settings.locales if self.project else []
+        self.chain = fallback_chain(self.locale, self.source_locale, locales)[:-1]
+        self._catalogs: dict[Path, Catalog | None] = {}
+        self._warned: set[tuple[str, tuple[str | None, str]]] = set()
+
+    def catalogs(self, owner: Template | Block | None) -> list[tuple[str, Catalog]]:
+        if self.project is None or owner is None:
+            return []
+        from .i18n.extract import catalog_path
+
+        found = []
+        for locale in self.chain:
+            path = catalog_path(self.project, locale, owner)
+            if path not in self._catalogs:
+                self._catalogs[path] = load(path, locale) if path.is_file() else None
+            catalog = self._catalogs[path]
+            if catalog is not None:
+                found.append((locale, catalog))
+        return found
+
+    def localize(self, body: ir.Body, owner: Template | Block | None, *, html: bool) -> ir.Body:
+        if self.locale == self.source_locale:
+            return lower(body, self.source_locale)
+        from .i18n.pseudo import PSEUDO_LOCALES
+
+        pseudo = PSEUDO_LOCALES.get(self.locale)
+        catalogs = self.catalogs(owner)
+        label = _owner_label(owner)
+
+        def translate(trans: ir.Trans) -> ir.Body:
+            markup = frozenset(tags(trans.msgid) + tags(trans.plural or "")) if html else None
+            if pseudo is not None:
+                python_format = bool(trans.bindings)
+                forms = [pseudo(trans.msgid, python_format=python_format)]
+                if trans.plural is not None:
+                    forms.append(pseudo(trans.plural, python_format=python_format))
+                return self._nodes(trans, forms, "en", markup)
+            for locale, catalog in catalogs:
+                message = catalog.get(trans_key(trans))
+                if message is not None and message.translated:
+                    if locale != self.locale:
+                        self._warn(trans, f"no {self.locale} translation; using {locale}", label)
+                    return self._nodes(trans, _forms(message), locale, markup)
+            if self.strict:
+                raise MissingTranslation(
+                    f"{label}: no {self.locale} translation of {describe_key(trans_key(trans))}",
+                    hint="translate it, or render without --strict to fall back to the source",
+                )
+            using = f"no {self.locale} translation; using the source ({self.source_locale})"
+            self._warn(trans, using, label)
+            return source_nodes(trans, self.source_locale)
+
+        return map_trans(body, translate)
+
+    def _nodes(
+        self, trans: ir.Trans, forms: list[str], locale: str, markup: frozenset[str] | None
+    ) -> ir.Body:
+        if trans.plural is None:
+            return message_nodes(forms[0], trans, markup)
+        rule = plural_rule(locale)
+        bodies = [message_nodes(f, trans, markup) for f in forms]
+        return _select(trans, rule.expr, bodies)
+
+    def _warn(self, trans: ir.Trans, message: str, label: str) -> None:
+        key = (label, trans_key(trans))
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        self.warnings.append(f"{label}: {describe_key(trans_key(trans))}: {message}")
+
+
+def trans_key(trans: ir.Trans) -> tuple[str | None, str]:
+    return (trans.context, trans.msgid)
+
+
+def _forms(message: Message) -> list[str]:
+    return list(message.translations) if message.plural is not None else [message.translation]
+
+
+def _owner_label(owner: Template | Block | None) -> str:
+    if owner is None:
+        return "template"
+    kind = "block" if owner.id.startswith("blk_") else "template"
+    return f"{kind} {owner.slug}"

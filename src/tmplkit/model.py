@@ -113,6 +113,17 @@ TRANSITIONS: dict[str, tuple[frozenset[DraftStatus], DraftStatus | None]] = {
     "archive": (frozenset(DraftStatus), None),
     "duplicate": (frozenset(DraftStatus), None),
     "edit": (frozenset({DraftStatus.IN_PROGRESS}), None),
+    # Adding or removing a language changes no content: allowed until the draft is published.
+    "localize": (
+        frozenset(
+            {
+                DraftStatus.IN_PROGRESS,
+                DraftStatus.LOCKED_FOR_TRANSLATION,
+                DraftStatus.PENDING_APPROVAL,
+            }
+        ),
+        None,
+    ),
 }
 ACTION_WORDS = {
     "submit": "submit it for approval",
@@ -123,6 +134,7 @@ ACTION_WORDS = {
     "archive": "archive it",
     "duplicate": "duplicate it",
     "edit": "change its content",
+    "localize": "change its localizations",
 }
 
 
@@ -242,6 +254,7 @@ class Draft:
     content_hash: str | None = None  # recorded when the content is frozen (left IN_PROGRESS)
     created_at: str = ""
     updated_at: str = ""
+    localizations: list[Localization] = field(default_factory=list)
 
     @property
     def state(self) -> str:
@@ -285,6 +298,8 @@ class Draft:
             out["reply_to"] = self.reply_to
         if self.content_hash:
             out["content_hash"] = self.content_hash
+        if self.localizations:
+            out["localizations"] = [loc.to_toml() for loc in self.localizations]
         return out
 
     def to_json(self, template: Template | None = None) -> dict[str, Any]:
@@ -299,6 +314,7 @@ class Draft:
             "status": self.status.value,
             "archived": self.archived,
             "published": bool(template and template.published_draft_id == self.id),
+            "localizations": [loc.to_json() for loc in self.localizations],
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
         }
@@ -344,3 +360,6 @@ class Localization:
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "languages": list(self.languages)}
+
+    def to_toml(self) -> dict[str, Any]:
+        return self.to_json()

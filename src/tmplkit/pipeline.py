@@ -10,8 +10,8 @@ from typing import Any
 
 from . import ir
 from .errors import NotFound, RenderError, TemplateError, TmplkitError
-from .localize import lower
-from .model import Draft, Template
+from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
+from .model import Block, Draft, Template
 from .parse import parse
 from .store import BLOCK_PARTS, PARTS, SAMPLE_DATA_FILE, Project, find_project_root
 from .targets import get_emitter
@@ -164,38 +164,25 @@ def parse_cached(source: str, file: str) -> ir.Template:
 
 
 def inline_blocks(
-    body: ir.Body, part: Part, project: Project | None, stack: tuple[str, ...] = ()
+    body: ir.Body,
+    part: Part,
+    project: Project | None,
+    localizer: Localizer | None = None,
+    stack: tuple[str, ...] = (),
 ) -> ir.Body:
-    """Replace each BlockRef with the block's own IR (its html or text part), recursively."""
-    out: list[ir.Node] = []
-    for node in body:
-        if isinstance(node, ir.BlockRef):
-            out.extend(_block_body(node, part, project, stack))
-        elif isinstance(node, ir.If):
-            out.append(
-                ir.If(
-                    tuple((c, inline_blocks(b, part, project, stack)) for c, b in node.branches),
-                    inline_blocks(node.else_, part, project, stack),
-                    node.pos,
-                )
-            )
-        elif isinstance(node, ir.For):
-            out.append(
-                ir.For(
-                    node.target,
-                    node.iterable,
-                    inline_blocks(node.body, part, project, stack),
-                    inline_blocks(node.else_, part, project, stack),
-                    node.pos,
-                )
-            )
-        else:
-            out.append(node)
-    return tuple(out)
+    """Replace each BlockRef with the block's own IR (its html or text part), recursively;
+    each block is localized with its own catalog."""
+    return ir.replace(
+        body, ir.BlockRef, lambda ref: _block_body(ref, part, project, localizer, stack)
+    )
 
 
 def _block_body(
-    ref: ir.BlockRef, part: Part, project: Project | None, stack: tuple[str, ...]
+    ref: ir.BlockRef,
+    part: Part,
+    project: Project | None,
+    localizer: Localizer | None,
+    stack: tuple[str, ...],
 ) -> ir.Body:
     def where(message: str, hint: str | None = None) -> TemplateError:
         line, col = ref.pos.line or None, ref.pos.col or None
@@ -219,20 +206,46 @@ def _block_body(
         )
     block_part = Part(part.name, _read(file), project.relpath(file))
     tree = parse_cached(block_part.source, block_part.file)
-    return inline_blocks(tree.body, block_part, project, (*stack, ref.name))
+    body = localize_body(tree.body, block_part, project, block, localizer)
+    return inline_blocks(body, block_part, project, localizer, (*stack, ref.name))
 
 
-def build_ir(part: Part, project: Project | None) -> ir.Body:
-    """A part's final IR: parsed, blocks inlined, translations lowered to the source language."""
+def localize_body(
+    body: ir.Body,
+    part: Part,
+    project: Project | None,
+    owner: Template | Block | None,
+    localizer: Localizer | None,
+) -> ir.Body:
+    """Translations for the localizer's locale, or the source language without one."""
+    if localizer is None:
+        source = project.settings.source_locale if project else DEFAULT_SOURCE_LOCALE
+        return lower(body, source)
+    return localizer.localize(body, owner, html=part.html)
+
+
+def build_ir(
+    part: Part,
+    project: Project | None,
+    owner: Template | None = None,
+    localizer: Localizer | None = None,
+) -> ir.Body:
+    """A part's final IR: parsed, localized (with the owner's catalogs), blocks inlined."""
     tree = parse_cached(part.source, part.file)
-    return lower(inline_blocks(tree.body, part, project))
+    body = localize_body(tree.body, part, project, owner, localizer)
+    return inline_blocks(body, part, project, localizer)
 
 
 def emit_part(
-    part: Part, project: Project | None, target: str, data: dict[str, Any] | None = None
+    part: Part,
+    project: Project | None,
+    target: str,
+    data: dict[str, Any] | None = None,
+    owner: Template | None = None,
+    localizer: Localizer | None = None,
 ) -> str:
     emitter = get_emitter(target)(html=part.html, file=part.file, data=data)
-    return emitter.emit(build_ir(part, project))
+    return emitter.emit(build_ir(part, project, owner, localizer))
 
 
 def variables(bodies: list[ir.Body]) -> list[str]:

@@ -13,6 +13,7 @@ import jinja2
 from jinja2.exceptions import SecurityError
 
 from .errors import RenderError, TemplateError
+from .localize import Localizer
 from .pipeline import Part, SourceSet, emit_part, resolve
 from .store import Project
 from .targets.jinja import environment
@@ -31,6 +32,7 @@ class Message:
     template_id: str | None = None
     draft_id: str | None = None
     locale: str | None = None
+    warnings: tuple[str, ...] = ()  # translations that fell back (fr-CA → fr → source)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -43,6 +45,7 @@ class Message:
             "locale": data["locale"],
             "templateId": data["template_id"],
             "draftId": data["draft_id"],
+            "warnings": list(self.warnings),
         }
 
 
@@ -71,8 +74,14 @@ class Renderer:
                 self._cache.popitem(last=False)
         return template
 
-    def render_part(self, part: Part, project: Project | None, data: dict[str, Any]) -> str:
-        text = emit_part(part, project, "jinja")
+    def render_part(
+        self,
+        part: Part,
+        sources: SourceSet,
+        data: dict[str, Any],
+        localizer: Localizer | None = None,
+    ) -> str:
+        text = emit_part(part, sources.project, "jinja", None, sources.template, localizer)
         try:
             return self.compiled(text, part.html).render(data)
         except SecurityError as exc:
@@ -83,12 +92,20 @@ class Renderer:
             # Data of the wrong shape, e.g. a loop over a number: the data's fault, one line.
             raise RenderError(f"{part.file}: render failed: {exc}") from None
 
-    def render_sources(self, sources: SourceSet, data: dict[str, Any] | None) -> Message:
+    def render_sources(
+        self,
+        sources: SourceSet,
+        data: dict[str, Any] | None,
+        *,
+        locale: str | None = None,
+        strict: bool = False,
+    ) -> Message:
         if data is not None and not isinstance(data, dict):
             raise RenderError(f"data must be a mapping, not {type(data).__name__}")
         values = data or {}
+        localizer = Localizer(locale, sources.project, strict) if locale else None
         rendered = {
-            name: self.render_part(part, sources.project, values)
+            name: self.render_part(part, sources, values, localizer)
             for name, part in sources.parts.items()
         }
         html = rendered.get("html", "")
@@ -102,12 +119,22 @@ class Renderer:
             reply_to=sources.reply_to,
             template_id=sources.template.id if sources.template else None,
             draft_id=sources.draft.id if sources.draft else None,
+            locale=localizer.locale if localizer else None,
+            warnings=tuple(localizer.warnings) if localizer else (),
         )
 
     def render(
-        self, source: str, data: dict[str, Any] | None = None, *, draft: str | None = None
+        self,
+        source: str,
+        data: dict[str, Any] | None = None,
+        *,
+        draft: str | None = None,
+        locale: str | None = None,
+        strict: bool = False,
     ) -> Message:
-        return self.render_sources(resolve(source, self.project, draft), data)
+        """Render SOURCE for one recipient; `locale` translates it (see Localizer)."""
+        sources = resolve(source, self.project, draft)
+        return self.render_sources(sources, data, locale=locale, strict=strict)
 
 
 _renderers: dict[Path | None, Renderer] = {}
@@ -120,11 +147,17 @@ def render(
     *,
     project: Project | None = None,
     draft: str | None = None,
+    locale: str | None = None,
+    strict: bool = False,
 ) -> Message:
-    """Render SOURCE (template id or path, draft id, or .j2 file) with recipient data."""
+    """Render SOURCE (template id or path, draft id, or .j2 file) with recipient data.
+
+    `locale` translates it from the project's catalogs, falling back fr-CA → fr → source; with
+    `strict`, a missing translation is an error instead of a warning.
+    """
     key = project.root if project is not None else None
     with _renderers_lock:
         renderer = _renderers.get(key)
         if renderer is None:
             renderer = _renderers[key] = Renderer(project)
-    return renderer.render(source, data, draft=draft)
+    return renderer.render(source, data, draft=draft, locale=locale, strict=strict)

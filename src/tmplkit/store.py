@@ -23,6 +23,7 @@ from .model import (
     Draft,
     DraftStatus,
     Folder,
+    Localization,
     PublishRecord,
     Template,
     new_id,
@@ -376,6 +377,11 @@ def _draft_from(directory: Path, template: Template) -> Draft:
         content_hash=data.get("content_hash"),
         created_at=data.get("created_at", ""),
         updated_at=data.get("updated_at", ""),
+        localizations=[
+            Localization(str(x.get("id", "")), str(x.get("name", "")), list(x.get("languages", [])))
+            for x in data.get("localizations", [])
+            if isinstance(x, dict)
+        ],
     )
 
 
@@ -736,6 +742,40 @@ class DraftRepo(_Repo):
                 atomic_write(template_file, old_template)
                 raise
             return draft
+
+    # -- localizations --
+
+    def add_localization(self, draft_id: str, language: str) -> Localization:
+        """A language for the draft (Dyspatch's localization object), named from CLDR."""
+        from .i18n.locales import display_name, normalize
+
+        tag = normalize(language)
+        with self.project.lock():
+            draft = self.get(draft_id)
+            draft.check("localize")
+            for existing in draft.localizations:
+                if tag in existing.languages:
+                    raise Conflict(f"{draft.label()} already has the localization {tag}")
+            localization = Localization(new_id("localization"), display_name(tag), [tag])
+            draft.localizations.append(localization)
+            draft.updated_at = now()
+            write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+            return localization
+
+    def remove_localization(self, draft_id: str, language: str) -> Localization:
+        from .i18n.locales import normalize
+
+        tag = normalize(language)
+        with self.project.lock():
+            draft = self.get(draft_id)
+            draft.check("localize")
+            for existing in draft.localizations:
+                if tag in existing.languages or existing.id == language:
+                    draft.localizations.remove(existing)
+                    draft.updated_at = now()
+                    write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+                    return existing
+            raise NotFound(f"{draft.label()} has no localization {tag}")
 
     def submit(self, draft_id: str) -> Draft:
         return self.transition(draft_id, "submit")

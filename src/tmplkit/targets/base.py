@@ -92,4 +92,5 @@ class InfixConditions(Emitter):
 
     def operand(self, cond: ir.Cond) -> str:
         text = self.cond(cond)
-        return f"({text})" if isinstance(cond, ir.And | ir.Or | ir.Compare) else text
+        compound = ir.And | ir.Or | ir.Compare | ir.NumberTest
+        return f"({text})" if isinstance(cond, compound) else text

@@ -91,6 +91,19 @@ class JinjaEmitter(InfixConditions):
     def cond_Compare(self, cond: ir.Compare) -> str:
         return f"{self.ref(cond.ref)} {cond.op} {literal(cond.literal)}"
 
+    def cond_IsCount(self, cond: ir.IsCount) -> str:
+        # `is integer` is false for booleans; a float counts when it has no fraction.
+        n = self.ref(cond.ref)
+        return f"(({n} is integer or ({n} is float and {n} % 1 == 0)) and {n} >= 0)"
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+        n = self.ref(cond.ref)
+        return (
+            f"{n} % {cond.mod} {cond.op} {cond.value}"
+            if cond.mod
+            else f"{n} {cond.op} {cond.value}"
+        )
+
 
 # --- the reference environment ---------------------------------------------------------------
 

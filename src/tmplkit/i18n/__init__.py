@@ -1,0 +1,1 @@
+"""Localization: locales, plural rules, catalogs (PO/JSON), extraction, pseudo-locales."""

@@ -1,0 +1,557 @@
+"""Catalogs: messages and their translations in memory; PO and JSON in and out; validation."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polib
+
+from ..errors import TmplkitError
+from ..parse import PLACEHOLDER_RE
+from .locales import PluralRule, display_name, plural_rule
+
+CONTEXT_SEP = "\x04"  # gettext's own separator, as po2json and Jed write keys with a context
+TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^<>]*?)?)\s*(/?)>|<!--.*?-->", re.S)
+VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+    | {"track", "wbr"}
+)
+FORMAT_RE = re.compile(r"%(?:\((\w+)\))?([-#0 +]*\d*(?:\.\d+)?)([a-zA-Z%])")
+
+Key = tuple[str | None, str]  # (context, msgid)
+KEPT_HEADERS = ("POT-Creation-Date", "PO-Revision-Date", "Last-Translator", "Language-Team")
+
+
+class CatalogError(TmplkitError):
+    """A catalog file that cannot be read, or an import with problems (each one listed)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a translation file: what, and where (file:line, key, locale)."""
+
+    message: str
+    file: str
+    line: int | None = None
+    key: Key | None = None
+    locale: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        parts = [where]
+        if self.locale:
+            parts.append(self.locale)
+        if self.key is not None:
+            parts.append(describe_key(self.key))
+        return ": ".join(parts) + ": " + self.message
+
+
+def describe_key(key: Key) -> str:
+    context, msgid = key
+    short = msgid if len(msgid) <= 60 else msgid[:57] + "..."
+    return f"[{context}] {short!r}" if context else repr(short)
+
+
+@dataclass
+class Message:
+    """A translatable string, and (in a locale's catalog) its translation."""
+
+    msgid: str
+    context: str | None = None
+    plural: str | None = None
+    translation: str = ""  # singular messages
+    translations: list[str] = field(default_factory=list)  # plural messages, one per form
+    fuzzy: bool = False
+    previous_msgid: str | None = None
+    obsolete: bool = False
+    comments: list[str] = field(default_factory=list)  # extracted (translator) comments
+    locations: list[tuple[str, int]] = field(default_factory=list)
+    line: int | None = None  # where it stood in the file it was read from
+
+    @property
+    def key(self) -> Key:
+        return (self.context, self.msgid)
+
+    @property
+    def python_format(self) -> bool:
+        """Only strings with placeholders are python-format (a plain "50% off" is not)."""
+        return bool(PLACEHOLDER_RE.search(self.msgid) or PLACEHOLDER_RE.search(self.plural or ""))
+
+    @property
+    def translated(self) -> bool:
+        if self.fuzzy or self.obsolete:
+            return False
+        if self.plural is not None:
+            return bool(self.translations) and all(self.translations)
+        return bool(self.translation)
+
+
+@dataclass
+class Catalog:
+    """Messages keyed by (context, msgid), in order; for one locale, or a template (POT)."""
+
+    locale: str | None = None
+    messages: dict[Key, Message] = field(default_factory=dict)
+    project: str = "tmplkit"
+    # Header fields kept from the file read (PO-Revision-Date, Last-Translator, Language-Team).
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def add(self, message: Message) -> Message:
+        existing = self.messages.get(message.key)
+        if existing is None:
+            self.messages[message.key] = message
+            return message
+        for loc in message.locations:
+            if loc not in existing.locations:
+                existing.locations.append(loc)
+        for comment in message.comments:
+            if comment not in existing.comments:
+                existing.comments.append(comment)
+        return existing
+
+    def get(self, key: Key) -> Message | None:
+        message = self.messages.get(key)
+        return None if message is None or message.obsolete else message
+
+    @property
+    def active(self) -> list[Message]:
+        return [m for m in self.messages.values() if not m.obsolete]
+
+    @property
+    def plural_rule(self) -> PluralRule:
+        return plural_rule(self.locale or "en")
+
+
+# --- PO -------------------------------------------------------------------------------------
+
+
+def read_po(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
+    """A catalog from PO text; bad encoding or syntax is a CatalogError with file:line."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise CatalogError(f"{name}:{line}: not UTF-8 ({exc.reason})") from None
+    else:
+        text = data
+    try:
+        po = polib.pofile(text, encoding="utf-8", check_for_duplicates=True)
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"{name}: {_polib_message(exc)}") from None
+    catalog = Catalog(locale=locale or po.metadata.get("Language") or None)
+    catalog.metadata = {k: v for k, v in po.metadata.items() if k in KEPT_HEADERS}
+    for entry in po:
+        catalog.add(_from_entry(entry))
+    for entry in po.obsolete_entries():
+        message = _from_entry(entry)
+        message.obsolete = True
+        catalog.messages.setdefault(message.key, message)
+    return catalog
+
+
+def _polib_message(exc: Exception) -> str:
+    text = str(exc)
+    m = re.search(r"\(line (\d+)\)", text)
+    if m:
+        return f"line {m.group(1)}: {text.split(' (line')[0]}"
+    return text
+
+
+def _from_entry(entry: polib.POEntry) -> Message:
+    plural = entry.msgid_plural or None
+    translations = (
+        [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)] if plural else []
+    )
+    locations = []
+    for path, line in entry.occurrences:
+        try:
+            locations.append((path, int(line)))
+        except (TypeError, ValueError):
+            locations.append((path, 0))
+    return Message(
+        msgid=entry.msgid,
+        context=entry.msgctxt,
+        plural=plural,
+        translation=entry.msgstr if not plural else "",
+        translations=translations,
+        fuzzy="fuzzy" in entry.flags,
+        previous_msgid=entry.previous_msgid,
+        comments=[c for c in (entry.comment or "").split("\n") if c],
+        locations=locations,
+        line=entry.linenum,
+    )
+
+
+def _to_entry(message: Message, template: bool, nplurals: int) -> polib.POEntry:
+    entry = polib.POEntry(
+        msgid=message.msgid,
+        msgctxt=message.context,
+        comment="\n".join(message.comments) or None,
+        occurrences=[(path, str(line)) for path, line in message.locations],
+        obsolete=message.obsolete,
+    )
+    if message.plural is not None:
+        entry.msgid_plural = message.plural
+        forms = [""] * nplurals if template else list(message.translations)
+        forms += [""] * (nplurals - len(forms))
+        entry.msgstr_plural = dict(enumerate(forms[:nplurals] if template else forms))
+    else:
+        entry.msgstr = "" if template else message.translation
+    if message.python_format:
+        entry.flags.append("python-format")
+    if message.fuzzy and not template:
+        entry.flags.append("fuzzy")
+        entry.previous_msgid = message.previous_msgid
+    return entry
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M+0000")
+
+
+def touch(catalog: Catalog) -> None:
+    """Mark the catalog's translations as revised now (its PO-Revision-Date)."""
+    catalog.metadata["PO-Revision-Date"] = _now()
+
+
+def po_text(catalog: Catalog, *, template: bool = False) -> str:
+    """The catalog as PO (or POT) text that `msgfmt -c` accepts."""
+    po = polib.POFile(wrapwidth=79)
+    rule = catalog.plural_rule
+    po.metadata = {
+        "Project-Id-Version": catalog.project,
+        "Report-Msgid-Bugs-To": "",
+        "POT-Creation-Date": catalog.metadata.get("POT-Creation-Date", _now()),
+        "PO-Revision-Date": catalog.metadata.get("PO-Revision-Date", _now()),
+        "Last-Translator": catalog.metadata.get("Last-Translator", "tmplkit"),
+        "Language-Team": catalog.metadata.get(
+            "Language-Team", display_name(catalog.locale) if catalog.locale else "none"
+        ),
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "Plural-Forms": rule.header,
+        "Generated-By": "tmplkit",
+    }
+    if not template and catalog.locale:
+        po.metadata["Language"] = catalog.locale
+    po.header = "Translations of " + catalog.project if not template else catalog.project
+    for message in catalog.messages.values():
+        if message.obsolete and template:
+            continue
+        po.append(_to_entry(message, template, rule.count))
+    return str(po) + "\n"
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def json_key(key: Key) -> str:
+    context, msgid = key
+    return f"{context}{CONTEXT_SEP}{msgid}" if context else msgid
+
+
+def read_json(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
+    """Dyspatch-style translations: `{"Hello %(name)s": "Bonjour %(name)s"}`.
+
+    A key with a context is `context` + U+0004 + `msgid` (gettext's separator, as po2json and
+    Jed write it); a plural message's value is the list of its forms.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise CatalogError(f"{name}:{line}: not UTF-8 ({exc.reason})") from None
+    else:
+        text = data
+    try:
+        raw = json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except _DuplicateKey as exc:
+        raise CatalogError(f"{name}: duplicate key {exc.args[0]!r}") from None
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{name}: expected a JSON object of source string → translation")
+    catalog = Catalog(locale=locale)
+    lines = _json_key_lines(text)
+    for key, value in raw.items():
+        context, _, msgid = key.rpartition(CONTEXT_SEP)
+        message = Message(msgid=msgid, context=context or None, line=lines.get(key))
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            message.plural = ""  # filled from the source key when validated
+            message.translations = list(value)
+        elif isinstance(value, str):
+            message.translation = value
+        else:
+            raise CatalogError(
+                f"{name}:{lines.get(key, 0)}: {describe_key(message.key)}: the translation must "
+                "be a string (or a list of strings for a plural)"
+            )
+        catalog.add(message)
+    return catalog
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+def _json_key_lines(text: str) -> dict[str, int]:
+    """The line each top-level key starts on (for messages), best effort."""
+    lines: dict[str, int] = {}
+    decoder = json.JSONDecoder()
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"\s*:', text):
+        try:
+            key, _ = decoder.raw_decode(text, m.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(key, str) and key not in lines:
+            lines[key] = text.count("\n", 0, m.start()) + 1
+    return lines
+
+
+def json_text(catalog: Catalog) -> str:
+    """Translations as Dyspatch-style JSON (untranslated messages map to "")."""
+    out: dict[str, Any] = {}
+    for message in catalog.active:
+        if message.plural is not None:
+            out[json_key(message.key)] = list(message.translations)
+        else:
+            out[json_key(message.key)] = message.translation
+    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+
+
+def keys_json(catalog: Catalog) -> str:
+    """The keys to translate, Dyspatch's localization keys: `[{"key": …, "comment": …}]`."""
+    out = []
+    for message in catalog.active:
+        item: dict[str, Any] = {"key": message.msgid, "comment": "\n".join(message.comments)}
+        if message.context:
+            item["context"] = message.context
+        if message.plural is not None:
+            item["plural"] = message.plural
+        out.append(item)
+    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def tags(text: str) -> list[str]:
+    """The HTML tags of a string, normalized (attribute spacing), in order."""
+    return [" ".join(m.group(0).split()) for m in TAG_RE.finditer(text)]
+
+
+def tag_problems(source: str, translation: str) -> list[str]:
+    found = tags(translation)
+    wanted = tags(source)
+    problems = []
+    if Counter(found) != Counter(wanted):
+        extra = sorted((Counter(found) - Counter(wanted)).elements())
+        missing = sorted((Counter(wanted) - Counter(found)).elements())
+        detail = []
+        if extra:
+            detail.append("adds " + ", ".join(extra))
+        if missing:
+            detail.append("drops " + ", ".join(missing))
+        problems.append("HTML tags differ from the source: " + "; ".join(detail))
+    stack: list[str] = []
+    for m in TAG_RE.finditer(translation):
+        if m.group(0).startswith("<!--"):
+            continue
+        closing, name, _, selfclosing = m.group(1), m.group(2).lower(), m.group(3), m.group(4)
+        if selfclosing or name in VOID_TAGS:
+            continue
+        if not closing:
+            stack.append(name)
+        elif stack and stack[-1] == name:
+            stack.pop()
+        else:
+            problems.append(f"HTML tags are not balanced: </{name}> closes nothing open")
+            return problems
+    if stack:
+        problems.append(f"HTML tags are not balanced: <{stack[-1]}> is never closed")
+    return problems
+
+
+def percent_problems(text: str, python_format: bool) -> list[str]:
+    if not python_format:
+        return []
+    problems = []
+    for m in FORMAT_RE.finditer(text):
+        name, flags, conv = m.groups()
+        if conv == "%" and not name and not flags:
+            continue
+        if name and conv == "s" and not flags:
+            continue
+        problems.append(
+            f"invalid % directive {m.group(0)!r} (write a literal percent sign as %%, "
+            "placeholders as %(name)s)"
+        )
+    stripped = FORMAT_RE.sub("", text)
+    if "%" in stripped:
+        problems.append("invalid % at the end (write a literal percent sign as %%)")
+    return problems
+
+
+def validate(
+    incoming: Catalog,
+    source: Catalog,
+    locale: str,
+    file: str,
+) -> list[Problem]:
+    """Every problem of `incoming` translations against the source keys, for `locale`."""
+    problems: list[Problem] = []
+    rule = plural_rule(locale)
+
+    def add(message: str, m: Message) -> None:
+        problems.append(Problem(message, file, m.line, m.key, locale))
+
+    for m in incoming.active:
+        original = source.get(m.key)
+        if original is None:
+            add("unknown key: not in the source", m)
+            continue
+        if original.plural is not None:
+            if m.plural is not None and m.plural and m.plural != original.plural:
+                add(f"msgid_plural differs from the source's {original.plural!r}", m)
+            if m.plural is None and m.translation:
+                add("the source is a plural: give one translation per form", m)
+                continue
+            if not any(m.translations):
+                continue
+            if len(m.translations) != rule.count:
+                add(
+                    f"{len(m.translations)} plural forms, {locale} has {rule.count} "
+                    f"({rule.header})",
+                    m,
+                )
+            names = set(PLACEHOLDER_RE.findall(original.plural))
+            singular = set(PLACEHOLDER_RE.findall(original.msgid))
+            for i, form in enumerate(m.translations):
+                if not form:
+                    continue
+                used = set(PLACEHOLDER_RE.findall(form))
+                allowed = names | singular
+                unknown = used - allowed
+                missing = names - used
+                # As msgfmt allows, a single-number form (msgstr[0]) may leave a name out.
+                if i == 0 and rule.count > 1:
+                    missing = set()
+                if unknown:
+                    add(f"form {i}: unknown placeholder " + _names(unknown), m)
+                if missing:
+                    add(f"form {i}: missing placeholder " + _names(missing), m)
+                for p in percent_problems(form, original.python_format):
+                    add(f"form {i}: {p}", m)
+                for p in tag_problems(original.plural, form):
+                    add(f"form {i}: {p}", m)
+        else:
+            if m.plural is not None:
+                add("the source is not a plural: give a single translation", m)
+                continue
+            if not m.translation:
+                continue
+            used = set(PLACEHOLDER_RE.findall(m.translation))
+            names = set(PLACEHOLDER_RE.findall(original.msgid))
+            if used - names:
+                add("unknown placeholder " + _names(used - names), m)
+            if names - used:
+                add("missing placeholder " + _names(names - used), m)
+            for p in percent_problems(m.translation, original.python_format):
+                add(p, m)
+            for p in tag_problems(original.msgid, m.translation):
+                add(p, m)
+    return problems
+
+
+def _names(names: set[str]) -> str:
+    return ", ".join(f"%({n})s" for n in sorted(names))
+
+
+# --- merging --------------------------------------------------------------------------------
+
+
+def merge(existing: Catalog, source: Catalog) -> Catalog:
+    """`existing` brought up to the source's keys, as `msgmerge` does.
+
+    Unchanged keys keep their translation; a new key close to a removed one takes its
+    translation as fuzzy, with the previous msgid kept; removed keys become obsolete.
+    """
+    out = Catalog(locale=existing.locale, project=existing.project, metadata=existing.metadata)
+    unused = {k: m for k, m in existing.messages.items() if k not in source.messages}
+    unused_ids = {m.msgid: k for k, m in unused.items() if not m.obsolete}
+    for key, src in source.messages.items():
+        old = existing.messages.get(key)
+        message = Message(
+            msgid=src.msgid,
+            context=src.context,
+            plural=src.plural,
+            comments=list(src.comments),
+            locations=list(src.locations),
+        )
+        if old is not None and not old.obsolete:
+            _copy_translation(old, message)
+            message.fuzzy = old.fuzzy
+            message.previous_msgid = old.previous_msgid if old.fuzzy else None
+        else:
+            close = difflib.get_close_matches(src.msgid, list(unused_ids), n=1, cutoff=0.6)
+            if close:
+                donor = unused.pop(unused_ids.pop(close[0]))
+                if _copy_translation(donor, message):
+                    message.fuzzy = True
+                    message.previous_msgid = donor.msgid
+            elif old is not None:  # an obsolete entry that came back
+                _copy_translation(old, message)
+                message.fuzzy = True
+                message.previous_msgid = old.msgid
+        out.messages[key] = message
+    for key, old in unused.items():
+        if old.translated or old.obsolete or old.fuzzy:
+            gone = Message(
+                msgid=old.msgid,
+                context=old.context,
+                plural=old.plural,
+                translation=old.translation,
+                translations=list(old.translations),
+                obsolete=True,
+            )
+            out.messages[key] = gone
+    return out
+
+
+def _copy_translation(donor: Message, target: Message) -> bool:
+    if (donor.plural is None) != (target.plural is None):
+        return False
+    target.translation = donor.translation
+    target.translations = list(donor.translations)
+    return bool(donor.translation or any(donor.translations))
+
+
+def load(path: Path, locale: str | None = None) -> Catalog:
+    """A PO or JSON catalog file, by its extension."""
+    data = path.read_bytes()
+    if path.suffix == ".json":
+        return read_json(data, str(path), locale)
+    return read_po(data, str(path), locale)

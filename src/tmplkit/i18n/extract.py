@@ -1,0 +1,89 @@
+"""Extract translation keys from the IR: per template (all its live drafts), per block, or all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import ir
+from ..model import Block, Template
+from ..parse import parse
+from ..store import BLOCK_PARTS, PARTS, Project
+from .catalog import Catalog, Message
+
+
+def extract_body(body: ir.Body, file: str, catalog: Catalog) -> Catalog:
+    """Add every translation of a parsed body to `catalog` (with comments and file:line)."""
+    for node in ir.walk(body):
+        if isinstance(node, ir.Trans):
+            catalog.add(
+                Message(
+                    msgid=node.msgid,
+                    context=node.context,
+                    plural=node.plural,
+                    comments=[node.comment] if node.comment else [],
+                    locations=[(file, node.pos.line)],
+                )
+            )
+    return catalog
+
+
+def extract_source(source: str, file: str, catalog: Catalog | None = None) -> Catalog:
+    """The keys of one template source text."""
+    catalog = catalog if catalog is not None else Catalog()
+    return extract_body(parse(source, file).body, file, catalog)
+
+
+def extract_files(files: list[Path], root: Path, catalog: Catalog | None = None) -> Catalog:
+    catalog = catalog if catalog is not None else Catalog()
+    for file in files:
+        rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else str(file)
+        extract_source(file.read_text("utf-8"), rel, catalog)
+    return catalog
+
+
+def template_files(project: Project, template: Template) -> list[Path]:
+    """The part files of every draft of the template that is not archived."""
+    files = []
+    for draft in project.drafts.list(template.id):
+        if draft.archived:
+            continue
+        files += [draft.dir / name for name in PARTS.values() if (draft.dir / name).is_file()]
+    return files
+
+
+def block_files(block: Block) -> list[Path]:
+    return [block.dir / name for name in BLOCK_PARTS.values() if (block.dir / name).is_file()]
+
+
+def template_keys(project: Project, template: Template) -> Catalog:
+    """A template's keys: those of all its drafts that are not archived (blocks have their own)."""
+    catalog = Catalog(project=f"{project.settings.name}: {template.name}")
+    return extract_files(template_files(project, template), project.root, catalog)
+
+
+def block_keys(project: Project, block: Block) -> Catalog:
+    catalog = Catalog(project=f"{project.settings.name}: block {block.name}")
+    return extract_files(block_files(block), project.root, catalog)
+
+
+def all_keys(project: Project) -> Catalog:
+    """Every key of the project: all templates and all blocks."""
+    catalog = Catalog(project=project.settings.name)
+    for template in project.templates.list():
+        extract_files(template_files(project, template), project.root, catalog)
+    for block in project.blocks.list():
+        extract_files(block_files(block), project.root, catalog)
+    return catalog
+
+
+def catalog_path(project: Project, locale: str, owner: Template | Block) -> Path:
+    """Where a locale's catalog of a template or block lives.
+
+    `locales/<locale>/<workspace>/<folders…>/<template>.po`, and `locales/<locale>/blocks/<slug>.po`
+    ("blocks" is a reserved slug, so the two never meet).
+    """
+    base = project.root / "locales" / locale
+    if isinstance(owner, Block):
+        return base / "blocks" / f"{owner.slug}.po"
+    rel = owner.dir.relative_to(project.root / "workspaces")
+    return base / rel.parent / f"{rel.name}.po"

@@ -1,0 +1,197 @@
+"""gettext plural expressions (`n%10>=2 && n%10<=4 ? 1 : 2`) as IR conditions choosing a form."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from .. import ir
+from ..errors import TmplkitError
+
+TOKEN_RE = re.compile(r"\s*(?:(\d+)|(n)|(==|!=|<=|>=|&&|\|\||[<>?:%()!]))")
+
+
+class PluralExprError(TmplkitError):
+    """A Plural-Forms expression outside the C subset gettext uses."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """`cond ? then : else_` over form indexes."""
+
+    cond: ir.Cond
+    then: Decision
+    else_: Decision
+
+
+Decision: TypeAlias = int | Choice
+
+
+def _tokens(expr: str) -> list[str]:
+    out: list[str] = []
+    pos = 0
+    expr = expr.rstrip("; ")
+    while pos < len(expr):
+        m = TOKEN_RE.match(expr, pos)
+        if not m or m.end() == pos:
+            if expr[pos:].strip() == "":
+                break
+            raise PluralExprError(f"cannot read the plural expression {expr!r} at {pos}")
+        out.append(m.group(m.lastindex or 0))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    """Recursive descent over gettext's C subset: ?:, ||, &&, !, comparisons, n % k, ()."""
+
+    def __init__(self, expr: str, ref: ir.Ref) -> None:
+        self.tokens = _tokens(expr)
+        self.i = 0
+        self.ref = ref
+        self.expr = expr
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, want: str | None = None) -> str:
+        tok = self.peek()
+        if tok is None or (want is not None and tok != want):
+            raise PluralExprError(f"cannot read the plural expression {self.expr!r}")
+        self.i += 1
+        return tok
+
+    def decision(self) -> Decision | ir.Cond:
+        cond = self.or_()
+        if self.peek() == "?":
+            self.take("?")
+            then = self.as_decision(self.decision())
+            self.take(":")
+            else_ = self.as_decision(self.decision())
+            return Choice(self.as_cond(cond), then, else_)
+        return cond
+
+    def or_(self) -> Decision | ir.Cond:
+        left = self.and_()
+        while self.peek() == "||":
+            self.take()
+            left = ir.Or(self.as_cond(left), self.as_cond(self.and_()))
+        return left
+
+    def and_(self) -> Decision | ir.Cond:
+        left = self.unary()
+        while self.peek() == "&&":
+            self.take()
+            left = ir.And(self.as_cond(left), self.as_cond(self.unary()))
+        return left
+
+    def unary(self) -> Decision | ir.Cond:
+        if self.peek() == "!":
+            self.take()
+            return ir.Not(self.as_cond(self.unary()))
+        return self.comparison()
+
+    def comparison(self) -> Decision | ir.Cond:
+        if self.peek() == "(":
+            self.take("(")
+            inner = self.decision()
+            self.take(")")
+            return inner
+        if self.peek() == "n":
+            self.take()
+            mod = None
+            if self.peek() == "%":
+                self.take()
+                mod = int(self.take())
+            op = self.peek()
+            if op not in ("==", "!=", "<", ">", "<=", ">="):
+                raise PluralExprError(f"cannot read the plural expression {self.expr!r}")
+            self.take()
+            value = int(self.take())
+            return ir.NumberTest(self.ref, op, value, mod)  # type: ignore[arg-type]
+        return int(self.take())
+
+    def as_cond(self, node: Decision | ir.Cond) -> ir.Cond:
+        if isinstance(node, int | Choice):
+            raise PluralExprError(f"a number where a test belongs in {self.expr!r}")
+        return node
+
+    @staticmethod
+    def as_decision(node: Decision | ir.Cond) -> Decision:
+        if isinstance(node, int | Choice):
+            return node
+        return Choice(node, 1, 0)  # a bare test: true is form 1, as in C
+
+
+def decision(expr: str, ref: ir.Ref) -> Decision:
+    """The expression as a decision tree over form indexes."""
+    parser = _Parser(expr, ref)
+    result = parser.as_decision(parser.decision())
+    if parser.peek() is not None:
+        raise PluralExprError(f"cannot read the plural expression {expr!r}")
+    return result
+
+
+def select_form(ref: ir.Ref, expr: str, forms: list[ir.Body], pos: ir.Pos = ir.NOWHERE) -> ir.Body:
+    """Nodes printing the plural form the rule chooses for the count at `ref`.
+
+    A count that is not a whole number >= 0 (missing, text, a fraction) takes the last form,
+    gettext's most general one ("other").
+    """
+    if len(forms) == 1:
+        return forms[0]
+    tree = decision(expr, ref)
+    guard = (ir.Not(ir.IsCount(ref)), forms[-1])
+    branches, else_ = _flatten(tree, forms, pos)
+    return (ir.If((guard, *branches), else_, pos),)
+
+
+def _flatten(
+    tree: Decision, forms: list[ir.Body], pos: ir.Pos
+) -> tuple[list[tuple[ir.Cond, ir.Body]], ir.Body]:
+    """An if/elif/else chain for a decision tree (nested only where the tree is)."""
+    branches: list[tuple[ir.Cond, ir.Body]] = []
+    while isinstance(tree, Choice):
+        branches.append((tree.cond, _body(tree.then, forms, pos)))
+        tree = tree.else_
+    return branches, _form(tree, forms)
+
+
+def _body(tree: Decision, forms: list[ir.Body], pos: ir.Pos) -> ir.Body:
+    if isinstance(tree, int):
+        return _form(tree, forms)
+    branches, else_ = _flatten(tree, forms, pos)
+    return (ir.If(tuple(branches), else_, pos),)
+
+
+def _form(index: int, forms: list[ir.Body]) -> ir.Body:
+    return forms[min(index, len(forms) - 1)]
+
+
+def evaluate(expr: str, n: int) -> int:
+    """The form index the expression gives for a whole number n (for tests and reports)."""
+    tree = decision(expr, ir.Path(("n",)))
+    while isinstance(tree, Choice):
+        tree = tree.then if _holds(tree.cond, n) else tree.else_
+    return tree
+
+
+def _holds(cond: ir.Cond, n: int) -> bool:
+    if isinstance(cond, ir.NumberTest):
+        value = n % cond.mod if cond.mod else n
+        return {
+            "==": value == cond.value,
+            "!=": value != cond.value,
+            "<": value < cond.value,
+            ">": value > cond.value,
+            "<=": value <= cond.value,
+            ">=": value >= cond.value,
+        }[cond.op]
+    if isinstance(cond, ir.Not):
+        return not _holds(cond.expr, n)
+    if isinstance(cond, ir.And):
+        return _holds(cond.left, n) and _holds(cond.right, n)
+    if isinstance(cond, ir.Or):
+        return _holds(cond.left, n) or _holds(cond.right, n)
+    raise PluralExprError(f"unexpected test {cond!r} in a plural rule")

@@ -1,0 +1,369 @@
+"""The localization workflow on a project: extract, import, export, update, status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..model import Block, Template
+from ..store import Project, atomic_write
+from .catalog import (
+    Catalog,
+    CatalogError,
+    Message,
+    Problem,
+    describe_key,
+    json_text,
+    load,
+    merge,
+    po_text,
+    read_json,
+    read_po,
+    touch,
+    validate,
+)
+from .extract import all_keys, block_keys, catalog_path, template_keys
+from .locales import normalize
+
+Owner = Template | Block
+Format = Literal["po", "json"]
+
+
+def owners(project: Project) -> list[Owner]:
+    """Every template and block: each has its own catalogs."""
+    return [*project.templates.list(), *project.blocks.list()]
+
+
+def owner_keys(project: Project, owner: Owner) -> Catalog:
+    if isinstance(owner, Block):
+        return block_keys(project, owner)
+    return template_keys(project, owner)
+
+
+def owner_label(project: Project, owner: Owner) -> str:
+    if isinstance(owner, Block):
+        return f"blocks/{owner.slug}"
+    return owner.dir.relative_to(project.root / "workspaces").as_posix()
+
+
+def project_locales(project: Project) -> list[str]:
+    return [normalize(loc) for loc in project.settings.locales]
+
+
+def read_catalog(project: Project, locale: str, owner: Owner) -> Catalog:
+    """A locale's catalog of a template or block (empty when there is none yet)."""
+    path = catalog_path(project, locale, owner)
+    if path.is_file():
+        catalog = load(path, locale)
+        catalog.locale = locale
+        return catalog
+    return Catalog(locale=locale)
+
+
+def write_catalog(project: Project, locale: str, owner: Owner, catalog: Catalog) -> Path:
+    path = catalog_path(project, locale, owner)
+    catalog.locale = locale
+    catalog.project = f"{project.settings.name}: {owner_label(project, owner)}"
+    atomic_write(path, po_text(catalog))
+    return path
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import changed (or, with problems or --dry-run, would have changed)."""
+
+    locale: str
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    translated: int = 0  # messages whose translation is new or changed
+    unchanged: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "locale": self.locale,
+            "file": self.file,
+            "ok": self.ok,
+            "dryRun": self.dry_run,
+            "problems": [str(p) for p in self.problems],
+            "written": self.written,
+            "translated": self.translated,
+            "unchanged": self.unchanged,
+        }
+
+
+def read_translations(path: Path, fmt: Format | None, locale: str) -> Catalog:
+    """A translation file, PO or JSON (by --format, else by its extension)."""
+    data = path.read_bytes()
+    kind = fmt or ("json" if path.suffix.lower() == ".json" else "po")
+    if kind == "json":
+        return read_json(data, str(path), locale)
+    return read_po(data, str(path), locale)
+
+
+def import_translations(
+    project: Project,
+    locale: str,
+    path: Path,
+    *,
+    owner: Owner | None = None,
+    fmt: Format | None = None,
+    dry_run: bool = False,
+    replace: bool = False,
+) -> ImportReport:
+    """Validate a translation file and store it in the catalogs, all or nothing.
+
+    Without an owner, each translation goes to every template and block that has its key.
+    Problems are reported all at once and nothing is written; `replace` (Dyspatch's PUT)
+    replaces all of the catalogs' translations with the file's.
+    """
+    locale = normalize(locale)
+    report = ImportReport(locale, str(path), dry_run=dry_run)
+    incoming = read_translations(path, fmt, locale)
+    targets = [owner] if owner is not None else owners(project)
+    keys = {o.id: owner_keys(project, o) for o in targets}
+    source = Catalog()
+    for catalog in keys.values():
+        for message in catalog.messages.values():
+            source.add(message)
+    _fill_plurals(incoming, source)
+    report.problems = validate(incoming, source, locale, str(path))
+    if report.problems:
+        return report
+    with project.lock():
+        updates: list[tuple[Owner, Catalog]] = []
+        for target in targets:
+            current = read_catalog(project, locale, target)
+            merged = merge(Catalog(locale=locale) if replace else current, keys[target.id])
+            changed = False
+            for key in merged.messages:
+                new = incoming.get(key)
+                message = merged.messages[key]
+                if message.obsolete:
+                    continue
+                if new is None:
+                    if replace and (message.translation or any(message.translations)):
+                        changed = True
+                    continue
+                if not (new.translation or any(new.translations)):
+                    continue
+                if _same_translation(message, new) and not message.fuzzy:
+                    report.unchanged += 1
+                    continue
+                message.translation = new.translation
+                message.translations = list(new.translations)
+                message.fuzzy = False
+                message.previous_msgid = None
+                report.translated += 1
+                changed = True
+            if changed or replace or not catalog_path(project, locale, target).is_file():
+                touch(merged)
+                updates.append((target, merged))
+        if not dry_run:
+            for target, catalog in updates:
+                path_written = write_catalog(project, locale, target, catalog)
+                report.written.append(project.relpath(path_written))
+        else:
+            report.written = [
+                project.relpath(catalog_path(project, locale, t)) for t, _ in updates
+            ]
+    return report
+
+
+def _fill_plurals(incoming: Catalog, source: Catalog) -> None:
+    """JSON has no msgid_plural: take it from the source key."""
+    for message in incoming.messages.values():
+        original = source.get(message.key)
+        if message.plural == "" and original is not None:
+            message.plural = original.plural
+
+
+def _same_translation(a: Message, b: Message) -> bool:
+    return a.translation == b.translation and list(a.translations) == list(b.translations)
+
+
+# --- export and extract -----------------------------------------------------------------------
+
+
+def combined_catalog(project: Project, locale: str, owner: Owner | None) -> Catalog:
+    """One owner's catalog, or every owner's merged (for a translator's single file)."""
+    locale = normalize(locale)
+    if owner is not None:
+        return merge(read_catalog(project, locale, owner), owner_keys(project, owner))
+    out = Catalog(locale=locale, project=project.settings.name)
+    for target in owners(project):
+        catalog = merge(read_catalog(project, locale, target), owner_keys(project, target))
+        for message in catalog.active:
+            existing = out.get(message.key)
+            if existing is None:
+                out.add(message)
+            elif not existing.translated and message.translated:
+                out.messages[message.key] = message
+            else:
+                existing.locations += [x for x in message.locations if x not in existing.locations]
+    return out
+
+
+def export(project: Project, locale: str, owner: Owner | None, fmt: Format) -> str:
+    catalog = combined_catalog(project, locale, owner)
+    return json_text(catalog) if fmt == "json" else po_text(catalog)
+
+
+def extract(project: Project, owner: Owner | None) -> Catalog:
+    """The keys of one template or block, or of the whole project."""
+    if owner is None:
+        return all_keys(project)
+    return owner_keys(project, owner)
+
+
+# --- update and status ------------------------------------------------------------------------
+
+
+@dataclass
+class UpdateRow:
+    owner: str
+    locale: str
+    file: str
+    added: int
+    fuzzy: int
+    obsolete: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "locale": self.locale,
+            "file": self.file,
+            "added": self.added,
+            "fuzzy": self.fuzzy,
+            "obsolete": self.obsolete,
+        }
+
+
+def update(project: Project, locales: list[str] | None = None) -> list[UpdateRow]:
+    """Merge each template's and block's current keys into every locale's catalog (msgmerge)."""
+    rows = []
+    with project.lock():
+        for target in owners(project):
+            keys = owner_keys(project, target)
+            for locale in [normalize(x) for x in locales] if locales else project_locales(project):
+                current = read_catalog(project, locale, target)
+                merged = merge(current, keys)
+                before = set(current.messages)
+                rows.append(
+                    UpdateRow(
+                        owner_label(project, target),
+                        locale,
+                        project.relpath(catalog_path(project, locale, target)),
+                        added=sum(1 for k in merged.messages if k not in before),
+                        fuzzy=_newly(merged, current, "fuzzy"),
+                        obsolete=_newly(merged, current, "obsolete"),
+                    )
+                )
+                if po_text(merged) != _current_text(project, locale, target):
+                    write_catalog(project, locale, target, merged)
+    return rows
+
+
+def _newly(merged: Catalog, current: Catalog, flag: str) -> int:
+    """How many messages have `flag` (fuzzy, obsolete) now and did not before."""
+    was = {k for k, m in current.messages.items() if getattr(m, flag)}
+    return sum(1 for k, m in merged.messages.items() if getattr(m, flag) and k not in was)
+
+
+def _current_text(project: Project, locale: str, owner: Owner) -> str | None:
+    path = catalog_path(project, locale, owner)
+    return path.read_text("utf-8") if path.is_file() else None
+
+
+@dataclass
+class StatusRow:
+    owner: str
+    kind: str
+    locale: str
+    total: int
+    translated: int
+    fuzzy: int
+    missing: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if self.total == 0 else round(100.0 * self.translated / self.total, 1)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "kind": self.kind,
+            "locale": self.locale,
+            "total": self.total,
+            "translated": self.translated,
+            "fuzzy": self.fuzzy,
+            "missing": self.missing,
+            "percent": self.percent,
+        }
+
+
+def status(project: Project, locales: list[str] | None = None) -> list[StatusRow]:
+    """Per template and block × locale: translated, fuzzy, missing (against current keys)."""
+    rows = []
+    for target in owners(project):
+        keys = owner_keys(project, target)
+        for locale in [normalize(x) for x in locales] if locales else project_locales(project):
+            catalog = read_catalog(project, locale, target)
+            translated = fuzzy = 0
+            for key in keys.messages:
+                message = catalog.get(key)
+                if message is None:
+                    continue
+                if message.translated:
+                    translated += 1
+                elif message.fuzzy:
+                    fuzzy += 1
+            total = len(keys.messages)
+            rows.append(
+                StatusRow(
+                    owner_label(project, target),
+                    "block" if isinstance(target, Block) else "template",
+                    locale,
+                    total,
+                    translated,
+                    fuzzy,
+                    total - translated - fuzzy,
+                )
+            )
+    return rows
+
+
+def resolve_owner(project: Project, template: str | None, block: str | None) -> Owner | None:
+    if template and block:
+        raise CatalogError("give --template or --block, not both")
+    if template:
+        return project.templates.get(template)
+    if block:
+        return project.blocks.get(block)
+    return None
+
+
+__all__ = [
+    "ImportReport",
+    "StatusRow",
+    "UpdateRow",
+    "combined_catalog",
+    "describe_key",
+    "export",
+    "extract",
+    "import_translations",
+    "owners",
+    "read_catalog",
+    "resolve_owner",
+    "status",
+    "update",
+]
