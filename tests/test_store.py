@@ -842,3 +842,30 @@ def test_the_project_lock_is_reentrant(tmp_path: Path) -> None:
     with project.lock(timeout=1):
         created = project.workspaces.create("Nested write")
     assert [w.id for w in project.workspaces.list()] == [created.id]
+
+
+def test_rename_moves_the_catalogs_with_the_template(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "p"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_templates", root)
+    project = tmplkit.open_project(root)
+    template = project.templates.get("acme-shop/account/welcome")
+    before = (root / "locales/pl-PL/acme-shop/account/welcome.po").read_bytes()
+    project.templates.rename(template.id, "Welcome aboard")
+    assert not (root / "locales/pl-PL/acme-shop/account/welcome.po").exists()
+    assert (root / "locales/pl-PL/acme-shop/account/welcome-aboard.po").read_bytes() == before
+    message = tmplkit.render(template.id, {"user": {"first_name": "Ola"}}, project=project, locale="pl-PL")
+    assert message.warnings == ()
+
+
+def test_delete_removes_the_catalogs_of_the_template(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "p"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_templates", root)
+    project = tmplkit.open_project(root)
+    project.templates.delete(project.templates.get("acme-shop/account/welcome").id)
+    assert sorted(p.name for p in root.glob("locales/*/acme-shop/account/*.po")) == [
+        "password-reset.po"
+    ] * 4

@@ -555,19 +555,43 @@ class TemplateRepo(_Repo):
                 if target.exists():
                     raise Conflict(f"{self.project.relpath(target)} already exists")
                 os.rename(template.dir, target)
+                self._move_catalogs(template.dir, target)
                 template.dir, template.slug = target, slug
             template.name = name
             template.updated_at = now()
             write_toml(template.dir / TEMPLATE_FILE, template.to_toml())
             return template
 
+    def _catalogs(self, template_dir: Path) -> list[tuple[Path, Path]]:
+        """(locale folder, catalog file) of each locale that has a catalog of the template:
+        locales/<lang>/<template path>.po."""
+        rel = template_dir.relative_to(self.project.root / "workspaces")
+        locales = self.project.root / "locales"
+        if not locales.is_dir():
+            return []
+        found = []
+        for locale_dir in sorted(p for p in locales.iterdir() if p.is_dir()):
+            catalog = locale_dir / rel.parent / f"{rel.name}.po"
+            if catalog.is_file():
+                found.append((locale_dir, catalog))
+        return found
+
+    def _move_catalogs(self, old_dir: Path, new_dir: Path) -> None:
+        """Each locale's catalog follows its template to its new path."""
+        new_rel = new_dir.relative_to(self.project.root / "workspaces")
+        for locale_dir, catalog in self._catalogs(old_dir):
+            os.replace(catalog, locale_dir / new_rel.parent / f"{new_rel.name}.po")
+
     def delete(self, template_id: str) -> Template:
         with self.project.lock():
             template = self.get(template_id)
             # Rename first (atomic), so a crash leaves either the whole template or none of it.
             doomed = template.dir.parent / f".deleting-{template.slug}-{os.getpid()}"
+            catalogs = self._catalogs(template.dir)
             os.rename(template.dir, doomed)
             shutil.rmtree(doomed)
+            for _, catalog in catalogs:
+                catalog.unlink()
             return template
 
     def sample_data(self, template: Template) -> dict[str, Any] | None:

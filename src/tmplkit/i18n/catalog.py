@@ -136,16 +136,20 @@ class Catalog:
 # --- PO -------------------------------------------------------------------------------------
 
 
+def _decode(data: bytes | str, name: str) -> str:
+    """UTF-8 text; anything else is a CatalogError naming the line of the first bad byte."""
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(f"{name}:{line}: not UTF-8 ({exc.reason})") from None
+
+
 def read_po(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
     """A catalog from PO text; bad encoding or syntax is a CatalogError with file:line."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise CatalogError(f"{name}:{line}: not UTF-8 ({exc.reason})") from None
-    else:
-        text = data
+    text = _decode(data, name)
     try:
         po = polib.pofile(text, encoding="utf-8", check_for_duplicates=True)
     except (OSError, ValueError) as exc:
@@ -269,14 +273,7 @@ def read_json(data: bytes | str, name: str, locale: str | None = None) -> Catalo
     A key with a context is `context` + U+0004 + `msgid` (gettext's separator, as po2json and
     Jed write it); a plural message's value is the list of its forms.
     """
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise CatalogError(f"{name}:{line}: not UTF-8 ({exc.reason})") from None
-    else:
-        text = data
+    text = _decode(data, name)
     try:
         raw = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
