@@ -562,7 +562,7 @@ class TemplateRepo(_Repo):
             write_toml(template.dir / TEMPLATE_FILE, template.to_toml())
             return template
 
-    def _catalogs(self, template_dir: Path) -> list[tuple[Path, Path]]:
+    def _catalogs(self, template_dir: Path) -> builtins.list[tuple[Path, Path]]:
         """(locale folder, catalog file) of each locale that has a catalog of the template:
         locales/<lang>/<template path>.po."""
         rel = template_dir.relative_to(self.project.root / "workspaces")

@@ -359,5 +359,23 @@ class AmpscriptEmitter(InfixConditions):
         test = f"{i} == 1" if ref.attr == "first" else f"{i} == RowCount({rows})"
         return test if literal == 1 else f"NOT ({test})"
 
+    def cond_IsCount(self, cond: ir.IsCount) -> str:
+        """A whole number >= 0: a number attribute printed as digits only (2.0 prints 2)."""
+        ref = cond.ref
+        if isinstance(ref, ir.LoopVar):
+            return "1 == 1" if ref.attr in ("index", "index0") else "1 == 0"
+        kind, text = self.read(ref, "__type"), self.read(ref)
+        return f'{kind} == "number" AND RegExMatch({text}, "^[0-9]+\\z", 0) != ""'
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+        """`Mod(n, 10) >= 2`, `n != 1`: only evaluated where IsCount holds (n is digits)."""
+        ref = cond.ref
+        if isinstance(ref, ir.LoopVar) and ref.attr not in ("index", "index0"):
+            return "1 == 0"  # never evaluated: loop.first and loop.last are not counts
+        n = self.text_of(ref)
+        if cond.mod:
+            n = f"Mod({n}, {cond.mod})"
+        return f"{n} {cond.op} {cond.value}"
+
     def operand(self, cond: ir.Cond) -> str:
         return f"({self.cond(cond)})"

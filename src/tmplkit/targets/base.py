@@ -14,8 +14,9 @@ class Emitter:
     """A visitor over the IR producing template text in one target language.
 
     Subclasses define `visit_<Node>` for every node type (Text, Output, If, For) and, for
-    conditions, `cond_<Node>` (Truthy, Compare, Not, And, Or). Trans and BlockRef are resolved
-    before emitting (localize.lower, blocks inlined), so reaching one is a pipeline bug.
+    conditions, `cond_<Node>` (Truthy, Compare, IsCount, NumberTest, Not, And, Or). Trans and
+    BlockRef are resolved before emitting (localize, blocks inlined), so reaching one is a
+    pipeline bug.
     """
 
     name: ClassVar[str] = ""

@@ -47,6 +47,10 @@ HELPERS: dict[str, str] = {
     "tk_html": "lambda v: tk_escape(tk_text(v))",
     "tk_default": "lambda v, fallback: fallback if v is None or v is tk_missing else v",
     "tk_list": "lambda v: list(v or ())",
+    "tk_count": (
+        "lambda v: (isinstance(v, int) and not isinstance(v, bool) "
+        "or isinstance(v, float) and v.is_integer()) and v >= 0"
+    ),
 }
 NEEDS: dict[str, tuple[str, ...]] = {
     "tk_get": ("tk_missing",),
@@ -261,3 +265,13 @@ class CheetahEmitter(InfixConditions):
 
     def cond_Compare(self, cond: ir.Compare) -> str:
         return f"{self.ref(cond.ref)} {cond.op} {cond.literal!r}"
+
+    def cond_IsCount(self, cond: ir.IsCount) -> str:
+        return f"{self.use('tk_count')}({self.ref(cond.ref)})"
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+        # Python's `%` and comparisons, as in the reference: the value is a count here.
+        n = self.ref(cond.ref)
+        if cond.mod:
+            n += f" % {cond.mod}"
+        return f"{n} {cond.op} {cond.value}"

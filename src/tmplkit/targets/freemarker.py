@@ -35,6 +35,8 @@ from .base import InfixConditions
 # FTL keywords that cannot be variable names (`gt` is the `>` operator, ...).
 RESERVED = frozenset({"true", "false", "gt", "gte", "lt", "lte", "as", "in", "using"})
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Comparison operators as words: a `>` inside `<#if …>` would end the tag.
+FTL_OPS = {"==": "==", "!=": "!=", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
 # Text FreeMarker would parse: interpolations (`${`, `#{`, `[=`) and tags in both tag syntaxes.
 FTL_SYNTAX_RE = re.compile(r"[$#]\{|</?[#@]|\[/?[#@]|\[=")
 # A `<#noparse>` section ends at `</#noparse>` (or `[/#noparse]`): cut the text before any `/#`.
@@ -302,6 +304,31 @@ class FreemarkerEmitter(InfixConditions):
             flag = path if literal == 1 else "!" + path
             return f"{exists} && ({same} || {path}?is_boolean && {flag})"
         return f"{exists} && {same}"
+
+    def cond_IsCount(self, cond: ir.IsCount) -> str:
+        """A whole number >= 0, not a boolean: `(n)?? && n?is_number && n gte 0 && n == n?floor`.
+
+        `%` cannot tell 2.5 from 2 (FreeMarker's `%` drops the fraction first), so the fraction
+        is tested with `?floor`."""
+        ref = cond.ref
+        if isinstance(ref, ir.LoopVar):
+            return "true" if ref.attr in ("index", "index0") else "false"  # first, last: booleans
+        path, simple = self.path(ref)
+        exists = f"{path}??" if simple else f"({path})??"
+        return f"{exists} && {path}?is_number && {path} gte 0 && {path} == {path}?floor"
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+        """`n % 10 gte 2`: only evaluated where IsCount holds, so `n` is a whole number."""
+        ref = cond.ref
+        if isinstance(ref, ir.LoopVar):
+            if ref.attr not in ("index", "index0"):
+                return "false"  # never evaluated: loop.first and loop.last are not counts
+            n = self.loop_var(ref)
+        else:
+            n = self.path(ref)[0]
+        if cond.mod:
+            n += f" % {cond.mod}"
+        return f"{n} {FTL_OPS[cond.op]} {cond.value}"
 
     def operand(self, cond: ir.Cond) -> str:
         text = self.cond(cond)

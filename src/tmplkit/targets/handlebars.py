@@ -59,6 +59,10 @@ function (Handlebars) {
     value = show(value);
     return value === undefined || value === null ? '' : String(value);
   }
+  // A plural rule's count: a whole number >= 0 (2.0 is 2), never a boolean or a string.
+  function count(value) {
+    return typeof value === 'number' && value >= 0 && value % 1 === 0;
+  }
   Handlebars.registerHelper({
     tk_truthy: function (value) { return truthy(value); },
     tk_eq: function (value, literal) { return eq(value, literal); },
@@ -78,7 +82,13 @@ function (Handlebars) {
     tk_escape: function (value) { return Handlebars.escapeExpression(text(value)); },
     tk_upper: function (value) { return text(value).toUpperCase(); },
     tk_lower: function (value) { return text(value).toLowerCase(); },
-    tk_inc: function (n) { return n + 1; }
+    tk_inc: function (n) { return n + 1; },
+    tk_count: function (value) { return count(value); },
+    tk_mod: function (n, m) { return n % m; },
+    tk_lt: function (a, b) { return a < b; },
+    tk_le: function (a, b) { return a <= b; },
+    tk_gt: function (a, b) { return a > b; },
+    tk_ge: function (a, b) { return a >= b; }
   });
 }
 """
@@ -97,6 +107,12 @@ HELPER_NAMES = (
     "tk_upper",
     "tk_lower",
     "tk_inc",
+    "tk_count",
+    "tk_mod",
+    "tk_lt",
+    "tk_le",
+    "tk_gt",
+    "tk_ge",
 )
 
 # Names a bare `{{name}}` would call as a helper instead of reading the data.
@@ -110,6 +126,15 @@ CASE_FILTERS = frozenset({"upper", "lower"})
 PRINTING = frozenset({"default", *CASE_FILTERS})  # filters whose helper prints the value
 NUMBER_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # what handlebars reads as a number literal
 DELIMITER_RE = re.compile(r"(\\*)(\{\{)|(\\+)\Z")
+# The helper comparing two numbers with each operator of a plural rule.
+NUMBER_OPS = {
+    "==": "tk_eq",
+    "!=": "tk_ne",
+    "<": "tk_lt",
+    "<=": "tk_le",
+    ">": "tk_gt",
+    ">=": "tk_ge",
+}
 
 
 # --- expressions: an atom, or a helper call -----------------------------------------------------
@@ -387,6 +412,18 @@ class HandlebarsEmitter(Emitter):
         helper = "tk_eq" if cond.op == "==" else "tk_ne"
         return Call(helper, (self.ref(cond.ref, self._pos), self.literal(cond.literal, self._pos)))
 
+    def cond_IsCount(self, cond: ir.IsCount) -> Expr:
+        if isinstance(cond.ref, ir.LoopVar):  # index and index0 are counts, first and last not
+            return "true" if cond.ref.attr in ("index", "index0") else "false"
+        return Call("tk_count", (self.path(cond.ref, self._pos),))
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> Expr:
+        # Only evaluated where tk_count holds: the value is a number.
+        n = self.ref(cond.ref, self._pos)
+        if cond.mod:
+            n = Call("tk_mod", (n, str(cond.mod)))
+        return Call(NUMBER_OPS[cond.op], (n, str(cond.value)))
+
     def cond_Not(self, cond: ir.Not) -> Expr:
         return Call("tk_not", (self.cond_expr(cond.expr),))
 
@@ -439,6 +476,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         "an outer loop's variable inside a nested loop",
         'a comparison with a string holding " ` \\ { or }',
         "a key containing [ or ]",
+        "a plural rule",
     )
     escapes_in_brackets = False  # none documented
 
@@ -519,6 +557,13 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             return self.branch(cond.left, then, self.branch(cond.right, then, else_, pos), pos)
         if isinstance(cond, ir.Compare):
             return block("if", self.comparison(cond, pos), then, else_)
+        if isinstance(cond, ir.IsCount | ir.NumberTest):
+            raise self.refuse(
+                "a plural rule",
+                pos,
+                "Mandrill has no arithmetic and no type tests to choose a plural form; "
+                "compare the count yourself ({% if n == 1 %}), or choose the text before sending",
+            )
         if self.always_true(cond):
             return then
         return block("if", self.truth_arg(cond, pos), then, else_)

@@ -69,6 +69,8 @@ UNSAFE_IN_STRING_RE = re.compile(r"[{}%\[\]\\\x00-\x1f\x7f]")
 OPENER_RE = re.compile(r"\{(?=[{%]|\Z)")
 
 LIQUID_FILTER = {"upper": "upcase", "lower": "downcase", "escape": "escape"}
+# The comparison that holds exactly when the other does not (on numbers).
+NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
 Step: TypeAlias = Literal["upper", "lower", "escape"]
 
@@ -192,6 +194,9 @@ class LiquidEmitter(Emitter):
         self._targets: list[tuple[str, str]] = []  # (source loop variable, Liquid name)
         self._aliases: dict[str, str] = {}  # data roots read through a scratch variable
         self._pos = ir.NOWHERE
+        # Counts (and their remainders) already computed by the setup being built, so that an
+        # if/elif chain of plural tests normalizes its count once.
+        self._counts: dict[tuple[ir.Ref, int | None], str] = {}
 
     # -- the whole template ------------------------------------------------------------------
 
@@ -217,6 +222,7 @@ class LiquidEmitter(Emitter):
     def _flush(self, build: str) -> str:
         setup = "".join(self._setup)
         self._setup = []
+        self._counts = {}
         return setup + build
 
     # -- references --------------------------------------------------------------------------
@@ -354,6 +360,12 @@ class LiquidEmitter(Emitter):
     def cond_Or(self, cond: ir.Or) -> str:
         return self._expr(self._nnf(cond, False))
 
+    def cond_IsCount(self, cond: ir.IsCount) -> str:
+        return self._expr(self._nnf(cond, False))
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+        return self._expr(self._nnf(cond, False))
+
     def _nnf(self, cond: ir.Cond, negate: bool) -> _Node:
         """The condition (or its negation) as and/or of single Liquid comparisons."""
         if isinstance(cond, ir.Not):
@@ -363,6 +375,10 @@ class LiquidEmitter(Emitter):
             return _Junction(kind, [self._nnf(cond.left, negate), self._nnf(cond.right, negate)])
         if isinstance(cond, ir.Truthy):
             return self._truthy(cond.ref, negate)
+        if isinstance(cond, ir.IsCount):
+            return _Atom(self._count_var(cond.ref) + (" < 0" if negate else " >= 0"))
+        if isinstance(cond, ir.NumberTest):
+            return self._number_test(cond, negate)
         return self._compare(cond, negate)
 
     def _truthy(self, ref: ir.Ref, negate: bool) -> _Node:
@@ -394,6 +410,47 @@ class LiquidEmitter(Emitter):
         if len(atoms) == 1:
             return atoms[0]
         return _Junction("or" if equal else "and", atoms)
+
+    def _count_var(self, ref: ir.Ref) -> str:
+        """A variable holding the value as an integer when it is a count (a whole number >= 0,
+        not a boolean), and -1 otherwise: plural tests compare and divide it without error.
+
+        `plus: 0` equals the value only when it is a number (not "2", not true); `round` then
+        equals it only when it has no fraction (2.0, not 2.5).
+        """
+        if isinstance(ref, ir.LoopVar) and ref.attr in ("index", "index0"):
+            return "forloop." + ref.attr
+        var = self._counts.get((ref, None))
+        if var is not None:
+            return var
+        x = self.ref(ref)
+        var = self._tmp("n")
+        tmp = self._prefix + "v"
+        self._setup.append(
+            "{% assign " + var + " = -1 %}"
+            "{% assign " + tmp + " = " + x + " | plus: 0 %}"
+            "{% if " + tmp + " == " + x + " %}"
+            "{% assign " + tmp + " = " + x + " | round %}"
+            "{% if " + tmp + " == " + x + " and " + tmp + " >= 0 %}"
+            "{% assign " + var + " = " + tmp + " %}{% endif %}{% endif %}"
+        )
+        self._counts[(ref, None)] = var
+        return var
+
+    def _number_test(self, cond: ir.NumberTest, negate: bool) -> _Node:
+        """`count % mod <op> value` on the normalized count (its remainder computed first)."""
+        n = self._count_var(cond.ref)
+        if cond.mod:
+            rest = self._counts.get((cond.ref, cond.mod))
+            if rest is None:
+                rest = self._tmp("m")
+                self._setup.append(
+                    "{% assign " + rest + " = " + n + " | modulo: " + str(cond.mod) + " %}"
+                )
+                self._counts[(cond.ref, cond.mod)] = rest
+            n = rest
+        op = NEGATED[cond.op] if negate else cond.op
+        return _Atom(f"{n} {op} {cond.value}")
 
     def _literal(self, value: ir.Literal_) -> str:
         if isinstance(value, str):
@@ -434,7 +491,7 @@ class LiquidEmitter(Emitter):
 
 
 def _cond_refs(cond: ir.Cond) -> Iterator[ir.Ref]:
-    if isinstance(cond, ir.Truthy | ir.Compare):
+    if isinstance(cond, ir.Truthy | ir.Compare | ir.IsCount | ir.NumberTest):
         yield cond.ref
     elif isinstance(cond, ir.Not):
         yield from _cond_refs(cond.expr)
