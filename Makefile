@@ -25,6 +25,11 @@ demo: $(VENV)/.installed
 	@echo
 	@echo "== HTML part: build/demo/order-confirmation.html ($$(wc -c < build/demo/order-confirmation.html) bytes) =="
 	@grep -m 3 -o '<h1[^>]*>[^<]*</h1>\|Hi [^<]*,' build/demo/order-confirmation.html
+	@echo
+	@echo "== localized: tmplkit render $(DEMO) --locale pl-PL / ja-JP (subject; Polish plural) =="
+	@$(TMPLKIT) render $(DEMO) --locale pl-PL --format subject
+	@$(TMPLKIT) render $(DEMO) --locale pl-PL --format text | grep -m 1 "Zamówiono"
+	@$(TMPLKIT) render $(DEMO) --locale ja-JP --format subject
 	@$(TMPLKIT) compile $(DEMO) --target jinja -o build/demo/order-confirmation.jinja.html
 	@echo
 	@echo "== compiled to the jinja target: build/demo/order-confirmation.jinja.html (the order-lines loop) =="
