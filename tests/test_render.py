@@ -213,13 +213,19 @@ def test_data_must_be_an_object(project: tmplkit.Project) -> None:
     assert str(info.value) == "data must be a mapping, not list"
 
 
-def test_renderer_caches_compiled_templates(project: tmplkit.Project) -> None:
+def test_renderer_prepares_once_and_reuses(project: tmplkit.Project) -> None:
     renderer = tmplkit.Renderer(project)
     first = renderer.render(ORDER, sample(ORDER))
-    size = len(renderer._cache)
+    prepared = renderer.prepare(ORDER)
     second = renderer.render(ORDER, sample(ORDER))
     assert first == second
-    assert len(renderer._cache) == size == 2  # subject and html (blocks inlined); no text part
+    assert renderer.prepare(ORDER) is prepared
+    assert len(renderer._compiled) == 2  # subject and html (blocks inlined); no text part
+    french = renderer.prepare(ORDER, locale="fr-FR")
+    assert french is not prepared and french.locale == "fr-FR"
+    assert french.render(sample(ORDER)).subject == "Votre commande Acme Shop n° AC-104829 est confirmée"
+    renderer.clear()
+    assert renderer.prepare(ORDER) is not prepared
 
 
 def test_data_of_the_wrong_shape_is_one_render_error(tmp_path: Path) -> None:

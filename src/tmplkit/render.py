@@ -1,11 +1,12 @@
-"""Render finished messages: compiled Jinja templates, cached by content hash, per part."""
+"""Render finished messages: heavy work once per (template, draft, locale), then substitution."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,62 +36,163 @@ class Message:
     warnings: tuple[str, ...] = ()  # translations that fell back (fr-CA → fr → source)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
         return {
-            "subject": data["subject"],
-            "html": data["html"],
-            "text": data["text"],
-            "sender": data["sender"],
-            "replyTo": data["reply_to"],
-            "locale": data["locale"],
-            "templateId": data["template_id"],
-            "draftId": data["draft_id"],
+            "subject": self.subject,
+            "html": self.html,
+            "text": self.text,
+            "sender": self.sender,
+            "replyTo": self.reply_to,
+            "locale": self.locale,
+            "templateId": self.template_id,
+            "draftId": self.draft_id,
             "warnings": list(self.warnings),
         }
 
 
+class CompiledPart:
+    """One part's compiled Jinja template; rendering maps engine errors to one-line errors."""
+
+    def __init__(self, template: jinja2.Template, file: str) -> None:
+        self.template = template
+        self.file = file
+
+    def render(self, data: dict[str, Any]) -> str:
+        try:
+            return self.template.render(data)
+        except SecurityError as exc:
+            raise RenderError(f"{self.file}: refused by the sandbox: {exc}") from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"render failed: {exc}", file=self.file) from None
+        except (TypeError, ValueError, LookupError, AttributeError) as exc:
+            # Data of the wrong shape, e.g. a loop over a number: the data's fault, one line.
+            raise RenderError(f"{self.file}: render failed: {exc}") from None
+
+
+@dataclass(frozen=True)
+class PreparedMessage:
+    """A template ready to send: every part compiled for one draft and locale.
+
+    Rendering one message is only variable substitution: no parsing, no translation lookup,
+    no HTML or CSS work. Thread-safe and reusable.
+    """
+
+    subject: CompiledPart | None
+    html: CompiledPart | None
+    text: CompiledPart | None  # the draft's own text part, else derived from the HTML
+    sender: str | None = None
+    reply_to: str | None = None
+    template_id: str | None = None
+    draft_id: str | None = None
+    locale: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    def render(self, data: dict[str, Any] | None = None) -> Message:
+        if data is not None and not isinstance(data, dict):
+            raise RenderError(f"data must be a mapping, not {type(data).__name__}")
+        values = data or {}
+        html = self.html.render(values) if self.html else ""
+        text = self.text.render(values) if self.text is not None else html_to_text(html)
+        subject = " ".join(self.subject.render(values).split()) if self.subject else ""
+        return Message(
+            subject=subject,
+            html=html,
+            text=text,
+            sender=self.sender,
+            reply_to=self.reply_to,
+            template_id=self.template_id,
+            draft_id=self.draft_id,
+            locale=self.locale,
+            warnings=self.warnings,
+        )
+
+
+PrepareHook = Callable[[str, Part], tuple[str, str | None]]
+
+
 class Renderer:
-    """Renders messages for sending code; thread-safe, keeps compiled templates (bounded LRU)."""
+    """Renders messages for sending code: thread-safe, reusable, with two bounded caches.
+
+    Prepared messages are kept per (source, draft, locale, strict): a long-running sender that
+    publishes new drafts calls `clear()` (or uses a new Renderer) to see them. Compiled Jinja
+    templates are kept by the hash of their text.
+    """
 
     def __init__(self, project: Project | None = None, *, cache_size: int = 256) -> None:
         self.project = project
         self._envs = {True: environment(autoescape=True), False: environment(autoescape=False)}
-        self._cache: OrderedDict[tuple[str, bool], jinja2.Template] = OrderedDict()
+        self._compiled: OrderedDict[tuple[str, bool], jinja2.Template] = OrderedDict()
+        self._prepared: OrderedDict[tuple[Any, ...], PreparedMessage] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._compiled.clear()
+            self._prepared.clear()
 
     def compiled(self, text: str, autoescape: bool) -> jinja2.Template:
         """The compiled Jinja template for emitted text, cached by its content hash."""
         key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), autoescape)
         with self._lock:
-            hit = self._cache.get(key)
+            hit = self._compiled.get(key)
             if hit is not None:
-                self._cache.move_to_end(key)
+                self._compiled.move_to_end(key)
                 return hit
         template = self._envs[autoescape].from_string(text)
         with self._lock:
-            self._cache[key] = template
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._compiled[key] = template
+            _trim(self._compiled, self._cache_size)
         return template
 
-    def render_part(
+    def prepare_sources(
+        self, sources: SourceSet, *, locale: str | None = None, strict: bool = False
+    ) -> PreparedMessage:
+        """Compile every part of resolved sources for `locale` (the heavy work, done once)."""
+        localizer = Localizer(locale, sources.project, strict) if locale else None
+        emitted = {
+            name: emit_part(part, sources.project, "jinja", None, sources.template, localizer)
+            for name, part in sources.parts.items()
+        }
+
+        def part(name: str, text: str, html: bool) -> CompiledPart:
+            return CompiledPart(self.compiled(text, html), sources.parts[name].file)
+
+        html_text = emitted.get("html")
+        text_source = emitted.get("text")
+        return PreparedMessage(
+            subject=part("subject", emitted["subject"], False) if "subject" in emitted else None,
+            html=part("html", html_text, True) if html_text is not None else None,
+            text=part("text", text_source, False) if text_source is not None else None,
+            sender=sources.sender,
+            reply_to=sources.reply_to,
+            template_id=sources.template.id if sources.template else None,
+            draft_id=sources.draft.id if sources.draft else None,
+            locale=localizer.locale if localizer else None,
+            warnings=tuple(localizer.warnings) if localizer else (),
+        )
+
+    def prepare(
         self,
-        part: Part,
-        sources: SourceSet,
-        data: dict[str, Any],
-        localizer: Localizer | None = None,
-    ) -> str:
-        text = emit_part(part, sources.project, "jinja", None, sources.template, localizer)
-        try:
-            return self.compiled(text, part.html).render(data)
-        except SecurityError as exc:
-            raise RenderError(f"{part.file}: refused by the sandbox: {exc}") from None
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"render failed: {exc}", file=part.file) from None
-        except (TypeError, ValueError, LookupError, AttributeError) as exc:
-            # Data of the wrong shape, e.g. a loop over a number: the data's fault, one line.
-            raise RenderError(f"{part.file}: render failed: {exc}") from None
+        source: str,
+        *,
+        draft: str | None = None,
+        locale: str | None = None,
+        strict: bool = False,
+    ) -> PreparedMessage:
+        """SOURCE prepared for `locale`, from the cache when it was prepared before."""
+        key = (source, draft, locale, strict)
+        with self._lock:
+            hit = self._prepared.get(key)
+            if hit is not None:
+                self._prepared.move_to_end(key)
+                return hit
+        prepared = self.prepare_sources(
+            resolve(source, self.project, draft), locale=locale, strict=strict
+        )
+        with self._lock:
+            self._prepared[key] = prepared
+            _trim(self._prepared, self._cache_size)
+        return prepared
 
     def render_sources(
         self,
@@ -100,28 +202,7 @@ class Renderer:
         locale: str | None = None,
         strict: bool = False,
     ) -> Message:
-        if data is not None and not isinstance(data, dict):
-            raise RenderError(f"data must be a mapping, not {type(data).__name__}")
-        values = data or {}
-        localizer = Localizer(locale, sources.project, strict) if locale else None
-        rendered = {
-            name: self.render_part(part, sources, values, localizer)
-            for name, part in sources.parts.items()
-        }
-        html = rendered.get("html", "")
-        text = rendered["text"] if "text" in rendered else html_to_text(html)
-        subject = " ".join(rendered.get("subject", "").split())
-        return Message(
-            subject=subject,
-            html=html,
-            text=text,
-            sender=sources.sender,
-            reply_to=sources.reply_to,
-            template_id=sources.template.id if sources.template else None,
-            draft_id=sources.draft.id if sources.draft else None,
-            locale=localizer.locale if localizer else None,
-            warnings=tuple(localizer.warnings) if localizer else (),
-        )
+        return self.prepare_sources(sources, locale=locale, strict=strict).render(data)
 
     def render(
         self,
@@ -133,8 +214,12 @@ class Renderer:
         strict: bool = False,
     ) -> Message:
         """Render SOURCE for one recipient; `locale` translates it (see Localizer)."""
-        sources = resolve(source, self.project, draft)
-        return self.render_sources(sources, data, locale=locale, strict=strict)
+        return self.prepare(source, draft=draft, locale=locale, strict=strict).render(data)
+
+
+def _trim(cache: OrderedDict[Any, Any], size: int) -> None:
+    while len(cache) > size:
+        cache.popitem(last=False)
 
 
 _renderers: dict[Path | None, Renderer] = {}
@@ -153,11 +238,14 @@ def render(
     """Render SOURCE (template id or path, draft id, or .j2 file) with recipient data.
 
     `locale` translates it from the project's catalogs, falling back fr-CA → fr → source; with
-    `strict`, a missing translation is an error instead of a warning.
+    `strict`, a missing translation is an error instead of a warning. The files are read
+    afresh on each call (only compiled templates are reused, by content); sending code that
+    renders many messages keeps a Renderer, whose prepared messages skip all of that.
     """
     key = project.root if project is not None else None
     with _renderers_lock:
         renderer = _renderers.get(key)
         if renderer is None:
             renderer = _renderers[key] = Renderer(project)
-    return renderer.render(source, data, draft=draft, locale=locale, strict=strict)
+    sources = resolve(source, project, draft)
+    return renderer.render_sources(sources, data, locale=locale, strict=strict)
