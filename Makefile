@@ -6,7 +6,7 @@ PIP := $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt
 TMPLKIT := $(VENV)/bin/tmplkit --project sample_templates
 DEMO := acme-shop/orders/order-confirmation
 
-.PHONY: demo test lint engines clean
+.PHONY: demo test lint engines bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: $(VENV)/.test-installed engines
 	$(PY) -m ruff check src tests
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PIP) -e '.[bench]'
+	$(PY) benchmarks/render.py
+	$(PY) benchmarks/batch.py --n 1000000
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check src tests
