@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_lib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ from .errors import TmplkitError
 from .i18n.catalog import TAG_RE, Catalog, Message, describe_key, load, tags
 from .i18n.locales import fallback_chain, normalize, plural_rule
 from .i18n.plural import select_form
-from .parse import PLACEHOLDER_RE
+from .parse import PLACEHOLDER_RE, merge_text
 
 if TYPE_CHECKING:
     from .model import Block, Template
@@ -31,43 +30,55 @@ def message_nodes(text: str, trans: ir.Trans, markup: frozenset[str] | None = No
 
     A string without bindings is plain text (gettext writes it without python-format); with
     bindings, `%%` is a literal percent sign. `markup`, for a translation in an HTML part, is
-    the set of tags the source string has: only those stay markup, anything else in the
-    translation is escaped, so a translation can never add HTML.
+    the set of tags the source string has: only those stay markup; anything else in the
+    translation (other tags, quotes that could end an attribute) is escaped, so a translation
+    can never add HTML.
     """
-    if not trans.bindings:
-        return _text_nodes(text, markup)
+    python_format = bool(trans.bindings)
+    if markup is None:
+        return tuple(_with_placeholders(text, trans, python_format, lambda t: t))
+    out: list[ir.Node] = []
+    pos = 0
+    # Tags first, on the whole string: a tag may hold a placeholder (`<a href="%(url)s">`).
+    for m in TAG_RE.finditer(text):
+        out.extend(_with_placeholders(text[pos : m.start()], trans, python_format, _escape_text))
+        tag = m.group(0)
+        allowed = " ".join(tag.split()) in markup
+        keep = (lambda t: t) if allowed else _escape_text
+        out.extend(_with_placeholders(tag, trans, python_format, keep))
+        pos = m.end()
+    out.extend(_with_placeholders(text[pos:], trans, python_format, _escape_text))
+    return merge_text(out)
+
+
+def _with_placeholders(
+    text: str, trans: ir.Trans, python_format: bool, literal: Callable[[str], str]
+) -> list[ir.Node]:
+    """Text with `%(name)s` as Outputs (python-format only) and `literal` applied to the rest."""
+    if not text:
+        return []
+    if not python_format:
+        return [ir.Text(literal(text))]
     out: list[ir.Node] = []
     pos = 0
     for m in PLACEHOLDER_RE.finditer(text):
         if m.start() > pos:
-            out.extend(_text_nodes(text[pos : m.start()].replace("%%", "%"), markup))
+            out.append(ir.Text(literal(text[pos : m.start()].replace("%%", "%"))))
         value = trans.binding(m.group(1))
         if value is not None:
             out.append(ir.Output(value, trans.pos))
         pos = m.end()
     if pos < len(text):
-        out.extend(_text_nodes(text[pos:].replace("%%", "%"), markup))
-    return tuple(out)
-
-
-def _text_nodes(text: str, markup: frozenset[str] | None) -> ir.Body:
-    if not text:
-        return ()
-    if markup is None:
-        return (ir.Text(text),)
-    out = []
-    pos = 0
-    for m in TAG_RE.finditer(text):
-        out.append(_escape_text(text[pos : m.start()]))
-        tag = m.group(0)
-        out.append(tag if " ".join(tag.split()) in markup else html_lib.escape(tag, quote=False))
-        pos = m.end()
-    out.append(_escape_text(text[pos:]))
-    return (ir.Text("".join(out)),)
+        out.append(ir.Text(literal(text[pos:].replace("%%", "%"))))
+    return out
 
 
 def _escape_text(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """Translated text as inert HTML: no tag, and no quote that could end an attribute."""
+    # markupsafe's spellings, as every other escaped value; `&` stays so entities still work.
+    return (
+        text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+    )
 
 
 def source_nodes(trans: ir.Trans, source_locale: str = DEFAULT_SOURCE_LOCALE) -> ir.Body:

@@ -285,7 +285,7 @@ class _Converter:
         out: list[ir.Node] = []
         for stmt in stmts:
             out.extend(self.statement(stmt))
-        return _merge_text(out)
+        return merge_text(out)
 
     def statement(self, node: jn.Node) -> list[ir.Node]:
         if isinstance(node, jn.Output):
@@ -742,7 +742,8 @@ class _Converter:
         )
 
 
-def _merge_text(nodes: list[ir.Node]) -> ir.Body:
+def merge_text(nodes: list[ir.Node]) -> ir.Body:
+    """Adjacent texts joined, empty texts dropped."""
     out: list[ir.Node] = []
     for node in nodes:
         if isinstance(node, ir.Text) and out and isinstance(out[-1], ir.Text):

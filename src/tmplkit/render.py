@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -19,6 +20,14 @@ from .pipeline import Part, SourceSet, emit_part, resolve
 from .store import Project
 from .targets.jinja import environment
 from .text import html_to_text
+
+ASCII_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def one_line(text: str) -> str:
+    """A subject on one line: runs of ASCII whitespace become one space; a no-break space
+    (French `Léa\u00a0!`) is text and stays."""
+    return ASCII_SPACE_RE.sub(" ", text).strip(" ")
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ class PreparedMessage:
         values = data or {}
         html = self.html.render(values) if self.html else ""
         text = self.text.render(values) if self.text is not None else html_to_text(html)
-        subject = " ".join(self.subject.render(values).split()) if self.subject else ""
+        subject = one_line(self.subject.render(values)) if self.subject else ""
         return Message(
             subject=subject,
             html=html,

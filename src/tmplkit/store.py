@@ -789,12 +789,12 @@ class DraftRepo(_Repo):
     def remove_localization(self, draft_id: str, language: str) -> Localization:
         from .i18n.locales import normalize
 
-        tag = normalize(language)
+        tag = language if language.startswith("loc_") else normalize(language)
         with self.project.lock():
             draft = self.get(draft_id)
             draft.check("localize")
             for existing in draft.localizations:
-                if tag in existing.languages or existing.id == language:
+                if existing.id == tag or tag in existing.languages:
                     draft.localizations.remove(existing)
                     draft.updated_at = now()
                     write_toml(draft.dir / DRAFT_FILE, draft.to_toml())

@@ -150,14 +150,22 @@ def _decode(data: bytes | str, name: str) -> str:
 def read_po(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
     """A catalog from PO text; bad encoding or syntax is a CatalogError with file:line."""
     text = _decode(data, name)
+    _check_po_strings(text, name)
     try:
-        po = polib.pofile(text, encoding="utf-8", check_for_duplicates=True)
+        po = polib.pofile(text, encoding="utf-8")
     except (OSError, ValueError) as exc:
-        raise CatalogError(f"{name}: {_polib_message(exc)}") from None
+        raise CatalogError(f"{name}{_polib_where(exc)}") from None
     catalog = Catalog(locale=locale or po.metadata.get("Language") or None)
     catalog.metadata = {k: v for k, v in po.metadata.items() if k in KEPT_HEADERS}
     for entry in po:
-        catalog.add(_from_entry(entry))
+        if entry.obsolete:
+            continue
+        message = _from_entry(entry)
+        if message.key in catalog.messages:
+            raise CatalogError(
+                f"{name}:{entry.linenum}: duplicate entry {describe_key(message.key)}"
+            )
+        catalog.add(message)
     for entry in po.obsolete_entries():
         message = _from_entry(entry)
         message.obsolete = True
@@ -165,12 +173,30 @@ def read_po(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
     return catalog
 
 
-def _polib_message(exc: Exception) -> str:
+PO_STRING_LINE = re.compile(
+    r'^(?:#~\s*)?(?:#\|\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?'
+    r'(?:"(?:[^"\\]|\\.)*"\s*)+$'
+)
+
+
+def _check_po_strings(text: str, name: str) -> None:
+    """msgfmt's check that polib skips: every quoted string ends on its line."""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        body = re.sub(r"^(?:#~|#\|)\s*", "", stripped)
+        if body.startswith(('"', "msgctxt", "msgid", "msgstr")) and not PO_STRING_LINE.match(
+            stripped
+        ):
+            raise CatalogError(f"{name}:{number}: syntax error: unterminated or malformed string")
+
+
+def _polib_where(exc: Exception) -> str:
+    """polib's message as `:LINE: message` (it puts the line at the end, in parentheses)."""
     text = str(exc)
-    m = re.search(r"\(line (\d+)\)", text)
+    m = re.search(r"\s*\(line (\d+)\)", text)
     if m:
-        return f"line {m.group(1)}: {text.split(' (line')[0]}"
-    return text
+        return f":{m.group(1)}: {text[: m.start()]}"
+    return f": {text}"
 
 
 def _from_entry(entry: polib.POEntry) -> Message:
@@ -249,8 +275,8 @@ def po_text(catalog: Catalog, *, template: bool = False) -> str:
         "Plural-Forms": rule.header,
         "Generated-By": "tmplkit",
     }
-    if not template and catalog.locale:
-        po.metadata["Language"] = catalog.locale
+    # A POT of strings with no known project says English, gettext's default source language.
+    po.metadata["Language"] = catalog.locale or "en"
     po.header = "Translations of " + catalog.project if not template else catalog.project
     for message in catalog.messages.values():
         if message.obsolete and template:
@@ -279,7 +305,12 @@ def read_json(data: bytes | str, name: str, locale: str | None = None) -> Catalo
     except json.JSONDecodeError as exc:
         raise CatalogError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except _DuplicateKey as exc:
-        raise CatalogError(f"{name}: duplicate key {exc.args[0]!r}") from None
+        key = exc.args[0]
+        encoded = json.dumps(key, ensure_ascii=False)
+        seen = [m.start() for m in re.finditer(re.escape(encoded) + r"\s*:", text)]
+        line = text.count("\n", 0, seen[1]) + 1 if len(seen) > 1 else 0
+        where = f"{name}:{line}" if line else name
+        raise CatalogError(f"{where}: duplicate key {key!r}") from None
     if not isinstance(raw, dict):
         raise CatalogError(f"{name}: expected a JSON object of source string → translation")
     catalog = Catalog(locale=locale)

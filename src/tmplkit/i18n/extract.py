@@ -9,6 +9,7 @@ from ..model import Block, Template
 from ..parse import parse
 from ..store import BLOCK_PARTS, PARTS, Project
 from .catalog import Catalog, Message
+from .locales import normalize
 
 
 def extract_body(body: ir.Body, file: str, catalog: Catalog) -> Catalog:
@@ -55,20 +56,25 @@ def block_files(block: Block) -> list[Path]:
     return [block.dir / name for name in BLOCK_PARTS.values() if (block.dir / name).is_file()]
 
 
+def source_catalog(project: Project, name: str) -> Catalog:
+    """An empty catalog of keys in the project's source language (a POT's `Language`)."""
+    return Catalog(locale=normalize(project.settings.source_locale), project=name)
+
+
 def template_keys(project: Project, template: Template) -> Catalog:
     """A template's keys: those of all its drafts that are not archived (blocks have their own)."""
-    catalog = Catalog(project=f"{project.settings.name}: {template.name}")
+    catalog = source_catalog(project, f"{project.settings.name}: {template.name}")
     return extract_files(template_files(project, template), project.root, catalog)
 
 
 def block_keys(project: Project, block: Block) -> Catalog:
-    catalog = Catalog(project=f"{project.settings.name}: block {block.name}")
+    catalog = source_catalog(project, f"{project.settings.name}: block {block.name}")
     return extract_files(block_files(block), project.root, catalog)
 
 
 def all_keys(project: Project) -> Catalog:
     """Every key of the project: all templates and all blocks."""
-    catalog = Catalog(project=project.settings.name)
+    catalog = source_catalog(project, project.settings.name)
     for template in project.templates.list():
         extract_files(template_files(project, template), project.root, catalog)
     for block in project.blocks.list():

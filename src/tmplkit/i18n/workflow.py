@@ -150,7 +150,8 @@ def import_translations(
                 message = merged.messages[key]
                 if message.obsolete:
                     continue
-                if new is None:
+                if new is None or new.fuzzy:
+                    # A fuzzy translation is a guess: like msgfmt, never take it as done.
                     if replace and (message.translation or any(message.translations)):
                         changed = True
                     continue
@@ -165,7 +166,7 @@ def import_translations(
                 message.previous_msgid = None
                 report.translated += 1
                 changed = True
-            if changed or replace or not catalog_path(project, locale, target).is_file():
+            if changed or replace:
                 touch(merged)
                 updates.append((target, merged))
         if not dry_run:
@@ -183,7 +184,7 @@ def _fill_plurals(incoming: Catalog, source: Catalog) -> None:
     """JSON has no msgid_plural: take it from the source key."""
     for message in incoming.messages.values():
         original = source.get(message.key)
-        if message.plural == "" and original is not None:
+        if message.plural == "" and original is not None and original.plural is not None:
             message.plural = original.plural
 
 
@@ -263,7 +264,11 @@ def update(project: Project, locales: list[str] | None = None) -> list[UpdateRow
                         owner_label(project, target),
                         locale,
                         project.relpath(catalog_path(project, locale, target)),
-                        added=sum(1 for k in merged.messages if k not in before),
+                        added=sum(
+                            1
+                            for k, m in merged.messages.items()
+                            if k not in before and not m.fuzzy and not m.obsolete
+                        ),
                         fuzzy=_newly(merged, current, "fuzzy"),
                         obsolete=_newly(merged, current, "obsolete"),
                     )
