@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -310,3 +311,9 @@ def run_proc() -> Callable[..., Result]:
 def python_env() -> dict[str, str]:
     """Environment for a `python -c` helper process that imports tmplkit from src/."""
     return _subprocess_env(None)
+
+
+def unstyled(html: str) -> str:
+    """The HTML without its inlined `style` attributes: for tests about content, not CSS
+    (tests/test_prepare.py proves the inlined styles)."""
+    return re.sub(r' style="[^"]*"', "", html)

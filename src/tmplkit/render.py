@@ -17,10 +17,12 @@ from jinja2.exceptions import SecurityError
 from .errors import RenderError, TemplateError
 from .localize import Localizer
 from .pipeline import Part, SourceSet, emit_part, resolve
+from .prepare import NotPreparable, inliner, prepare_html
 from .store import Project
 from .targets.jinja import environment
 from .text import html_to_text
 
+STYLESHEET_RE = re.compile(r"<style\b|<link\b[^>]*\bstylesheet\b", re.IGNORECASE)
 ASCII_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 
 
@@ -86,20 +88,25 @@ class PreparedMessage:
     """
 
     subject: CompiledPart | None
-    html: CompiledPart | None
-    text: CompiledPart | None  # the draft's own text part, else derived from the HTML
+    html: CompiledPart | None  # CSS already inlined, unless `inline_per_message`
+    text: CompiledPart | None  # the draft's own text part, else derived from the HTML once
     sender: str | None = None
     reply_to: str | None = None
     template_id: str | None = None
     draft_id: str | None = None
     locale: str | None = None
     warnings: tuple[str, ...] = ()
+    # Set (with the reason) when the HTML could not be prepared at compile time exactly: the
+    # CSS is then inlined, and the text derived, for each message.
+    inline_per_message: str | None = None
 
     def render(self, data: dict[str, Any] | None = None) -> Message:
         if data is not None and not isinstance(data, dict):
             raise RenderError(f"data must be a mapping, not {type(data).__name__}")
         values = data or {}
         html = self.html.render(values) if self.html else ""
+        if self.inline_per_message is not None and html:
+            html = inliner().inline(html)
         text = self.text.render(values) if self.text is not None else html_to_text(html)
         subject = one_line(self.subject.render(values)) if self.subject else ""
         return Message(
@@ -164,10 +171,23 @@ class Renderer:
         }
 
         def part(name: str, text: str, html: bool) -> CompiledPart:
-            return CompiledPart(self.compiled(text, html), sources.parts[name].file)
+            # A derived text part reports errors against the HTML part it came from.
+            file = sources.parts[name if name in sources.parts else "html"].file
+            return CompiledPart(self.compiled(text, html), file)
 
         html_text = emitted.get("html")
         text_source = emitted.get("text")
+        per_message: str | None = None
+        if html_text is not None:
+            try:
+                prepared = prepare_html(html_text)
+            except NotPreparable as exc:
+                # Only a part with a stylesheet needs its CSS inlined; others stay as written.
+                per_message = str(exc) if STYLESHEET_RE.search(html_text) else None
+            else:
+                html_text = prepared.html
+                if text_source is None:
+                    text_source = prepared.text
         return PreparedMessage(
             subject=part("subject", emitted["subject"], False) if "subject" in emitted else None,
             html=part("html", html_text, True) if html_text is not None else None,
@@ -178,6 +198,7 @@ class Renderer:
             draft_id=sources.draft.id if sources.draft else None,
             locale=localizer.locale if localizer else None,
             warnings=tuple(localizer.warnings) if localizer else (),
+            inline_per_message=per_message,
         )
 
     def prepare(

@@ -1,18 +1,221 @@
-"""Plain text from HTML: a first, simple derivation of an e-mail's text part."""
+"""The plain-text part of an e-mail, derived from its HTML: as text, or as a Jinja template.
+
+`html_to_text(html)` turns one rendered HTML message into text. `derive_text(tree, tokens)` does
+the same once per template: the tree is the HTML5 parse of a template whose Jinja tags were
+replaced by tokens (see tmplkit.prepare), and the result is a Jinja template (autoescape off)
+that prints the text part of every message by substitution alone.
+
+The text layout, the same in both:
+
+- the preheader (the hidden preview text at the top of the body) comes first;
+- headings are paragraphs of their own, marked like Markdown: `# h1`, `## h2`, …;
+- paragraphs, lists, tables, block quotes and `<pre>` are separated by a blank line; `<div>`,
+  `<br>`, table rows and list items start a new line;
+- links read `text (url)` (a `mailto:` address without its scheme); a bare link, whose text is
+  its address, appears once; a link without text prints its address; `#` anchors are dropped;
+- list items start with `- ` (nested lists indent by two spaces) or `1. `, `2. `, …;
+- table cells are separated by ` | ` in data tables (tables with a `<th>` cell) and by a single
+  space in layout tables; empty cells add no separator;
+- an image prints its alt text; CSS, scripts, the head and hidden elements (`display:none`,
+  `hidden`) print nothing.
+
+In the template, separators are placed at compile time: each goes before the content that
+follows it, inside the branch or loop that prints that content, chosen from every way the
+template can reach it (see _Layout); a link whose address is data only gets its `(address)`
+only when that prints something. For data whose values print something, the rendered text part
+equals `html_to_text` of the rendered (inlined) message. A value that prints empty leaves the
+separators around it (`in  minutes`, an empty line), which a per-message pass would collapse:
+guarding every output would double the cost of rendering the text part.
+"""
 
 from __future__ import annotations
 
+import html as htmlmod
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
-import lxml.html
-from lxml import etree
+from .targets.jinja import DELIMITER_RE
 
-BLOCK_TAGS = frozenset(
+# --- a tree from HTML5 serialization ----------------------------------------------------------
+
+VOID = frozenset(
+    [
+        "area",
+        "base",
+        "basefont",
+        "bgsound",
+        "br",
+        "col",
+        "embed",
+        "frame",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+# Elements whose content an HTML5 serializer writes unescaped (noscript: scripting enabled).
+RAW_SERIALIZED = frozenset(
+    ["script", "style", "xmp", "iframe", "noembed", "noframes", "plaintext", "noscript"]
+)
+
+_SERIALIZED_TOKEN = re.compile(
+    r"<!--(?P<comment>.*?)-->"
+    r"|<!(?P<doctype>[^>]*)>"
+    r"|</(?P<end>[^\s/>]+)\s*>"
+    r"|<(?P<start>[^\s/>]+)(?P<attrs>(?:\s+[^\s=>]+(?:=\"[^\"]*\")?)*)\s*/?>"
+    r"|(?P<text>[^<]+|<)",
+    re.S,
+)
+_SERIALIZED_ATTR = re.compile(r"\s+([^\s=>]+)(?:=\"([^\"]*)\")?")
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    text: str
+
+
+@dataclass(eq=False, slots=True)
+class Element:
+    """A node of the tree: `#document` for the root; children are elements, text and comments."""
+
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    children: list[Element | Comment | str] = field(default_factory=list)
+    parent: Element | None = None
+
+    def iter(self) -> Iterator[Element]:
+        """This element and its descendants, in document order."""
+        yield self
+        for child in self.children:
+            if isinstance(child, Element):
+                yield from child.iter()
+
+    def comments(self) -> Iterator[tuple[Comment, Element]]:
+        """Every comment below this element, with its parent, in document order."""
+        for child in self.children:
+            if isinstance(child, Comment):
+                yield child, self
+            elif isinstance(child, Element):
+                yield from child.comments()
+
+
+def parse_serialized(html: str) -> Element:
+    """The tree of an HTML5 serializer's output (css-inline's): every non-void element has its
+    end tag, attribute values are double-quoted, text escapes `&`, `<` and `>`."""
+    root = Element("#document")
+    current = root
+    pos = 0
+    n = len(html)
+    while pos < n:
+        m = _SERIALIZED_TOKEN.match(html, pos)
+        if m is None:  # pragma: no cover - the pattern matches any character
+            break
+        pos = m.end()
+        if m.group("comment") is not None:
+            current.children.append(Comment(m.group("comment")))
+        elif m.group("start") is not None:
+            tag = m.group("start").lower()
+            attrs = {
+                name.lower(): htmlmod.unescape(value or "")
+                for name, value in _SERIALIZED_ATTR.findall(m.group("attrs"))
+            }
+            el = Element(tag, attrs, [], current)
+            current.children.append(el)
+            if tag in RAW_SERIALIZED:
+                close = re.compile(rf"</{re.escape(tag)}\s*>", re.I).search(html, pos)
+                stop = close.start() if close else n
+                if stop > pos:
+                    el.children.append(html[pos:stop])
+                pos = close.end() if close else n
+            elif tag not in VOID:
+                current = el
+        elif m.group("end") is not None:
+            tag = m.group("end").lower()
+            el2: Element | None = current
+            while el2 is not None and el2.tag != tag:
+                el2 = el2.parent
+            if el2 is not None and el2.parent is not None:
+                current = el2.parent
+        elif m.group("text") is not None:
+            current.children.append(htmlmod.unescape(m.group("text")))
+    return root
+
+
+# --- tokens: how tmplkit.prepare stands Jinja tags in for HTML tools --------------------------
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Jinja tags replaced by tokens: `<!--tk:7-->` in text, `tkx7x` anywhere else.
+
+    `tags[7]` is the source of tag 7; `prefix` ("tk" unless the template contains it) makes
+    tokens that occur nowhere else in the template.
+    """
+
+    tags: Sequence[str]
+    prefix: str = "tk"
+
+    def comment(self, n: int) -> str:
+        return f"<!--{self.prefix}:{n}-->"
+
+    def inline(self, n: int) -> str:
+        return f"{self.prefix}x{n}x"
+
+    @property
+    def comment_re(self) -> re.Pattern[str]:
+        return re.compile(rf"^{re.escape(self.prefix)}:(\d+)$")
+
+    @property
+    def inline_re(self) -> re.Pattern[str]:
+        return re.compile(rf"{re.escape(self.prefix)}x(\d+)x")
+
+
+def is_statement(tag: str) -> bool:
+    return tag.startswith("{%")
+
+
+def statement_keyword(tag: str) -> str:
+    inner = tag[2:-2].strip("-+ \t\r\n")
+    return inner.split(None, 1)[0] if inner else ""
+
+
+# --- events: what the walk of the tree produces -----------------------------------------------
+
+Part = tuple[bool, str]  # (is a Jinja tag, text)
+
+NONE, SPACE, CELL, LINE, PARA = range(5)
+SEPARATORS = {NONE: "", SPACE: " ", CELL: " | ", LINE: "\n", PARA: "\n\n"}
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sep:
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stmt:
+    keyword: str
+    text: str
+
+
+Event = Content | Sep | Stmt
+
+PARA_TAGS = frozenset(
     [
         "p",
-        "div",
-        "table",
-        "tr",
         "h1",
         "h2",
         "h3",
@@ -21,63 +224,624 @@ BLOCK_TAGS = frozenset(
         "h6",
         "ul",
         "ol",
-        "li",
+        "dl",
+        "table",
         "blockquote",
+        "pre",
+        "hr",
+        "figure",
+    ]
+)
+LINE_TAGS = frozenset(
+    [
+        "div",
+        "tr",
+        "li",
+        "dt",
+        "dd",
         "section",
         "article",
         "header",
         "footer",
-        "hr",
-        "pre",
+        "main",
+        "nav",
+        "aside",
         "address",
         "center",
+        "caption",
+        "form",
+        "fieldset",
+        "figcaption",
+        "details",
+        "summary",
     ]
 )
-BREAK = "\0"  # a line break made by an element; source whitespace is only a space
-SKIP_TAGS = frozenset({"head", "style", "script", "title", "template"})
+SKIP_TAGS = frozenset(
+    [
+        "head",
+        "style",
+        "script",
+        "title",
+        "template",
+        "noscript",
+        "xmp",
+        "iframe",
+        "noembed",
+        "noframes",
+        "object",
+        "video",
+        "audio",
+        "select",
+        "datalist",
+        "map",
+        "svg",
+        "math",
+        "input",
+        "textarea",
+    ]
+)
+HIDDEN_STYLE = re.compile(r"(?:^|;)\s*display\s*:\s*none\b", re.I)
+PREHEADER_NAME = re.compile(r"pre-?header|preview", re.I)
+ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200d\u2060\ufeff]")
+WHITESPACE = re.compile(r"\s+")
 
 
-def html_to_text(html: str) -> str:
-    """Readable text: block elements on their own lines, links as `text (url)`, no CSS/script."""
+def _hidden(el: Element) -> bool:
+    return "hidden" in el.attrs or bool(HIDDEN_STYLE.search(el.attrs.get("style", "")))
+
+
+class _Walker:
+    """The tree, walked into events: content, separators and Jinja statements."""
+
+    def __init__(self, tokens: Tokens | None) -> None:
+        self.tokens = tokens
+        self.events: list[Event] = []
+        self.blocks: list[str] = []  # the open Jinja blocks: "if" or "for"
+        self.lists: list[tuple[bool, list[int], int]] = []  # (ordered, [count], open blocks)
+        self.tables: list[bool] = []  # data table?
+        self.seen_content = False
+        self.preheader: list[Event] | None = None
+        self.in_preheader = False
+        self._comment_re = tokens.comment_re if tokens else None
+        self._inline_re = tokens.inline_re if tokens else None
+
+    # -- tokens --
+
+    def restore(self, text: str) -> list[Part]:
+        """Text with inline tokens, as static and Jinja parts."""
+        if self._inline_re is None or self.tokens is None:
+            return [(False, text)] if text else []
+        parts: list[Part] = []
+        pos = 0
+        for m in self._inline_re.finditer(text):
+            if m.start() > pos:
+                parts.append((False, text[pos : m.start()]))
+            parts.append((True, self.tokens.tags[int(m.group(1))]))
+            pos = m.end()
+        if pos < len(text):
+            parts.append((False, text[pos:]))
+        return parts
+
+    def token_of(self, comment: Comment) -> str | None:
+        if self._comment_re is None or self.tokens is None:
+            return None
+        m = self._comment_re.match(comment.text)
+        return self.tokens.tags[int(m.group(1))] if m else None
+
+    # -- events --
+
+    def sep(self, level: int) -> None:
+        self.events.append(Sep(level))
+
+    def content(self, parts: Iterable[Part]) -> None:
+        parts = tuple(p for p in parts if p[1])
+        if parts:
+            self.events.append(Content(parts))
+            self.seen_content = True
+
+    def statement(self, tag: str) -> None:
+        keyword = statement_keyword(tag)
+        if keyword in ("if", "for"):
+            self.blocks.append(keyword)
+        elif keyword in ("endif", "endfor") and self.blocks:
+            self.blocks.pop()
+        self.events.append(Stmt(keyword, tag))
+
+    def text(self, text: str, pre: bool) -> None:
+        if self.in_preheader:
+            text = ZERO_WIDTH.sub("", text)  # the padding that keeps body text out of previews
+        if pre:
+            for i, line in enumerate(text.split("\n")):
+                if i:
+                    self.sep(LINE)
+                self.content(self.restore(line))
+            return
+        pos = 0
+        for m in WHITESPACE.finditer(text):
+            if m.start() > pos:
+                self.content(self.restore(text[pos : m.start()]))
+            self.sep(SPACE)
+            pos = m.end()
+        if pos < len(text):
+            self.content(self.restore(text[pos:]))
+
+    # -- the walk --
+
+    def walk_children(self, el: Element, pre: bool = False) -> None:
+        for child in el.children:
+            if isinstance(child, str):
+                self.text(child, pre)
+            elif isinstance(child, Comment):
+                tag = self.token_of(child)
+                if tag is None:
+                    continue
+                if is_statement(tag):
+                    self.statement(tag)
+                else:
+                    self.content([(True, tag)])
+            else:
+                self.element(child, pre)
+
+    def skip(self, el: Element) -> None:
+        """Nothing of el prints, but its Jinja statements stay: the template must still nest."""
+        for comment, _ in el.comments():
+            tag = self.token_of(comment)
+            if tag is not None and is_statement(tag):
+                self.statement(tag)
+
+    def element(self, el: Element, pre: bool = False) -> None:
+        tag = el.tag
+        if tag in SKIP_TAGS:
+            self.skip(el)
+            return
+        if _hidden(el):
+            if self.preheader is None and tag not in ("html", "body") and self._is_preheader(el):
+                self.take_preheader(el)
+            else:
+                self.skip(el)
+            return
+        if tag == "br":
+            self.sep(LINE)
+            return
+        if tag == "img":
+            self.content(self.restore(" ".join(el.attrs.get("alt", "").split())))
+            return
+        if tag == "hr":
+            self.sep(PARA)
+            self.content([(False, "---")])
+            self.sep(PARA)
+            return
+        level = PARA if tag in PARA_TAGS else LINE if tag in LINE_TAGS else NONE
+        if tag in ("ul", "ol") and self.lists:
+            level = LINE
+        if level:
+            self.sep(level)
+        start = len(self.events)
+        if tag in ("ul", "ol"):
+            self.lists.append((tag == "ol", [0], len(self.blocks)))
+        elif tag == "table":
+            self.tables.append(any(e.tag == "th" for e in _own_cells(el)))
+        elif tag == "li":
+            self.content([self.list_marker()])
+            self.sep(SPACE)
+        elif tag in ("td", "th"):
+            self.sep(CELL if self.tables and self.tables[-1] else SPACE)
+        elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            self.content([(False, "#" * int(tag[1]))])
+            self.sep(SPACE)
+        self.walk_children(el, pre or tag == "pre")
+        if tag in ("ul", "ol"):
+            self.lists.pop()
+        elif tag == "table":
+            self.tables.pop()
+        elif tag == "a":
+            self.link_suffix(el, start)
+        if level:
+            self.sep(level)
+
+    def list_marker(self) -> Part:
+        if not self.lists:
+            return (False, "-")
+        ordered, count, depth = self.lists[-1]
+        indent = "  " * (len(self.lists) - 1)
+        if not ordered:
+            return (False, indent + "-")
+        if "for" in self.blocks[depth:] and self.tokens is not None:
+            offset = f" + {count[0]}" if count[0] else ""
+            return (True, indent + "{{ loop.index" + offset + " }}.")
+        count[0] += 1
+        return (False, f"{indent}{count[0]}.")
+
+    def link_suffix(self, el: Element, start: int) -> None:
+        href = el.attrs.get("href", "").strip()
+        if not href or href.startswith("#") or href.lower().startswith("javascript:"):
+            return
+        url = self.restore(href)
+        if url and not url[0][0] and url[0][1].lower().startswith("mailto:"):
+            rest = url[0][1][len("mailto:") :]
+            url = [(False, rest), *url[1:]] if rest else url[1:]
+        label = _plain(self.events[start:])
+        if not any(isinstance(e, Content) for e in self.events[start:]):
+            self.content(url)
+            return
+        shown = "".join(t for _, t in url)
+        if label in (shown, href):
+            return
+        guard = _nonempty_guard(url)
+        if guard:
+            self.statement(guard)
+        self.sep(SPACE)
+        self.content([(False, "("), *url, (False, ")")])
+        if guard:
+            self.statement("{% endif %}")
+
+    def _is_preheader(self, el: Element) -> bool:
+        names = el.attrs.get("class", "") + " " + el.attrs.get("id", "")
+        return not self.seen_content or bool(PREHEADER_NAME.search(names))
+
+    def take_preheader(self, el: Element) -> None:
+        outer, depth = self.events, len(self.blocks)
+        self.events = []
+        self.in_preheader = True
+        self.walk_children(el)
+        self.in_preheader = False
+        events = self.events
+        self.events = outer
+        if depth == 0 and len(self.blocks) == depth:
+            self.preheader = events  # first of all: nothing conditional is around it
+        else:
+            self.preheader = []
+            self.sep(PARA)
+            self.events.extend(events)
+            self.sep(PARA)
+
+
+def _nonempty_guard(url: Sequence[Part]) -> str | None:
+    """`{% if … %}` true when an address made of data only prints something: a link whose
+    address prints empty gets no `(address)`, as in a rendered message."""
+    if any(not j and t.strip() for j, t in url):
+        return None
+    outputs = [t for j, t in url if j]
+    if not outputs or any(not t.startswith("{{") for t in outputs):
+        return None
+    tests = [f'{t[2:-2].strip("-+ ")}|default("")|string|trim' for t in outputs]
+    return "{% if " + " or ".join(tests) + " %}"
+
+
+def _own_cells(table: Element) -> Iterator[Element]:
+    """The cells of a table, not those of the tables nested in it."""
+    for child in table.children:
+        if isinstance(child, Element) and child.tag != "table":
+            if child.tag in ("td", "th"):
+                yield child
+            else:
+                yield from _own_cells(child)
+
+
+def _plain(events: Sequence[Event]) -> str:
+    """The events' text as one line, for comparing a link's text with its address."""
+    out: list[str] = []
+    for e in events:
+        if isinstance(e, Content):
+            out.extend(t for _, t in e.parts)
+        elif isinstance(e, Sep) and e.level:
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+# --- statements: events as nested blocks -----------------------------------------------------
+
+
+@dataclass(slots=True)
+class IfBlock:
+    branches: list[tuple[str, list[Node]]]  # ({% if %} / {% elif %} / {% else %}, body)
+    end: str
+
+    @property
+    def has_else(self) -> bool:
+        return statement_keyword(self.branches[-1][0]) == "else"
+
+
+@dataclass(slots=True)
+class ForBlock:
+    open: str
+    body: list[Node]
+    else_tag: str | None
+    else_body: list[Node]
+    end: str
+
+
+Node = Content | Sep | IfBlock | ForBlock
+
+
+def _nest(events: Sequence[Event]) -> list[Node]:
+    root: list[Node] = []
+    stack: list[tuple[IfBlock | ForBlock, list[Node]]] = []
+    current = root
+    for e in events:
+        if not isinstance(e, Stmt):
+            current.append(e)
+            continue
+        if e.keyword in ("if", "for"):
+            block: IfBlock | ForBlock = (
+                IfBlock([(e.text, [])], "")
+                if e.keyword == "if"
+                else ForBlock(e.text, [], None, [], "")
+            )
+            current.append(block)
+            stack.append((block, current))
+            current = block.branches[0][1] if isinstance(block, IfBlock) else block.body
+        elif e.keyword in ("elif", "else") and stack:
+            block = stack[-1][0]
+            if isinstance(block, IfBlock):
+                block.branches.append((e.text, []))
+                current = block.branches[-1][1]
+            else:
+                block.else_tag = e.text
+                current = block.else_body
+        elif e.keyword in ("endif", "endfor") and stack:
+            block, current = stack.pop()
+            block.end = e.text
+        else:
+            raise ValueError(f"unexpected Jinja statement {e.text}")
+    if stack:
+        raise ValueError("unclosed Jinja statement")
+    return root
+
+
+def _tidy(nodes: list[Node]) -> list[Node]:
+    """Without empty blocks (their content was hidden or skipped), and an if whose branches all
+    print the same as that one branch."""
+    out: list[Node] = []
+    for node in nodes:
+        if isinstance(node, IfBlock):
+            node.branches = [(tag, _tidy(body)) for tag, body in node.branches]
+            bodies = [body for _, body in node.branches]
+            if not any(bodies):
+                continue
+            if node.has_else and all(body == bodies[0] for body in bodies):
+                out.extend(bodies[0])
+                continue
+        elif isinstance(node, ForBlock):
+            node.body = _tidy(node.body)
+            node.else_body = _tidy(node.else_body)
+            if not node.body and not node.else_body:
+                continue
+        out.append(node)
+    return out
+
+
+# --- layout: where separators go, decided once for every path through the template ----------
+
+START = (-1, 0)  # nothing printed yet
+State = tuple[int, int]  # (separator pending since the last content, separator already printed)
+
+
+def _upgrade(printed: int, wanted: int) -> str:
+    if wanted <= printed:
+        return ""
+    if printed == NONE:
+        return SEPARATORS[wanted]
+    if printed == SPACE and wanted == CELL:
+        return "| "
+    if printed == LINE and wanted == PARA:
+        return "\n"
+    return SEPARATORS[wanted]
+
+
+def _separator(states: Iterable[State]) -> tuple[set[str], bool]:
+    """The separators the states want before the next content; whether START is among them."""
+    wanted: set[str] = set()
+    start = False
+    for s in states:
+        if s == START:
+            start = True
+        else:
+            wanted.add(_upgrade(s[1], s[0]))
+    return wanted, start
+
+
+def _pick(states: Iterable[State]) -> str:
+    """One separator for states that want different ones: the strongest."""
+    best: State | None = None
+    for s in states:
+        if s != START and (best is None or (s[0], -s[1]) > (best[0], -best[1])):
+            best = s
+    return _upgrade(best[1], best[0]) if best else ""
+
+
+def _with_sep(states: frozenset[State], level: int) -> frozenset[State]:
+    return frozenset(s if s == START else (max(s[0], level), s[1]) for s in states)
+
+
+class _Layout:
+    """Separators placed before each content, inside the branch that prints it.
+
+    A separator is decided at compile time from every way the template can reach that content:
+    the pending separators of all paths (a skipped branch, a loop's first or next iteration).
+    When they differ in a loop's first content, `{% if loop.first %}` chooses; elsewhere the
+    strongest wins. A branch of separators only (`{% if not loop.last %}<br>{% endif %}`) prints
+    its separator where it is. Nothing is printed before the first content of all: when that
+    depends on the data, the template is wrapped in `{% filter trim %}`.
+    """
+
+    def __init__(self) -> None:
+        self.trim = False
+
+    def flow(
+        self,
+        nodes: Sequence[Node],
+        states: frozenset[State],
+        out: list[Part] | None,
+        split: tuple[frozenset[State], frozenset[State]] | None = None,
+    ) -> frozenset[State]:
+        for node in nodes:
+            if isinstance(node, Sep):
+                states = _with_sep(states, node.level)
+                if split:
+                    split = (_with_sep(split[0], node.level), _with_sep(split[1], node.level))
+            elif isinstance(node, Content):
+                if out is not None:
+                    out.extend(self.separator(states, split))
+                    out.extend(node.parts)
+                states, split = frozenset({(NONE, NONE)}), None
+            elif isinstance(node, IfBlock):
+                states, split = self.if_block(node, states, out), None
+            else:
+                states, split = self.for_block(node, states, out), None
+        return states
+
+    def separator(
+        self,
+        states: frozenset[State],
+        split: tuple[frozenset[State], frozenset[State]] | None,
+    ) -> list[Part]:
+        wanted, start = _separator(states)
+        if start and any(wanted):
+            self.trim = True
+        if len(wanted) <= 1:
+            return [(False, next(iter(wanted), ""))]
+        if split is not None:
+            first, first_start = _separator(split[0])
+            rest, _ = _separator(split[1])
+            if first_start and any(first):
+                self.trim = True
+            if len(first) <= 1 and len(rest) == 1 and first != rest:
+                a = next(iter(first), "")
+                return [
+                    (True, "{% if loop.first %}"),
+                    (False, a),
+                    (True, "{% else %}"),
+                    (False, rest.pop()),
+                    (True, "{% endif %}"),
+                ]
+        return [(False, _pick(states))]
+
+    def if_block(
+        self, node: IfBlock, states: frozenset[State], out: list[Part] | None
+    ) -> frozenset[State]:
+        separators_only = all(isinstance(n, Sep) for _, body in node.branches for n in body)
+        printed = {s[1] for s in states}
+        if separators_only and START not in states and len(printed) == 1:
+            (done,) = printed
+            after: set[State] = set() if node.has_else else set(states)
+            for tag, body in node.branches:
+                level = max((n.level for n in body if isinstance(n, Sep)), default=NONE)
+                if out is not None:
+                    out.append((True, tag))
+                    out.append((False, _upgrade(done, level)))
+                after |= {(max(p, level), max(done, level)) for p, _ in states}
+            if out is not None:
+                out.append((True, node.end))
+            return frozenset(after)
+        result: set[State] = set() if node.has_else else set(states)
+        for tag, body in node.branches:
+            if out is not None:
+                out.append((True, tag))
+            result |= self.flow(body, states, out)
+        if out is not None:
+            out.append((True, node.end))
+        return frozenset(result)
+
+    def for_block(
+        self, node: ForBlock, states: frozenset[State], out: list[Part] | None
+    ) -> frozenset[State]:
+        end = self.flow(node.body, states, None)
+        for _ in range(8):
+            again = self.flow(node.body, states | end, None)
+            if again == end:
+                break
+            end = again
+        if out is not None:
+            out.append((True, node.open))
+            self.flow(node.body, states | end, out, (states, end))
+        result = set(end)
+        if node.else_tag is not None:
+            if out is not None:
+                out.append((True, node.else_tag))
+            result |= self.flow(node.else_body, states, out)
+        else:
+            result |= states
+        if out is not None:
+            out.append((True, node.end))
+        return frozenset(result)
+
+
+def _render_parts(parts: Sequence[Part], template: bool) -> str:
+    """Parts as one string; in a template, static text is escaped where it would open a tag."""
+    out: list[str] = []
+    static: list[str] = []
+
+    def flush() -> None:
+        if static:
+            text = "".join(static)
+            out.append(DELIMITER_RE.sub('{{ "{" }}', text) if template else text)
+            static.clear()
+
+    for is_jinja, text in parts:
+        if is_jinja:
+            flush()
+            out.append(text)
+        else:
+            static.append(text)
+    flush()
+    return "".join(out)
+
+
+def _layout(events: Sequence[Event], template: bool) -> str:
+    nodes = _tidy(_nest(events))
+    layout = _Layout()
+    parts: list[Part] = []
+    layout.flow(nodes, frozenset({START}), parts)
+    body = _render_parts(parts, template)
+    if not body.strip():
+        return ""
+    if template and layout.trim:
+        return "{% filter trim %}" + body + "{% endfilter %}\n"
+    return body.strip() + "\n" if not template else body + "\n"
+
+
+def _events(tree: Element, tokens: Tokens | None) -> list[Event]:
+    walker = _Walker(tokens)
+    walker.walk_children(tree)
+    events = walker.events
+    if walker.preheader:
+        events = [*walker.preheader, Sep(PARA), *events]
+    return events
+
+
+def derive_text(tree: Element, tokens: Tokens) -> str:
+    """The text part of a template, as a Jinja template (autoescape off), from the HTML5 tree
+    of the template whose Jinja tags are tokens. Raises ValueError for statements that do not
+    nest."""
+    return _layout(_events(tree, tokens), template=True)
+
+
+def tree_to_text(tree: Element) -> str:
+    """The text of a parsed HTML document (no Jinja)."""
+    return _layout(_events(tree, None), template=False)
+
+
+def html_to_text(html: str, parse: Callable[[str], str] | None = None) -> str:
+    """Readable text of one HTML message (see the module's layout rules).
+
+    `parse` is the HTML5 parser, serializing; css-inline's (without inlining) by default.
+    """
     if not html.strip():
         return ""
-    root = lxml.html.document_fromstring(html)
-    chunks: list[str] = []
+    if parse is None:
+        from .prepare import html5_serialize
 
-    def walk(el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in SKIP_TAGS or not isinstance(el.tag, str):
-            if el.tail:
-                chunks.append(el.tail)
-            return
-        block = tag in BLOCK_TAGS
-        if block:
-            chunks.append(BREAK)
-        if tag == "br":
-            chunks.append(BREAK)
-        if tag == "li":
-            chunks.append("- ")
-        if tag == "img" and el.get("alt"):
-            chunks.append(el.get("alt", ""))
-        if el.text:
-            chunks.append(el.text)
-        for child in el:
-            walk(child)
-        if tag == "a":
-            href = (el.get("href") or "").strip()
-            label = " ".join(el.text_content().split())
-            if href and not href.startswith("#") and href != label:
-                chunks.append(f" ({href.removeprefix('mailto:')})")
-        if block:
-            chunks.append(BREAK)
-        elif tag in ("td", "th"):
-            chunks.append(" ")
-        if el.tail:
-            chunks.append(el.tail)
+        parse = html5_serialize
+    return tree_to_text(parse_serialized(parse(html)))
 
-    body = root.find("body")
-    walk(body if body is not None else root)
-    text = re.sub(r"\s+", " ", "".join(chunks)).replace(BREAK, "\n")
-    lines = [line.strip() for line in text.split("\n")]
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-    return out.strip() + "\n"
+
+__all__ = [
+    "Comment",
+    "Element",
+    "Tokens",
+    "derive_text",
+    "html_to_text",
+    "parse_serialized",
+    "tree_to_text",
+]
