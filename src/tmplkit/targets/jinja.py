@@ -166,6 +166,11 @@ class DataEnvironment(SandboxedEnvironment):
     """
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if type(obj) is dict:  # the common case, JSON data: no ABC check on the hot path
+            try:
+                return obj[argument]
+            except (KeyError, TypeError):
+                return self.undefined(obj=obj, name=argument)
         if isinstance(obj, Mapping):
             try:
                 return obj[argument]
@@ -181,6 +186,11 @@ class DataEnvironment(SandboxedEnvironment):
         return super().getitem(obj, argument)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
         if isinstance(obj, (Mapping, *DATA_SCALARS, list)):
             return self.getitem(obj, attribute)
         return super().getattr(obj, attribute)
