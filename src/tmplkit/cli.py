@@ -663,6 +663,95 @@ def render(
         click.echo(getattr(message, fmt), nl=fmt == "subject")
 
 
+@cli.command("render-batch")
+@click.argument("source")
+@click.option(
+    "--recipients",
+    required=True,
+    metavar="FILE",
+    help="One recipient per line: FILE.jsonl, FILE.csv (header row; user.name nests), or -.",
+)
+@click.option(
+    "--locale-field", metavar="FIELD", help="The recipient field naming their locale (a.b nests)."
+)
+@click.option(
+    "--locale", metavar="LANG", help="The locale of recipients without one (default: source)."
+)
+@click.option(
+    "--out",
+    default="-",
+    show_default=True,
+    metavar="FILE",
+    help="The JSONL output, or - for stdout.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Render on N processes (same output).",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first bad record.")
+@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
+@click.option(
+    "--draft", "draft_id", metavar="ID", help="Render this draft instead of the published one."
+)
+@json_option
+@pass_ctx
+def render_batch_command(
+    obj: Context,
+    source: str,
+    recipients: str,
+    locale_field: str | None,
+    locale: str | None,
+    out: str,
+    workers: int,
+    fail_fast: bool,
+    strict: bool,
+    draft_id: str | None,
+    as_json: bool,
+) -> None:
+    """Render SOURCE for every recipient of a file, as JSONL in the file's order.
+
+    \b
+    Each output line is the message as `render --format json` prints it, with "line" (the
+    recipient's line in FILE) and "locale"; a bad record's line is {"line": N, "error": ...},
+    also printed on stderr as `error: FILE:LINE: reason`. The summary goes to stderr (with
+    --json: a JSON object, on stdout when --out is a file). Exit 1 if any record failed.
+
+    \b
+    Examples:
+      tmplkit render-batch acme-shop/orders/order-confirmation --recipients orders.jsonl \\
+          --locale-field locale --out messages.jsonl --workers 2
+      tmplkit render-batch welcome.html.j2 --recipients users.csv --fail-fast
+    """
+    from .batch import open_output, render_batch, report_batch
+
+    run = render_batch(
+        source,
+        recipients,
+        project=obj.maybe_project(),
+        draft=draft_id,
+        locale_field=locale_field,
+        default_locale=locale,
+        workers=workers,
+        strict=strict,
+        fail_fast=fail_fast,
+        jsonl=True,
+    )
+    with run, open_output(out) as output:
+        summary = report_batch(run, output.stream, sys.stderr, path=output.path)
+    if as_json:
+        text = json.dumps(summary.to_json(), indent=2, ensure_ascii=False)
+        click.echo(text, err=out == "-")
+    else:
+        for line in summary.text():
+            click.echo(line, err=True)
+    if summary.failed:
+        sys.exit(1)
+
+
 @cli.command("compile")
 @click.argument("source")
 @click.option(
