@@ -60,7 +60,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .errors import TmplkitError
 from .parse import Tag, _scan
 from .targets.jinja import DELIMITER_RE, environment
-from .text import Element, Tokens, derive_text, parse_serialized
+from .text import VOID, Element, Tokens, derive_text, parse_serialized
 
 INLINER_OPTIONS: dict[str, Any] = {
     "keep_at_rules": True,  # @media, @font-face, @supports… stay in a <style> in the head
@@ -80,28 +80,6 @@ RAW_ELEMENTS = frozenset(
         "title",
         "textarea",
         "plaintext",
-    ]
-)
-VOID = frozenset(
-    [
-        "area",
-        "base",
-        "basefont",
-        "bgsound",
-        "br",
-        "col",
-        "embed",
-        "frame",
-        "hr",
-        "img",
-        "input",
-        "keygen",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
     ]
 )
 MAX_LIFTS = 64

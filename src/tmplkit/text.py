@@ -39,6 +39,7 @@ from .targets.jinja import DELIMITER_RE
 
 # --- a tree from HTML5 serialization ----------------------------------------------------------
 
+# Elements with no end tag (HTML5), for every HTML scanner in tmplkit.
 VOID = frozenset(
     [
         "area",

@@ -15,14 +15,11 @@ import polib
 
 from ..errors import TmplkitError
 from ..parse import PLACEHOLDER_RE
+from ..text import VOID
 from .locales import PluralRule, display_name, plural_rule
 
 CONTEXT_SEP = "\x04"  # gettext's own separator, as po2json and Jed write keys with a context
 TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^<>]*?)?)\s*(/?)>|<!--.*?-->", re.S)
-VOID_TAGS = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-    | {"track", "wbr"}
-)
 FORMAT_RE = re.compile(r"%(?:\((\w+)\))?([-#0 +]*\d*(?:\.\d+)?)([a-zA-Z%])")
 
 Key = tuple[str | None, str]  # (context, msgid)
@@ -409,7 +406,7 @@ def tag_problems(source: str, translation: str) -> list[str]:
         if m.group(0).startswith("<!--"):
             continue
         closing, name, _, selfclosing = m.group(1), m.group(2).lower(), m.group(3), m.group(4)
-        if selfclosing or name in VOID_TAGS:
+        if selfclosing or name in VOID:
             continue
         if not closing:
             stack.append(name)
