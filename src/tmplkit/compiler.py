@@ -64,6 +64,14 @@ def compile_parts(
         for name, p in sources.parts.items()
     }
     bodies = [build_ir(p, sources.project, owner) for p in sources.parts.values()]
+    if target == "html" and "html" in emitted:
+        # Static HTML is the finished message for the sample data: CSS inlined as a send does.
+        from .render import Renderer
+
+        prepared = Renderer(sources.project).prepare_sources(
+            sources, locale=locale, strict=strict
+        )
+        emitted["html"] = prepared.render(data).html
     return Compiled(
         target=target,
         subject=emitted.get("subject"),
