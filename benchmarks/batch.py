@@ -13,7 +13,8 @@ shared libraries fairly between processes, is shown too.
 Throughput is recipients per second of wall time, from starting the process to its exit (start-up,
 reading, rendering, writing and the final fsync of the output file all count), and as the
 command's own summary reports it (from its first chunk to its last). The CPU that other
-processes used meanwhile is shown: on a shared machine, it is what makes two runs differ; with
+processes used meanwhile is shown, and the steal time (CPU the hypervisor gave to other virtual
+machines on the same host): on a shared machine, they are what makes two runs differ; with
 --repeat, the worker counts take turns and the best run of each is compared. --control also
 runs two independent 1-worker processes at once, on half the recipients each: their combined
 throughput is what the machine gives two busy processes that never talk, the ceiling for 2
@@ -160,12 +161,15 @@ class Sampler(threading.Thread):
 
 
 def busy_ticks() -> tuple[int, int]:
-    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    """(busy, steal) CPU ticks of the whole machine so far, from /proc/stat.
+
+    Busy: user, nice, system, irq and softirq time of every process. Steal: time the
+    hypervisor gave this virtual machine's CPUs to others (other machines on the same host).
+    """
     with open("/proc/stat") as fh:
         fields = [int(x) for x in fh.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    total = sum(fields[:8])  # without guest time, which is counted in user already
-    return total - idle, total
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return user + nice + system + irq + softirq, steal
 
 
 @dataclass
@@ -178,6 +182,7 @@ class Run:
     processes: int
     cpu: float  # CPU seconds of the tree
     others: float  # CPU seconds other processes used meanwhile
+    steal: float  # CPU seconds the hypervisor took from this machine meanwhile
     output_bytes: int
 
     @property
@@ -206,7 +211,7 @@ def run_batch(recipients_file: Path, out: Path, workers: int) -> Run:
     ]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
-    busy0, _ = busy_ticks()
+    busy0, steal0 = busy_ticks()
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env
@@ -224,7 +229,7 @@ def run_batch(recipients_file: Path, out: Path, workers: int) -> Run:
     reader.join()
     sampler.done.set()
     sampler.join()
-    busy1, _ = busy_ticks()
+    busy1, steal1 = busy_ticks()
     cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode != 0:
         sys.exit(f"render-batch failed ({proc.returncode}):\n{stderr.decode()[-2000:]}")
@@ -238,6 +243,7 @@ def run_batch(recipients_file: Path, out: Path, workers: int) -> Run:
         sampler.peak_processes,
         cpu,
         max(0.0, (busy1 - busy0) / TICKS - cpu),
+        (steal1 - steal0) / TICKS,
         out.stat().st_size,
     )
 
@@ -327,6 +333,7 @@ def main() -> None:
         header = (
             f"{'workers':>7}  {'wall s':>8}  {'msg/s wall':>10}  {'msg/s run':>9}  "
             f"{'peak RSS':>9}  {'peak PSS':>9}  {'procs':>5}  {'CPU s':>7}  {'others CPU s':>12}"
+            f"  {'steal s':>7}"
         )
         print(header)
         runs: list[Run] = []
@@ -339,7 +346,7 @@ def main() -> None:
                     f"{workers:>7}  {r.wall:>8.1f}  {r.rate:>10,.0f}  "
                     f"{_rate(r):>9,.0f}  "
                     f"{r.peak_rss / 2**20:>6,.0f} MB  {r.peak_pss / 2**20:>6,.0f} MB  "
-                    f"{r.processes:>5}  {r.cpu:>7.1f}  {r.others:>12.1f}",
+                    f"{r.processes:>5}  {r.cpu:>7.1f}  {r.others:>12.1f}  {r.steal:>7.1f}",
                     flush=True,
                 )
                 if not args.keep:
