@@ -77,3 +77,32 @@ class Conflict(TmplkitError):
 
 class ProhibitedAction(TmplkitError):
     """A change the resource's state forbids: Dyspatch's `prohibited_action`."""
+
+
+class HandoffError(TmplkitError):
+    """A hand-off that cannot start: an unknown adapter, a bad `[handoff.NAME]` setting, a
+    missing credential, an envelope the adapter cannot carry (an SMS without a phone number)."""
+
+
+class DeliveryError(HandoffError):
+    """A sending system refused or failed a message.
+
+    `transient`: worth retrying later (a connection error, a timeout, a 5xx or 429 that outlived
+    the retries); False for a refusal that would repeat (a 4xx, a documented error body).
+    `status`: the HTTP status (or SMTP reply code), if there was one; `code`: the service's own
+    error code (DAPI's `error-code`, LEKAB's `errormessage`), if it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool = False,
+        status: int | None = None,
+        code: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.transient = transient
+        self.status = status
+        self.code = code

@@ -170,17 +170,22 @@ class Settings:
     locales: list[str] = field(default_factory=list)
     sender: str | None = None
     reply_to: str | None = None
+    # [handoff.NAME] tables: each adapter's settings (never credentials: those are read from
+    # the environment); `default` in [handoff] names the adapter `send` uses without --via.
+    handoff: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, data: dict[str, Any]) -> Settings:
         project = data.get("project", {})
         defaults = data.get("defaults", {})
+        handoff = data.get("handoff", {})
         return cls(
             name=project.get("name", cls.name),
             source_locale=project.get("source_locale", "en-US"),
             locales=list(project.get("locales", [])),
             sender=defaults.get("sender"),
             reply_to=defaults.get("reply_to"),
+            handoff=dict(handoff) if isinstance(handoff, dict) else {},
         )
 
     def to_toml(self) -> dict[str, Any]:
@@ -194,6 +199,8 @@ class Settings:
         }
         if defaults:
             out["defaults"] = defaults
+        if self.handoff:
+            out["handoff"] = self.handoff
         return out
 
 

@@ -1,0 +1,84 @@
+"""Hand-off: deliver rendered messages to sending systems, one adapter module each."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Mapping
+from typing import IO, Any
+
+from ..errors import HandoffError
+from .base import Adapter, Context, Receipt
+from .envelope import CHANNELS, ENVELOPE_VERSION, Envelope, Recipient
+
+__all__ = [
+    "CHANNELS",
+    "ENVELOPE_VERSION",
+    "REGISTRY",
+    "Adapter",
+    "Context",
+    "Envelope",
+    "Receipt",
+    "Recipient",
+    "adapter_class",
+    "available",
+    "open_adapter",
+]
+
+# name -> "module:Class"; modules load on first use.
+REGISTRY: dict[str, str] = {
+    "outbox": "outbox:OutboxAdapter",
+    "smtp": "smtp:SmtpAdapter",
+    "webhook": "webhook:WebhookAdapter",
+    "uiowa-dispatch": "uiowa:UiowaDispatchAdapter",
+    "vonage-dispatch": "vonage:VonageDispatchAdapter",
+    "lekab-dispatch": "lekab:LekabDispatchAdapter",
+    "dapi": "dapi:DapiAdapter",
+}
+DEFAULT_ADAPTER = "outbox"
+
+
+def available() -> list[str]:
+    """Adapter names whose module exists, sorted."""
+    return sorted(name for name in REGISTRY if _exists(name))
+
+
+def _exists(name: str) -> bool:
+    module = REGISTRY[name].split(":")[0]
+    return importlib.util.find_spec(f"{__name__}.{module}") is not None
+
+
+def adapter_class(name: str) -> type[Adapter]:
+    spec = REGISTRY.get(name)
+    if spec is None or not _exists(name):
+        raise HandoffError(f"unknown adapter {name!r}", hint="adapters: " + ", ".join(available()))
+    module_name, cls_name = spec.split(":")
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    cls: type[Adapter] = getattr(module, cls_name)
+    return cls
+
+
+def open_adapter(
+    name: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    root: str | None = None,
+    dry_run: IO[str] | None = None,
+) -> Adapter:
+    """The adapter `name`, configured with `options` (its `[handoff.NAME]` table) and
+    credentials from `env` (default: os.environ). An `adapter = "webhook"` option lets a
+    table have another name (`[handoff.billing-hook]`)."""
+    import os
+
+    options = dict(options or {})
+    kind = str(options.get("adapter", name))
+    cls = adapter_class(kind)
+    context = Context(
+        options=options,
+        env=dict(os.environ) if env is None else env,
+        root=root,
+        dry_run=dry_run,
+        name=name,
+    )
+    return cls(context)

@@ -1,0 +1,149 @@
+"""What every adapter is: configured from `[handoff.NAME]` and the environment, it delivers
+envelopes and says what the sending system answered."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, ClassVar
+
+from ..errors import DeliveryError, HandoffError
+from .envelope import Envelope
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A sending system's answer for one envelope.
+
+    `accepted`: the system took the message (what the journal records as sent). `remote_id`:
+    the id it gave (a DAPI message id, a LEKAB runtimeid, an SMTP queue id), if any.
+    `error`: why it was not accepted; `transient`: whether a later run should retry it.
+    `dry_run`: nothing was sent.
+    """
+
+    key: str
+    accepted: bool
+    remote_id: str | None = None
+    error: str | None = None
+    transient: bool = False
+    status: int | None = None
+    dry_run: bool = False
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def failed(cls, envelope: Envelope, exc: DeliveryError) -> Receipt:
+        return cls(
+            envelope.idempotency_key,
+            False,
+            error=str(exc),
+            transient=exc.transient,
+            status=exc.status,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "accepted": self.accepted}
+        for name, value in (
+            ("remoteId", self.remote_id),
+            ("error", self.error),
+            ("status", self.status),
+        ):
+            if value is not None:
+                out[name] = value
+        if self.error is not None:
+            out["transient"] = self.transient
+        if self.dry_run:
+            out["dryRun"] = True
+        if self.detail:
+            out["detail"] = dict(self.detail)
+        return out
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an adapter is made with: its `[handoff.NAME]` table, the environment to read
+    credentials from, the project root (for relative paths such as the outbox file), and
+    `dry_run`: a stream to print what would be sent to, instead of sending."""
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    root: str | None = None
+    dry_run: IO[str] | None = None
+    name: str = ""
+
+    def option(self, key: str, default: Any = None, *, required: bool = False) -> Any:
+        if key in self.options:
+            return self.options[key]
+        if required:
+            raise HandoffError(
+                f"[handoff.{self.name}]: missing setting {key!r}",
+                hint=f"add `{key} = ...` under [handoff.{self.name}] in tmplkit.toml",
+            )
+        return default
+
+    def secret(self, setting: str, default_var: str, *, required: bool = True) -> str | None:
+        """A credential from the environment: the variable named by `setting` (e.g.
+        `api_key_env = "ACME_KEY"`), else `default_var`. Never a value from the file."""
+        if setting.removesuffix("_env") in self.options:
+            raise HandoffError(
+                f"[handoff.{self.name}]: {setting.removesuffix('_env')!r} is a credential and "
+                "cannot be written in tmplkit.toml",
+                hint=f"set the environment variable {default_var} (or name another one with "
+                f'{setting} = "VAR")',
+            )
+        var = str(self.options.get(setting, default_var))
+        value = self.env.get(var)
+        if not value and required:
+            raise HandoffError(
+                f"[handoff.{self.name}]: the environment variable {var} is not set",
+                hint=f"export {var}=... (credentials come from the environment only)",
+            )
+        return value or None
+
+
+class Adapter(ABC):
+    """One sending system. Subclasses set `name` and `channels`, read their settings in
+    `__init__` (raising HandoffError for a bad one, before anything is sent), and implement
+    `deliver`. Batches go through `deliver_many`, which adapters with a batch API override."""
+
+    name: ClassVar[str]
+    channels: ClassVar[frozenset[str]] = frozenset({"email"})
+    description: ClassVar[str] = ""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    @property
+    def dry_run(self) -> bool:
+        return self.context.dry_run is not None
+
+    def check(self, envelope: Envelope) -> None:
+        """Raise HandoffError if this adapter cannot carry `envelope` (its channel, a missing
+        address or phone number); nothing is sent for it."""
+        if envelope.channel not in self.channels:
+            raise HandoffError(
+                f"{self.name} does not carry {envelope.channel} messages",
+                hint="channels it carries: " + ", ".join(sorted(self.channels)),
+            )
+
+    @abstractmethod
+    def deliver(self, envelope: Envelope) -> Receipt:
+        """Send one envelope; a Receipt, or DeliveryError if the system refused or failed."""
+
+    def deliver_many(self, envelopes: Sequence[Envelope]) -> Iterable[Receipt]:
+        """Send several envelopes, one Receipt each, in order; a failure is a failed Receipt."""
+        for envelope in envelopes:
+            try:
+                yield self.deliver(envelope)
+            except DeliveryError as exc:
+                yield Receipt.failed(envelope, exc)
+
+    def close(self) -> None:  # noqa: B027 (most adapters hold nothing to release)
+        """Release connections and files."""
+
+    def __enter__(self) -> Adapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
