@@ -1,0 +1,109 @@
+"""The RFC 5322 message of an envelope: multipart/alternative text + HTML, UTF-8, proper headers.
+
+One builder for every adapter that hands off e-mail as a MIME message: the outbox's maildir
+format writes it to a file, the smtp adapter sends it.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import re
+import time
+from email.headerregistry import Address
+from email.message import EmailMessage, MIMEPart
+
+from ..errors import HandoffError
+from .envelope import Envelope
+
+# Our own headers: what a receiver (or a person reading the raw message) can match on.
+KEY_HEADER = "X-Tmplkit-Idempotency-Key"
+TEMPLATE_HEADER = "X-Tmplkit-Template-Id"
+DRAFT_HEADER = "X-Tmplkit-Draft-Id"
+CHANNEL_HEADER = "X-Tmplkit-Channel"
+RECIPIENT_HEADER = "X-Tmplkit-Recipient"
+
+DEFAULT_DOMAIN = "tmplkit.invalid"  # RFC 6761: never a real domain
+_DOMAIN_RE = re.compile(r"^[A-Za-z0-9.-]+$")
+
+
+def build_message(envelope: Envelope, *, date: float | None = None) -> EmailMessage:
+    """The envelope as an e-mail message.
+
+    An e-mail envelope needs a sender and an address (HandoffError otherwise). Other channels
+    (sms, push, chat) get a text/plain message holding their text (`envelope.body()`), with the
+    recipient in `X-Tmplkit-Recipient`, so that a maildir outbox can hold them too.
+
+    Message-ID is `<KEY@DOMAIN>` (the envelope's idempotency key at the sender's domain): the
+    same message has the same id in every run, so a mail system that saw it can tell.
+    `date` (seconds since the epoch; default now) sets the Date header.
+    """
+    msg = EmailMessage(policy=email.policy.default)
+    recipient = envelope.recipient
+    if envelope.channel == "email":
+        if not envelope.sender:
+            raise HandoffError(
+                f"message {envelope.idempotency_key}: no sender",
+                hint="set `sender` under [defaults] in tmplkit.toml",
+            )
+        if not recipient.address:
+            raise HandoffError(f"message {envelope.idempotency_key}: no e-mail address")
+    try:
+        if envelope.sender:
+            msg["From"] = envelope.sender
+        if envelope.channel == "email":
+            msg["To"] = Address(display_name=recipient.name or "", addr_spec=recipient.address)
+        else:
+            msg[RECIPIENT_HEADER] = recipient.phone or recipient.id or recipient.address or ""
+            msg[CHANNEL_HEADER] = envelope.channel
+        if envelope.reply_to:
+            msg["Reply-To"] = envelope.reply_to
+        if envelope.subject:
+            msg["Subject"] = envelope.subject
+        msg["Date"] = email.utils.formatdate(time.time() if date is None else date, usegmt=True)
+        msg["Message-ID"] = f"<{envelope.idempotency_key}@{_domain(envelope.sender)}>"
+        msg["MIME-Version"] = "1.0"
+        msg[KEY_HEADER] = envelope.idempotency_key
+        if envelope.template_id:
+            msg[TEMPLATE_HEADER] = envelope.template_id
+        if envelope.draft_id:
+            msg[DRAFT_HEADER] = envelope.draft_id
+    except (ValueError, IndexError) as exc:  # an unparsable address, a line break in a value
+        raise HandoffError(
+            f"message {envelope.idempotency_key}: cannot build its headers: {exc}"
+        ) from None
+    if envelope.channel != "email":
+        _set_text(msg, envelope.body(), "plain")
+    elif not envelope.html:
+        _set_text(msg, envelope.text, "plain")
+    else:
+        # multipart/alternative: the last part is the preferred one, so HTML comes after text.
+        msg.make_alternative()
+        for text, subtype in ((envelope.text, "plain"), (envelope.html, "html")):
+            part = MIMEPart(policy=msg.policy)
+            _set_text(part, text, subtype)
+            msg.attach(part)
+    if envelope.locale:  # after the content: setting content drops the Content-* headers
+        msg["Content-Language"] = envelope.locale
+    return msg
+
+
+def _set_text(part: MIMEPart, text: str, subtype: str) -> None:
+    # Quoted-printable: 7-bit safe for any relay, and still readable in the raw message.
+    body = text if text.endswith("\n") else text + "\n"
+    part.set_content(body, subtype=subtype, charset="utf-8", cte="quoted-printable")
+
+
+def message_bytes(msg: EmailMessage, *, linesep: str = "\n") -> bytes:
+    """The message as bytes: `\\n` line ends for a file, `\\r\\n` for the wire (SMTP)."""
+    return msg.as_bytes(policy=msg.policy.clone(linesep=linesep))
+
+
+def _domain(sender: str | None) -> str:
+    """The domain of the sender's address, for Message-ID; a reserved one without a sender."""
+    if sender:
+        _, address = email.utils.parseaddr(sender)
+        domain = address.rpartition("@")[2]
+        if domain and _DOMAIN_RE.match(domain):
+            return domain.lower()
+    return DEFAULT_DOMAIN
