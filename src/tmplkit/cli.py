@@ -1198,3 +1198,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 1)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+
+
+from .cli_receiver import register as register_receiver  # noqa: E402 (it imports this module)
+
+register_receiver(cli)

@@ -1,0 +1,65 @@
+"""`tmplkit handoff receive`: run a sending system's event receiver (LEKAB job callbacks)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from .cli import Context, pass_ctx
+from .handoff.journal import JOURNAL_FILE, Journal
+from .handoff.receiver import RECEIVERS, open_receiver
+
+
+@click.command("receive")
+@click.option(
+    "--via",
+    required=True,
+    metavar="ADAPTER",
+    help="The adapter whose callbacks to take: " + ", ".join(RECEIVERS) + ".",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8787,
+    show_default=True,
+    metavar="N",
+    help="The port to listen on (0: any free port).",
+)
+@pass_ctx
+def receive_command(obj: Context, via: str, host: str, port: int) -> None:
+    """Take the sending system's event callbacks and record them in the hand-off journal.
+
+    LEKAB Dispatch POSTs job events (JOB_START, JOB_ASSIGN, JOB_FINISH) to the URL printed
+    first; each one recorded prints a line. Ctrl-C stops.
+    """
+    project = obj.project
+    options = project.settings.handoff.get(via, {})
+    journal = Journal(project.state_dir / JOURNAL_FILE)
+
+    def show(seq: int, payload: dict[str, Any]) -> None:
+        click.echo(f"{seq}: {json.dumps(payload, ensure_ascii=False, sort_keys=True)}")
+
+    try:
+        receiver = open_receiver(via, options, journal, host=host, port=port, on_event=show)
+        token = " (with its token)" if receiver.token else ""
+        click.echo(f"Taking {via} job events at {receiver.url}{token}; Ctrl-C stops.")
+        try:
+            receiver.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
+        finally:
+            receiver.close()
+    finally:
+        journal.close()
+
+
+def register(cli: click.Group) -> None:
+    """Add `receive` to the `handoff` group (made here if no other module made it)."""
+    group = cli.commands.get("handoff")
+    if not isinstance(group, click.Group):
+        group = click.Group("handoff", help="Hand-off to sending systems.")
+        cli.add_command(group)
+    group.add_command(receive_command)
