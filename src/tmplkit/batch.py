@@ -80,7 +80,9 @@ class BatchResult:
     `line` is the record's line in the recipients file (its 1-based position for an iterable).
     `locale` is the locale rendered (normalized, e.g. `fr-CA`; the project's source locale for
     a recipient without one); for a failed record it is None. With `jsonl=True`, `jsonl` holds
-    the output line (bytes, ending in a newline) instead of `message`.
+    the output line (bytes, ending in a newline) instead of `message`. With `keep_data=True`,
+    `data` holds the record as read (None if it could not be read), e.g. for the hand-off to
+    take the recipient's address from.
     """
 
     line: int
@@ -89,6 +91,7 @@ class BatchResult:
     message: Message | None = None
     error: str | None = None
     jsonl: bytes | None = None
+    data: dict[str, Any] | None = None
 
 
 @dataclass
@@ -161,6 +164,7 @@ class ChunkResult:
     warnings: dict[str, tuple[str, ...]]
     stopped: bool = False
     nbytes: int = 0  # input bytes this chunk covers (for progress)
+    data: list[dict[str, Any] | None] = field(default_factory=list)  # with keep_data
 
     def errors(self) -> Iterator[tuple[int, str]]:
         for line, _, error in self.records:
@@ -169,8 +173,13 @@ class ChunkResult:
 
     def results(self) -> Iterator[BatchResult]:
         if self.messages or not self.jsonl:
-            for (line, locale, error), message in zip(self.records, self.messages, strict=True):
-                yield BatchResult(line, error is None, locale, message=message, error=error)
+            data = self.data or [None] * len(self.records)
+            for (line, locale, error), message, record in zip(
+                self.records, self.messages, data, strict=True
+            ):
+                yield BatchResult(
+                    line, error is None, locale, message=message, error=error, data=record
+                )
             return
         # JSON escapes every newline inside a string: the output's lines are the records'.
         lines = self.jsonl.split(b"\n")
@@ -191,6 +200,7 @@ class _Options:
     strict: bool
     fail_fast: bool
     jsonl: bool
+    keep_data: bool = False
 
 
 @dataclass(slots=True)
@@ -285,8 +295,10 @@ class _Worker:
         lines = chunk.lines
         columns = chunk.columns
         jsonl = o.jsonl
+        kept: list[dict[str, Any] | None] = []
         for i, item in enumerate(chunk.items):
             line = lines[i] if lines is not None else chunk.start + i
+            data = None
             try:
                 data = self.parse(chunk.kind, item, columns)
                 if data is None:  # a blank line
@@ -302,6 +314,8 @@ class _Worker:
                     lines_out.append(_error_line(line, error))
                 else:
                     messages.append(None)
+                    if o.keep_data:
+                        kept.append(data)
                 if o.fail_fast:
                     stopped = True
                     break
@@ -315,8 +329,10 @@ class _Worker:
                 lines_out.append(_message_line(line, message, prepared.tail))
             else:
                 messages.append(message)
+                if o.keep_data:
+                    kept.append(data)
         blob = b"".join(lines_out)
-        return ChunkResult(records, messages, blob, warnings, stopped, chunk.nbytes)
+        return ChunkResult(records, messages, blob, warnings, stopped, chunk.nbytes, kept)
 
     @staticmethod
     def parse(
@@ -838,6 +854,7 @@ def render_batch(
     jsonl: bool = False,
     input_format: InputFormat = "auto",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    keep_data: bool = False,
 ) -> BatchRun:
     """Render SOURCE for every recipient of `records`, lazily, results in input order.
 
@@ -850,11 +867,14 @@ def render_batch(
 
     Raises at once if SOURCE, the draft, `default_locale` or the file cannot be used; bad
     records become failed results (with `fail_fast`, the first one ends the run).
+    `keep_data` gives each result its record (`BatchResult.data`; not with `jsonl`).
     """
     if workers < 1:
         raise BatchError(f"workers must be at least 1, not {workers}")
     if chunk_size < 1:
         raise BatchError(f"chunk_size must be at least 1, not {chunk_size}")
+    if keep_data and jsonl:
+        raise BatchError("keep_data gives results their records: it cannot go with jsonl")
     if default_locale is not None:
         default_locale = normalize(default_locale)
     sources = resolve(source, project, draft)
@@ -862,7 +882,15 @@ def render_batch(
     renderer.prepare(source, draft=draft)  # errors in the template itself: fail now, not per record
     root = str(sources.project.root) if sources.project else None
     options = _Options(
-        source, root, draft, locale_field or None, default_locale, strict, fail_fast, jsonl
+        source,
+        root,
+        draft,
+        locale_field or None,
+        default_locale,
+        strict,
+        fail_fast,
+        jsonl,
+        keep_data,
     )
     closers: list[Callable[[], None]] = []
     input_size: int | None = None
