@@ -12,6 +12,7 @@ import re
 import time
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
+from typing import cast
 
 from ..errors import HandoffError
 from .envelope import Envelope
@@ -82,7 +83,8 @@ def build_message(envelope: Envelope, *, date: float | None = None) -> EmailMess
         for text, subtype in ((envelope.text, "plain"), (envelope.html, "html")):
             part = MIMEPart(policy=msg.policy)
             _set_text(part, text, subtype)
-            msg.attach(part)
+            # A MIMEPart, not an EmailMessage: a part carries no MIME-Version header of its own.
+            msg.attach(cast(EmailMessage, part))
     if envelope.locale:  # after the content: setting content drops the Content-* headers
         msg["Content-Language"] = envelope.locale
     return msg
