@@ -73,9 +73,9 @@ class DapiAdapter(Adapter):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(context)
-        check_known(context, SETTINGS)
         user_id = context.secret("user_id_env", "DAPI_USER_ID")
         user_secret = context.secret("user_secret_env", "DAPI_USER_SECRET")
+        check_known(context, SETTINGS)  # after the credentials: `user_secret = ...` says why
         assert user_id is not None and user_secret is not None  # required=True
         self.provider = text(context, "provider", required=True) or ""
         self.sender = text(context, "from", required=True) or ""

@@ -108,7 +108,7 @@ def build_tag_filter(tag_filter: TagFilter) -> str:
         if not condition.values:
             raise HandoffError(f"tag type {condition.type!r} has no values")
         for value in condition.values:
-            _check_name(value, f"value of {condition.type!r}")
+            _check_name(value, f"{condition.type!r} value")
     return ";".join(f"{c.type}:{'|'.join(c.values)}" for c in tag_filter.conditions)
 
 
@@ -213,7 +213,6 @@ class LekabDispatchAdapter(Adapter):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(context)
-        check_known(context, SETTINGS)
         self.auth = str(context.option("auth", "basic"))
         if self.auth not in AUTH_MODES:
             raise setting_error(
@@ -228,6 +227,7 @@ class LekabDispatchAdapter(Adapter):
             value = context.secret(setting, var, required=key in needed)
             if key in needed and value is not None:
                 self.credentials[key] = value
+        check_known(context, SETTINGS)  # after the credentials: `password = ...` says why
 
         self.jobid = self._jobid()
         self.jobname = text(context, "jobname")
