@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import Context, pass_ctx
 from .handoff.journal import JOURNAL_FILE, Journal
-from .handoff.receiver import RECEIVERS, open_receiver
+from .handoff.receiver import RECEIVERS, JobEventReceiver, receiver_settings
+
+if TYPE_CHECKING:
+    from .cli import Context
 
 
 @click.command("receive")
@@ -28,7 +30,7 @@ from .handoff.receiver import RECEIVERS, open_receiver
     metavar="N",
     help="The port to listen on (0: any free port).",
 )
-@pass_ctx
+@click.pass_obj  # the cli group's Context (not cli.pass_ctx: cli.py imports this module)
 def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     """Take the sending system's event callbacks and record them in the hand-off journal.
 
@@ -36,14 +38,15 @@ def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     first; each one recorded prints a line. Ctrl-C stops.
     """
     project = obj.project
-    options = project.settings.handoff.get(via, {})
+    settings = receiver_settings(via, project.settings.handoff.get(via, {}))
+    project.state_dir.mkdir(exist_ok=True)
     journal = Journal(project.state_dir / JOURNAL_FILE)
 
     def show(seq: int, payload: dict[str, Any]) -> None:
         click.echo(f"{seq}: {json.dumps(payload, ensure_ascii=False, sort_keys=True)}")
 
     try:
-        receiver = open_receiver(via, options, journal, host=host, port=port, on_event=show)
+        receiver = JobEventReceiver(journal, host=host, port=port, on_event=show, **settings)
         token = " (with its token)" if receiver.token else ""
         click.echo(f"Taking {via} job events at {receiver.url}{token}; Ctrl-C stops.")
         try:

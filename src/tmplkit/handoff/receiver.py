@@ -214,20 +214,13 @@ class _Handler(BaseHTTPRequestHandler):
 RECEIVERS = ("lekab-dispatch",)
 
 
-def open_receiver(
-    name: str,
-    options: Mapping[str, Any] | None,
-    journal: Journal,
-    *,
-    env: Mapping[str, str] | None = None,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    on_event: Callable[[int, dict[str, Any]], None] | None = None,
-) -> JobEventReceiver:
-    """The event receiver of adapter `name`, configured from its `[handoff.NAME]` table:
-    `callback_path` (default /lekab/events) and `callback_token_env`, the environment
-    variable holding the shared secret the callbacks must carry (default
-    LEKAB_CALLBACK_TOKEN; without it set, no token is asked for)."""
+def receiver_settings(
+    name: str, options: Mapping[str, Any] | None, *, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The JobEventReceiver arguments (source, path, token) of adapter `name`, from its
+    `[handoff.NAME]` table: `callback_path` (default /lekab/events) and `callback_token_env`,
+    the environment variable holding the shared secret the callbacks must carry (default
+    LEKAB_CALLBACK_TOKEN; when it is not set, no token is asked for)."""
     options = dict(options or {})
     kind = str(options.get("adapter", name))
     if kind not in RECEIVERS:
@@ -241,6 +234,19 @@ def open_receiver(
             f"[handoff.{name}]: callback_path: must be a path starting with /, not {path!r}"
         )
     token = context.secret("callback_token_env", "LEKAB_CALLBACK_TOKEN", required=False)
-    return JobEventReceiver(
-        journal, source=kind, host=host, port=port, path=path, token=token, on_event=on_event
-    )
+    return {"source": kind, "path": path, "token": token}
+
+
+def open_receiver(
+    name: str,
+    options: Mapping[str, Any] | None,
+    journal: Journal,
+    *,
+    env: Mapping[str, str] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    on_event: Callable[[int, dict[str, Any]], None] | None = None,
+) -> JobEventReceiver:
+    """The event receiver of adapter `name`, configured as receiver_settings() reads it."""
+    settings = receiver_settings(name, options, env=env)
+    return JobEventReceiver(journal, host=host, port=port, on_event=on_event, **settings)
