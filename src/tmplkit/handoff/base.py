@@ -138,6 +138,8 @@ class Adapter(ABC):
                 yield self.deliver(envelope)
             except DeliveryError as exc:
                 yield Receipt.failed(envelope, exc)
+            except HandoffError as exc:  # this one cannot go (no address, no text): the rest can
+                yield Receipt(envelope.idempotency_key, False, error=str(exc))
 
     def close(self) -> None:  # noqa: B027 (most adapters hold nothing to release)
         """Release connections and files."""
