@@ -87,6 +87,7 @@ class Loopback:
         self._gate = threading.Event()
         self._drop = False
         self._server: ThreadingHTTPServer | None = None
+        self._port: int | None = None
         self._thread: threading.Thread | None = None
 
     # -- life --
@@ -97,6 +98,7 @@ class Loopback:
         server.block_on_close = False
         server.loopback = self  # type: ignore[attr-defined]
         self._server = server
+        self._port = server.server_address[1]
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -116,8 +118,9 @@ class Loopback:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        """The server's base URL (still known after stop: nothing listens there then)."""
+        assert self._port is not None, "start the server first"
+        return f"http://127.0.0.1:{self._port}"
 
     # -- scripting --
 
@@ -219,6 +222,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         payload, headers = reply.payload()
+        # Recorded before the answer goes out: a client that has its answer sees it recorded.
+        with loopback._lock:
+            request.status = reply.status
         try:
             self.send_response(reply.status)
             for name, value in headers.items():
@@ -228,10 +234,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
             self.wfile.flush()
         except OSError:  # the client gave up (a timeout) and closed the connection
+            with loopback._lock:
+                request.status = None
             self.close_connection = True
-            return
-        with loopback._lock:
-            request.status = reply.status
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

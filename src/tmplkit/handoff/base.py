@@ -20,7 +20,8 @@ class Receipt:
     `accepted`: the system took the message (what the journal records as sent). `remote_id`:
     the id it gave (a DAPI message id, a LEKAB runtimeid, an SMTP queue id), if any.
     `error`: why it was not accepted; `transient`: whether a later run should retry it.
-    `dry_run`: nothing was sent.
+    `dry_run`: nothing was sent. `skipped`: nothing was sent because the journal shows the
+    system accepted this message (same idempotency key) in an earlier run.
     """
 
     key: str
@@ -31,6 +32,7 @@ class Receipt:
     status: int | None = None
     dry_run: bool = False
     detail: Mapping[str, Any] = field(default_factory=dict)
+    skipped: bool = False
 
     @classmethod
     def failed(cls, envelope: Envelope, exc: DeliveryError) -> Receipt:
@@ -55,6 +57,8 @@ class Receipt:
             out["transient"] = self.transient
         if self.dry_run:
             out["dryRun"] = True
+        if self.skipped:
+            out["skipped"] = True
         if self.detail:
             out["detail"] = dict(self.detail)
         return out
