@@ -542,13 +542,20 @@ Content-Transfer-Encoding: quoted-printable
         (
             {"ssl": True, "starttls": True},
             {},
-            "[handoff.smtp]: ssl and starttls cannot both be set (hint: ssl = true for implicit "
+            "[handoff.smtp]: starttls: cannot be set with ssl (hint: ssl = true for implicit "
             "TLS (port 465), starttls = true for port 587)",
         ),
-        ({"port": "25"}, {}, "[handoff.smtp]: port must be a number from 1 to 65535"),
-        ({"port": 70000}, {}, "[handoff.smtp]: port must be a number from 1 to 65535"),
-        ({"starttls": "yes"}, {}, "[handoff.smtp]: starttls must be true or false"),
-        ({"host": ""}, {}, "[handoff.smtp]: host must be a non-empty string"),
+        ({"port": "25"}, {}, "[handoff.smtp]: port: must be a number from 1 to 65535, not '25'"),
+        ({"port": 70000}, {}, "[handoff.smtp]: port: must be a number from 1 to 65535, not 70000"),
+        ({"starttls": "yes"}, {}, "[handoff.smtp]: starttls: must be true or false, not 'yes'"),
+        ({"host": ""}, {}, "[handoff.smtp]: host: must be a non-empty string, not ''"),
+        (
+            {"hostname": "mail.example.com"},
+            {},
+            "[handoff.smtp]: unknown setting 'hostname' (hint: settings: adapter, backoff, "
+            "cafile, helo, host, password_env, port, retries, sender, ssl, starttls, timeout, "
+            "username)",
+        ),
         (
             {"timeout": "soon"},
             {},
@@ -572,7 +579,7 @@ Content-Transfer-Encoding: quoted-printable
         (
             {"username": "mailer"},
             {"TMPLKIT_SMTP_PASSWORD": "päss"},
-            "[handoff.smtp]: the SMTP password must be ASCII",
+            "[handoff.smtp]: password: must be ASCII (smtplib sends AUTH in ASCII)",
         ),
         (
             {"password": "hunter2"},

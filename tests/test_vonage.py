@@ -538,7 +538,14 @@ SMS = {"from": "447700900002"}
         (
             {"sms": SMS, "api_secret": SECRET},
             ENV,
-            "[handoff.vonage-dispatch]: unknown setting 'api_secret' (hint: settings: adapter, "
+            "[handoff.vonage-dispatch]: 'api_secret' is a credential and cannot be written in "
+            "tmplkit.toml (hint: set the environment variable VONAGE_API_SECRET (or name another "
+            'one with api_secret_env = "VAR"))',
+        ),
+        (
+            {"sms": SMS, "fallback": ["sms"]},
+            ENV,
+            "[handoff.vonage-dispatch]: unknown setting 'fallback' (hint: settings: adapter, "
             "api_key, api_key_env, api_secret_env, backoff, base_url, condition_status, "
             "expiry_time, failover, messenger, retries, sms, timeout, viber, whatsapp)",
         ),

@@ -13,13 +13,29 @@ import threading
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
-from typing import Any
 
-from ..errors import DeliveryError, HandoffError
+from ..errors import DeliveryError
 from .base import Adapter, Context, Receipt
 from .envelope import Envelope
 from .http import RetryPolicy
 from .mime import build_message, message_bytes
+from .validate import check_known, setting_error, text
+
+SETTINGS = (
+    "adapter",
+    "host",
+    "port",
+    "ssl",
+    "starttls",
+    "username",
+    "password_env",
+    "helo",
+    "cafile",
+    "sender",
+    "timeout",
+    "retries",
+    "backoff",
+)
 
 PASSWORD_VAR = "TMPLKIT_SMTP_PASSWORD"
 _QUEUED = re.compile(r"queued as (\S+)", re.IGNORECASE)
@@ -36,26 +52,31 @@ class SmtpAdapter(Adapter):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.host = _text(context, "host", "localhost")
+        if "password" in context.options:  # refused as a credential, not as a typo
+            context.secret("password_env", PASSWORD_VAR)
+        check_known(context, SETTINGS)
+        self.host = text(context, "host") or "localhost"
         self.ssl = _flag(context, "ssl")
         self.starttls = _flag(context, "starttls")
         if self.ssl and self.starttls:
-            raise HandoffError(
-                f"[handoff.{context.name}]: ssl and starttls cannot both be set",
+            raise setting_error(
+                context,
+                "starttls",
+                "cannot be set with ssl",
                 hint="ssl = true for implicit TLS (port 465), starttls = true for port 587",
             )
         self.port = _port(context, 465 if self.ssl else 587 if self.starttls else 25)
-        self.username = _text(context, "username", None)
+        self.username = text(context, "username")
         self.password = context.secret(
             "password_env", PASSWORD_VAR, required=self.username is not None
         )
         for what, value in (("username", self.username), ("password", self.password)):
             if value is not None and not value.isascii():
                 # smtplib encodes AUTH PLAIN and LOGIN as ASCII
-                raise HandoffError(f"[handoff.{context.name}]: the SMTP {what} must be ASCII")
-        self.helo = _text(context, "helo", None)
-        self.cafile = _text(context, "cafile", None)
-        self.default_sender = _text(context, "sender", None)
+                raise setting_error(context, what, "must be ASCII (smtplib sends AUTH in ASCII)")
+        self.helo = text(context, "helo")
+        self.cafile = text(context, "cafile")
+        self.default_sender = text(context, "sender")
         self.retry = RetryPolicy.from_options(context.options)
         # Hooks for tests: the clock stamps Date, sleep waits between attempts.
         self.clock: Callable[[], float] = time.time
@@ -257,22 +278,15 @@ def _reply_text(text: bytes | str) -> str:
     return " ".join(text.split())
 
 
-def _text(context: Context, key: str, default: str | None) -> Any:
-    value = context.option(key, default)
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise HandoffError(f"[handoff.{context.name}]: {key} must be a non-empty string")
-    return value
-
-
 def _flag(context: Context, key: str) -> bool:
     value = context.option(key, False)
     if not isinstance(value, bool):
-        raise HandoffError(f"[handoff.{context.name}]: {key} must be true or false")
+        raise setting_error(context, key, f"must be true or false, not {value!r}")
     return value
 
 
 def _port(context: Context, default: int) -> int:
     value = context.option("port", default)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
-        raise HandoffError(f"[handoff.{context.name}]: port must be a number from 1 to 65535")
+        raise setting_error(context, "port", f"must be a number from 1 to 65535, not {value!r}")
     return value

@@ -65,6 +65,8 @@ class UiowaDispatchAdapter(Adapter):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(context)
+        if "api_key" in context.options:  # refused as a credential, not as a typo
+            context.secret("api_key_env", API_KEY_VAR)
         check_known(context, SETTINGS)
         communication = context.option("communication", required=True)
         if isinstance(communication, int) and not isinstance(communication, bool):

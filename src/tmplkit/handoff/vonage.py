@@ -98,6 +98,8 @@ class VonageDispatchAdapter(Adapter):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(context)
+        if "api_secret" in context.options:  # refused as a credential, not as a typo
+            context.secret("api_secret_env", API_SECRET_VAR)
         check_known(context, SETTINGS)
         key = context.options.get("api_key")
         if key is None:
