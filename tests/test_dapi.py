@@ -585,3 +585,13 @@ def test_a_dry_run_of_a_batch_prints_list_contacts_and_invoke() -> None:
     ]
     assert out.getvalue().count("Authorization: Basic ********") == 3
     assert {(r.dry_run, r.remote_id) for r in receipts} == {(True, "dry-run")}
+
+
+def test_a_dry_run_with_a_dummy_secret_prints_the_requests_intact() -> None:
+    out = io.StringIO()
+    env = {"DAPI_USER_ID": "u", "DAPI_USER_SECRET": "s"}
+    open_adapter("dapi", OPTIONS, env=env, dry_run=out).deliver(sms("+46701234567", "Sms sales"))
+    printed = out.getvalue()
+    assert "PUT https://api.dapi.io/v1/messages\n" in printed
+    assert '    "text": "Sms sales"\n' in printed
+    assert "Authorization: Basic ********\n" in printed

@@ -905,3 +905,14 @@ def test_a_dry_run_masks_every_credential(auth: str, shown: str) -> None:
     assert shown in printed
     for secret in (PASSWORD, KEY, b64(PASSWORD), b64(f"{USER}:{PASSWORD}"), "bGlNOmRHVnpkR2xr%2B"):
         assert secret not in printed
+
+
+def test_a_dry_run_with_a_dummy_password_prints_the_requests_intact() -> None:
+    out = io.StringIO()
+    env = {"LEKAB_USERNAME": "u", "LEKAB_PASSWORD": "s"}
+    a = open_adapter("lekab-dispatch", {"jobid": 1017}, env=env, dry_run=out)
+    a.deliver(sms("+46701234567", "Shifts: sign up"))
+    printed = out.getvalue()
+    assert "POST https://secure.lekab.com/dispatch/api/startsavedjob\n" in printed
+    assert '  "message": "Shifts: sign up",\n' in printed
+    assert "Authorization: Basic ********\n" in printed

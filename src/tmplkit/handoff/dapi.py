@@ -90,7 +90,7 @@ class DapiAdapter(Adapter):
             base_url(context, self.DEFAULT_BASE_URL),
             auth=httpx.BasicAuth(user_id, user_secret),
             headers={"Content-Type": "application/json"},
-            secrets=[user_secret],
+            # no `secrets`: the secret travels only in the Authorization header, always masked
             retry=RetryPolicy.from_options(context.options),
             transport=transport,
             dry_run=context.dry_run,

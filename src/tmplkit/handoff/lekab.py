@@ -311,22 +311,28 @@ class LekabDispatchAdapter(Adapter):
     def _auth_request_parts(self) -> dict[str, Any]:
         """The HttpClient arguments for the chosen authentication."""
         creds = self.credentials
-        secrets: list[str] = [v for k, v in creds.items() if k != "username"]
+        # Headers holding credentials are masked by name; a credential in a body or URL is
+        # masked wherever its text appears (so only those are listed: a short dummy secret
+        # of a dry run would otherwise mask every occurrence of its letters).
+        secrets: list[str] = []
         parts: dict[str, Any] = {"headers": {}}
         if self.auth == "basic":
             parts["auth"] = httpx.BasicAuth(creds["username"], creds["password"])
         elif self.auth == "lekab-headers":
-            encoded = _b64(creds["password"])
             parts["headers"] = {
                 "X-Lekab-Userid": _b64(creds["username"]),
-                "X-Lekab-Password": encoded,
+                "X-Lekab-Password": _b64(creds["password"]),
             }
-            secrets.append(encoded)
         elif self.auth == "key-header":
             parts["headers"] = {"X-API-Key": creds["api_key"]}
         elif self.auth == "key-param":
-            # the key is part of the URL: mask it there too, as the URL prints it
-            secrets.append(urllib.parse.quote(creds["api_key"], safe=""))
+            # as the URL prints it, and as written (in an error message)
+            key = creds["api_key"]
+            secrets += [urllib.parse.quote(key, safe=""), key]
+        elif self.auth == "body":
+            secrets.append(creds["password"])
+        elif self.auth == "key-body":
+            secrets.append(creds["api_key"])
         parts["secrets"] = secrets
         return parts
 
