@@ -221,8 +221,9 @@ def test_renderer_prepares_once_and_reuses(project: tmplkit.Project) -> None:
     second = renderer.render(ORDER, sample(ORDER))
     assert first == second
     assert renderer.prepare(ORDER) is prepared
-    # subject, html (CSS inlined) and the text part derived from it, each compiled once
-    assert len(renderer._compiled) == 3
+    # subject, html (CSS inlined), the text part derived from it and the sms part, each
+    # compiled once
+    assert len(renderer._compiled) == 4
     french = renderer.prepare(ORDER, locale="fr-FR")
     assert french is not prepared and french.locale == "fr-FR"
     assert french.render(sample(ORDER)).subject == "Votre commande Acme Shop n°\u00a0AC-104829 est confirmée"

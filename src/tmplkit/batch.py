@@ -223,7 +223,9 @@ class _Chunk:
 class _Prepared:
     message: PreparedMessage
     locale: str
-    tail: bytes  # the JSONL line after "text": the fields every message of this locale shares
+    # The JSONL line after "text" (or after "channels", for a draft with channel parts): the
+    # fields every message of this locale shares.
+    tail: bytes
 
 
 class _Worker:
@@ -264,7 +266,9 @@ class _Worker:
                 "warnings": list(message.warnings),
             }
             text = json.dumps(tail, ensure_ascii=False, separators=(",", ":"))
-            out = _Prepared(message, used, ("," + text[1:] + "\n").encode("utf-8"))
+            # No channel parts: every message's "channels" is {}, shared like the rest.
+            shared = "," + text[1:] if message.channels else ',"channels":{},' + text[1:]
+            out = _Prepared(message, used, (shared + "\n").encode("utf-8"))
         self.prepared[locale] = out
         return out
 
@@ -417,6 +421,8 @@ def _message_line(line: int, message: Message, tail: bytes) -> bytes:
         f'{{"line":{line},"subject":{_escape(message.subject)},'
         f'"html":{_escape(message.html)},"text":{_escape(message.text)}'
     )
+    if message.channels:
+        head += _channels(message.channels, _escape)
     try:
         return head.encode("utf-8") + tail
     except UnicodeEncodeError:  # a lone surrogate from "\ud800" in the data: escape it
@@ -424,7 +430,14 @@ def _message_line(line: int, message: Message, tail: bytes) -> bytes:
             f'{{"line":{line},"subject":{_escape_ascii(message.subject)},'
             f'"html":{_escape_ascii(message.html)},"text":{_escape_ascii(message.text)}'
         )
+        if message.channels:
+            head += _channels(message.channels, _escape_ascii)
         return head.encode("ascii") + tail
+
+
+def _channels(channels: dict[str, str], escape: Callable[[str], str]) -> str:
+    """`,"channels":{"sms":"…"}`: the channel names are ours ("sms", "push", "chat")."""
+    return ',"channels":{' + ",".join(f'"{k}":{escape(v)}' for k, v in channels.items()) + "}"
 
 
 def _error_line(line: int, error: str) -> bytes:

@@ -17,7 +17,7 @@ from .errors import TmplkitError
 from .model import Draft, DraftStatus, Folder, Template
 from .pipeline import load_data_file, parse_data, resolve
 from .render import Renderer
-from .store import Project, atomic_write, init_project, open_project
+from .store import CHANNEL_PARTS, Project, atomic_write, init_project, open_project
 from .targets import TARGETS, get_emitter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -610,10 +610,11 @@ def load_data(data: str | None, sources: Any) -> dict[str, Any]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["message", "json", "html", "text", "subject"]),
+    type=click.Choice(["message", "json", "html", "text", "subject", *CHANNEL_PARTS]),
     default="message",
     show_default=True,
-    help="message: headers and text part; json: every field; or one part.",
+    help="message: headers and text part; json: every field; or one part (sms, push and chat: "
+    "the draft's channel parts).",
 )
 @click.option(
     "--locale", metavar="LANG", help="Translate into LANG (falls back fr-CA → fr → source)."
@@ -640,8 +641,11 @@ def render(
       tmplkit render acme-shop/orders/order-confirmation
       tmplkit render tem_01m2n5d9rf9y9x6nmxjjscqfn0 --data customer.json --format html
       echo '{"name": "Ann"}' | tmplkit render hello.html.j2 --data - --format json
+      tmplkit render acme-shop/account/password-reset --format sms --locale pl-PL
     """
     sources = resolve(source, obj.maybe_project(), draft_id)
+    if fmt in CHANNEL_PARTS and fmt not in sources.parts:
+        raise TmplkitError(f"{source} has no {fmt} part ({CHANNEL_PARTS[fmt]})")
     message = Renderer(sources.project).render_sources(
         sources, load_data(data, sources), locale=locale, strict=strict
     )
@@ -659,6 +663,8 @@ def render(
                 click.echo(f"{key}: {value}")
         click.echo()
         click.echo(message.text, nl=False)
+    elif fmt in CHANNEL_PARTS:
+        click.echo(message.channels[fmt])
     else:
         click.echo(getattr(message, fmt), nl=fmt == "subject")
 
@@ -819,6 +825,91 @@ def compile_command(
         atomic_write(Path(output), text)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command("sms-report")
+@click.argument("source", required=False)
+@click.option(
+    "--draft", "draft_id", metavar="ID", help="Measure this draft instead of the published one."
+)
+@click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    metavar="LANG",
+    help="Only these locales (default: the source language and every project locale).",
+)
+@click.option(
+    "--data",
+    metavar="FILE",
+    help="Recipient data for every template: a JSON object file, or - for stdin "
+    "(default: each template's sample.json).",
+)
+@click.option(
+    "--max-segments",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Exit 1 if an SMS takes more than N segments (for CI).",
+)
+@json_option
+@pass_ctx
+def sms_report(
+    obj: Context,
+    source: str | None,
+    draft_id: str | None,
+    locales: tuple[str, ...],
+    data: str | None,
+    max_segments: int | None,
+    as_json: bool,
+) -> None:
+    """What the SMS part of SOURCE (default: every template that has one) costs per locale:
+    encoding (GSM-7, or UCS-2 and the characters that force it), length, segments.
+
+    \b
+    Examples:
+      tmplkit sms-report
+      tmplkit sms-report acme-shop/orders/order-confirmation --locale pl-PL --json
+      tmplkit sms-report --max-segments 1
+    """
+    from .sms import report, show_chars
+
+    values = None
+    if data == "-":
+        values = parse_data(sys.stdin.read(), "<stdin>")
+    elif data:
+        values = load_data_file(Path(data))
+    result = report(
+        obj.project,
+        source,
+        draft=draft_id,
+        locales=list(locales) or None,
+        data=values,
+        max_segments=max_segments,
+    )
+    for r in result.rows:
+        warn(r.warnings)
+    if as_json:
+        print_json(result.to_json())
+    elif not result.rows:
+        click.echo("no template has an sms part (sms.txt.j2)")
+    else:
+        headers = ["TEMPLATE", "LOCALE", "ENCODING", "LENGTH", "SEGMENTS"]
+        if max_segments is not None:
+            headers.append(f"MAX {max_segments}")
+        rows = []
+        for r in result.rows:
+            row = [r.template, r.locale, r.count.encoding, str(r.count.length)]
+            row.append(str(r.count.segments))
+            if max_segments is not None:
+                row.append("OVER" if r.over_budget else "ok")
+            row.append(show_chars(r.count.forced_by))
+            rows.append(row)
+        print_table(rows, [*headers, "UCS-2 FORCED BY"])
+    if result.over:
+        raise TmplkitError(
+            f"{len(result.over)} of {len(result.rows)} SMS take more than {max_segments} "
+            f"segment{'s' if max_segments != 1 else ''}"
+        )
 
 
 # --- localization ----------------------------------------------------------------------------
@@ -1029,7 +1120,8 @@ def status_table(rows: Sequence[Any]) -> None:
 @json_option
 @pass_ctx
 def i18n_status(obj: Context, locales: tuple[str, ...], as_json: bool) -> None:
-    """Per template and block × locale: translated, fuzzy, missing.
+    """Per template and block × locale: translated, fuzzy, missing; with --json, also what a
+    template's SMS part costs in each locale (an "sms" object, as `tmplkit sms-report` measures).
 
     \b
     Example:
@@ -1037,7 +1129,7 @@ def i18n_status(obj: Context, locales: tuple[str, ...], as_json: bool) -> None:
     """
     from .i18n.workflow import status
 
-    rows = status(obj.project, list(locales) or None)
+    rows = status(obj.project, list(locales) or None, sms=as_json)
     if as_json:
         print_json([r.to_json() for r in rows])
     else:

@@ -13,7 +13,14 @@ from .errors import NotFound, RenderError, TemplateError, TmplkitError
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
 from .model import Block, Draft, Template
 from .parse import parse
-from .store import BLOCK_PARTS, PARTS, SAMPLE_DATA_FILE, Project, find_project_root
+from .store import (
+    BLOCK_PARTS,
+    CHANNEL_PARTS,
+    PARTS,
+    SAMPLE_DATA_FILE,
+    Project,
+    find_project_root,
+)
 from .targets import get_emitter
 
 HTML_PARTS = frozenset({"html"})
@@ -21,7 +28,8 @@ HTML_PARTS = frozenset({"html"})
 
 @dataclass
 class Part:
-    """One part of a message (subject, html or text) as source text."""
+    """One part of a message (subject, html, text, or a channel's: sms, push, chat) as source
+    text."""
 
     name: str
     source: str
@@ -143,7 +151,10 @@ def _from_draft(project: Project, draft: Draft, template: Template | None = None
     for name, filename in PARTS.items():
         file = draft.dir / filename
         if file.is_file():
-            parts[name] = Part(name, _read(file), project.relpath(file))
+            source = _read(file)
+            if name in CHANNEL_PARTS:
+                source = _without_final_newline(source)
+            parts[name] = Part(name, source, project.relpath(file))
     if "html" not in parts and "text" not in parts:
         raise NotFound(f"{draft.label()} has no body ({PARTS['html']} or {PARTS['text']})")
     return SourceSet(
@@ -155,6 +166,15 @@ def _from_draft(project: Project, draft: Draft, template: Template | None = None
         reply_to=draft.reply_to or project.settings.reply_to,
         sample_data_file=template.dir / SAMPLE_DATA_FILE,
     )
+
+
+def _without_final_newline(source: str) -> str:
+    """A channel part ends where its text ends: the newline that closes the file (as editors
+    write it) is not part of the message, as in Jinja's default; it would cost a character in
+    every SMS. A body.txt.j2 keeps it, like the e-mail text it is."""
+    if source.endswith("\r\n"):
+        return source[:-2]
+    return source.removesuffix("\n")
 
 
 @lru_cache(maxsize=1024)

@@ -7,7 +7,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from .errors import RenderError, TemplateError
 from .localize import Localizer
 from .pipeline import Part, SourceSet, emit_part, resolve
 from .prepare import NotPreparable, inliner, prepare_html
-from .store import Project
+from .store import CHANNEL_PARTS, Project
 from .targets.jinja import environment
 from .text import html_to_text
 
@@ -34,7 +34,11 @@ def one_line(text: str) -> str:
 
 @dataclass(frozen=True)
 class Message:
-    """A rendered message, Dyspatch's render result: subject, html, text, sender, reply-to."""
+    """A rendered message, Dyspatch's render result: subject, html, text, sender, reply-to.
+
+    `channels` holds the text of each channel part the draft has ("sms", "push", "chat"): plain
+    text, never HTML-escaped.
+    """
 
     subject: str
     html: str
@@ -45,12 +49,14 @@ class Message:
     draft_id: str | None = None
     locale: str | None = None
     warnings: tuple[str, ...] = ()  # translations that fell back (fr-CA → fr → source)
+    channels: dict[str, str] = field(default_factory=dict, hash=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "subject": self.subject,
             "html": self.html,
             "text": self.text,
+            "channels": dict(self.channels),
             "sender": self.sender,
             "replyTo": self.reply_to,
             "locale": self.locale,
@@ -99,6 +105,8 @@ class PreparedMessage:
     # Set (with the reason) when the HTML could not be prepared at compile time exactly: the
     # CSS is then inlined, and the text derived, for each message.
     inline_per_message: str | None = None
+    # The channel parts (sms, push, chat) the draft has, in that order: plain text.
+    channels: tuple[tuple[str, CompiledPart], ...] = ()
 
     def render(self, data: dict[str, Any] | None = None) -> Message:
         if data is not None and not isinstance(data, dict):
@@ -119,6 +127,7 @@ class PreparedMessage:
             draft_id=self.draft_id,
             locale=self.locale,
             warnings=self.warnings,
+            channels={name: part.render(values) for name, part in self.channels},
         )
 
 
@@ -199,6 +208,11 @@ class Renderer:
             locale=localizer.locale if localizer else None,
             warnings=tuple(localizer.warnings) if localizer else (),
             inline_per_message=per_message,
+            channels=tuple(
+                (name, part(name, emitted[name], False))
+                for name in CHANNEL_PARTS
+                if name in emitted
+            ),
         )
 
     def prepare(

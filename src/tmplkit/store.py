@@ -41,8 +41,11 @@ DRAFT_FILE = "draft.toml"
 BLOCK_FILE = "block.toml"
 SAMPLE_DATA_FILE = "sample.json"
 
-# Draft parts: part name -> file name in the draft directory.
-PARTS = {"subject": "subject.j2", "html": "body.html.j2", "text": "body.txt.j2"}
+# Draft parts: part name -> file name in the draft directory. The channel parts are plain
+# text for the other channels a message may go out on (an SMS, a push notification, a chat
+# message), localized like the rest.
+CHANNEL_PARTS = {"sms": "sms.txt.j2", "push": "push.txt.j2", "chat": "chat.txt.j2"}
+PARTS = {"subject": "subject.j2", "html": "body.html.j2", "text": "body.txt.j2", **CHANNEL_PARTS}
 BLOCK_PARTS = {"html": "block.html.j2", "text": "block.txt.j2"}
 
 NEW_DRAFT_PARTS = {
@@ -646,7 +649,7 @@ class DraftRepo(_Repo):
     # -- content --
 
     def read_parts(self, draft: Draft) -> dict[str, str]:
-        """The draft's part sources that exist: {"subject": …, "html": …, "text": …}."""
+        """The draft's part sources that exist: {"subject": …, "html": …, "text": …, "sms": …}."""
         out = {}
         for part, filename in PARTS.items():
             file = draft.dir / filename

@@ -174,9 +174,7 @@ def import_translations(
                 path_written = write_catalog(project, locale, target, catalog)
                 report.written.append(project.relpath(path_written))
         else:
-            report.written = [
-                project.relpath(catalog_path(project, locale, t)) for t, _ in updates
-            ]
+            report.written = [project.relpath(catalog_path(project, locale, t)) for t, _ in updates]
     return report
 
 
@@ -298,13 +296,16 @@ class StatusRow:
     translated: int
     fuzzy: int
     missing: int
+    # What the template's SMS part costs in this locale (see tmplkit.sms), when it has one
+    # and status() was asked for it.
+    sms: dict[str, Any] | None = None
 
     @property
     def percent(self) -> float:
         return 100.0 if self.total == 0 else round(100.0 * self.translated / self.total, 1)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "owner": self.owner,
             "kind": self.kind,
             "locale": self.locale,
@@ -314,13 +315,28 @@ class StatusRow:
             "missing": self.missing,
             "percent": self.percent,
         }
+        if self.sms is not None:
+            out["sms"] = self.sms
+        return out
 
 
-def status(project: Project, locales: list[str] | None = None) -> list[StatusRow]:
-    """Per template and block × locale: translated, fuzzy, missing (against current keys)."""
+def status(
+    project: Project, locales: list[str] | None = None, *, sms: bool = False
+) -> list[StatusRow]:
+    """Per template and block × locale: translated, fuzzy, missing (against current keys).
+
+    With `sms`, each row of a template whose published draft has an SMS part also says what
+    that part costs in the locale, rendered with the template's sample data (see tmplkit.sms).
+    """
+    from ..render import Renderer
+    from ..sms import measure_sources, sms_sources
+
+    with_sms = {s.template.id: s for s in sms_sources(project) if s.template} if sms else {}
+    renderer = Renderer(project)
     rows = []
     for target in owners(project):
         keys = owner_keys(project, target)
+        sources = with_sms.get(target.id)
         for locale in [normalize(x) for x in locales] if locales else project_locales(project):
             catalog = read_catalog(project, locale, target)
             translated = fuzzy = 0
@@ -342,6 +358,9 @@ def status(project: Project, locales: list[str] | None = None) -> list[StatusRow
                     translated,
                     fuzzy,
                     total - translated - fuzzy,
+                    sms=None
+                    if sources is None
+                    else measure_sources(sources, locale, renderer=renderer).count.to_json(),
                 )
             )
     return rows
