@@ -13,12 +13,12 @@ from typing import Any
 
 import httpx
 
-from ..errors import DeliveryError, HandoffError
+from ..errors import DeliveryError
 from .base import Adapter, Context, Receipt
 from .batching import deliver_grouped
 from .envelope import Envelope
 from .http import RETRY_STATUSES, HttpClient, RetryPolicy
-from .phone import international_number
+from .phone import international_number, sms_text
 from .validate import (
     HTTP_SETTINGS,
     base_url,
@@ -133,18 +133,7 @@ class DapiAdapter(Adapter):
     def sms_text(self, envelope: Envelope) -> str:
         """The text this envelope sends; HandoffError when it cannot go (channel, phone, text)."""
         super().check(envelope)
-        if not envelope.recipient.phone:
-            raise HandoffError(
-                f"dapi: recipient {envelope.recipient.key() or '(unnamed)'!r} has no phone number"
-            )
-        international_number(envelope.recipient.phone)
-        message = envelope.body("sms")
-        if not message.strip():
-            raise HandoffError(
-                f"dapi: the message to {envelope.recipient.phone} has no SMS text",
-                hint="add an sms.txt.j2 part to the draft, or a text part",
-            )
-        return message
+        return sms_text(self.name, envelope)
 
     def message_body(self, envelope: Envelope) -> dict[str, Any]:
         """The PUT /v1/messages body for one envelope."""

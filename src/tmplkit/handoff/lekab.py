@@ -24,7 +24,7 @@ from .base import Adapter, Context, Receipt
 from .batching import deliver_grouped
 from .envelope import Envelope
 from .http import RETRY_STATUSES, HttpClient, RetryPolicy
-from .phone import international_number
+from .phone import international_number, sms_text
 from .validate import (
     HTTP_SETTINGS,
     base_url,
@@ -397,19 +397,7 @@ class LekabDispatchAdapter(Adapter):
     def sms_text(self, envelope: Envelope) -> str:
         """The text this envelope sends; HandoffError when it cannot go (channel, phone, text)."""
         super().check(envelope)
-        if not envelope.recipient.phone:
-            raise HandoffError(
-                f"lekab-dispatch: recipient {envelope.recipient.key() or '(unnamed)'!r} has no "
-                "phone number"
-            )
-        lekab_number(envelope.recipient.phone)
-        message = envelope.body("sms")
-        if not message.strip():
-            raise HandoffError(
-                f"lekab-dispatch: the message to {envelope.recipient.phone} has no SMS text",
-                hint="add an sms.txt.j2 part to the draft, or a text part",
-            )
-        return message
+        return sms_text(self.name, envelope, lekab_number)
 
     def start_body(self, envelopes: Sequence[Envelope], jobid: int) -> dict[str, Any]:
         """The startsavedjob body (without authentication fields) for envelopes sharing a text."""

@@ -1,10 +1,13 @@
-"""Phone numbers the way sending systems take them: international, as E.164 or as bare digits."""
+"""Phone numbers the way sending systems take them (international: E.164 or bare digits), and
+the SMS an envelope sends."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..errors import HandoffError
+from .envelope import Envelope
 
 # What people write between digits: spaces, dashes, dots, slashes, brackets.
 _SEPARATORS = re.compile(r"[\s\-./()]")
@@ -32,3 +35,22 @@ def international_number(phone: str, *, plus: bool = True) -> str:
             hint="a + and 7 to 15 digits, the first not 0, e.g. +46701234567",
         )
     return f"+{digits}" if plus else digits
+
+
+def sms_text(
+    adapter: str, envelope: Envelope, number: Callable[[str], str] = international_number
+) -> str:
+    """The SMS text `envelope` sends (its sms part, else its text), after checking that its
+    recipient has a phone number that `number` takes; HandoffError naming `adapter` if not."""
+    phone = envelope.recipient.phone
+    if not phone:
+        who = envelope.recipient.key() or "(unnamed)"
+        raise HandoffError(f"{adapter}: recipient {who!r} has no phone number")
+    number(phone)
+    text = envelope.body("sms")
+    if not text.strip():
+        raise HandoffError(
+            f"{adapter}: the message to {phone} has no SMS text",
+            hint="add an sms.txt.j2 part to the draft, or a text part",
+        )
+    return text
