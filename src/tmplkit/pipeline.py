@@ -265,6 +265,10 @@ def emit_part(
     localizer: Localizer | None = None,
 ) -> str:
     emitter = get_emitter(target)(html=part.html, file=part.file, data=data)
+    if localizer is not None:
+        emitter.locale = localizer.locale
+    else:
+        emitter.locale = project.settings.source_locale if project else DEFAULT_SOURCE_LOCALE
     return emitter.emit(build_ir(part, project, owner, localizer))
 
 

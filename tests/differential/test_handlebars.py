@@ -17,6 +17,7 @@ import pytest
 
 from tests.differential.corpus import DATASETS, SOURCES, Source
 from tests.differential.harness import normalize, reference, run
+from tests.differential.mandrill_model import MODEL_JS, model
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_string
 from tmplkit.errors import CompileError
@@ -308,32 +309,19 @@ def test_handlebarsjava_refuses_brackets_in_a_key() -> None:
 
 # --- mandrillhandlebars ------------------------------------------------------------------------
 
-DEFAULT_HINT = (
-    '(hint: Mandrill has no default helper and its {{#if}} also hides "", 0, false and []; '
-    "write {% if x %}{{ x }}{% else %}fallback{% endif %} if that is what you mean)"
-)
 INDEX_HINT = (
     "(hint: Mandrill cannot add 1 to @index; print loop.index0, or number the items in your data)"
 )
-PLURAL_HINT = (
-    "(hint: Mandrill has no arithmetic and no type tests to choose a plural form; compare the "
-    "count yourself ({% if n == 1 %}), or choose the text before sending)"
-)
 # Corpus sources Mandrill refuses, with the exact message (file = source name).
 MANDRILL_REFUSED = {
-    "default": f"default:1:4: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
-    "default_text": f"default_text:1:1: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
-    "default_nested": f"default_nested:1:4: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
-    "default_upper": f"default_upper:1:4: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
-    "mixed": f"mixed:1:5: the mandrillhandlebars target cannot express default() {DEFAULT_HINT}",
     "loop_vars": f"loop_vars:1:21: the mandrillhandlebars target cannot express printing loop.index {INDEX_HINT}",
     "nested_loops": f"nested_loops:1:26: the mandrillhandlebars target cannot express printing loop.index {INDEX_HINT}",
-    "plural": f"plural:1:4: the mandrillhandlebars target cannot express a plural rule {PLURAL_HINT}",
 }
 
 # Corpus sources whose Mandrill text uses Mandrill-only syntax: checked by golden files.
 MANDRILL_ONLY = {
     "upper_lower",
+    "default_upper",
     "if_elif",
     "and_or",
     "compare_ne",
@@ -341,6 +329,8 @@ MANDRILL_ONLY = {
     "compare_decimal",
     "loop_outer_ref",
     "loop_condition_inside",
+    "plural",
+    "mixed",
 }
 
 # More Mandrill-only sources (golden files), on the corpus's data keys.
@@ -357,6 +347,11 @@ MANDRILL_EXTRA = [
         '{% if user.address.city == "Paris" %}P{% elif count == 0.5 %}H{% endif %}',
     ),
     Source("extra_case_text", "{{ snippet|safe|upper }} {{ name|lower }}", html=False),
+    Source(
+        "extra_default_chain",
+        '{{ nickname|default("<d>")|upper }} {{ name|default("A&B")|safe }} '
+        '{{ name|upper|default("never") }}',
+    ),
 ]
 
 # Shared-syntax sources beyond the corpus: must match the reference in handlebars.js fully.
@@ -371,10 +366,20 @@ MANDRILL_EXTRA_SHARED = [
         "extra_outer_inside",
         "{% for t in tags %}{% if flag %}{{ user.name }}{% endif %}{{ t }}{% endfor %}",
     ),
+    # default() on values that are each of 0, false, "", null, [] and {} in the falsy_* data
+    Source(
+        "extra_default_falsy",
+        '<p>{{ flag|default("d") }}|{{ user.address.city|default("<none>") }}</p>'
+        '{% for l in lines %}{{ l.nope|default("-") }}{{ name|default("n") }};{% endfor %}',
+    ),
+    Source("extra_default_text", '{{ name|default("}<d> & {{x}}\\\\{") }}', html=False),
+    Source("extra_default_escape", '<p>{{ name|default("<d>")|escape }}</p>'),
 ]
 
 # Where Mandrill, as documented, differs from the reference: an empty object is true in
-# {{#if}}, and an empty list or object printed directly is not written [] / {}.
+# {{#if}}; an empty list or object printed directly is not written [] / {}; and default("x"),
+# written {{#if v}}{{v}}{{else}}x{{/if}}, also replaces 0, false, "" and [] (the reference only
+# missing and null) and prints {} as Mandrill prints it.
 MANDRILL_DIVERGENCES = {
     *(
         (name, "falsy_empty_obj")
@@ -393,6 +398,18 @@ MANDRILL_DIVERGENCES = {
     ("truthy_nested", "falsy_empty_obj"),  # {} is true, then printed
     ("nested_path", "falsy_empty_obj"),
     ("nested_path", "falsy_empty_list"),
+    *(
+        ("extra_default_falsy", dataset)
+        for dataset in (
+            "falsy_zero",
+            "falsy_false",
+            "falsy_empty_str",
+            "falsy_empty_list",
+            "falsy_empty_obj",
+        )
+    ),
+    ("extra_default_text", "falsy_empty_str"),
+    ("extra_default_escape", "falsy_empty_str"),
 }
 
 
@@ -430,11 +447,22 @@ def test_mandrill_shared_subset_matches_the_reference_in_handlebars_js() -> None
         s for s in SOURCES if s.name not in MANDRILL_REFUSED and s.name not in MANDRILL_ONLY
     ] + MANDRILL_EXTRA_SHARED
     cases, mismatches = run("mandrillhandlebars", "handlebars", sources=shared)  # no helpers
-    assert cases == len(shared) * len(DATASETS) == 35 * 17
+    assert cases == len(shared) * len(DATASETS) == 41 * 17
     assert {(m.source, m.dataset) for m in mismatches} == MANDRILL_DIVERGENCES
     by_case = {(m.source, m.dataset): m for m in mismatches}
     assert by_case["if_else", "falsy_empty_obj"].got == "on"
     assert by_case["truthy_obj", "empty_lists"].got == "user"
+    # default(): 0, false, "" and [] take the fallback; {} prints as Mandrill prints it
+    for dataset in ("falsy_zero", "falsy_false", "falsy_empty_list"):
+        assert by_case["extra_default_falsy", dataset].got == "<p>d|&lt;none&gt;</p>" + 3 * "-Ann;"
+    assert by_case["extra_default_falsy", "falsy_empty_str"].got == (
+        "<p>d|&lt;none&gt;</p>" + 3 * "-n;"
+    )
+    assert by_case["extra_default_falsy", "falsy_empty_obj"].got == (
+        "<p>[object Object]|[object Object]</p>" + 3 * "-Ann;"
+    )
+    assert by_case["extra_default_text", "falsy_empty_str"].got == "}<d> & {{x}}\\{"
+    assert by_case["extra_default_escape", "falsy_empty_str"].got == "<p>&lt;d&gt;</p>"
 
 
 def golden_sources() -> list[Source]:
@@ -452,6 +480,34 @@ def test_mandrill_only_syntax_matches_its_golden_file(source: Source) -> None:
     assert emitted.encode("utf-8") == path.read_bytes()
 
 
+# Under tests/differential/mandrill_model (backtick comparisons and upper/lower as documented),
+# the golden texts render like the reference but for Mandrill's documented truthiness.
+MANDRILL_MODEL_DIVERGENCES = {
+    ("mixed", "falsy_empty_obj"): '<h1>Ann</h1><ul><li class="first">ANN</li><li class="">MUG</li>'
+    '<li class="">ANN II</li></ul>',  # {} is true: the list shows
+    ("extra_or_and_not", "falsy_empty_obj"): "X",  # {} is true
+    ("extra_default_chain", "falsy_empty_str"): "ANN JR A&B",  # default() replaces ""
+}
+
+
+def test_mandrill_only_syntax_renders_like_the_reference_under_the_model() -> None:
+    require_engine("handlebars")
+    keys, cases = [], []
+    for source in golden_sources():
+        template = model(mandrill(source))
+        for name, data in DATASETS.items():
+            keys.append((source, name))
+            cases.append({"template": template, "data": data, "helpers": MODEL_JS})
+    results = render_batch("handlebars", cases)  # one engine process
+    mismatches = {}
+    for (source, name), result in zip(keys, results, strict=True):
+        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
+        if got != normalize(reference(source, DATASETS[name])):
+            mismatches[source.name, name] = got
+    assert mismatches == MANDRILL_MODEL_DIVERGENCES
+    assert len(cases) == 17 * 17
+
+
 def test_every_golden_file_belongs_to_a_source() -> None:
     names = {f"{s.name}.hbs" for s in golden_sources()}
     assert {p.name for p in GOLDEN.iterdir()} == names
@@ -462,6 +518,29 @@ def test_mandrill_comparisons_are_backtick_conditions_in_nested_blocks() -> None
     assert mandrill(and_or) == (
         '{{#if this.flag}}{{#if `plan == "pro"`}}yes{{else}}{{#if `count == 3`}}yes{{else}}no'
         "{{/if}}{{/if}}{{else}}{{#if `count == 3`}}yes{{else}}no{{/if}}{{/if}}"
+    )
+
+
+def test_mandrill_writes_default_as_an_if_around_the_value() -> None:
+    assert compile_string('{{ x|default("<a>") }}', "mandrillhandlebars") == (
+        "{{#if this.x}}{{this.x}}{{else}}&lt;a&gt;{{/if}}"
+    )
+    assert compile_string('{{ x|default("<a>") }}', "mandrillhandlebars", html=False) == (
+        "{{#if this.x}}{{{this.x}}}{{else}}<a>{{/if}}"
+    )
+    # in a loop: the item's keys on `this`, the data's on `@root`; a loop variable is never
+    # missing (and @index 0 is false), so its default is dropped
+    assert compile_string(
+        '{% for l in ls %}{{ l.n|default("-") }}{{ name|default("") }}'
+        '{{ loop.index0|default("z") }}{% endfor %}',
+        "mandrillhandlebars",
+    ) == (
+        "{{#each this.ls}}{{#if this.n}}{{this.n}}{{else}}-{{/if}}"
+        "{{#if @root.name}}{{@root.name}}{{/if}}{{@index}}{{/each}}"
+    )
+    # only a leading default can apply: after upper the value is text, never missing
+    assert compile_string('{{ x|upper|default("d")|default("e") }}', "mandrillhandlebars") == (
+        "{{upper this.x}}"
     )
 
 

@@ -5,7 +5,9 @@ count" takes the last form, then the language's tests choose one. Each engine-ba
 renders the Polish rule (three forms, `%` 10 and 100, and/or) and the Arabic rule (six forms) for
 counts and for every kind of value that is not a count, all in one engine batch per engine, and
 the outputs are compared exactly. AMPscript has no engine: its text runs through the model of
-test_ampscript.py (with `Mod`); Mandrill refuses plural rules.
+test_ampscript.py (with `Mod`). Mandrill writes the rules that only compare the count as backtick
+`==` comparisons (run here in handlebars.js through a model of those comparisons) and refuses
+the others, naming the locale.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.differential.mandrill_model import MODEL_JS, model
 from tests.differential.test_ampscript import Model, number_like
 from tests.engines import render_batch, require_engine
 from tmplkit import ir
@@ -252,22 +255,124 @@ def test_the_emitted_tests_read_like_the_language() -> None:
     assert liquid.count("| modulo: 10 ") == liquid.count("| modulo: 100 ") == 1
 
 
-# --- Mandrill: refused ----------------------------------------------------------------------------
+# --- Mandrill: rules that only compare the count; % refused ---------------------------------------
+
+MANDRILL_HINT_MOD = (
+    "(hint: Mandrill's backtick comparisons have no arithmetic; choose the plural form before "
+    "sending, or compile for a locale whose rule only compares the count, such as en, de, fr or "
+    "ja)"
+)
+MANDRILL_HINT_TYPE = (
+    "(hint: large counts and values that are not counts take different forms, and Mandrill "
+    "cannot tell them apart; choose the plural form before sending)"
+)
 
 
-@pytest.mark.parametrize("rule", [plural_rule("en"), POLISH, ARABIC], ids=["en", "pl", "ar"])
-def test_mandrill_refuses_a_plural_rule(rule: Any) -> None:
-    body = select_form(N, rule.expr, forms(rule.count), ir.Pos(3, 7))
-    emitter = get_emitter("mandrillhandlebars")
+def mandrill(body: ir.Body, locale: str | None = None) -> str:
+    emitter = get_emitter("mandrillhandlebars")(html=True, file="t.html")
+    emitter.locale = locale  # what compiling a project's template sets
+    return emitter.emit(body)
+
+
+def mandrill_refusal(body: ir.Body, locale: str | None = None) -> str:
     with pytest.raises(CompileError) as info:
-        emitter(html=True, file="t.html").emit(body)
-    assert info.value.construct == "a plural rule"
-    assert info.value.construct in emitter.refuses
-    assert str(info.value) == (
-        "t.html:3:7: the mandrillhandlebars target cannot express a plural rule (hint: Mandrill "
-        "has no arithmetic and no type tests to choose a plural form; compare the count "
-        "yourself ({% if n == 1 %}), or choose the text before sending)"
+        mandrill(body, locale)
+    assert info.value.construct in get_emitter("mandrillhandlebars").refuses
+    return str(info.value)
+
+
+@pytest.mark.parametrize("locale", ["pl-PL", "ar"])
+def test_mandrill_refuses_a_plural_rule_with_modulo_naming_the_locale(locale: str) -> None:
+    rule = plural_rule(locale)
+    body = select_form(N, rule.expr, forms(rule.count), ir.Pos(3, 7))
+    assert mandrill_refusal(body, locale) == (
+        f"t.html:3:7: the mandrillhandlebars target cannot express the {locale} plural rule, "
+        f"which needs % {MANDRILL_HINT_MOD}"
     )
+    assert mandrill_refusal(body) == (  # compiled without a locale (the IR alone)
+        f"t.html:3:7: the mandrillhandlebars target cannot express a plural rule with % "
+        f"{MANDRILL_HINT_MOD}"
+    )
+
+
+def test_mandrill_refuses_a_rule_where_large_counts_do_not_take_the_last_form() -> None:
+    # Welsh: n==1 ? 1 : n==2 ? 2 : n==3 ? 3 : n==6 ? 4 : 0; 7 takes form 0, "2" the last (4)
+    welsh = plural_rule("cy")
+    body = select_form(N, welsh.expr, forms(welsh.count), ir.Pos(2, 1))
+    assert mandrill_refusal(body, "cy") == (
+        "t.html:2:1: the mandrillhandlebars target cannot express the cy plural rule, which "
+        f"needs a type test {MANDRILL_HINT_TYPE}"
+    )
+    # a type test anywhere else than first in a plural chain
+    stray = (ir.If(((ir.IsCount(N), (ir.Text("c"),)),), (), ir.Pos(1, 2)),)
+    assert mandrill_refusal(stray) == (
+        "t.html:1:2: the mandrillhandlebars target cannot express a plural rule that needs a "
+        f"type test {MANDRILL_HINT_TYPE}"
+    )
+
+
+def test_mandrill_refuses_a_count_that_is_a_loop_variable() -> None:
+    english = plural_rule("en")
+    index0 = select_form(ir.LoopVar("index0"), english.expr, forms(2), ir.Pos(1, 9))
+    body = (ir.For("i", ir.Path(("items",)), index0),)
+    assert mandrill_refusal(body, "en") == (
+        "t.html:1:9: the mandrillhandlebars target cannot express a comparison with a loop "
+        "variable (hint: test loop.first or loop.last, or compare a value of the item)"
+    )
+
+
+def in_mandrill_loop(rule_expr: str, count: int) -> ir.Body:
+    return (ir.For("i", ir.Path(("items",)), (*chooser(rule_expr, count, ITEM), ir.Text(";"))),)
+
+
+def test_mandrill_compares_the_count_with_whole_numbers_only() -> None:
+    english = plural_rule("en")  # n != 1: the forms swap around n == 1
+    assert mandrill(chooser(english.expr, 2), "en") == (
+        "{{#if `n == 1`}}0:{{this.n}}{{else}}1:{{this.n}}{{/if}}"
+    )
+    french = plural_rule("fr-FR")  # n > 1: n == 0 or n == 1 takes form 0, the rest form 1
+    assert mandrill(chooser(french.expr, 2, NESTED), "fr-FR") == (
+        "{{#if `cart.n == 0`}}0:{{this.cart.n}}{{else}}{{#if `cart.n == 1`}}0:{{this.cart.n}}"
+        "{{else}}1:{{this.cart.n}}{{/if}}{{/if}}"
+    )
+    # Czech, n==1 ? 0 : n>=2 && n<=4 ? 1 : 2, on a loop item: n == 1, then n>=2 as "not 0 or
+    # 1" and n<=4 as "0, 1, 2, 3 or 4"
+    czech = mandrill(in_mandrill_loop(plural_rule("cs").expr, 3), "cs")
+    assert czech.startswith("{{#each this.items}}{{#if `n == 1`}}0:{{this.n}}{{else}}")
+    assert re.findall(r"`n == (\d+)`", czech) == ["1", "0", "1", "0", "1", "2", "3", "4"]
+
+
+# Mandrill's backtick comparisons run in handlebars.js through tests/differential/mandrill_model:
+# a number compared with a number as documented; for the undocumented pairs (a missing value, "1"
+# or true against 1) the model says "not equal" (docs/targets/handlebars.md lists them).
+# One locale for every distinct Babel rule without % (cy is refused above).
+MANDRILL_LOCALES = ["en", "de-DE", "fr-FR", "pt-BR", "cs", "ga", "ja-JP"]
+MANDRILL_VALUES: list[Any] = [*range(0, 25), 100, 2.0, 2.5, 0.5, -1, -2, None, MISSING, "1", True]
+
+
+def test_mandrill_plural_rules_choose_the_reference_form_in_handlebars_js() -> None:
+    require_engine("handlebars")
+    env = environment(autoescape=True)
+    labels, batch, expected = [], [], []
+    for locale in MANDRILL_LOCALES:
+        rule = plural_rule(locale)
+        for body in (chooser(rule.expr, rule.count), in_mandrill_loop(rule.expr, rule.count)):
+            template = model(mandrill(body, locale))
+            reference = env.from_string(emit("jinja", body))
+            for value in MANDRILL_VALUES:
+                n = {} if value is MISSING else {"n": value}
+                data: dict[str, Any] = {"items": [n, n]} if isinstance(body[0], ir.For) else n
+                labels.append(f"{locale} {value!r} {type(body[0]).__name__}")
+                batch.append({"template": template, "data": data, "helpers": MODEL_JS})
+                expected.append(reference.render(data))
+    results = render_batch("handlebars", batch)  # one engine process for every case
+    failures = [
+        f"{label}: expected {want!r}, got {got}"
+        for label, want, got in zip(labels, expected, results, strict=True)
+        if got != {"ok": True, "output": want}
+    ]
+    assert failures == []
+    assert len(results) == len(MANDRILL_LOCALES) * 2 * len(MANDRILL_VALUES) == 7 * 2 * 35
 
 
 def test_a_single_form_language_needs_no_test() -> None:
@@ -275,4 +380,4 @@ def test_a_single_form_language_needs_no_test() -> None:
     assert japanese.count == 1
     body = select_form(N, japanese.expr, forms(1))
     assert not any(isinstance(node, ir.If) for node in ir.walk(body))
-    assert get_emitter("mandrillhandlebars")(html=True).emit(body) == "0:{{this.n}}"
+    assert mandrill(body, "ja") == "0:{{this.n}}"

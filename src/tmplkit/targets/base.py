@@ -30,6 +30,7 @@ class Emitter:
         self.html = html  # an HTML part: outputs are escaped unless |safe
         self.file = file
         self.data = data  # sample data, for targets that render at compile time (html)
+        self.locale: str | None = None  # the locale compiled for, when known (for messages)
         self.loops: list[ir.For] = []  # the loops around the node being emitted, innermost last
 
     @contextlib.contextmanager

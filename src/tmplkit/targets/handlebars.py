@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, TypeAlias
 
+from markupsafe import escape
+
 from .. import ir
+from ..errors import CompileError
 from .base import Emitter
 
 # --- what the sending system registers (handlebars.js); the Java twin is in the docs -------------
@@ -458,17 +461,20 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
 
     Conditions become nested standard blocks (`and` nests, `or` repeats the `then` text, `not`
     swaps the branches), so a body can appear more than once in the output; only comparisons use
-    Mandrill's own syntax, ``{{#if `plan == "pro"`}}``.
+    Mandrill's own syntax, ``{{#if `plan == "pro"`}}``. `default("x")` is an `{{#if}}` around
+    the value, with the fallback as text; a plural rule compares the count with whole numbers
+    only (`n > 1` is `n == 0` or `n == 1`), so that whatever is not a count takes the last form,
+    as in the reference. docs/targets/handlebars.md lists where Mandrill's output differs.
     """
 
     name = "mandrillhandlebars"
     summary = (
         "Mandrill (Mailchimp Transactional) handlebars: built-in helpers only, "
-        "backtick comparisons; an empty object {} tests true"
+        "backtick comparisons; Mandrill's truthiness ({} is true, default() also replaces "
+        '"", 0, false and [])'
     )
     helpers = None
     refuses = (
-        "default()",
         "upper or lower after escape",
         "printing loop.index",
         "a comparison with a loop variable",
@@ -476,11 +482,42 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         "an outer loop's variable inside a nested loop",
         'a comparison with a string holding " ` \\ { or }',
         "a key containing [ or ]",
-        "a plural rule",
+        "a plural rule with %",
+        "a plural rule that needs a type test",
     )
     escapes_in_brackets = False  # none documented
 
     # -- outputs --
+
+    def visit_Output(self, node: ir.Output) -> str:
+        """`default("x")` as `{{#if v}}{{v}}{{else}}x{{/if}}`; the value printed as Mandrill does.
+
+        Only a leading `default` can apply: after any other filter the value is text, never
+        missing or null, so a later `default` changes nothing (in the reference too).
+        """
+        value = node.value
+        first = value.filters[0] if value.filters else None
+        rest = tuple(f for f in value.filters if f.name != "default")
+        printed = super().visit_Output(ir.Output(ir.Value(value.ref, rest), node.pos))
+        if first is None or first.name != "default" or isinstance(value.ref, ir.LoopVar):
+            return printed  # loop variables are never missing or null
+        fallback = literal_text(self.fallback(first.arg or "", rest))
+        return block("if", self.path(value.ref, node.pos), printed, fallback)
+
+    def fallback(self, text: str, filters: tuple[ir.Filter, ...]) -> str:
+        """The fallback as the reference prints it: through the filters after `default`, and
+        HTML-escaped where the reference escapes (written as text, so no Mandrill helper runs)."""
+        marked = False  # Jinja's Markup: escaped or marked safe
+        for f in filters:
+            if f.name == "upper":
+                text = text.upper()
+            elif f.name == "lower":
+                text = text.lower()
+            elif f.name == "safe":
+                marked = True
+            elif f.name == "escape" and not marked:
+                text, marked = str(escape(text)), True
+        return str(escape(text)) if self.html and not marked else text
 
     def printed(self, expr: Expr) -> Expr:
         return expr  # Mandrill prints values its own way: no helper to change that
@@ -493,16 +530,9 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         )
 
     def filter(self, f: ir.Filter, expr: Expr, pos: ir.Pos) -> Expr:
-        if f.name == "default":
-            raise self.refuse(
-                "default()",
-                pos,
-                'Mandrill has no default helper and its {{#if}} also hides "", 0, false and []; '
-                "write {% if x %}{{ x }}{% else %}fallback{% endif %} if that is what you mean",
-            )
         if f.name in ("upper", "lower"):
             return Call(f.name, (expr,))  # Mandrill's built-in helpers
-        return expr
+        return expr  # default is handled by visit_Output; safe and escape decide the tag
 
     def loop_var(self, var: ir.LoopVar, pos: ir.Pos) -> Expr:
         if var.attr == "index":
@@ -539,9 +569,27 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
     # -- conditions: nested standard blocks around backtick comparisons --
 
     def visit_If(self, node: ir.If) -> str:
+        if is_plural_guard(node.branches[0][0]):
+            return self.plural(node)
         out = self.emit(node.else_)
         for cond, branch in reversed(node.branches):
             out = self.branch(cond, self.emit(branch), out, node.pos)
+        return out
+
+    def plural(self, node: ir.If) -> str:
+        """A plural chain (i18n/plural.py) without its first test, "not a count → last form".
+
+        Mandrill cannot tell a count from other values, but the rule's tests are written as
+        `==` comparisons with whole numbers, which nothing but such a number passes: whatever
+        is not a count then goes where a count larger than every number in the rule goes. That
+        must be the last form, as the first test wants; it is for every rule without `%`.
+        """
+        (_, last), *tests = node.branches
+        rest = ir.If(tuple(tests), node.else_, node.pos)
+        out = self.visit_If(rest) if tests else self.emit(node.else_)  # refuses `%` first
+        big = 1 + max((t.value for t in number_tests(node)), default=0)
+        if chosen(tuple(tests), node.else_, big) != last:
+            raise self.refuse_type_test(node.pos)
         return out
 
     def branch(self, cond: ir.Cond, then: str, else_: str, pos: ir.Pos) -> str:
@@ -557,16 +605,55 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             return self.branch(cond.left, then, self.branch(cond.right, then, else_, pos), pos)
         if isinstance(cond, ir.Compare):
             return block("if", self.comparison(cond, pos), then, else_)
-        if isinstance(cond, ir.IsCount | ir.NumberTest):
-            raise self.refuse(
-                "a plural rule",
-                pos,
-                "Mandrill has no arithmetic and no type tests to choose a plural form; "
-                "compare the count yourself ({% if n == 1 %}), or choose the text before sending",
-            )
+        if isinstance(cond, ir.NumberTest):
+            return self.count_test(cond, then, else_, pos)
+        if isinstance(cond, ir.IsCount):  # only ever first in a plural chain, handled there
+            raise self.refuse_type_test(pos)
         if self.always_true(cond):
             return then
         return block("if", self.truth_arg(cond, pos), then, else_)
+
+    def count_test(self, test: ir.NumberTest, then: str, else_: str, pos: ir.Pos) -> str:
+        """A plural test on a count as `==` comparisons: `n < 3` is n == 0, 1 or 2."""
+        if test.mod is not None:
+            raise self.refuse_plural(
+                "a plural rule with %",
+                "which needs %",
+                pos,
+                "Mandrill's backtick comparisons have no arithmetic; choose the plural form "
+                "before sending, or compile for a locale whose rule only compares the count, "
+                "such as en, de, fr or ja",
+            )
+        values, negated = count_values(test)
+        if negated:
+            then, else_ = else_, then
+        out = else_
+        for value in reversed(values):
+            equal = self.comparison(ir.Compare(test.ref, "==", value), pos)
+            out = block("if", equal, then, out)
+        return out
+
+    def refuse_type_test(self, pos: ir.Pos) -> CompileError:
+        return self.refuse_plural(
+            "a plural rule that needs a type test",
+            "which needs a type test",
+            pos,
+            "large counts and values that are not counts take different forms, and Mandrill "
+            "cannot tell them apart; choose the plural form before sending",
+        )
+
+    def refuse_plural(self, construct: str, which: str, pos: ir.Pos, hint: str) -> CompileError:
+        """A refusal that names the locale whose rule it is, when the compile knows it."""
+        if self.locale is None:
+            return self.refuse(construct, pos, hint)
+        return CompileError(
+            f"the {self.name} target cannot express the {self.locale} plural rule, {which}",
+            file=self.file,
+            line=pos.line or None,
+            col=pos.col or None,
+            construct=construct,
+            hint=hint,
+        )
 
     @staticmethod
     def always_true(cond: ir.Truthy) -> bool:
@@ -607,6 +694,70 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         else:
             text = self.literal(literal, pos)
         return f"`{bare} {cond.op} {text}`"
+
+
+# --- plural rules for Mandrill: comparisons with whole numbers only ------------------------------
+
+
+def is_plural_guard(cond: ir.Cond) -> bool:
+    """The first test of a plural chain: "not a count" (i18n/plural.py's select_form)."""
+    return isinstance(cond, ir.Not) and isinstance(cond.expr, ir.IsCount)
+
+
+def count_values(test: ir.NumberTest) -> tuple[list[int], bool]:
+    """The counts (whole numbers >= 0) a test holds for, as a finite list and whether the test
+    holds for those (False) or for all the others (True): `n > 1` is ([0, 1], True)."""
+    k = test.value
+    return {
+        "==": ([k], False),
+        "!=": ([k], True),
+        "<": (list(range(k)), False),
+        "<=": (list(range(k + 1)), False),
+        ">": (list(range(k + 1)), True),
+        ">=": (list(range(k)), True),
+    }[test.op]
+
+
+def number_tests(node: ir.If) -> list[ir.NumberTest]:
+    """Every count test of a plural chain, nested decisions included."""
+
+    def of(cond: ir.Cond) -> list[ir.NumberTest]:
+        if isinstance(cond, ir.NumberTest):
+            return [cond]
+        if isinstance(cond, ir.Not):
+            return of(cond.expr)
+        if isinstance(cond, ir.And | ir.Or):
+            return of(cond.left) + of(cond.right)
+        return []
+
+    found: list[ir.NumberTest] = []
+    for n in ir.walk((node,)):
+        if isinstance(n, ir.If):
+            for cond, _ in n.branches:
+                found += of(cond)
+    return found
+
+
+def holds(cond: ir.Cond, n: int) -> bool:
+    """A plural test (no `%`: refused before this runs) for the count n."""
+    if isinstance(cond, ir.NumberTest):
+        values, negated = count_values(cond)
+        return (n in values) != negated
+    if isinstance(cond, ir.Not):
+        return not holds(cond.expr, n)
+    if isinstance(cond, ir.And):
+        return holds(cond.left, n) and holds(cond.right, n)
+    if isinstance(cond, ir.Or):
+        return holds(cond.left, n) or holds(cond.right, n)
+    raise AssertionError(f"not a plural test: {cond!r}")
+
+
+def chosen(branches: tuple[tuple[ir.Cond, ir.Body], ...], else_: ir.Body, n: int) -> ir.Body:
+    """The form a plural chain gives the count n, through nested decisions."""
+    body = next((b for cond, b in branches if holds(cond, n)), else_)
+    if len(body) == 1 and isinstance(body[0], ir.If):  # a nested decision; forms have no ifs
+        return chosen(body[0].branches, body[0].else_, n)
+    return body
 
 
 def block(helper: str, arg: str, then: str, else_: str) -> str:
