@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+import tmplkit
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -595,3 +596,23 @@ def test_a_dry_run_with_a_dummy_secret_prints_the_requests_intact() -> None:
     assert "PUT https://api.dapi.io/v1/messages\n" in printed
     assert '    "text": "Sms sales"\n' in printed
     assert "Authorization: Basic ********\n" in printed
+
+
+def test_the_text_is_the_drafts_sms_part_rendered_in_the_recipients_locale(
+    sample_project: Path,
+) -> None:
+    project = tmplkit.open_project(sample_project)
+    folder = sample_project / "workspaces/acme-shop/account/password-reset"
+    data = json.loads((folder / "sample.json").read_text("utf-8"))
+    message = tmplkit.render(
+        "acme-shop/account/password-reset", data, project=project, locale="pl-PL"
+    )
+    envelope = Envelope.from_message(message, Recipient(phone="+48 601 234 567"), channel="sms")
+    dapi = Dapi()
+    adapter(service=dapi).deliver(envelope)
+    assert dapi.calls()[0][2]["arguments"] == {
+        "from": "AcmeShop",
+        "to": "+48601234567",
+        "text": "Acme Shop: zresetuj hasło za pomocą tego linku w ciągu 30 minut:\n"
+        "https://acme.example/account/password/reset?token=q8Zr2vT0kLm4Xw7B&uid=58213",
+    }

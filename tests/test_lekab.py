@@ -5,6 +5,7 @@ and dry runs."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+import tmplkit
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -470,8 +472,6 @@ def test_startsavedjob_carries_every_configured_recipient_setting_in_order() -> 
 
 
 def test_a_toml_datetime_is_sent_as_iso_8601() -> None:
-    import datetime as dt
-
     lekab = Lekab()
     start = dt.datetime(2026, 12, 1, 7, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     adapter({"jobid": 1017, "scheduledstart": start}, service=lekab).deliver(sms("+46701234567"))
@@ -916,3 +916,38 @@ def test_a_dry_run_with_a_dummy_password_prints_the_requests_intact() -> None:
     assert "POST https://secure.lekab.com/dispatch/api/startsavedjob\n" in printed
     assert '  "message": "Shifts: sign up",\n' in printed
     assert "Authorization: Basic ********\n" in printed
+
+
+# --- the rendered, localized SMS part ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "locale,text",
+    [
+        (
+            "pl-PL",
+            "Acme Shop: zresetuj hasło za pomocą tego linku w ciągu 30 minut:\n"
+            "https://acme.example/account/password/reset?token=q8Zr2vT0kLm4Xw7B&uid=58213",
+        ),
+        (
+            "ja-JP",
+            "Acme Shop：このリンクから30分以内にパスワードを再設定してください：\n"
+            "https://acme.example/account/password/reset?token=q8Zr2vT0kLm4Xw7B&uid=58213",
+        ),
+    ],
+)
+def test_the_message_is_the_drafts_sms_part_rendered_in_the_recipients_locale(
+    sample_project: Path, locale: str, text: str
+) -> None:
+    project = tmplkit.open_project(sample_project)
+    folder = sample_project / "workspaces/acme-shop/account/password-reset"
+    data = json.loads((folder / "sample.json").read_text("utf-8"))
+    message = tmplkit.render(
+        "acme-shop/account/password-reset", data, project=project, locale=locale
+    )
+    envelope = Envelope.from_message(message, Recipient(phone="+48 601 234 567"), channel="sms")
+    lekab = Lekab()
+    adapter({"jobid": 1017}, service=lekab).deliver(envelope)
+    assert lekab.bodies() == [
+        {"jobid": 1017, "jobname": "Staff alert", "message": text, "tonumbers": ["48601234567"]}
+    ]
