@@ -174,7 +174,8 @@ def test_duplicate_of_an_archived_draft_copies_every_part(project: ProjectEnv) -
 def test_write_part_rejects_an_unknown_part(project: ProjectEnv, snapshot) -> None:
     before = snapshot(project.root)
     with pytest.raises(
-        InvalidName, match=r"^unknown part 'css' \(hint: parts are subject, html, text\)$"
+        InvalidName,
+        match=r"^unknown part 'css' \(hint: parts are subject, html, text, sms, push, chat\)$",
     ):
         project.project.drafts.write_part(project.draft.id, "css", "x")
     assert snapshot(project.root) == before
@@ -410,7 +411,12 @@ def test_new_draft_copies_the_published_draft(sample_project: Path) -> None:
     draft = p.drafts.create(template.id)
     assert (draft.name, draft.slug, draft.state) == ("Draft 3", "draft-3", "IN_PROGRESS")
     assert part_files(draft.dir) == part_files(published)
-    assert sorted(part_files(draft.dir)) == ["body.html.j2", "body.txt.j2", "subject.j2"]
+    assert sorted(part_files(draft.dir)) == [
+        "body.html.j2",
+        "body.txt.j2",
+        "sms.txt.j2",  # the channel parts are copied like the others
+        "subject.j2",
+    ]
     assert part_files(draft.dir) != part_files(template.dir / "drafts" / "next")
 
 
