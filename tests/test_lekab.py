@@ -621,6 +621,19 @@ def test_refused_credentials_say_which_variables_to_check(status: int) -> None:
     assert len(lekab.requests) == 1
 
 
+def test_refused_credentials_name_the_variables_configured() -> None:
+    lekab = Lekab(answer=lambda r: httpx.Response(401))
+    env = {"OPS_USER": USER, "OPS_PASSWORD": PASSWORD}
+    options = {"jobid": 1017, "username_env": "OPS_USER", "password_env": "OPS_PASSWORD"}
+    with pytest.raises(DeliveryError) as caught:
+        adapter(options, service=lekab, env=env).deliver(sms("+46701234567"))
+    assert str(caught.value) == (
+        "lekab-dispatch: startsavedjob: HTTP 401: the credentials were refused (hint: check "
+        "OPS_USER, OPS_PASSWORD and auth = 'basic')"
+    )
+    assert lekab.requests[0].headers["authorization"] == "Basic " + b64(f"{USER}:{PASSWORD}")
+
+
 def test_another_4xx_is_not_retried_and_shows_the_body() -> None:
     lekab = Lekab(answer=lambda r: httpx.Response(400, text="Missing parameter jobid"))
     with pytest.raises(DeliveryError) as caught:

@@ -458,7 +458,9 @@ class LekabDispatchAdapter(Adapter):
         says "ERROR"."""
         status = response.status_code
         if status in (401, 403):
-            vars_ = ", ".join(CREDENTIALS[c][1] for c in AUTH_MODES[self.auth][1])
+            vars_ = ", ".join(
+                str(self.context.options.get(*CREDENTIALS[c])) for c in AUTH_MODES[self.auth][1]
+            )
             raise DeliveryError(
                 f"lekab-dispatch: {endpoint}: HTTP {status}: the credentials were refused",
                 status=status,
