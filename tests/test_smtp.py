@@ -123,6 +123,7 @@ def test_the_received_message_has_every_header_and_both_parts(
         "accepted": True,
         "remoteId": "Q1",
         "status": 250,
+        "detail": {"reply": "2.0.0 Ok: queued as Q1"},
     }
     [received] = handler.received
     assert received.mail_from == "sklep@acme.example"
@@ -209,6 +210,17 @@ def test_one_connection_carries_many_messages_and_helo_is_the_setting(
     assert [e.rcpt_tos for e in handler.received] == [[f"user{n}@example.com"] for n in range(3)]
     assert len(set(handler.peers)) == 1  # the same client socket for all three
     assert handler.helo == ["mailer.acme.example"] * 3
+
+
+def test_the_remote_id_is_the_queue_id_of_the_reply(mailbox: tuple[Mailbox, int]) -> None:
+    handler, port = mailbox
+    # what the server says after DATA: Exim's id=, or no id at all
+    handler.replies.extend(["250 OK id=1sA2b-0003Xy-2Q", "250 OK"])
+    with smtp(port) as adapter:
+        exim, plain = adapter.deliver_many([ENVELOPE, ENVELOPE])
+    assert (exim.remote_id, exim.detail) == ("1sA2b-0003Xy-2Q", {"reply": "OK id=1sA2b-0003Xy-2Q"})
+    assert (plain.remote_id, plain.detail) == (None, {"reply": "OK"})
+    assert exim.accepted and plain.accepted
 
 
 # -- reply codes -------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ SETTINGS = (
 )
 
 PASSWORD_VAR = "TMPLKIT_SMTP_PASSWORD"
-_QUEUED = re.compile(r"queued as (\S+)", re.IGNORECASE)
+# The queue id in a 250 to DATA: Postfix and aiosmtpd "queued as 4Vb2x", Exim "id=1sA2b-000".
+_QUEUED = re.compile(r"(?:queued as|\bid=)\s*([^\s;,]+)", re.IGNORECASE)
 
 
 class SmtpAdapter(Adapter):
@@ -111,9 +112,14 @@ class SmtpAdapter(Adapter):
         data = message_bytes(message, linesep="\r\n")
         with self._lock:
             reply = self._send(mail_from, rcpt_to, data)
-        queued = _QUEUED.search(reply)  # Postfix, Exim, aiosmtpd...: "... queued as 4Vb2x"
-        remote_id = queued.group(1) if queued else reply
-        return Receipt(envelope.idempotency_key, True, remote_id=remote_id, status=250)
+        queued = _QUEUED.search(reply)
+        return Receipt(
+            envelope.idempotency_key,
+            True,
+            remote_id=queued.group(1) if queued else None,
+            status=250,
+            detail={"reply": reply},
+        )
 
     def close(self) -> None:
         with self._lock:
