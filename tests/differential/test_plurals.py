@@ -375,6 +375,18 @@ def test_mandrill_plural_rules_choose_the_reference_form_in_handlebars_js() -> N
     assert len(results) == len(MANDRILL_LOCALES) * 2 * len(MANDRILL_VALUES) == 7 * 2 * 35
 
 
+def test_the_documented_mandrill_plural_examples_are_what_it_writes() -> None:
+    section = (DOCS / "handlebars.md").read_text("utf-8").split("### Plural rules in Mandrill")[1]
+    match = re.search(r"^```handlebars\n(.*?)\n^```$", section, re.M | re.S)
+    assert match, "no handlebars example after 'Plural rules in Mandrill'"
+    french = select_form(
+        N, plural_rule("fr-FR").expr, [(ir.Text("fichier"),), (ir.Text("fichiers"),)]
+    )
+    assert match.group(1) == mandrill(french, "fr-FR")
+    english = select_form(N, plural_rule("en").expr, [(ir.Text("file"),), (ir.Text("files"),)])
+    assert f"``{mandrill(english, 'en')}``" in section
+
+
 def test_a_single_form_language_needs_no_test() -> None:
     japanese = plural_rule("ja")
     assert japanese.count == 1

@@ -120,6 +120,14 @@ def test_mandrill_compiles_each_sample_or_refuses_exactly(
     assert "{% trans" not in compiled["html"] and "tk_" not in compiled["html"]
 
 
+def test_the_documented_polish_refusal_is_what_the_cli_prints() -> None:
+    doc = (ROOT / "docs" / "targets" / "handlebars.md").read_text("utf-8")
+    where, message = MANDRILL_REFUSALS["account/welcome", "pl-PL"]
+    command = "$ tmplkit compile acme-shop/account/welcome -t mandrillhandlebars --locale pl-PL"
+    error = f"error: workspaces/acme-shop/account/welcome/{where}: {message}"
+    assert f"{command}\n{error}\n" in doc
+
+
 # --- what Mandrill gets for the samples: golden files, and a rendering through the model -----
 
 GOLDEN_CASES = [("account/welcome", None), ("account/welcome", "fr-FR")]
