@@ -372,7 +372,11 @@ MANDRILL_EXTRA_SHARED = [
         '<p>{{ flag|default("d") }}|{{ user.address.city|default("<none>") }}</p>'
         '{% for l in lines %}{{ l.nope|default("-") }}{{ name|default("n") }};{% endfor %}',
     ),
-    Source("extra_default_text", '{{ name|default("}<d> & {{x}}\\\\{") }}', html=False),
+    Source(
+        "extra_default_text",
+        '{{ name|default("}<d> & {{x}}\\\\{") }}|{{ name|default("C:\\\\") }}',
+        html=False,
+    ),
     Source("extra_default_escape", '<p>{{ name|default("<d>")|escape }}</p>'),
 ]
 
@@ -461,7 +465,7 @@ def test_mandrill_shared_subset_matches_the_reference_in_handlebars_js() -> None
     assert by_case["extra_default_falsy", "falsy_empty_obj"].got == (
         "<p>[object Object]|[object Object]</p>" + 3 * "-Ann;"
     )
-    assert by_case["extra_default_text", "falsy_empty_str"].got == "}<d> & {{x}}\\{"
+    assert by_case["extra_default_text", "falsy_empty_str"].got == "}<d> & {{x}}\\{|C:\\"
     assert by_case["extra_default_escape", "falsy_empty_str"].got == "<p>&lt;d&gt;</p>"
 
 
