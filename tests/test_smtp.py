@@ -23,8 +23,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from tests.killed_batch import run_batch
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Envelope, Recipient, open_adapter
+from tmplkit.handoff.journal import Journal
 from tmplkit.handoff.smtp import SmtpAdapter
 
 # aiosmtpd warns when AUTH is allowed without TLS; on loopback that is what the tests want.
@@ -291,6 +293,33 @@ def test_a_refused_recipient_is_a_failed_receipt_in_a_batch(mailbox: tuple[Mailb
     }
     assert second.accepted and second.remote_id == "Q1"
     assert [e.rcpt_tos for e in handler.received] == [["ann@example.com"]]
+
+
+def test_a_batch_killed_half_way_and_rerun_delivers_every_message_once(
+    mailbox: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    handler, port = mailbox
+    handler.replies.append("451 4.7.1 Greylisted, try again")  # the 3rd message: not accepted
+    envelopes = [
+        Envelope(
+            channel="email",
+            recipient=Recipient(address=f"user{n}@example.com"),
+            subject="Sale",
+            text="Sale starts now",
+            sender="shop@acme.example",
+        )
+        for n in range(5)
+    ]
+    with Journal(tmp_path / "handoff.sqlite3") as journal:
+        with smtp(port, retries=0) as adapter, pytest.raises(KeyboardInterrupt):
+            run_batch(adapter, journal, envelopes, stop=3)
+        assert [d["status"] for d in journal.deliveries("smtp")].count("accepted") == 2
+        with smtp(port) as adapter:
+            assert run_batch(adapter, journal, envelopes) == 3
+        with smtp(port) as adapter:
+            assert run_batch(adapter, journal, envelopes) == 0  # nothing left to send
+    received = sorted(e.rcpt_tos[0] for e in handler.received)
+    assert received == [f"user{n}@example.com" for n in range(5)]
 
 
 # -- connection failures -----------------------------------------------------------------------

@@ -10,14 +10,17 @@ import io
 import json
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.killed_batch import run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
+from tmplkit.handoff.journal import Journal
 from tmplkit.handoff.uiowa import UiowaDispatchAdapter
 
 KEY = "d3juGGzfHpBVtK1ZmrND"
@@ -421,6 +424,19 @@ def test_a_timeout_is_transient_after_the_retries() -> None:
         assert server.wait_for(2)
     assert str(caught.value) == (f"POST {url}{ADHOCS}: timed out (ReadTimeout) (after 2 attempts)")
     assert caught.value.transient is True
+
+
+def test_a_batch_killed_half_way_and_rerun_sends_every_member_once(tmp_path: Path) -> None:
+    envelopes = [student(n) for n in range(7)]
+    with Loopback(default=Reply(200)) as server, Journal(tmp_path / "j.sqlite3") as journal:
+        with pytest.raises(KeyboardInterrupt):  # killed after the first POST's 3 receipts
+            run_batch(loopback(server, {"batch_size": 3}), journal, envelopes, stop=3)
+        assert run_batch(loopback(server, {"batch_size": 3}), journal, envelopes) == 4
+        assert run_batch(loopback(server, {"batch_size": 3}), journal, envelopes) == 0
+        posted = [[m["toAddress"] for m in r.json()["members"]] for r in server.received]
+    assert [len(members) for members in posted] == [3, 3, 1]
+    everyone = [address for members in posted for address in members]
+    assert sorted(everyone) == sorted(f"student{n}@uiowa.edu" for n in range(7))
 
 
 def test_through_open_adapter_against_a_real_server() -> None:

@@ -10,14 +10,17 @@ import base64
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.killed_batch import run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
+from tmplkit.handoff.journal import Journal
 from tmplkit.handoff.vonage import VonageDispatchAdapter, vonage_number
 
 KEY, SECRET = "abcd1234", "Zx9Secr3tValue"
@@ -403,6 +406,30 @@ def test_a_timeout_is_transient_after_the_retries() -> None:
         assert server.wait_for(2)
     assert str(caught.value) == f"POST {url}{DISPATCH}: timed out (ReadTimeout) (after 2 attempts)"
     assert caught.value.transient is True
+
+
+def test_a_batch_killed_half_way_and_rerun_dispatches_every_message_once(
+    tmp_path: Path,
+) -> None:
+    envelopes = [
+        Envelope(channel="sms", recipient=Recipient(phone=f"+4477009000{n:02}"), text=f"Code {n}")
+        for n in range(6)
+    ]
+    sms_only = {"sms": {"from": "AcmeShop"}}
+    # the 4th request never gets an answer: the process is killed while it waits
+    with Loopback(default=ACCEPTED) as server, Journal(tmp_path / "j.sqlite3") as journal:
+        server.hold_after(3)
+        options = {**sms_only, "base_url": server.url}
+        dying = adapter({**options, "timeout": 0.3, "retries": 0})
+        with pytest.raises(KeyboardInterrupt):
+            run_batch(dying, journal, envelopes, stop=4)
+        statuses = sorted(d["status"] for d in journal.deliveries())
+        assert statuses == ["accepted"] * 3 + ["failed"] + ["pending"] * 2
+        server.release(drop=True)  # Vonage never took it
+        assert run_batch(adapter(options), journal, envelopes) == 3
+        assert run_batch(adapter(options), journal, envelopes) == 0
+        taken = [r.json()["workflow"][0]["to"]["number"] for r in server.answered]
+    assert sorted(taken) == [f"4477009000{n:02}" for n in range(6)]
 
 
 def test_through_open_adapter_against_a_real_server() -> None:
