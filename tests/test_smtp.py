@@ -23,7 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.killed_batch import run_batch
+from tests.handoff_fakes import run_batch
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Envelope, Recipient, open_adapter
 from tmplkit.handoff.journal import Journal

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.killed_batch import run_batch
+from tests.handoff_fakes import Service, basic, run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -71,27 +71,15 @@ def student(n: int, **kw: Any) -> Envelope:
     )
 
 
-class Dispatch:
-    """httpx.MockTransport standing in for Dispatch: records each request and answers with
-    `answer` (by default 200, as the documentation says Dispatch accepts)."""
-
-    def __init__(self, answer: Callable[[httpx.Request], httpx.Response] | None = None) -> None:
-        self.requests: list[httpx.Request] = []
-        self.answer = answer or (lambda request: httpx.Response(200, json="Successful response"))
-        self.transport = httpx.MockTransport(self._handle)
-
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.answer(request)
-
-    def bodies(self) -> list[Any]:
-        return [json.loads(r.content) for r in self.requests]
+def dispatch_api(answer: Callable[[httpx.Request], httpx.Response] | None = None) -> Service:
+    """The service, answering as documented (or with `answer`)."""
+    return Service(answer or (lambda request: httpx.Response(200, json="Successful response")))
 
 
 def adapter(
     options: dict[str, Any] | None = None,
     *,
-    service: Dispatch | None = None,
+    service: Service | None = None,
     env: dict[str, str] | None = None,
     sleep: Callable[[float], None] = lambda s: None,
     dry_run: io.StringIO | None = None,
@@ -105,15 +93,11 @@ def adapter(
     )
 
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
 # -- the request ---------------------------------------------------------------------------------
 
 
 def test_deliver_posts_one_member_with_basic_auth() -> None:
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     receipt = adapter(service=dispatch).deliver(HERKY)
     [request] = dispatch.requests
     assert request.method == "POST"
@@ -130,20 +114,20 @@ def test_deliver_posts_one_member_with_basic_auth() -> None:
 
 
 def test_the_api_key_header_instead_of_basic() -> None:
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     adapter({"auth": "header"}, service=dispatch).deliver(HERKY)
     [request] = dispatch.requests
     assert request.headers["x-dispatch-api-key"] == KEY
     assert "authorization" not in request.headers
     # without a client name, the header is the default
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     context = Context(options={"communication": "7781"}, env=ENV, name="uiowa-dispatch")
     UiowaDispatchAdapter(context, transport=dispatch.transport).deliver(HERKY)
     assert dispatch.requests[0].headers["x-dispatch-api-key"] == KEY
 
 
 def test_an_sms_member_has_its_phone_in_e164_and_the_sms_text() -> None:
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     envelope = Envelope(
         channel="sms",
         recipient=Recipient(phone="00 46 70-123 45 67"),
@@ -157,7 +141,7 @@ def test_an_sms_member_has_its_phone_in_e164_and_the_sms_text() -> None:
 
 
 def test_attributes_become_strings_and_empty_content_is_left_out() -> None:
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     envelope = Envelope(
         channel="email",
         recipient=Recipient(
@@ -191,7 +175,7 @@ def test_attributes_become_strings_and_empty_content_is_left_out() -> None:
 
 
 def test_an_attribute_may_not_overwrite_a_dispatch_field_or_the_content() -> None:
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     clash = Envelope(
         channel="email",
         recipient=Recipient(address="a@uiowa.edu", attributes={"subject": "mine"}),
@@ -250,7 +234,7 @@ def test_an_attribute_may_not_overwrite_a_dispatch_field_or_the_content() -> Non
 def test_envelopes_it_cannot_carry_are_refused_before_sending(
     envelope: Envelope, message: str
 ) -> None:
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     a = adapter(service=dispatch)
     with pytest.raises(HandoffError) as caught:
         a.check(envelope)
@@ -265,7 +249,7 @@ def test_envelopes_it_cannot_carry_are_refused_before_sending(
 
 
 def test_a_batch_goes_in_chunks_of_batch_size_and_bad_envelopes_fail_alone() -> None:
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     envelopes = [student(1), student(2), Envelope(channel="email", recipient=Recipient(id="x"))]
     envelopes += [student(3), student(4)]
     receipts = list(adapter({"batch_size": 2}, service=dispatch).deliver_many(envelopes))
@@ -288,7 +272,7 @@ def test_a_refused_chunk_fails_its_envelopes_and_the_next_chunk_goes_on() -> Non
             httpx.Response(200, json="Successful response"),
         ]
     )
-    dispatch = Dispatch(lambda request: next(answers))
+    dispatch = dispatch_api(lambda request: next(answers))
     envelopes = [student(n) for n in range(1, 5)]
     receipts = list(adapter({"batch_size": 2}, service=dispatch).deliver_many(envelopes))
     assert [r.accepted for r in receipts] == [False, False, True, True]
@@ -299,7 +283,7 @@ def test_a_refused_chunk_fails_its_envelopes_and_the_next_chunk_goes_on() -> Non
 
 def test_with_include_batch_response_the_batch_is_the_remote_id() -> None:
     batch = "https://apps.its.uiowa.edu/dispatch/api/v1/batches/99120"
-    dispatch = Dispatch(lambda request: httpx.Response(200, json=batch))
+    dispatch = dispatch_api(lambda request: httpx.Response(200, json=batch))
     receipt = adapter({"include_batch_response": True}, service=dispatch).deliver(HERKY)
     assert dispatch.bodies()[0]["includeBatchResponse"] is True
     assert receipt.remote_id == batch
@@ -310,7 +294,7 @@ def test_with_include_batch_response_the_batch_is_the_remote_id() -> None:
 
 def test_a_one_time_schedule() -> None:
     location = BASE + "/api/v1/schedules/5521"
-    dispatch = Dispatch(lambda request: httpx.Response(200, headers={"Location": location}))
+    dispatch = dispatch_api(lambda request: httpx.Response(200, headers={"Location": location}))
     a = adapter({"auth": "header"}, service=dispatch)
     assert a.schedule("2024-09-02 08:00:00", business_days_only=True) == location
     assert a.schedule(datetime(2024, 9, 3, 17, 30), create_public_archive=True) == location
@@ -337,7 +321,7 @@ def test_a_one_time_schedule() -> None:
 
 
 def test_a_bad_start_time_is_refused_before_sending() -> None:
-    dispatch = Dispatch()
+    dispatch = dispatch_api()
     with pytest.raises(HandoffError) as caught:
         adapter(service=dispatch).schedule("2024-09-02T08:00")
     assert str(caught.value) == (
@@ -351,7 +335,7 @@ def test_a_bad_start_time_is_refused_before_sending() -> None:
 
 
 def test_a_refused_key_names_where_it_comes_from() -> None:
-    dispatch = Dispatch(lambda request: httpx.Response(401, text="Unauthorized"))
+    dispatch = dispatch_api(lambda request: httpx.Response(401, text="Unauthorized"))
     with pytest.raises(DeliveryError) as caught:
         adapter(service=dispatch).deliver(HERKY)
     assert str(caught.value) == (
@@ -363,7 +347,7 @@ def test_a_refused_key_names_where_it_comes_from() -> None:
 
 
 def test_an_unknown_communication() -> None:
-    dispatch = Dispatch(lambda request: httpx.Response(404))
+    dispatch = dispatch_api(lambda request: httpx.Response(404))
     with pytest.raises(DeliveryError) as caught:
         adapter(
             {"api_key_env": "DISPATCH_KEY"}, env={"DISPATCH_KEY": "k"}, service=dispatch
@@ -375,7 +359,7 @@ def test_an_unknown_communication() -> None:
 
 
 def test_a_success_other_than_200_is_an_error() -> None:
-    dispatch = Dispatch(lambda request: httpx.Response(202, text="queued"))
+    dispatch = dispatch_api(lambda request: httpx.Response(202, text="queued"))
     with pytest.raises(DeliveryError) as caught:
         adapter(service=dispatch).deliver(HERKY)
     assert str(caught.value) == f"uiowa-dispatch: POST {ADHOCS}: HTTP 202: queued"

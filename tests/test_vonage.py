@@ -6,7 +6,6 @@ expiry_time and condition_status checked per channel; phone numbers without + or
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.killed_batch import run_batch
+from tests.handoff_fakes import Service, basic, run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -52,27 +51,15 @@ CHAT_TEXT = ORDER.parts["chat"]
 SMS_TEXT = ORDER.parts["sms"]
 
 
-class Vonage:
-    """httpx.MockTransport standing in for Vonage: records each request, answers 202
-    `{"dispatch_uuid"}` as the reference documents (or `answer`)."""
-
-    def __init__(self, answer: Callable[[httpx.Request], httpx.Response] | None = None) -> None:
-        self.requests: list[httpx.Request] = []
-        self.answer = answer or (lambda r: httpx.Response(202, json={"dispatch_uuid": UUID}))
-        self.transport = httpx.MockTransport(self._handle)
-
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.answer(request)
-
-    def bodies(self) -> list[Any]:
-        return [json.loads(r.content) for r in self.requests]
+def vonage_api(answer: Callable[[httpx.Request], httpx.Response] | None = None) -> Service:
+    """The service, answering as documented (or with `answer`)."""
+    return Service(answer or (lambda request: httpx.Response(202, json={"dispatch_uuid": UUID})))
 
 
 def adapter(
     options: dict[str, Any] | None = None,
     *,
-    service: Vonage | None = None,
+    service: Service | None = None,
     env: dict[str, str] | None = None,
     sleep: Callable[[float], None] = lambda s: None,
 ) -> VonageDispatchAdapter:
@@ -86,15 +73,11 @@ def adapter(
     )
 
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
 # -- the workflow --------------------------------------------------------------------------------
 
 
 def test_a_three_step_failover_workflow() -> None:
-    vonage = Vonage()
+    vonage = vonage_api()
     receipt = adapter(service=vonage).deliver(ORDER)
     [request] = vonage.requests
     assert request.method == "POST"
@@ -133,7 +116,7 @@ def test_a_three_step_failover_workflow() -> None:
 
 
 def test_sms_then_whatsapp_with_the_top_level_expiry_and_condition() -> None:
-    vonage = Vonage()
+    vonage = vonage_api()
     options = {
         "failover": ["sms", "whatsapp"],
         "expiry_time": 900,
@@ -157,7 +140,7 @@ def test_sms_then_whatsapp_with_the_top_level_expiry_and_condition() -> None:
 
 
 def test_a_single_sms_step_has_no_failover() -> None:
-    vonage = Vonage()
+    vonage = vonage_api()
     adapter({"sms": {"from": "447700900002"}}, service=vonage).deliver(ORDER)
     assert vonage.bodies()[0] == {
         "template": "failover",
@@ -172,7 +155,7 @@ def test_a_single_sms_step_has_no_failover() -> None:
 
 
 def test_texts_fall_back_from_chat_to_sms_to_the_text_part() -> None:
-    vonage = Vonage()
+    vonage = vonage_api()
     only_sms = Envelope(
         channel="sms", recipient=ORDER.recipient, text="plain text", parts={"sms": "sms text"}
     )
@@ -218,7 +201,7 @@ def test_phone_numbers_lose_their_plus_and_00(phone: str, number: str) -> None:
     ],
 )
 def test_a_number_that_is_not_international_is_refused(phone: str, message: str) -> None:
-    vonage = Vonage()
+    vonage = vonage_api()
     envelope = Envelope(channel="sms", recipient=Recipient(phone=phone, id="1"), text="Hi")
     with pytest.raises(HandoffError) as caught:
         adapter(service=vonage).deliver(envelope)
@@ -257,7 +240,7 @@ def test_a_number_that_is_not_international_is_refused(phone: str, message: str)
 def test_envelopes_it_cannot_carry_are_refused_before_sending(
     envelope: Envelope, message: str
 ) -> None:
-    vonage = Vonage()
+    vonage = vonage_api()
     a = adapter(service=vonage)
     with pytest.raises(HandoffError) as caught:
         a.check(envelope)
@@ -268,7 +251,7 @@ def test_envelopes_it_cannot_carry_are_refused_before_sending(
 
 
 def test_the_sms_limit_is_1000_characters() -> None:
-    vonage = Vonage()
+    vonage = vonage_api()
     a = adapter({"sms": {"from": "447700900002"}}, service=vonage)
     a.deliver(Envelope(channel="sms", recipient=ORDER.recipient, parts={"sms": "x" * 1000}))
     with pytest.raises(HandoffError, match="the sms text to '0987654321098765' is 1001 characters"):
@@ -286,7 +269,7 @@ def test_a_401_names_the_credentials() -> None:
         "detail": "You did not provide correct credentials.",
         "instance": "bf0ca0bf927b3b52e3cb03217e1a1ddf",
     }
-    vonage = Vonage(lambda r: httpx.Response(401, json=body))
+    vonage = vonage_api(lambda r: httpx.Response(401, json=body))
     with pytest.raises(DeliveryError) as caught:
         adapter(service=vonage).deliver(ORDER)
     assert str(caught.value) == (
@@ -311,7 +294,7 @@ def test_a_422_lists_the_invalid_parameters() -> None:
             {"name": "workflow[2].from.number", "reason": "Invalid `from` parameter"},
         ],
     }
-    vonage = Vonage(lambda r: httpx.Response(422, json=body))
+    vonage = vonage_api(lambda r: httpx.Response(422, json=body))
     with pytest.raises(DeliveryError) as caught:
         adapter(service=vonage).deliver(ORDER)
     assert str(caught.value) == (
@@ -331,7 +314,7 @@ def test_a_400_with_invalid_parameters_as_one_object() -> None:
         "instance": "",
         "invalid_parameters": {"name": "from", "reason": "Invalid `from` parameter"},
     }
-    vonage = Vonage(lambda r: httpx.Response(400, json=body))
+    vonage = vonage_api(lambda r: httpx.Response(400, json=body))
     with pytest.raises(DeliveryError) as caught:
         adapter(service=vonage).deliver(ORDER)
     assert str(caught.value) == (
@@ -342,7 +325,7 @@ def test_a_400_with_invalid_parameters_as_one_object() -> None:
 
 
 def test_an_error_that_is_not_json() -> None:
-    vonage = Vonage(lambda r: httpx.Response(403, text="<h1>Forbidden</h1>"))
+    vonage = vonage_api(lambda r: httpx.Response(403, text="<h1>Forbidden</h1>"))
     with pytest.raises(DeliveryError) as caught:
         adapter(service=vonage).deliver(ORDER)
     assert str(caught.value) == "vonage-dispatch: POST /v0.1/dispatch: HTTP 403: <h1>Forbidden</h1>"
@@ -594,7 +577,7 @@ def test_bad_settings_are_one_clear_error(
 
 def test_the_last_step_may_be_sms_under_a_read_condition() -> None:
     # condition_status = "read" applies to the steps that fail over; the last one never does
-    vonage = Vonage()
+    vonage = vonage_api()
     options = {
         "failover": ["whatsapp", "sms"],
         "condition_status": "read",
@@ -610,7 +593,7 @@ def test_the_last_step_may_be_sms_under_a_read_condition() -> None:
 def test_the_api_key_from_the_environment_or_the_file_but_the_secret_only_from_the_environment() -> (
     None
 ):
-    vonage = Vonage()
+    vonage = vonage_api()
     adapter(
         {"sms": SMS, "api_key_env": "MY_KEY", "api_secret_env": "MY_SECRET"},
         env={"MY_KEY": "k1", "MY_SECRET": "s1"},
