@@ -5,6 +5,7 @@ connection failures (refused, timed out); configuration errors and dry runs."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import io
@@ -86,16 +87,36 @@ class Mailbox:
         return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
 
 
+@contextlib.contextmanager
+def serve(handler: Mailbox, **settings: Any) -> Iterator[int]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 with `handler`; its port."""
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **settings)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+class Authenticator:
+    """aiosmtpd's AUTH check: accepts `password`, records (mechanism, login, password)."""
+
+    def __init__(self, password: bytes) -> None:
+        self.password = password
+        self.seen: list[tuple[str, bytes, bytes]] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        assert isinstance(auth_data, LoginPassword)
+        self.seen.append((mechanism, auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == self.password, handled=False)
+
+
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
     handler = Mailbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with serve(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 def smtp(port: int, **options: Any) -> SmtpAdapter:
@@ -366,27 +387,12 @@ def test_after_the_server_went_away_the_next_message_reconnects(
 @pytest.fixture
 def auth_mailbox() -> Iterator[tuple[Mailbox, int, list[tuple[str, bytes, bytes]]]]:
     handler = Mailbox()
-    seen: list[tuple[str, bytes, bytes]] = []
-
-    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
-        assert isinstance(auth_data, LoginPassword)
-        seen.append((mechanism, auth_data.login, auth_data.password))
-        return AuthResult(success=auth_data.password == b"pass w0rd!", handled=False)
-
-    port = free_port()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_required=True,
-        auth_require_tls=False,  # loopback only: the tests have no certificate
-    )
-    controller.start()
-    try:
-        yield handler, port, seen
-    finally:
-        controller.stop()
+    authenticator = Authenticator(b"pass w0rd!")
+    # AUTH without TLS: loopback only, the tests have no certificate here
+    with serve(
+        handler, authenticator=authenticator, auth_required=True, auth_require_tls=False
+    ) as port:
+        yield handler, port, authenticator.seen
 
 
 def test_auth_sends_the_password_from_the_environment(
@@ -471,24 +477,14 @@ def test_starttls_and_auth_with_the_servers_certificate(certificate: tuple[Path,
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     handler = Mailbox()
-    logins: list[bytes] = []
-
-    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
-        logins.append(auth_data.login)
-        return AuthResult(success=auth_data.password == b"secret", handled=False)
-
-    port = free_port()
-    controller = Controller(
+    authenticator = Authenticator(b"secret")
+    with serve(
         handler,
-        hostname="127.0.0.1",
-        port=port,
         tls_context=context,
         require_starttls=True,
         authenticator=authenticator,
         auth_required=True,
-    )
-    controller.start()
-    try:
+    ) as port:
         options = {"host": "127.0.0.1", "port": port, "starttls": True, "username": "mailer"}
         env = {"TMPLKIT_SMTP_PASSWORD": "secret"}
         # without the CA the certificate does not verify: permanent, with what to do
@@ -505,9 +501,9 @@ def test_starttls_and_auth_with_the_servers_certificate(certificate: tuple[Path,
         assert caught.value.transient is False
         with open_adapter("smtp", {**options, "cafile": str(cert)}, env=env) as adapter:
             assert adapter.deliver(ENVELOPE).remote_id == "Q1"
-    finally:
-        controller.stop()
-    assert logins == [b"mailer"]
+    assert [(mechanism, login) for mechanism, login, _ in authenticator.seen] == [
+        ("PLAIN", b"mailer")
+    ]
     assert handler.message()["Subject"] == ENVELOPE.subject
 
 
