@@ -19,7 +19,7 @@ from .base import Adapter, Context, Receipt
 from .envelope import Envelope
 from .http import RetryPolicy
 from .mime import build_message, message_bytes
-from .validate import check_known, setting_error, text
+from .validate import check_known, flag, setting_error, text
 
 SETTINGS = (
     "adapter",
@@ -57,8 +57,8 @@ class SmtpAdapter(Adapter):
             context.secret("password_env", PASSWORD_VAR)
         check_known(context, SETTINGS)
         self.host = text(context, "host") or "localhost"
-        self.ssl = _flag(context, "ssl")
-        self.starttls = _flag(context, "starttls")
+        self.ssl = flag(context, "ssl")
+        self.starttls = flag(context, "starttls")
         if self.ssl and self.starttls:
             raise setting_error(
                 context,
@@ -282,13 +282,6 @@ def _reply_text(text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return " ".join(text.split())
-
-
-def _flag(context: Context, key: str) -> bool:
-    value = context.option(key, False)
-    if not isinstance(value, bool):
-        raise setting_error(context, key, f"must be true or false, not {value!r}")
-    return value
 
 
 def _port(context: Context, default: int) -> int:

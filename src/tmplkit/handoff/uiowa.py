@@ -24,7 +24,15 @@ from .base import Adapter, Context, Receipt
 from .envelope import Envelope
 from .http import RETRY_STATUSES, HttpClient, RetryPolicy
 from .phone import international_number
-from .validate import HTTP_SETTINGS, base_url, check_known, positive_int, setting_error, text
+from .validate import (
+    HTTP_SETTINGS,
+    base_url,
+    check_known,
+    flag,
+    positive_int,
+    setting_error,
+    text,
+)
 
 API_KEY_VAR = "UIOWA_DISPATCH_API_KEY"
 AUTH_MODES = ("basic", "header")
@@ -97,12 +105,7 @@ class UiowaDispatchAdapter(Adapter):
         self.batch_size = positive_int(
             context, "batch_size", context.option("batch_size", self.DEFAULT_BATCH_SIZE)
         )
-        include = context.option("include_batch_response", False)
-        if not isinstance(include, bool):
-            raise setting_error(
-                context, "include_batch_response", f"must be true or false, not {include!r}"
-            )
-        self.include_batch_response = include
+        self.include_batch_response = flag(context, "include_batch_response")
         prefix = context.option("prefix", "")
         if not isinstance(prefix, str):
             raise setting_error(context, "prefix", f"must be a string, not {prefix!r}")

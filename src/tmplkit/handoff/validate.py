@@ -42,6 +42,14 @@ def text(context: Context, key: str, *, required: bool = False) -> str | None:
     return value
 
 
+def flag(context: Context, key: str, default: bool = False) -> bool:
+    """A true/false setting."""
+    value = context.option(key, default)
+    if not isinstance(value, bool):
+        raise setting_error(context, key, f"must be true or false, not {value!r}")
+    return value
+
+
 def positive_int(context: Context, key: str, value: Any) -> int:
     """`value` (of setting `key`) as a whole number above 0."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
