@@ -171,9 +171,8 @@ def _from_draft(project: Project, draft: Draft, template: Template | None = None
 def _without_final_newline(source: str) -> str:
     """A channel part ends where its text ends: the newline that closes the file (as editors
     write it) is not part of the message, as in Jinja's default; it would cost a character in
-    every SMS. A body.txt.j2 keeps it, like the e-mail text it is."""
-    if source.endswith("\r\n"):
-        return source[:-2]
+    every SMS. So for a block included in a channel part. A body.txt.j2 keeps it, like the
+    e-mail text it is. (Parts are read with universal newlines: a CRLF is a "\n" here.)"""
     return source.removesuffix("\n")
 
 
@@ -224,7 +223,10 @@ def _block_body(
             f'block "{ref.name}" has no {kind} part ({BLOCK_PARTS[kind]})',
             f"create {project.relpath(file)}",
         )
-    block_part = Part(part.name, _read(file), project.relpath(file))
+    source = _read(file)
+    if part.name in CHANNEL_PARTS:  # a block's closing newline would land inside the SMS
+        source = _without_final_newline(source)
+    block_part = Part(part.name, source, project.relpath(file))
     tree = parse_cached(block_part.source, block_part.file)
     body = localize_body(tree.body, block_part, project, block, localizer)
     return inline_blocks(body, block_part, project, localizer, (*stack, ref.name))
