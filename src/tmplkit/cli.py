@@ -1295,3 +1295,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 from .cli_receiver import register as register_receiver  # noqa: E402 (it imports this module)
 
 register_receiver(cli)
+
+from .cli_handoff import send_batch_command, send_command  # noqa: E402 (they import this module)
+
+cli.add_command(send_command)
+cli.add_command(send_batch_command)

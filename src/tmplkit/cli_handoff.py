@@ -1,0 +1,277 @@
+"""`tmplkit send` and `tmplkit send-batch`: hand rendered messages to a sending system."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .cli import Context, json_option, print_json
+from .handoff.envelope import CHANNELS
+from .handoff.send import (
+    DEFAULT_CONCURRENCY,
+    FAILED_STATUS,
+    Outcome,
+    RecipientFields,
+    SendInterrupted,
+    SendSummary,
+    adapter_name,
+    send,
+    send_batch,
+)
+from .pipeline import parse_data, resolve
+
+VIA_HELP = "The adapter ([handoff.NAME] in tmplkit.toml; default: [handoff] default, or outbox)."
+DRY_RUN_HELP = "Print what would be sent (HTTP requests with secrets masked); send nothing."
+INTERRUPTED = 130
+
+
+def via_option(fn: Any) -> Any:
+    return click.option("--via", metavar="ADAPTER", help=VIA_HELP)(fn)
+
+
+def channel_option(fn: Any) -> Any:
+    return click.option(
+        "--channel",
+        type=click.Choice(CHANNELS),
+        default="email",
+        show_default=True,
+        help="The channel to send on (sms, push, chat: the draft's part for it, else its text).",
+    )(fn)
+
+
+@click.command("send")
+@click.argument("source")
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    metavar="ADDRESS|PHONE",
+    help='The recipient: an e-mail address ("Ann <ann@example.com>"), a phone number, or id:USER.',
+)
+@via_option
+@click.option(
+    "--data",
+    metavar="FILE",
+    help="Recipient data: a JSON object file, or - for stdin (default: sample.json).",
+)
+@click.option(
+    "--locale", metavar="LANG", help="Translate into LANG (falls back fr-CA → fr → source)."
+)
+@channel_option
+@click.option(
+    "--draft", "draft_id", metavar="ID", help="Send this draft instead of the published one."
+)
+@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.option("--resend", is_flag=True, help="Send even if the journal shows it was sent before.")
+@json_option
+@click.pass_obj  # the cli group's Context (cli.py imports this module: no pass_ctx)
+def send_command(
+    obj: Context,
+    source: str,
+    to: str,
+    via: str | None,
+    data: str | None,
+    locale: str | None,
+    channel: str,
+    draft_id: str | None,
+    strict: bool,
+    dry_run: bool,
+    resend: bool,
+    as_json: bool,
+) -> None:
+    """Render SOURCE for one recipient and hand it to a sending system.
+
+    \b
+    The outcome goes to the hand-off journal (.tmplkit/handoff.sqlite3): a message the
+    journal shows as sent through the same adapter is skipped unless --resend. Exit 1 if
+    the sending system refused or failed it.
+
+    \b
+    Examples:
+      tmplkit send acme-shop/account/welcome --to "Zoë <zoe@example.com>"
+      tmplkit send acme-shop/orders/order-confirmation --to +46701234567 --channel sms \\
+          --via lekab-dispatch --data order.json --locale fr-FR --dry-run
+    """
+    project = resolve(source, obj.maybe_project(), draft_id).project
+    values = parse_data(sys.stdin.read(), "<stdin>") if data == "-" else data
+    receipt = send(
+        source,
+        to,
+        via=via,
+        project=project,
+        data=values,
+        locale=locale,
+        channel=channel,
+        draft=draft_id,
+        strict=strict,
+        dry_run=sys.stdout if dry_run else None,
+        resend=resend,
+    )
+    name = adapter_name(via, project)
+    if as_json:
+        print_json({"adapter": name, "to": to, **receipt.to_json()})
+        return
+    if receipt.skipped:
+        click.echo(
+            f"skipped: {to} was sent via {name} before (key {receipt.key}); --resend sends it again"
+        )
+    elif receipt.dry_run:
+        click.echo("dry run: nothing was sent")
+    else:
+        remote = f"id {receipt.remote_id}, " if receipt.remote_id else ""
+        click.echo(f"accepted: {to} via {name} ({remote}key {receipt.key})")
+
+
+@click.command("send-batch")
+@click.argument("source")
+@click.option(
+    "--recipients",
+    required=True,
+    metavar="FILE",
+    help="One recipient per line: FILE.jsonl, FILE.csv (header row; user.email nests), or -.",
+)
+@via_option
+@channel_option
+@click.option(
+    "--to-field",
+    default="email",
+    show_default=True,
+    metavar="FIELD",
+    help="The field holding the e-mail address (a.b nests).",
+)
+@click.option(
+    "--phone-field",
+    default="phone",
+    show_default=True,
+    metavar="FIELD",
+    help="The field holding the phone number.",
+)
+@click.option(
+    "--name-field",
+    default="name",
+    show_default=True,
+    metavar="FIELD",
+    help="The field holding the display name.",
+)
+@click.option(
+    "--id-field",
+    default="id",
+    show_default=True,
+    metavar="FIELD",
+    help="The field holding the user id (push, chat).",
+)
+@click.option(
+    "--attributes-field",
+    default="attributes",
+    show_default=True,
+    metavar="FIELD",
+    help="The field holding attributes some sending systems take along (an object).",
+)
+@click.option(
+    "--locale-field", metavar="FIELD", help="The recipient field naming their locale (a.b nests)."
+)
+@click.option(
+    "--locale", metavar="LANG", help="The locale of recipients without one (default: source)."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Render on N processes.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    metavar="N",
+    help="Deliveries in flight at once.",
+)
+@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
+@click.option(
+    "--draft", "draft_id", metavar="ID", help="Send this draft instead of the published one."
+)
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@json_option
+@click.pass_obj  # the cli group's Context (cli.py imports this module: no pass_ctx)
+def send_batch_command(
+    obj: Context,
+    source: str,
+    recipients: str,
+    via: str | None,
+    channel: str,
+    to_field: str,
+    phone_field: str,
+    name_field: str,
+    id_field: str,
+    attributes_field: str,
+    locale_field: str | None,
+    locale: str | None,
+    workers: int,
+    concurrency: int,
+    strict: bool,
+    draft_id: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Render SOURCE for every recipient of a file and hand each message to a sending system.
+
+    \b
+    Each recipient's outcome goes to the hand-off journal (.tmplkit/handoff.sqlite3): run
+    the same command again after a failure, a crash or Ctrl-C, and it sends only what was
+    not accepted yet. A failure prints `error: FILE:LINE: RECIPIENT: reason` on stderr as it
+    happens; the summary comes last. Exit 1 if any recipient failed, 130 on Ctrl-C.
+
+    \b
+    Examples:
+      tmplkit send-batch acme-shop/account/welcome --recipients users.jsonl \\
+          --to-field user.email --locale-field locale --via webhook
+      tmplkit send-batch acme-shop/orders/order-confirmation --recipients orders.csv --dry-run
+    """
+    fields = RecipientFields(
+        address=to_field, phone=phone_field, name=name_field, id=id_field,
+        attributes=attributes_field,
+    )  # fmt: skip
+
+    def report(outcome: Outcome) -> None:
+        if outcome.status == FAILED_STATUS:
+            who = f"{outcome.recipient}: " if outcome.recipient else ""
+            click.echo(f"error: {recipients}:{outcome.line}: {who}{outcome.error}", err=True)
+
+    try:
+        summary = send_batch(
+            source,
+            recipients,
+            via=via,
+            project=obj.maybe_project(),
+            draft=draft_id,
+            channel=channel,
+            fields=fields,
+            locale_field=locale_field,
+            default_locale=locale,
+            strict=strict,
+            workers=workers,
+            concurrency=concurrency,
+            dry_run=sys.stdout if dry_run else None,
+            on_outcome=report,
+        )
+    except SendInterrupted as exc:
+        show_summary(exc.summary, as_json)
+        sys.exit(INTERRUPTED)
+    show_summary(summary, as_json)
+    if summary.failed:
+        sys.exit(1)
+
+
+def show_summary(summary: SendSummary, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+        return
+    for line in summary.text():
+        click.echo(line)
