@@ -307,8 +307,9 @@ def _send_one(
     try:
         if journal is not None and not resend and journal.status(name, key) == ACCEPTED:
             return Receipt(key, True, skipped=True)
-        if dry_run is not None or journal is None:
+        if dry_run is not None:
             return replace(adapter.deliver(envelope), dry_run=True)
+        assert journal is not None  # only a dry run goes without one
         journal.begin(name, envelope)
         try:
             receipt = adapter.deliver(envelope)
