@@ -299,6 +299,33 @@ def test_batch_through_the_webhook_and_again(hook: Hook, tmp_path: Path) -> None
     assert len(hook.server.received) == 4
 
 
+def test_a_csv_batch_on_several_threads_keeps_the_journal_whole(hook: Hook, tmp_path: Path) -> None:
+    file = tmp_path / "users.csv"
+    rows = [f"R{n},r{n}@example.com,{'fr-FR' if n % 2 else ''}" for n in range(1, 21)]
+    file.write_text("user.first_name,user.email,locale\n" + "\n".join(rows) + "\n", "utf-8")
+    summary = send_batch(
+        WELCOME, file, via="webhook", project=hook.project, fields=BATCH_FIELDS,
+        locale_field="locale", env=ENV, concurrency=8,
+    )  # fmt: skip
+    assert (summary.accepted, summary.failed, summary.skipped) == (20, 0, 0)
+    journal = hook.journal()
+    assert sorted((r["line"], r["recipient"], r["status"], r["attempts"]) for r in journal) == [
+        (n + 1, f"r{n}@example.com", "accepted", 1) for n in range(1, 21)
+    ]  # CSV lines count the header
+    subjects = {r.json()["recipient"]["address"]: r.json()["subject"] for r in hook.server.received}
+    assert subjects["r1@example.com"] == "Bienvenue chez Acme Shop, R1\u00a0!"
+    assert subjects["r2@example.com"] == "Welcome to Acme Shop, R2!"
+    assert len(set(hook.keys_answered())) == 20
+
+
+def test_push_to_a_user_id(sample_project: Path) -> None:
+    project = tmplkit.open_project(sample_project)
+    send(WELCOME, "id:u-42", project=project, channel="push", data=ANN)
+    (envelope,) = read_outbox(sample_project / ".tmplkit" / "outbox.jsonl")
+    assert (envelope.channel, envelope.recipient) == ("push", Recipient(id="u-42"))
+    assert envelope.locale == "en-US"
+
+
 def test_a_batch_retries_500_and_sends_once(hook: Hook, tmp_path: Path) -> None:
     hook.server.script(Reply(500), Reply(500))
     file = recipients(tmp_path / "r.jsonl", 1)
