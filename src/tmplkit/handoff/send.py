@@ -9,12 +9,13 @@ next run sends it again, with the same idempotency key, so a receiver that keeps
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import os
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -86,6 +87,21 @@ def open_configured(
         raise HandoffError(f"[handoff.{name}] in tmplkit.toml must be a table, not {options!r}")
     root = str(project.root) if project else None
     return open_adapter(name, options, env=env, root=root, dry_run=dry_run)
+
+
+@contextlib.contextmanager
+def _adapter(
+    via: str | Adapter | None,
+    project: Project | None,
+    env: Mapping[str, str] | None,
+    dry_run: IO[str] | None,
+) -> Iterator[Adapter]:
+    """The adapter given (left open), or the one named, opened and closed here."""
+    if isinstance(via, Adapter):
+        yield via
+        return
+    with open_configured(via, project, env=env, dry_run=dry_run) as adapter:
+        yield adapter
 
 
 def journal_path(project: Project | None) -> Path:
@@ -277,19 +293,18 @@ def send(
     project = sources.project
     recipient = parse_recipient(to, channel) if isinstance(to, str) else to
     check_recipient(recipient, channel)
-    if isinstance(data, Mapping):
-        values = dict(data)
-    elif data is not None:
-        values = load_data_file(Path(data))
-    else:
-        values = sources.sample_data() or {}
-    message = Renderer(project).render_sources(sources, values, locale=locale, strict=strict)
-    if message.locale is None and project is not None:  # the source language, named
-        message = replace(message, locale=normalize(project.settings.source_locale))
-    envelope = Envelope.from_message(message, recipient, channel=channel)
-    if isinstance(via, Adapter):
-        return _send_one(via, envelope, project, dry_run, resend)
-    with open_configured(via, project, env=env, dry_run=dry_run) as adapter:
+    # The adapter first: a bad setting or a missing credential is reported before rendering.
+    with _adapter(via, project, env, dry_run) as adapter:
+        if isinstance(data, Mapping):
+            values = dict(data)
+        elif data is not None:
+            values = load_data_file(Path(data))
+        else:
+            values = sources.sample_data() or {}
+        message = Renderer(project).render_sources(sources, values, locale=locale, strict=strict)
+        if message.locale is None and project is not None:  # the source language, named
+            message = replace(message, locale=normalize(project.settings.source_locale))
+        envelope = Envelope.from_message(message, recipient, channel=channel)
         return _send_one(adapter, envelope, project, dry_run, resend)
 
 
@@ -472,12 +487,7 @@ def send_batch(
     if channel not in CHANNELS:
         raise HandoffError(f"unknown channel {channel!r}", hint="channels: " + ", ".join(CHANNELS))
     project = resolve(source, project, draft).project
-    own = not isinstance(via, Adapter)
-    if isinstance(via, Adapter):
-        adapter = via
-    else:
-        adapter = open_configured(via, project, env=env, dry_run=dry_run)
-    try:
+    with _adapter(via, project, env, dry_run) as adapter:
         run = render_batch(  # errors in SOURCE or the file: raised now, before anything is sent
             source,
             recipients,
@@ -489,27 +499,26 @@ def send_batch(
             strict=strict,
             keep_data=True,
         )
-        journal = _open_journal(journal_path(project), dry_run is not None)
-        batch = _BatchSender(
-            adapter,
-            journal,
-            channel=channel,
-            fields=fields,
-            batch=str(os.fspath(recipients)) if isinstance(recipients, str | os.PathLike) else None,
-            dry_run=dry_run is not None,
-            # A dry run prints each message in turn: one at a time keeps them in order.
-            concurrency=1 if dry_run is not None else concurrency,
-            on_outcome=on_outcome,
-        )
-        try:
-            with run:
-                summary = batch.run(run)
-        finally:
-            if journal is not None:
-                journal.close()
-    finally:
-        if own:
-            adapter.close()
+        with run:
+            journal = _open_journal(journal_path(project), dry_run is not None)
+            try:
+                sender = _BatchSender(
+                    adapter,
+                    journal,
+                    channel=channel,
+                    fields=fields,
+                    batch=os.fspath(recipients)
+                    if isinstance(recipients, str | os.PathLike)
+                    else None,
+                    dry_run=dry_run is not None,
+                    # A dry run prints each message in turn: one at a time keeps them in order.
+                    concurrency=1 if dry_run is not None else concurrency,
+                    on_outcome=on_outcome,
+                )
+                summary = sender.run(run)
+            finally:
+                if journal is not None:
+                    journal.close()
     if summary.interrupted:
         raise SendInterrupted(summary)
     return summary
