@@ -157,7 +157,7 @@ def test_recipient_from_record_reads_dotted_fields() -> None:
     assert str(caught.value) == "field 'email' must be a string, not an array"
     with pytest.raises(HandoffError) as caught:
         recipient_from_record({"attributes": "x"})
-    assert str(caught.value) == "field 'attributes' must be an object, not str"
+    assert str(caught.value) == "field 'attributes' must be an object, not a string"
 
 
 # --- send: one message ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..batch import Records, render_batch
+from ..batch import _kind as kind_of  # a JSON value's kind, as bad records are told
 from ..errors import DeliveryError, HandoffError, TmplkitError
 from ..i18n.locales import normalize
 from ..pipeline import load_data_file, resolve
@@ -196,11 +197,11 @@ def recipient_from_record(
         elif attr == "id" and isinstance(value, int) and not isinstance(value, bool):
             values[attr] = str(value)
         else:
-            raise HandoffError(f"field {path!r} must be a string, not {_kind(value)}")
+            raise HandoffError(f"field {path!r} must be a string, not {kind_of(value)}")
     attributes = _field(record, fields.attributes)
     if attributes is not None and not isinstance(attributes, Mapping):
         raise HandoffError(
-            f"field {fields.attributes!r} must be an object, not {_kind(attributes)}"
+            f"field {fields.attributes!r} must be an object, not {kind_of(attributes)}"
         )
     return Recipient(
         address=values["address"],
@@ -245,18 +246,6 @@ def _who(recipient: Recipient, channel: str) -> str:
     if channel == "sms":
         return recipient.phone or recipient.key()
     return recipient.key()
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
 
 
 # --- one message ------------------------------------------------------------------------------
