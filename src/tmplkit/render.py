@@ -127,7 +127,7 @@ class PreparedMessage:
             draft_id=self.draft_id,
             locale=self.locale,
             warnings=self.warnings,
-            channels={name: part.render(values) for name, part in self.channels},
+            channels={n: p.render(values) for n, p in self.channels} if self.channels else {},
         )
 
 
