@@ -506,7 +506,10 @@ for _action in TRANSITION_HELP:
 @draft.command("write")
 @click.argument("id")
 @click.option(
-    "--part", type=click.Choice(["subject", "html", "text"]), default="html", show_default=True
+    "--part",
+    type=click.Choice(["subject", "html", "text", "sms", "push", "chat"]),
+    default="html",
+    show_default=True,
 )
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @pass_ctx
@@ -514,8 +517,9 @@ def draft_write(obj: Context, id: str, part: str, file: Any) -> None:
     """Replace a part of a draft in progress with FILE (- for stdin).
 
     \b
-    Example:
+    Examples:
       tmplkit draft write tdft_… --part subject subject.j2
+      tmplkit draft write tdft_… --part sms sms.txt.j2
     """
     d = obj.project.drafts.write_part(id, part, file.read())
     click.echo(f"Wrote the {part} part of draft {d.id}")
