@@ -551,7 +551,9 @@ def test_the_chain_prefers_fr_ca_then_fr(sample_project: Path) -> None:
     )
     assert "<h2>Pour démarrer (CA)</h2>" in unstyled(message.html)
     assert "<title>Bienvenue (fr)</title>" in unstyled(message.html)
-    assert "<h1>Bienvenue chez Acme Shop, Zoë &amp; Léa\xa0!</h1>" in unstyled(message.html)  # from fr-FR
+    assert "<h1>Bienvenue chez Acme Shop, Zoë &amp; Léa\xa0!</h1>" in unstyled(
+        message.html
+    )  # from fr-FR
     assert (
         "template welcome: 'Welcome to Acme Shop': no fr-CA translation; using fr"
         in message.warnings
@@ -699,7 +701,9 @@ def test_qps_plocm_mirrors_words_only(sample_project: Path) -> None:
     assert message.subject == (
         f"[{m('⅄onɹ')} {m('∀ɔɯǝ')} {m('Sɥod')} {m('oɹpǝɹ')} #AC-104829 {m('ıs')} {m('ɔouɟıɹɯǝp')}]"
     )
-    assert f"<p>[{m('H')}{m('ı')} Zoë &amp; Léa,]</p>" not in unstyled(message.html)  # words are whole runs
+    assert f"<p>[{m('H')}{m('ı')} Zoë &amp; Léa,]</p>" not in unstyled(
+        message.html
+    )  # words are whole runs
     assert f"<p>[{m('Hı')} Zoë &amp; Léa,]</p>" in unstyled(message.html)
 
 

@@ -226,7 +226,10 @@ def test_renderer_prepares_once_and_reuses(project: tmplkit.Project) -> None:
     assert len(renderer._compiled) == 4
     french = renderer.prepare(ORDER, locale="fr-FR")
     assert french is not prepared and french.locale == "fr-FR"
-    assert french.render(sample(ORDER)).subject == "Votre commande Acme Shop n°\u00a0AC-104829 est confirmée"
+    assert (
+        french.render(sample(ORDER)).subject
+        == "Votre commande Acme Shop n°\u00a0AC-104829 est confirmée"
+    )
     renderer.clear()
     assert renderer.prepare(ORDER) is not prepared
 

@@ -861,7 +861,9 @@ def test_rename_moves_the_catalogs_with_the_template(tmp_path: Path) -> None:
     project.templates.rename(template.id, "Welcome aboard")
     assert not (root / "locales/pl-PL/acme-shop/account/welcome.po").exists()
     assert (root / "locales/pl-PL/acme-shop/account/welcome-aboard.po").read_bytes() == before
-    message = tmplkit.render(template.id, {"user": {"first_name": "Ola"}}, project=project, locale="pl-PL")
+    message = tmplkit.render(
+        template.id, {"user": {"first_name": "Ola"}}, project=project, locale="pl-PL"
+    )
     assert message.warnings == ()
 
 
@@ -872,6 +874,7 @@ def test_delete_removes_the_catalogs_of_the_template(tmp_path: Path) -> None:
     shutil.copytree(Path(__file__).resolve().parent.parent / "sample_templates", root)
     project = tmplkit.open_project(root)
     project.templates.delete(project.templates.get("acme-shop/account/welcome").id)
-    assert sorted(p.name for p in root.glob("locales/*/acme-shop/account/*.po")) == [
-        "password-reset.po"
-    ] * 4
+    assert (
+        sorted(p.name for p in root.glob("locales/*/acme-shop/account/*.po"))
+        == ["password-reset.po"] * 4
+    )

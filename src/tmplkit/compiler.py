@@ -68,9 +68,7 @@ def compile_parts(
         # Static HTML is the finished message for the sample data: CSS inlined as a send does.
         from .render import Renderer
 
-        prepared = Renderer(sources.project).prepare_sources(
-            sources, locale=locale, strict=strict
-        )
+        prepared = Renderer(sources.project).prepare_sources(sources, locale=locale, strict=strict)
         emitted["html"] = prepared.render(data).html
     return Compiled(
         target=target,

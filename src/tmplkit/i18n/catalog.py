@@ -171,7 +171,7 @@ def read_po(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
 
 
 PO_STRING_LINE = re.compile(
-    r'^(?:#~\s*)?(?:#\|\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?'
+    r"^(?:#~\s*)?(?:#\|\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"
     r'(?:"(?:[^"\\]|\\.)*"\s*)+$'
 )
 
@@ -198,9 +198,7 @@ def _polib_where(exc: Exception) -> str:
 
 def _from_entry(entry: polib.POEntry) -> Message:
     plural = entry.msgid_plural or None
-    translations = (
-        [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)] if plural else []
-    )
+    translations = [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)] if plural else []
     locations = []
     for path, line in entry.occurrences:
         try:
