@@ -53,6 +53,38 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+# Options several commands share, defined once so that their names and help stay the same.
+def strict_option(fn: F) -> F:
+    return click.option(
+        "--strict", is_flag=True, help="A missing translation is an error, not a warning."
+    )(fn)
+
+
+def locale_field_option(fn: F) -> F:
+    return click.option(
+        "--locale-field",
+        metavar="FIELD",
+        help="The recipient field naming their locale (a.b nests).",
+    )(fn)
+
+
+def recipients_locale_option(fn: F) -> F:
+    return click.option(
+        "--locale", metavar="LANG", help="The locale of recipients without one (default: source)."
+    )(fn)
+
+
+def workers_option(help: str) -> Callable[[F], F]:
+    return click.option(
+        "--workers",
+        type=click.IntRange(1, 256),
+        default=1,
+        show_default=True,
+        metavar="N",
+        help=help,
+    )
+
+
 def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
     if not rows:
         return
@@ -623,7 +655,7 @@ def load_data(data: str | None, sources: Any) -> dict[str, Any]:
 @click.option(
     "--locale", metavar="LANG", help="Translate into LANG (falls back fr-CA → fr → source)."
 )
-@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
+@strict_option
 @pass_ctx
 def render(
     obj: Context,
@@ -681,12 +713,8 @@ def render(
     metavar="FILE",
     help="One recipient per line: FILE.jsonl, FILE.csv (header row; user.name nests), or -.",
 )
-@click.option(
-    "--locale-field", metavar="FIELD", help="The recipient field naming their locale (a.b nests)."
-)
-@click.option(
-    "--locale", metavar="LANG", help="The locale of recipients without one (default: source)."
-)
+@locale_field_option
+@recipients_locale_option
 @click.option(
     "--out",
     default="-",
@@ -694,16 +722,9 @@ def render(
     metavar="FILE",
     help="The JSONL output, or - for stdout.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 256),
-    default=1,
-    show_default=True,
-    metavar="N",
-    help="Render on N processes (same output).",
-)
+@workers_option("Render on N processes (same output).")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first bad record.")
-@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
+@strict_option
 @click.option(
     "--draft", "draft_id", metavar="ID", help="Render this draft instead of the published one."
 )
@@ -777,7 +798,7 @@ def render_batch_command(
 @click.option(
     "--locale", metavar="LANG", help="Translate into LANG (falls back fr-CA → fr → source)."
 )
-@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
+@strict_option
 @click.option(
     "--part",
     type=click.Choice(["html", "text", "subject"]),

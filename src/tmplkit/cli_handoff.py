@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from .cli import Context, json_option, print_json
+from .cli import (
+    Context,
+    json_option,
+    locale_field_option,
+    print_json,
+    recipients_locale_option,
+    strict_option,
+    workers_option,
+)
 from .handoff.envelope import CHANNELS
 from .handoff.send import (
     DEFAULT_CONCURRENCY,
@@ -64,7 +72,7 @@ def channel_option(fn: Any) -> Any:
 @click.option(
     "--draft", "draft_id", metavar="ID", help="Send this draft instead of the published one."
 )
-@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
+@strict_option
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @click.option("--resend", is_flag=True, help="Send even if the journal shows it was sent before.")
 @json_option
@@ -171,20 +179,9 @@ def send_command(
     metavar="FIELD",
     help="The field holding attributes some sending systems take along (an object).",
 )
-@click.option(
-    "--locale-field", metavar="FIELD", help="The recipient field naming their locale (a.b nests)."
-)
-@click.option(
-    "--locale", metavar="LANG", help="The locale of recipients without one (default: source)."
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 256),
-    default=1,
-    show_default=True,
-    metavar="N",
-    help="Render on N processes.",
-)
+@locale_field_option
+@recipients_locale_option
+@workers_option("Render on N processes.")
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -193,7 +190,7 @@ def send_command(
     metavar="N",
     help="Deliveries in flight at once.",
 )
-@click.option("--strict", is_flag=True, help="A missing translation is an error, not a warning.")
+@strict_option
 @click.option(
     "--draft", "draft_id", metavar="ID", help="Send this draft instead of the published one."
 )
