@@ -7,17 +7,16 @@ See docs/handoff/dapi.md.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Unpack
 
 import httpx
 
 from ..errors import DeliveryError
-from .base import Adapter, Context, Receipt
+from .base import Context, Receipt
 from .batching import deliver_grouped
 from .envelope import Envelope
-from .http import RETRY_STATUSES, HttpClient, RetryPolicy
+from .http import RETRY_STATUSES, HttpAdapter, HttpHooks
 from .phone import international_number, sms_text
 from .validate import (
     HTTP_SETTINGS,
@@ -54,7 +53,7 @@ SETTINGS = (
 THROUGHPUT_RATES = {"sms": ("mps",), "voice": ("mps", "mpm")}
 
 
-class DapiAdapter(Adapter):
+class DapiAdapter(HttpAdapter):
     """SMS through DAPI: one PUT /v1/messages per envelope; for a batch, one list and one
     invoke per group of envelopes with the same text (DAPI's invoke sends one text to a list)."""
 
@@ -65,14 +64,8 @@ class DapiAdapter(Adapter):
     DEFAULT_BASE_URL = "https://api.dapi.io"
     DEFAULT_LIST_SIZE = 100  # DAPI's default account limit of contacts per list
 
-    def __init__(
-        self,
-        context: Context,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(context)
+    def __init__(self, context: Context, **hooks: Unpack[HttpHooks]) -> None:
+        super().__init__(context, **hooks)
         user_id = context.secret("user_id_env", "DAPI_USER_ID")
         user_secret = context.secret("user_secret_env", "DAPI_USER_SECRET")
         check_known(context, SETTINGS)  # after the credentials: `user_secret = ...` says why
@@ -86,16 +79,12 @@ class DapiAdapter(Adapter):
         self.list_size = positive_int(
             context, "list_size", context.option("list_size", self.DEFAULT_LIST_SIZE)
         )
-        self.http = HttpClient(
+        self.http = self.http_client(
             base_url(context, self.DEFAULT_BASE_URL),
             auth=httpx.BasicAuth(user_id, user_secret),
             headers={"Content-Type": "application/json"},
             # no `secrets`: the secret travels only in the Authorization header, always masked
-            retry=RetryPolicy.from_options(context.options),
-            transport=transport,
-            dry_run=context.dry_run,
             answer=self._dry_answer,
-            sleep=sleep,
         )
 
     def _throughput(self) -> dict[str, dict[str, int]]:

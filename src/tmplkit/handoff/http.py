@@ -10,11 +10,12 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, TypedDict, Unpack
 
 import httpx
 
 from ..errors import DeliveryError, HandoffError
+from .base import Adapter, Context
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 MASK = "********"
@@ -210,3 +211,42 @@ def require_https(url: str, name: str) -> None:
         f"[handoff.{name}]: base_url {url!r} must use https",
         hint="plain http is allowed only to loopback (127.0.0.1, localhost, ::1)",
     )
+
+
+class HttpHooks(TypedDict, total=False):
+    """What tests give an HTTP adapter instead of the network and the clock."""
+
+    transport: httpx.BaseTransport | None
+    sleep: Callable[[float], None]
+
+
+class HttpAdapter(Adapter):
+    """An adapter that calls an HTTP API. Its client shares the settings every such adapter
+    takes (`timeout`, `retries`, `backoff`) and the dry run; `transport` and `sleep` are for
+    tests (a MockTransport, a recorded sleep), never read from tmplkit.toml."""
+
+    def __init__(self, context: Context, **hooks: Unpack[HttpHooks]) -> None:
+        super().__init__(context)
+        self._transport = hooks.get("transport")
+        self._sleep = hooks.get("sleep", time.sleep)
+
+    def http_client(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        headers: Mapping[str, str] | None = None,
+        secrets: Iterable[str] = (),
+        answer: DryAnswer | None = None,
+    ) -> HttpClient:
+        return HttpClient(
+            base_url,
+            auth=auth,
+            headers=headers,
+            secrets=secrets,
+            retry=RetryPolicy.from_options(self.context.options),
+            transport=self._transport,
+            dry_run=self.context.dry_run,
+            answer=answer,
+            sleep=self._sleep,
+        )

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import httpx
 
 from ..errors import DeliveryError, HandoffError
-from .base import Adapter, Context, Receipt
+from .base import Context, Receipt
 from .batching import deliver_grouped
 from .envelope import Envelope
-from .http import RETRY_STATUSES, HttpClient, RetryPolicy
+from .http import RETRY_STATUSES, HttpAdapter, HttpHooks
 from .phone import international_number, sms_text
 from .validate import (
     HTTP_SETTINGS,
@@ -190,7 +189,7 @@ SETTINGS = (
 )
 
 
-class LekabDispatchAdapter(Adapter):
+class LekabDispatchAdapter(HttpAdapter):
     """Starts a LEKAB Dispatch saved job per message (or per group of messages with the same
     text), with `message` = the envelope's SMS text and `tonumbers` = its phone numbers."""
 
@@ -205,14 +204,8 @@ class LekabDispatchAdapter(Adapter):
     # How a dry run answers in place of LEKAB: a saved job with this id is "found".
     DRY_RUN_JOBID: ClassVar[int] = 0
 
-    def __init__(
-        self,
-        context: Context,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(context)
+    def __init__(self, context: Context, **hooks: Unpack[HttpHooks]) -> None:
+        super().__init__(context, **hooks)
         self.auth = str(context.option("auth", "basic"))
         if self.auth not in AUTH_MODES:
             raise setting_error(
@@ -244,14 +237,10 @@ class LekabDispatchAdapter(Adapter):
         )
 
         url = base_url(context, self.DEFAULT_BASE_URL)
-        self.http = HttpClient(
+        self.http = self.http_client(
             url,
             **self._auth_request_parts(),
-            retry=RetryPolicy.from_options(context.options),
-            transport=transport,
-            dry_run=context.dry_run,
             answer=self._dry_answer,
-            sleep=sleep,
         )
         self._saved_jobid: int | None = self.jobid
 

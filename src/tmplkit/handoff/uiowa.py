@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from ..errors import DeliveryError, HandoffError
-from .base import Adapter, Context, Receipt
+from .base import Context, Receipt
 from .envelope import Envelope
-from .http import RETRY_STATUSES, HttpClient, RetryPolicy
+from .http import RETRY_STATUSES, HttpAdapter, HttpHooks
 from .phone import international_number
 from .validate import (
     HTTP_SETTINGS,
@@ -53,7 +52,7 @@ SETTINGS = (
 )
 
 
-class UiowaDispatchAdapter(Adapter):
+class UiowaDispatchAdapter(HttpAdapter):
     """E-mail and SMS through a UIowa Dispatch communication whose population is "Adhoc API
     Data": each envelope becomes one member; a batch goes as one POST per `batch_size`
     members."""
@@ -65,14 +64,8 @@ class UiowaDispatchAdapter(Adapter):
     DEFAULT_BASE_URL = "https://apps.its.uiowa.edu/dispatch"
     DEFAULT_BATCH_SIZE = 100
 
-    def __init__(
-        self,
-        context: Context,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(context)
+    def __init__(self, context: Context, **hooks: Unpack[HttpHooks]) -> None:
+        super().__init__(context, **hooks)
         if "api_key" in context.options:  # refused as a credential, not as a typo
             context.secret("api_key_env", API_KEY_VAR)
         check_known(context, SETTINGS)
@@ -111,16 +104,12 @@ class UiowaDispatchAdapter(Adapter):
             raise setting_error(context, "prefix", f"must be a string, not {prefix!r}")
         self.prefix = prefix
         self.path = f"/api/v1/communications/{communication}"
-        self.http = HttpClient(
+        self.http = self.http_client(
             base_url(context, self.DEFAULT_BASE_URL),
             auth=httpx.BasicAuth(self.client or "", key) if auth == "basic" else None,
             headers={"Accept": "application/json"}
             | ({"x-dispatch-api-key": key} if auth == "header" else {}),
             secrets=[key],
-            retry=RetryPolicy.from_options(context.options),
-            transport=transport,
-            dry_run=context.dry_run,
-            sleep=sleep,
         )
 
     # -- members ---------------------------------------------------------------------------

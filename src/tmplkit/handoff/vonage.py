@@ -11,17 +11,16 @@ failover: {expiry_time, condition_status}}`, the last without `failover`. Vonage
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from ..errors import DeliveryError, HandoffError
-from .base import Adapter, Context, Receipt
+from .base import Context, Receipt
 from .envelope import Envelope
-from .http import RETRY_STATUSES, HttpClient, RetryPolicy
+from .http import RETRY_STATUSES, HttpAdapter, HttpHooks
 from .phone import international_number
 from .validate import HTTP_SETTINGS, base_url, check_known, setting_error, string_list
 
@@ -79,7 +78,7 @@ class Step:
     condition_status: str
 
 
-class VonageDispatchAdapter(Adapter):
+class VonageDispatchAdapter(HttpAdapter):
     """SMS and chat messages as a Vonage Dispatch failover workflow: `failover` lists the
     channels in order; each has a table with its `from` and, optionally, its own
     `expiry_time` and `condition_status`."""
@@ -90,14 +89,8 @@ class VonageDispatchAdapter(Adapter):
 
     DEFAULT_BASE_URL = "https://api.nexmo.com"
 
-    def __init__(
-        self,
-        context: Context,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        super().__init__(context)
+    def __init__(self, context: Context, **hooks: Unpack[HttpHooks]) -> None:
+        super().__init__(context, **hooks)
         if "api_secret" in context.options:  # refused as a credential, not as a typo
             context.secret("api_secret_env", API_SECRET_VAR)
         check_known(context, SETTINGS)
@@ -109,16 +102,12 @@ class VonageDispatchAdapter(Adapter):
         secret = context.secret("api_secret_env", API_SECRET_VAR)
         assert key is not None and secret is not None  # required
         self.steps = self._steps()
-        self.http = HttpClient(
+        self.http = self.http_client(
             base_url(context, self.DEFAULT_BASE_URL),
             auth=httpx.BasicAuth(key, secret),
             headers={"Accept": "application/json"},
             secrets=[secret],
-            retry=RetryPolicy.from_options(context.options),
-            transport=transport,
-            dry_run=context.dry_run,
             answer=lambda request: httpx.Response(202, json={"dispatch_uuid": "dry-run"}),
-            sleep=sleep,
         )
 
     def _steps(self) -> list[Step]:
