@@ -1321,7 +1321,14 @@ from .cli_receiver import register as register_receiver  # noqa: E402 (it import
 
 register_receiver(cli)
 
-from .cli_handoff import send_batch_command, send_command  # noqa: E402 (they import this module)
+from .cli_handoff import (  # noqa: E402 (they import this module)
+    schedule_command,
+    send_batch_command,
+    send_command,
+)
 
 cli.add_command(send_command)
 cli.add_command(send_batch_command)
+handoff_group = cli.commands["handoff"]
+assert isinstance(handoff_group, click.Group)  # made by register_receiver
+handoff_group.add_command(schedule_command)

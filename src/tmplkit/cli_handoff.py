@@ -17,6 +17,7 @@ from .cli import (
     strict_option,
     workers_option,
 )
+from .errors import HandoffError
 from .handoff.envelope import CHANNELS
 from .handoff.send import (
     DEFAULT_CONCURRENCY,
@@ -272,3 +273,56 @@ def show_summary(summary: SendSummary, as_json: bool) -> None:
         return
     for line in summary.text():
         click.echo(line)
+
+
+@click.command("schedule")
+@click.option(
+    "--via",
+    default="uiowa-dispatch",
+    show_default=True,
+    metavar="ADAPTER",
+    help="The [handoff.NAME] table of a uiowa-dispatch adapter.",
+)
+@click.option(
+    "--at",
+    "start",
+    required=True,
+    metavar="TIME",
+    help="When, in Dispatch's local time: YYYY-MM-DD HH:mm:ss.",
+)
+@click.option("--business-days-only", is_flag=True, help="Only on business days.")
+@click.option("--public-archive", is_flag=True, help="Create a public archive of it.")
+@click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
+@click.pass_obj
+def schedule_command(
+    obj: Context,
+    via: str,
+    start: str,
+    business_days_only: bool,
+    public_archive: bool,
+    dry_run: bool,
+) -> None:
+    """Schedule a UIowa Dispatch communication once (after `send-batch` gave it its members).
+
+    \b
+    Example:
+      tmplkit send-batch acme-shop/account/welcome --recipients new.jsonl --via uiowa-dispatch
+      tmplkit handoff schedule --at "2026-12-01 08:00:00" --business-days-only
+    """
+    from .handoff.send import open_configured
+    from .handoff.uiowa import UiowaDispatchAdapter
+
+    stream = sys.stdout if dry_run else None
+    with open_configured(via, obj.project, dry_run=stream) as adapter:
+        if not isinstance(adapter, UiowaDispatchAdapter):
+            raise HandoffError(
+                f"--via {via}: schedules are a uiowa-dispatch feature, not {adapter.name}'s"
+            )
+        location = adapter.schedule(
+            start, business_days_only=business_days_only, create_public_archive=public_archive
+        )
+    if dry_run:
+        click.echo("dry run: nothing was sent")
+    else:
+        where = location or "(Dispatch gave no address)"
+        click.echo(f"Scheduled communication {adapter.communication} at {start}: {where}")
