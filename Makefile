@@ -34,6 +34,9 @@ demo: $(VENV)/.installed
 	@echo
 	@echo "== compiled to the jinja target: build/demo/order-confirmation.jinja.html (the order-lines loop) =="
 	@grep -A 6 -m 1 '{% for' build/demo/order-confirmation.jinja.html
+	@echo
+	@echo "== tmplkit sms-report $(DEMO) (the SMS part per locale: encoding, segments) =="
+	@$(TMPLKIT) sms-report $(DEMO)
 
 engines:
 	bash tests/engines/install.sh
