@@ -342,3 +342,37 @@ def test_render_format_of_a_missing_channel_part_is_one_error_line(
         "",
         f"error: {source} has no {part} part ({part}.txt.j2)\n",
     )
+
+
+# --- compile: the channel parts in a target language -------------------------------------------
+
+
+def test_compile_gives_the_channel_parts(sample: tmplkit.Project) -> None:
+    compiled = tmplkit.compile_parts(SHIPPING, "jinja", project=sample, locale="fr-FR")
+    assert sorted(compiled.channels) == ["push", "sms"]
+    assert compiled.to_json()["channels"] == compiled.channels
+    assert compiled.part("push") == (
+        "Commande #{{ order.number }} expédiée avec {{ shipment.carrier }}. Touchez pour la suivre."
+    )
+    assert compiled.part("chat") is None
+    assert (
+        tmplkit.compile(SHIPPING, "jinja", "fr-FR", project=sample, part="push")
+        == (compiled.channels["push"])
+    )
+    welcome = tmplkit.compile_parts(WELCOME, "jinja", project=sample)
+    assert (welcome.channels, welcome.to_json()["channels"]) == ({}, {})
+
+
+def test_compile_part_of_a_channel_in_the_cli(sample_project: Path, run: Run) -> None:
+    result = run("compile", SHIPPING, "-t", "handlebars", "--part", "push", cwd=sample_project)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        "Order #{{{tk_print order.number}}} has shipped with {{{tk_print shipment.carrier}}}. "
+        "Tap to track it.\n"
+    )
+    missing = run("compile", WELCOME, "-t", "liquid", "--part", "sms", cwd=sample_project)
+    assert (missing.code, missing.out, missing.err) == (
+        1,
+        "",
+        f"error: {WELCOME} has no sms part\n",
+    )

@@ -801,10 +801,10 @@ def render_batch_command(
 @strict_option
 @click.option(
     "--part",
-    type=click.Choice(["html", "text", "subject"]),
+    type=click.Choice(["html", "text", "subject", "sms", "push", "chat"]),
     default="html",
     show_default=True,
-    help="The part to print.",
+    help="The part to print (sms, push, chat: the draft's channel parts).",
 )
 @click.option(
     "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
@@ -832,6 +832,7 @@ def compile_command(
     Examples:
       tmplkit compile acme-shop/orders/order-confirmation --target jinja
       tmplkit compile tem_01m2n5d9rf9y9x6nmxjjscqfn0 -t jinja --part subject
+      tmplkit compile acme-shop/orders/order-confirmation -t liquid --part sms
       tmplkit compile welcome.html.j2 -t jinja -o build/welcome.html.j2
       tmplkit compile acme-shop/account/welcome -t jinja --json
     """
@@ -842,14 +843,14 @@ def compile_command(
     if as_json:
         text = json.dumps(compiled.to_json(), indent=2, ensure_ascii=False) + "\n"
     else:
-        value = getattr(compiled, part)
+        value = compiled.part(part)
         if value is None:
             raise TmplkitError(f"{source} has no {part} part")
         text = value
     if output:
         atomic_write(Path(output), text)
-    else:
-        click.echo(text, nl=False)
+    else:  # a channel part keeps no final newline (it would cost a character): end the line
+        click.echo(text, nl=not text.endswith("\n"))
 
 
 @cli.command("sms-report")

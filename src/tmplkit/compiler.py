@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import TmplkitError
 from .localize import Localizer, lower
 from .parse import parse
 from .pipeline import Part, build_ir, emit_part, inline_blocks, resolve, variables
-from .store import Project
+from .store import CHANNEL_PARTS, Project
 from .targets import get_emitter
+
+MAIN_PARTS = ("subject", "html", "text")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,14 @@ class Compiled:
     draft_id: str | None = None
     locale: str | None = None
     warnings: tuple[str, ...] = ()
+    channels: dict[str, str] = field(default_factory=dict)  # sms, push, chat: those it has
+
+    def part(self, name: str) -> str | None:
+        """A part by name: subject, html, text, or a channel part (sms, push, chat)."""
+        if name in CHANNEL_PARTS:
+            return self.channels.get(name)
+        value: str | None = getattr(self, name, None) if name in MAIN_PARTS else None
+        return value
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +49,7 @@ class Compiled:
             "subject": self.subject,
             "html": self.html,
             "text": self.text,
+            "channels": dict(self.channels),
             "variables": self.variables,
             "locale": self.locale,
             "warnings": list(self.warnings),
@@ -54,7 +65,8 @@ def compile_parts(
     locale: str | None = None,
     strict: bool = False,
 ) -> Compiled:
-    """Compile every part of SOURCE (subject, html, text) to `target`, for `locale`."""
+    """Compile every part of SOURCE (subject, html, text, and the channel parts sms, push,
+    chat it has) to `target`, for `locale`."""
     sources = resolve(source, project, draft)
     data = sources.sample_data() if target == "html" else None
     localizer = Localizer(locale, sources.project, strict) if locale else None
@@ -82,6 +94,7 @@ def compile_parts(
         draft_id=sources.draft.id if sources.draft else None,
         locale=localizer.locale if localizer else None,
         warnings=tuple(localizer.warnings) if localizer else (),
+        channels={name: emitted[name] for name in CHANNEL_PARTS if name in emitted},
     )
 
 
@@ -95,11 +108,12 @@ def compile(
     part: str = "html",
     strict: bool = False,
 ) -> str:
-    """One part (html by default) of SOURCE in the target language."""
+    """One part (html by default; subject, text, sms, push, chat) of SOURCE in the target
+    language."""
     compiled = compile_parts(
         source, target, project=project, draft=draft, locale=locale, strict=strict
     )
-    text = getattr(compiled, part, None) if part in ("subject", "html", "text") else None
+    text = compiled.part(part)
     if text is None:
         raise TmplkitError(f"{source} has no {part} part")
     return str(text)
