@@ -127,8 +127,9 @@ class Envelope:
         channel = channel or self.channel
         return self.parts.get(channel) or self.parts.get("sms") or self.text
 
-    def _content_hash(self) -> str:
-        content = {
+    def _content(self) -> dict[str, Any]:
+        """What the message says and to whom: the part of the JSON its content hash covers."""
+        return {
             "channel": self.channel,
             "recipient": self.recipient.to_json(),
             "sender": self.sender,
@@ -136,9 +137,11 @@ class Envelope:
             "subject": self.subject,
             "html": self.html,
             "text": self.text,
-            "parts": dict(sorted(self.parts.items())),
+            "parts": dict(self.parts),
         }
-        return _sha256(content)
+
+    def _content_hash(self) -> str:
+        return _sha256(self._content())  # keys sorted: the order of `parts` does not count
 
     def _default_key(self) -> str:
         key = [
@@ -154,14 +157,7 @@ class Envelope:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": self.version,
-            "channel": self.channel,
-            "recipient": self.recipient.to_json(),
-            "sender": self.sender,
-            "replyTo": self.reply_to,
-            "subject": self.subject,
-            "html": self.html,
-            "text": self.text,
-            "parts": dict(self.parts),
+            **self._content(),
             "locale": self.locale,
             "templateId": self.template_id,
             "draftId": self.draft_id,
