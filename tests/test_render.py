@@ -66,9 +66,9 @@ def test_order_confirmation_rows_branch_and_escaping(project: tmplkit.Project) -
     m = tmplkit.render(ORDER, sample(ORDER), project=project)
     rows = texts(m.html, "//table[contains(@class,'lines')]//tr[contains(@class,'line')]")
     assert rows == [
-        "1 Merino Wool Scarf, Heather Grey 1 $49.00",
-        "2 Salt & Pepper Mill Set <Oak> 1 $34.50",
-        "3 Stoneware Mug, 12 oz 1 $19.99",
+        "SCF-MER-GRY Merino Wool Scarf, Heather Grey 1 $49.00",
+        "KIT-SP-OAK Salt & Pepper Mill Set <Oak> 1 $34.50",
+        "MUG-STN-12 Stoneware Mug, 12 oz 1 $19.99",
     ]
     # loop.last marks only the last row
     classes = doc(m.html).xpath("//tr[contains(@class,'line')]/@class")

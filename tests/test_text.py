@@ -196,9 +196,9 @@ EXPECTED = {
         " ready.\n\n"
         "You ordered 3 items.\n\n"
         "# | Item | Qty | Price\n"
-        "1 | Merino Wool Scarf, Heather Grey | 1 | $49.00\n"
-        "2 | Salt & Pepper Mill Set <Oak> | 1 | $34.50\n"
-        "3 | Stoneware Mug, 12 oz | 1 | $19.99\n"
+        "SCF-MER-GRY | Merino Wool Scarf, Heather Grey | 1 | $49.00\n"
+        "KIT-SP-OAK | Salt & Pepper Mill Set <Oak> | 1 | $34.50\n"
+        "MUG-STN-12 | Stoneware Mug, 12 oz | 1 | $19.99\n"
         "Shipping | $12.00\n"
         "Total | $115.49\n\n"
         "## Delivery\n\n"
@@ -281,7 +281,7 @@ def test_sample_order_with_one_and_no_lines(
     html, sample = drafts["order-confirmation/Launch version"]
     one = {**sample, "order": {**sample["order"], "lines": sample["order"]["lines"][:1]}}
     table = (
-        "# | Item | Qty | Price\n1 | Merino Wool Scarf, Heather Grey | 1 | $49.00\n"
+        "# | Item | Qty | Price\nSCF-MER-GRY | Merino Wool Scarf, Heather Grey | 1 | $49.00\n"
         "Shipping | $12.00\nTotal | $115.49\n\n## Delivery"
     )
     assert table in text_of(html, one)

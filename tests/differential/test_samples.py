@@ -1,10 +1,9 @@
 """Every sample template compiles to every target that can express it; the others refuse exactly.
 
-Mandrill can express every sample but one construct of order-confirmation: it numbers its lines
-with `loop.index`, and Mandrill's `@index` counts from 0 with no arithmetic to add 1. Its
-plural rules for en, fr, de and ja are comparisons; Polish needs `%`, which it refuses by
-locale. What it writes for the samples is locked by golden files and rendered in handlebars.js
-through tests/differential/mandrill_model.py with each sample's data.
+Mandrill expresses every sample in the source locale, fr-FR, de-DE and ja-JP: their plural rules
+are comparisons. Polish needs `%`, which it refuses by locale. What it writes for the samples is
+locked by golden files and rendered in handlebars.js through tests/differential/mandrill_model.py
+with each sample's data, every part (subject, html, text, sms, push) included.
 """
 
 from __future__ import annotations
@@ -40,10 +39,6 @@ TEMPLATES = [
 MANDRILL = "mandrillhandlebars"
 LOCALES = [None, "fr-FR", "de-DE", "ja-JP", "pl-PL"]  # None: the source locale (en-US)
 
-INDEX_REFUSAL = (
-    "the mandrillhandlebars target cannot express printing loop.index (hint: Mandrill cannot "
-    "add 1 to @index; print loop.index0, or number the items in your data)"
-)
 POLISH_REFUSAL = (
     "the mandrillhandlebars target cannot express the pl-PL plural rule, which needs % (hint: "
     "Mandrill's backtick comparisons have no arithmetic; choose the plural form before sending, "
@@ -51,13 +46,6 @@ POLISH_REFUSAL = (
 )
 # (template, locale) → where and why the mandrillhandlebars target refuses it; the rest compile.
 MANDRILL_REFUSALS = {
-    **{
-        ("orders/order-confirmation", locale): (
-            "drafts/published/body.html.j2:56:33",
-            INDEX_REFUSAL,
-        )
-        for locale in (None, "fr-FR", "de-DE", "ja-JP")
-    },
     ("orders/order-confirmation", "pl-PL"): ("drafts/published/body.html.j2:45:16", POLISH_REFUSAL),
     ("account/password-reset", "pl-PL"): ("drafts/published/body.html.j2:48:16", POLISH_REFUSAL),
     ("account/welcome", "pl-PL"): ("drafts/published/body.html.j2:41:29", POLISH_REFUSAL),
@@ -131,12 +119,18 @@ def test_the_documented_polish_refusal_is_what_the_cli_prints() -> None:
 
 # --- what Mandrill gets for the samples: golden files, and a rendering through the model -----
 
-GOLDEN_CASES = [("account/welcome", None), ("account/welcome", "fr-FR")]
+GOLDEN_CASES = [
+    ("account/welcome", None),
+    ("account/welcome", "fr-FR"),
+    ("orders/order-confirmation", None),
+    ("orders/order-confirmation", "de-DE"),
+]
 
 
 def mandrill_parts(template: str, locale: str | None) -> dict[str, str]:
     compiled = compile_parts(str(WORKSPACE / template), MANDRILL, locale=locale)
     parts = {name: getattr(compiled, name) for name in ("subject", "html", "text")}
+    parts.update(compiled.channels)
     return {name: text for name, text in parts.items() if text is not None}
 
 
@@ -180,7 +174,7 @@ def test_mandrill_samples_render_like_the_reference_with_their_sample_data() -> 
                 continue
             reference = compile_parts(str(WORKSPACE / template), "jinja", locale=locale)
             for part, text in mandrill_parts(template, locale).items():
-                source = getattr(reference, part)
+                source = reference.part(part)
                 expected.append(envs[part == "html"].from_string(source).render(data))
                 cases.append({"template": model(text), "data": data, "helpers": MODEL_JS})
                 keys.append((template, locale, part))
@@ -191,9 +185,10 @@ def test_mandrill_samples_render_like_the_reference_with_their_sample_data() -> 
         if got != normalize(want):
             failures.append(f"{key}: expected {normalize(want)!r}\n got {got!r}")
     assert failures == []
-    assert {t for t, _, _ in keys} == set(TEMPLATES) - {"orders/order-confirmation"}
-    # shipping-notification in 5 locales × 2 parts, password-reset 4 × 3, welcome 4 × 2
-    assert len(keys) == 5 * 2 + 4 * 3 + 4 * 2
+    assert {t for t, _, _ in keys} == set(TEMPLATES)
+    # order-confirmation in 4 locales × 3 parts (subject, html, sms), shipping-notification in 5
+    # × 4 (subject, html, sms, push), password-reset 4 × 4 (subject, html, text, sms), welcome 4 × 2
+    assert len(keys) == 4 * 3 + 5 * 4 + 4 * 4 + 4 * 2
 
 
 # --- channel parts: compiled and rendered by each target's own engine --------------------------
