@@ -137,6 +137,32 @@ def test_extract_a_file_has_no_python_format_false_positives(tmp_path: Path, run
     assert babel_flags["Save 50% off"] == ["python-format"]  # Babel's false positive ("% o")
 
 
+def test_extract_wraps_long_comments_as_pybabel_does(tmp_path: Path, run: Run) -> None:
+    """A long translator comment is wrapped where pybabel wraps it: never at a hyphen (polib
+    alone would write "seventy-" and "six" on two lines, and a POT read back would hold them so)."""
+    comment = (
+        "Shown under the net total, so keep it short: a translation past the seventy-six "
+        "character mark wraps badly."
+    )
+    (tmp_path / "a.html.j2").write_text(
+        f"{{# Translators: {comment} #}}\n<p>{{% trans %}}Total{{% endtrans %}}</p>\n", "utf-8"
+    )
+    result = run("i18n", "extract", "a.html.j2", "-o", "ours.pot", cwd=tmp_path)
+    assert (result.code, result.err) == (0, "")
+    (tmp_path / "babel.cfg").write_text("[tmplkit: **.j2]\n", "utf-8")
+    pybabel(
+        "extract", "-F", "babel.cfg", "-c", "Translators:", "-o", "babel.pot", ".", cwd=tmp_path
+    )
+    expected = [
+        "#. Shown under the net total, so keep it short: a translation past the",
+        "#. seventy-six character mark wraps badly.",
+    ]
+    for name in ("ours.pot", "babel.pot"):
+        lines = (tmp_path / name).read_text("utf-8").splitlines()
+        assert [line for line in lines if line.startswith("#.")] == expected, name
+    assert entry_keys(tmp_path / "ours.pot") == entry_keys(tmp_path / "babel.pot")
+
+
 def test_extract_json_keys_of_a_template_and_a_block(acme: Path, run: Run) -> None:
     result = run("i18n", "extract", ORDER, "--format", "json", cwd=acme)
     assert result.code == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import polib
+from babel.util import TextWrapper
 
 from ..errors import TmplkitError
 from ..parse import PLACEHOLDER_RE
@@ -219,11 +220,22 @@ def _from_entry(entry: polib.POEntry) -> Message:
     )
 
 
+# Comments wrapped as pybabel and xgettext wrap them: 76 columns after the `#. `, and never
+# inside a word (polib alone would break `seventy-six` at its hyphen, and a POT read back would
+# then hold "seventy-" and "six" as two lines).
+_COMMENT_WRAPPER = TextWrapper(width=76, break_long_words=False)
+
+
+def _comment_lines(comments: list[str]) -> str | None:
+    lines = [line.strip() for c in comments for line in _COMMENT_WRAPPER.wrap(c)]
+    return "\n".join(lines) or None
+
+
 def _to_entry(message: Message, template: bool, nplurals: int) -> polib.POEntry:
     entry = polib.POEntry(
         msgid=message.msgid,
         msgctxt=message.context,
-        comment="\n".join(message.comments) or None,
+        comment=_comment_lines(message.comments),
         occurrences=[(path, str(line)) for path, line in message.locations],
         obsolete=message.obsolete,
     )
