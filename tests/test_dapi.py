@@ -367,7 +367,7 @@ def test_a_timeout_is_a_transient_failure() -> None:
         url = server.url
         with pytest.raises(DeliveryError) as caught:
             loopback_adapter(server, {"timeout": 0.2, "retries": 0}).deliver(sms("+46701234567"))
-    assert str(caught.value) == f"PUT {url}/v1/messages: timed out (ReadTimeout) (after 1 attempts)"
+    assert str(caught.value) == f"PUT {url}/v1/messages: timed out (ReadTimeout) (after 1 attempt)"
     assert caught.value.transient
 
 

@@ -308,6 +308,71 @@ def test_a_dry_run_prints_requests_with_secrets_masked_and_sends_nothing() -> No
     assert "p4ss" not in out.getvalue() and "tok-123" not in out.getvalue()
 
 
+def test_a_dry_run_masks_whole_values_and_leaves_a_short_secrets_letters_elsewhere() -> None:
+    """A one-letter trial secret masks the query parameter, header and JSON values it is, and
+    nothing else: "Shifts: sign up" and "mass s" print as written."""
+    out = io.StringIO()
+    http = HttpClient("https://api.example.com", secrets=["s", "k y"], dry_run=out)
+    http.request(
+        "POST",
+        "/v1/send",
+        params={"key": "k y", "q": "mass s"},
+        json_body={"password": "s", "message": "Shifts: sign up", "to": ["s", "sam"]},
+        headers={"X-Password": "s", "X-Note": "s s"},
+    )
+    http.request(
+        "POST",
+        "/v1/form",
+        content=b"pw=s&text=sss",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    http.request("POST", "/v1/raw", content=b"id=7;pw=s", headers={"Content-Type": "text/plain"})
+    first, form, raw = out.getvalue().split("POST https://api.example.com")[1:]
+    assert first.startswith("/v1/send?key=********&q=mass+s\n")
+    assert "X-Password: ********\nX-Note: s s\n" in first
+    assert first.endswith(
+        '{\n  "password": "********",\n  "message": "Shifts: sign up",\n'
+        '  "to": [\n    "********",\n    "sam"\n  ]\n}\n'
+    )
+    assert form.endswith("\n\npw=********&text=sss\n")
+    assert raw.endswith("\n\nid=7;pw=********\n")  # no structure: every occurrence
+
+
+def test_a_dry_run_masks_a_key_sized_secret_wherever_it_appears() -> None:
+    out = io.StringIO()
+    key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+    http = HttpClient("https://api.example.com", secrets=[key], dry_run=out)
+    http.request(
+        "POST",
+        f"/v1/accounts/{key}/send",
+        json_body={"note": f"signed with {key}", "key": key},
+        headers={"X-Signature": f"v1={key}"},
+    )
+    printed = out.getvalue()
+    assert key not in printed
+    assert printed.startswith("POST https://api.example.com/v1/accounts/********/send\n")
+    assert "X-Signature: v1=********\n" in printed
+    assert '"note": "signed with ********",\n  "key": "********"\n' in printed
+
+
+def test_an_error_message_shows_the_url_with_the_secret_parameter_masked() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    http = HttpClient(
+        "https://api.example.com",
+        secrets=["k"],
+        retry=RetryPolicy(attempts=1),
+        transport=httpx.MockTransport(refuse),
+    )
+    with pytest.raises(DeliveryError) as caught:
+        http.request("POST", "/v1/send", params={"key": "k", "kind": "sms"})
+    assert str(caught.value) == (
+        "POST https://api.example.com/v1/send?key=********&kind=sms: connection refused "
+        "(after 1 attempt)"
+    )
+
+
 @pytest.mark.parametrize(
     "url,ok",
     [

@@ -3,11 +3,11 @@ retrying, secrets masked wherever a request is shown, and dry runs that print in
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import json
 import random
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, TypedDict, Unpack
@@ -19,6 +19,9 @@ from .base import Adapter, Context
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 MASK = "********"
+# A secret this long is masked wherever its text appears in a dry run's printout; a shorter one
+# (a dummy credential of a trial run) only where it is a whole value, so the rest prints intact.
+LONG_SECRET = 8
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,12 @@ class HttpClient:
     `request` sends, retrying connection errors, timeouts, 5xx and 429 under `retry`, never
     other 4xx; it returns the final response whatever its status (adapters decide what a
     status means) and raises DeliveryError(transient=True) when no response came.
-    `secrets`: strings masked wherever a request is printed (headers such as Authorization
-    are masked anyway). With `dry_run`, nothing is sent: each request is printed there and
-    `answer` (the service's documented success, by default an empty 200) stands in for it.
+    `secrets`: values masked wherever a request is printed: a query parameter, a JSON value or
+    a header whose whole value is one (headers such as Authorization are masked by name),
+    and the text of one of LONG_SECRET characters or more wherever it appears; an
+    unstructured body or an error text is masked wherever any secret's text appears.
+    With `dry_run`, nothing is sent: each request is printed there and `answer` (the
+    service's documented success, by default an empty 200) stands in for it.
     """
 
     SECRET_HEADERS = frozenset(
@@ -103,7 +109,7 @@ class HttpClient:
         rng: random.Random | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
-        self.secrets = [s for s in secrets if s]
+        self.secrets = frozenset(s for s in secrets if s)
         self.secret_headers = self.SECRET_HEADERS | {h.lower() for h in secret_headers}
         self.dry_run = dry_run
         self.answer = answer or (lambda request: httpx.Response(200, json={}))
@@ -145,22 +151,22 @@ class HttpClient:
                 response = self.client.send(request)
                 response.read()
             except httpx.TimeoutException as exc:
-                problem = f"{method} {request.url}: timed out ({type(exc).__name__})"
+                problem = f"{method} {self._url(request.url)}: timed out ({type(exc).__name__})"
                 wait = None
             except httpx.TransportError as exc:
-                problem = f"{method} {request.url}: {exc or type(exc).__name__}"
+                reason = self.mask(str(exc)) or type(exc).__name__
+                problem = f"{method} {self._url(request.url)}: {reason}"
                 wait = None
             else:
                 if response.status_code not in RETRY_STATUSES:
                     return response
-                problem = f"{method} {request.url}: HTTP {response.status_code}"
+                problem = f"{method} {self._url(request.url)}: HTTP {response.status_code}"
                 wait = retry_after(response)
                 if attempt >= self.retry.attempts:
                     return response  # the adapter maps the final status to its error
             if attempt >= self.retry.attempts:
-                raise DeliveryError(
-                    self.mask(f"{problem} (after {attempt} attempts)"), transient=True
-                )
+                tries = "1 attempt" if attempt == 1 else f"{attempt} attempts"
+                raise DeliveryError(f"{problem} (after {tries})", transient=True)
             self.sleep(self.retry.wait(attempt, wait, self.rng))
 
     def _dry(self, request: httpx.Request) -> httpx.Response:
@@ -169,25 +175,64 @@ class HttpClient:
         return self.answer(request)
 
     def show(self, request: httpx.Request) -> str:
-        """The request as text, the way --dry-run prints it: method and URL, headers (secret
-        ones masked), a blank line, the body (JSON pretty-printed)."""
-        lines = [f"{request.method} {request.url}"]
+        """The request as text, the way --dry-run prints it: method and URL, headers, a blank
+        line, the body (JSON pretty-printed). Secret headers are masked by name; a query
+        parameter, header or JSON value is masked when its whole value is a secret, so that
+        the rest prints intact whatever the secrets' text."""
+        lines = [f"{request.method} {self._url(request.url)}"]
         for raw_name, raw_value in request.headers.raw:  # as written, e.g. Content-Type
             name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
             if name.lower() in self.secret_headers:
                 value = _mask_header(value)
+            elif value in self.secrets:
+                value = MASK
             lines.append(f"{name}: {value}")
         body = request.content.decode("utf-8", "replace")
         if body:
-            with contextlib.suppress(ValueError):
-                body = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                form = request.headers.get("content-type", "").startswith(
+                    "application/x-www-form-urlencoded"
+                )
+                body = self._query(body) if form else self.mask(body)
+            else:
+                body = json.dumps(self._json(parsed), ensure_ascii=False, indent=2)
             lines += ["", body]
-        return self.mask("\n".join(lines))
+        # And a key-sized secret anywhere else (inside a longer value, in a URL's path).
+        return self.mask("\n".join(lines), shortest=LONG_SECRET)
 
-    def mask(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
+    def mask(self, text: str, shortest: int = 1) -> str:
+        """Every occurrence of a secret's text masked: for text with no structure to go by."""
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if len(secret) >= shortest:
+                text = text.replace(secret, MASK)
         return text
+
+    def _url(self, url: httpx.URL) -> str:
+        if not url.query:
+            return str(url)
+        query = self._query(url.query.decode("ascii"))
+        return str(url.copy_with(query=None)) + "?" + query
+
+    def _query(self, query: str) -> str:
+        """`a=1&key=SECRET` → `a=1&key=********`, the rest as written."""
+        fields = []
+        for field in query.split("&"):
+            name, eq, value = field.partition("=")
+            if eq and urllib.parse.unquote_plus(value) in self.secrets:
+                value = MASK
+            fields.append(name + eq + value)
+        return "&".join(fields)
+
+    def _json(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return MASK if value in self.secrets else value
+        if isinstance(value, list):
+            return [self._json(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._json(v) for k, v in value.items()}
+        return value
 
     def close(self) -> None:
         self.client.close()

@@ -300,9 +300,8 @@ class LekabDispatchAdapter(HttpAdapter):
     def _auth_request_parts(self) -> dict[str, Any]:
         """The HttpClient arguments for the chosen authentication."""
         creds = self.credentials
-        # Headers holding credentials are masked by name; a credential in a body or URL is
-        # masked wherever its text appears (so only those are listed: a short dummy secret
-        # of a dry run would otherwise mask every occurrence of its letters).
+        # Headers holding credentials are masked by name; a credential in a body field or
+        # the URL's query is listed, and masked where it is the whole value.
         secrets: list[str] = []
         parts: dict[str, Any] = {"headers": {}}
         if self.auth == "basic":
