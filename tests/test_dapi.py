@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 import tmplkit
+from tests.handoff_fakes import run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -522,20 +523,10 @@ def test_a_batch_killed_half_way_and_rerun_sends_every_message_once(tmp_path: Pa
     def answer(received: Any) -> Reply:
         return Reply(200, {"id": f"msg_{next(ids)}"})
 
-    def run(stop: int | None = None) -> None:
-        done = journal.accepted("dapi", [e.idempotency_key for e in envelopes])
-        todo = [e for e in envelopes if e.idempotency_key not in done]
-        for e in todo:
-            journal.begin("dapi", e)
-        for count, receipt in enumerate(loopback_adapter(server).deliver_many(todo), start=1):
-            journal.finish("dapi", receipt)
-            if stop is not None and count >= stop:
-                raise KeyboardInterrupt
-
     with Loopback(handler=answer) as server, Journal(tmp_path / "j.sqlite3") as journal:
         with pytest.raises(KeyboardInterrupt):
-            run(stop=2)
-        run()
+            run_batch(loopback_adapter(server), journal, envelopes, stop=2)
+        run_batch(loopback_adapter(server), journal, envelopes)
         sent = [r.json()["arguments"]["to"] for r in server.received]
     assert sorted(sent) == [f"+4670123450{n}" for n in range(5)]
     assert len(sent) == 5

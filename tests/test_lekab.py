@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 import tmplkit
+from tests.handoff_fakes import run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -818,21 +819,6 @@ def test_a_refused_group_fails_only_its_envelopes() -> None:
         (False, "lekab-dispatch: startsavedjob refused: Message too long"),
         (False, "lekab-dispatch: startsavedjob refused: Message too long"),
     ]
-
-
-def run_batch(
-    a: LekabDispatchAdapter, journal: Journal, envelopes: list[Envelope], stop: int | None = None
-) -> None:
-    """What send-batch does with the journal: skip the accepted, record before and after;
-    `stop`: die (as on Ctrl-C) after that many receipts."""
-    done = journal.accepted("lekab-dispatch", [e.idempotency_key for e in envelopes])
-    todo = [e for e in envelopes if e.idempotency_key not in done]
-    for envelope in todo:
-        journal.begin("lekab-dispatch", envelope)
-    for count, receipt in enumerate(a.deliver_many(todo), start=1):
-        journal.finish("lekab-dispatch", receipt)
-        if stop is not None and count >= stop:
-            raise KeyboardInterrupt
 
 
 def test_a_batch_killed_half_way_and_rerun_sends_every_number_once(tmp_path: Path) -> None:
