@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
 
-from ..errors import DeliveryError, HandoffError
+from ..errors import HandoffError, TmplkitError
 from .envelope import Envelope
 
 
@@ -35,13 +35,15 @@ class Receipt:
     skipped: bool = False
 
     @classmethod
-    def failed(cls, envelope: Envelope, exc: DeliveryError) -> Receipt:
+    def failed(cls, envelope: Envelope, exc: TmplkitError) -> Receipt:
+        """`envelope` was not accepted because of `exc`; a DeliveryError's `transient` and
+        `status` carry over, any other error is a refusal that would repeat."""
         return cls(
             envelope.idempotency_key,
             False,
             error=str(exc),
-            transient=exc.transient,
-            status=exc.status,
+            transient=bool(getattr(exc, "transient", False)),
+            status=getattr(exc, "status", None),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -140,10 +142,8 @@ class Adapter(ABC):
         for envelope in envelopes:
             try:
                 yield self.deliver(envelope)
-            except DeliveryError as exc:
+            except HandoffError as exc:  # refused, failed, or cannot go (no address): the rest can
                 yield Receipt.failed(envelope, exc)
-            except HandoffError as exc:  # this one cannot go (no address, no text): the rest can
-                yield Receipt(envelope.idempotency_key, False, error=str(exc))
 
     def close(self) -> None:  # noqa: B027 (most adapters hold nothing to release)
         """Release connections and files."""

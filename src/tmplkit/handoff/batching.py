@@ -35,7 +35,7 @@ def deliver_grouped(
         try:
             text = text_of(envelope)
         except HandoffError as exc:
-            refused[index] = Receipt(envelope.idempotency_key, False, error=str(exc))
+            refused[index] = Receipt.failed(envelope, exc)
             continue
         number = open_group.get(text)
         if number is None or len(groups[number]) >= size:

@@ -678,20 +678,10 @@ class _BatchSender:
                 return [self.adapter.deliver(envelopes[0])]
             receipts = list(self.adapter.deliver_many(envelopes))
         except TmplkitError as exc:
-            return [_refused(envelope, exc) for envelope in envelopes]
+            return [Receipt.failed(envelope, exc) for envelope in envelopes]
         if len(receipts) != len(envelopes):  # an adapter bug: never count anything as sent
             problem = HandoffError(
                 f"{self.name} answered {len(receipts)} receipts for {len(envelopes)} messages"
             )
-            return [_refused(envelope, problem) for envelope in envelopes]
+            return [Receipt.failed(envelope, problem) for envelope in envelopes]
         return receipts
-
-
-def _refused(envelope: Envelope, exc: TmplkitError) -> Receipt:
-    return Receipt(
-        envelope.idempotency_key,
-        False,
-        error=str(exc),
-        transient=bool(getattr(exc, "transient", False)),
-        status=getattr(exc, "status", None),
-    )

@@ -175,7 +175,7 @@ class UiowaDispatchAdapter(HttpAdapter):
                     members.append(self.member(envelope))
                     sending.append(index)
                 except HandoffError as exc:
-                    receipts[index] = Receipt(envelope.idempotency_key, False, error=str(exc))
+                    receipts[index] = Receipt.failed(envelope, exc)
             if members:
                 batch = [chunk[i] for i in sending]
                 try:
