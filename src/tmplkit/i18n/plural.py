@@ -173,11 +173,12 @@ def evaluate(expr: str, n: int) -> int:
     """The form index the expression gives for a whole number n (for tests and reports)."""
     tree = decision(expr, ir.Path(("n",)))
     while isinstance(tree, Choice):
-        tree = tree.then if _holds(tree.cond, n) else tree.else_
+        tree = tree.then if holds(tree.cond, n) else tree.else_
     return tree
 
 
-def _holds(cond: ir.Cond, n: int) -> bool:
+def holds(cond: ir.Cond, n: int) -> bool:
+    """Whether a plural test holds for the whole number n."""
     if isinstance(cond, ir.NumberTest):
         value = n % cond.mod if cond.mod else n
         return {
@@ -189,9 +190,9 @@ def _holds(cond: ir.Cond, n: int) -> bool:
             ">=": value >= cond.value,
         }[cond.op]
     if isinstance(cond, ir.Not):
-        return not _holds(cond.expr, n)
+        return not holds(cond.expr, n)
     if isinstance(cond, ir.And):
-        return _holds(cond.left, n) and _holds(cond.right, n)
+        return holds(cond.left, n) and holds(cond.right, n)
     if isinstance(cond, ir.Or):
-        return _holds(cond.left, n) or _holds(cond.right, n)
+        return holds(cond.left, n) or holds(cond.right, n)
     raise PluralExprError(f"unexpected test {cond!r} in a plural rule")

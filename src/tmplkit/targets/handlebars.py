@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from .. import ir
 from ..errors import CompileError
+from ..i18n.plural import holds
 from .base import Emitter
 
 # --- what the sending system registers (handlebars.js); the Java twin is in the docs -------------
@@ -736,20 +737,6 @@ def number_tests(node: ir.If) -> list[ir.NumberTest]:
             for cond, _ in n.branches:
                 found += of(cond)
     return found
-
-
-def holds(cond: ir.Cond, n: int) -> bool:
-    """A plural test (no `%`: refused before this runs) for the count n."""
-    if isinstance(cond, ir.NumberTest):
-        values, negated = count_values(cond)
-        return (n in values) != negated
-    if isinstance(cond, ir.Not):
-        return not holds(cond.expr, n)
-    if isinstance(cond, ir.And):
-        return holds(cond.left, n) and holds(cond.right, n)
-    if isinstance(cond, ir.Or):
-        return holds(cond.left, n) or holds(cond.right, n)
-    raise AssertionError(f"not a plural test: {cond!r}")
 
 
 def chosen(branches: tuple[tuple[ir.Cond, ir.Body], ...], else_: ir.Body, n: int) -> ir.Body:
