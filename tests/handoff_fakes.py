@@ -16,6 +16,9 @@ from tmplkit.handoff.journal import Journal
 
 Answer = Callable[[httpx.Request], httpx.Response]
 
+# The User-Agent header line httpx sends, as a dry run prints it: follows the pinned httpx.
+USER_AGENT = f"User-Agent: python-httpx/{httpx.__version__}"
+
 
 class Service:
     """httpx.MockTransport standing in for a sending system: records each request and answers

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 import tmplkit
-from tests.handoff_fakes import run_batch
+from tests.handoff_fakes import USER_AGENT, run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -547,7 +547,7 @@ def test_a_dry_run_prints_the_request_with_the_secret_masked_and_sends_nothing()
         "Accept: */*\n"
         "Accept-Encoding: gzip, deflate\n"
         "Connection: keep-alive\n"
-        "User-Agent: python-httpx/0.28.1\n"
+        f"{USER_AGENT}\n"
         "Content-Type: application/json\n"
         "Content-Length: 103\n"
         "Authorization: Basic ********\n"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 import tmplkit
-from tests.handoff_fakes import run_batch
+from tests.handoff_fakes import USER_AGENT, run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -855,7 +855,7 @@ def test_a_dry_run_prints_the_requests_with_secrets_masked_and_sends_nothing() -
         "Accept: */*\n"
         "Accept-Encoding: gzip, deflate\n"
         "Connection: keep-alive\n"
-        "User-Agent: python-httpx/0.28.1\n"
+        f"{USER_AGENT}\n"
         "Content-Type: application/json\n"
         "Content-Length: 48\n"
         "\n"
@@ -868,7 +868,7 @@ def test_a_dry_run_prints_the_requests_with_secrets_masked_and_sends_nothing() -
         "Accept: */*\n"
         "Accept-Encoding: gzip, deflate\n"
         "Connection: keep-alive\n"
-        "User-Agent: python-httpx/0.28.1\n"
+        f"{USER_AGENT}\n"
         "Content-Type: application/json\n"
         "Content-Length: 177\n"
         "\n"

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.handoff_fakes import Service, basic, run_batch
+from tests.handoff_fakes import USER_AGENT, Service, basic, run_batch
 from tests.loopback import Loopback, Reply
 from tmplkit.errors import DeliveryError, HandoffError
 from tmplkit.handoff import Context, Envelope, Recipient, open_adapter
@@ -632,7 +632,7 @@ def test_a_dry_run_prints_the_request_with_the_secret_masked() -> None:
         "Host: api.nexmo.com\n"
         "Accept-Encoding: gzip, deflate\n"
         "Connection: keep-alive\n"
-        "User-Agent: python-httpx/0.28.1\n"
+        f"{USER_AGENT}\n"
         "Accept: application/json\n"
         "Content-Type: application/json\n"
         f"Content-Length: {len(wire)}\n"
