@@ -418,7 +418,7 @@ def test_cli_json(sample_project: Path, run: Run) -> None:
 
 
 def test_cli_data_from_a_file_and_stdin(sample_project: Path, run: Run, tmp_path: Path) -> None:
-    data = json.loads((sample_project / "workspaces" / SHIPPING / "sample.json").read_text())
+    data = json.loads((sample_project / "workspaces" / SHIPPING / "sample.json").read_text("utf-8"))
     data["customer"]["first_name"] = "Zoe"
     file = tmp_path / "zoe.json"
     file.write_text(json.dumps(data), "utf-8")
