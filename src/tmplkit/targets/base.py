@@ -61,9 +61,13 @@ class Emitter:
     def visit_BlockRef(self, node: ir.BlockRef) -> str:
         raise AssertionError("blocks are inlined before emitting")
 
-    def refuse(self, construct: str, pos: ir.Pos, hint: str | None = None) -> CompileError:
+    def refuse(
+        self, construct: str, pos: ir.Pos, hint: str | None = None, what: str | None = None
+    ) -> CompileError:
+        """The error for a construct the target cannot say; `what` words the message when the
+        construct's own name would not (the construct is still reported by name)."""
         return CompileError(
-            f"the {self.name} target cannot express {construct}",
+            f"the {self.name} target cannot express {construct if what is None else what}",
             file=self.file,
             line=pos.line or None,
             col=pos.col or None,

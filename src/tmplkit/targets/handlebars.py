@@ -647,14 +647,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         """A refusal that names the locale whose rule it is, when the compile knows it."""
         if self.locale is None:
             return self.refuse(construct, pos, hint)
-        return CompileError(
-            f"the {self.name} target cannot express the {self.locale} plural rule, {which}",
-            file=self.file,
-            line=pos.line or None,
-            col=pos.col or None,
-            construct=construct,
-            hint=hint,
-        )
+        return self.refuse(construct, pos, hint, f"the {self.locale} plural rule, {which}")
 
     @staticmethod
     def always_true(cond: ir.Truthy) -> bool:
