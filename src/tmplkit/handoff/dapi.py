@@ -272,6 +272,3 @@ class DapiAdapter(HttpAdapter):
         if path.endswith("/contacts"):
             return httpx.Response(200, json={})
         return httpx.Response(200, json={"id": "dry-run"})
-
-    def close(self) -> None:
-        self.http.close()

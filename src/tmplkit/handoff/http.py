@@ -268,7 +268,10 @@ class HttpHooks(TypedDict, total=False):
 class HttpAdapter(Adapter):
     """An adapter that calls an HTTP API. Its client shares the settings every such adapter
     takes (`timeout`, `retries`, `backoff`) and the dry run; `transport` and `sleep` are for
-    tests (a MockTransport, a recorded sleep), never read from tmplkit.toml."""
+    tests (a MockTransport, a recorded sleep), never read from tmplkit.toml. A subclass makes
+    its client with `http_client` in `__init__`; `close` closes it."""
+
+    http: HttpClient
 
     def __init__(self, context: Context, **hooks: Unpack[HttpHooks]) -> None:
         super().__init__(context)
@@ -282,6 +285,7 @@ class HttpAdapter(Adapter):
         auth: httpx.Auth | None = None,
         headers: Mapping[str, str] | None = None,
         secrets: Iterable[str] = (),
+        secret_headers: Iterable[str] = (),
         answer: DryAnswer | None = None,
     ) -> HttpClient:
         return HttpClient(
@@ -289,9 +293,13 @@ class HttpAdapter(Adapter):
             auth=auth,
             headers=headers,
             secrets=secrets,
+            secret_headers=secret_headers,
             retry=RetryPolicy.from_options(self.context.options),
             transport=self._transport,
             dry_run=self.context.dry_run,
             answer=answer,
             sleep=self._sleep,
         )
+
+    def close(self) -> None:
+        self.http.close()

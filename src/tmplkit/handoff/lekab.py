@@ -479,9 +479,6 @@ class LekabDispatchAdapter(HttpAdapter):
         name = self.run_name or self.jobname or ""
         return httpx.Response(200, json={"result": "OK", "runtimeid": 0, "jobname": name})
 
-    def close(self) -> None:
-        self.http.close()
-
 
 def lekab_number(phone: str) -> str:
     """A phone number as LEKAB takes it: international digits without `+` or `00`

@@ -271,9 +271,6 @@ class UiowaDispatchAdapter(HttpAdapter):
     def _key_var(self) -> str:
         return str(self.context.options.get("api_key_env", API_KEY_VAR))
 
-    def close(self) -> None:
-        self.http.close()
-
 
 def _attribute(value: Any) -> str:
     """A member attribute: Dispatch keeps members as string key/value pairs. Numbers print as

@@ -330,9 +330,6 @@ class VonageDispatchAdapter(HttpAdapter):
             return "api_key in tmplkit.toml"
         return str(self.context.options.get(setting, default))
 
-    def close(self) -> None:
-        self.http.close()
-
 
 def vonage_number(phone: str) -> str:
     """A phone number as Vonage takes it: the international digits without `+` or `00`

@@ -14,15 +14,15 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from .. import __version__
 from ..errors import DeliveryError, HandoffError
-from .base import Adapter, Context, Receipt
+from .base import Context, Receipt
 from .envelope import CHANNELS, Envelope
-from .http import HttpClient, RetryPolicy, require_https
+from .http import HttpAdapter, HttpHooks, require_https
 from .validate import check_known
 
 SECRET_VAR = "TMPLKIT_WEBHOOK_SECRET"
@@ -53,7 +53,7 @@ class Signature(httpx.Auth):
         yield request
 
 
-class WebhookAdapter(Adapter):
+class WebhookAdapter(HttpAdapter):
     """Settings: `url` (https, or http to loopback), `secret_env` (the variable holding the
     signing secret; default TMPLKIT_WEBHOOK_SECRET), `timeout`, `retries`, `backoff`."""
 
@@ -61,8 +61,8 @@ class WebhookAdapter(Adapter):
     channels = frozenset(CHANNELS)
     description = "POST the envelope as JSON, signed with HMAC-SHA256"
 
-    def __init__(self, context: Context) -> None:
-        super().__init__(context)
+    def __init__(self, context: Context, **hooks: Unpack[HttpHooks]) -> None:
+        super().__init__(context, **hooks)
         # The secret first: a `secret = "..."` in the file is named as a credential.
         secret = context.secret("secret_env", SECRET_VAR)
         assert secret is not None  # required
@@ -78,15 +78,13 @@ class WebhookAdapter(Adapter):
             ) from None
         self.url = url
         self.signature = Signature(secret.encode("utf-8"))
-        self.http = HttpClient(
+        self.http = self.http_client(
             url,
             auth=self.signature,
             headers={"User-Agent": f"tmplkit/{__version__}"},
             secrets=[secret],
             # Not a secret, but it changes with each second: a dry run shows it masked.
             secret_headers=[SIGNATURE_HEADER],
-            retry=RetryPolicy.from_options(context.options),
-            dry_run=context.dry_run,
         )
 
     def deliver(self, envelope: Envelope) -> Receipt:
@@ -119,9 +117,6 @@ class WebhookAdapter(Adapter):
             status=status,
             hint=hint,
         )
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _remote_id(response: httpx.Response) -> str | None:
