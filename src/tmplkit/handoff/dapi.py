@@ -22,6 +22,7 @@ from .validate import (
     HTTP_SETTINGS,
     base_url,
     check_known,
+    flag,
     json_body,
     positive_int,
     setting_error,
@@ -73,9 +74,7 @@ class DapiAdapter(HttpAdapter):
         self.provider = text(context, "provider", required=True) or ""
         self.sender = text(context, "from", required=True) or ""
         self.throughput = self._throughput()
-        self.use_lists = context.option("lists", True)
-        if not isinstance(self.use_lists, bool):
-            raise setting_error(context, "lists", f"must be true or false, not {self.use_lists!r}")
+        self.use_lists = flag(context, "lists", True)
         self.list_size = positive_int(
             context, "list_size", context.option("list_size", self.DEFAULT_LIST_SIZE)
         )
