@@ -1,10 +1,13 @@
-"""What every emitter shares: node dispatch, and refusing what a target cannot express."""
+"""What every emitter shares: node dispatch, refusing what a target cannot express, and the
+reference's filter chain for targets that apply it at compile time."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, TypeAlias
+
+from markupsafe import escape as html_escape
 
 from .. import ir
 from ..errors import CompileError
@@ -100,3 +103,48 @@ class InfixConditions(Emitter):
         text = self.cond(cond)
         compound = ir.And | ir.Or | ir.Compare | ir.NumberTest
         return f"({text})" if isinstance(cond, compound) else text
+
+
+# --- the reference's filters, for targets that apply them at compile time ----------------------
+
+Step: TypeAlias = Literal["upper", "lower", "escape"]
+
+
+def plan_filters(filters: tuple[ir.Filter, ...], html: bool) -> tuple[str | None, list[Step]]:
+    """The reference's filter chain as (default fallback or None, steps on the printed value).
+
+    `default` only acts on the value itself (after upper/lower/safe/escape the value is a
+    string, never null); `safe` and `escape` mark the value as markup, so a later `escape`
+    does nothing and an HTML part does not escape it again.
+    """
+    fallback: str | None = None
+    steps: list[Step] = []
+    printed = False  # the value has become a string
+    markup = False  # the value is raw or already escaped
+    for f in filters:
+        if f.name == "default":
+            if not printed and fallback is None:
+                fallback = f.arg or ""
+        elif f.name in ("upper", "lower"):
+            steps.append("upper" if f.name == "upper" else "lower")
+            printed = True
+        elif f.name == "safe":
+            markup = printed = True
+        elif not markup:  # escape
+            steps.append("escape")
+            markup = printed = True
+    if html and not markup:
+        steps.append("escape")
+    return fallback, steps
+
+
+def apply_steps(text: str, steps: list[Step]) -> str:
+    """The steps applied at compile time (to a default's fallback string)."""
+    for step in steps:
+        if step == "upper":
+            text = text.upper()
+        elif step == "lower":
+            text = text.lower()
+        else:
+            text = str(html_escape(text))
+    return text

@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, TypeAlias
 
-from markupsafe import escape
-
 from .. import ir
 from ..errors import CompileError
 from ..i18n.plural import holds
-from .base import Emitter
+from .base import Emitter, apply_steps, plan_filters
 
 # --- what the sending system registers (handlebars.js); the Java twin is in the docs -------------
 
@@ -508,17 +506,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
     def fallback(self, text: str, filters: tuple[ir.Filter, ...]) -> str:
         """The fallback as the reference prints it: through the filters after `default`, and
         HTML-escaped where the reference escapes (written as text, so no Mandrill helper runs)."""
-        marked = False  # Jinja's Markup: escaped or marked safe
-        for f in filters:
-            if f.name == "upper":
-                text = text.upper()
-            elif f.name == "lower":
-                text = text.lower()
-            elif f.name == "safe":
-                marked = True
-            elif f.name == "escape" and not marked:
-                text, marked = str(escape(text)), True
-        return str(escape(text)) if self.html and not marked else text
+        return apply_steps(text, plan_filters(filters, self.html)[1])
 
     def printed(self, expr: Expr) -> Expr:
         return expr  # Mandrill prints values its own way: no helper to change that

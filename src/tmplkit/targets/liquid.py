@@ -26,10 +26,8 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
-from markupsafe import escape as html_escape
-
 from .. import ir
-from .base import Emitter
+from .base import Emitter, apply_steps, plan_filters
 
 # A name that can follow `.` or stand alone as a variable in all three engines.
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -72,9 +70,6 @@ LIQUID_FILTER = {"upper": "upcase", "lower": "downcase", "escape": "escape"}
 # The comparison that holds exactly when the other does not (on numbers).
 NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
-Step: TypeAlias = Literal["upper", "lower", "escape"]
-
-
 # --- conditions in negation normal form ------------------------------------------------------
 
 
@@ -109,46 +104,6 @@ def _flatten(node: _Junction) -> Iterator[_Node]:
 
 
 # --- filters -------------------------------------------------------------------------------
-
-
-def plan_filters(filters: tuple[ir.Filter, ...], html: bool) -> tuple[str | None, list[Step]]:
-    """The reference's filter chain as (default fallback or None, steps on the printed value).
-
-    `default` only acts on the value itself (after upper/lower/safe/escape the value is a
-    string, never null); `safe` and `escape` mark the value as markup, so a later `escape`
-    does nothing and an HTML part does not escape it again.
-    """
-    fallback: str | None = None
-    steps: list[Step] = []
-    printed = False  # the value has become a string
-    markup = False  # the value is raw or already escaped
-    for f in filters:
-        if f.name == "default":
-            if not printed and fallback is None:
-                fallback = f.arg or ""
-        elif f.name in ("upper", "lower"):
-            steps.append("upper" if f.name == "upper" else "lower")
-            printed = True
-        elif f.name == "safe":
-            markup = printed = True
-        elif not markup:  # escape
-            steps.append("escape")
-            markup = printed = True
-    if html and not markup:
-        steps.append("escape")
-    return fallback, steps
-
-
-def apply_steps(text: str, steps: list[Step]) -> str:
-    """The steps applied at compile time (to a default's fallback string)."""
-    for step in steps:
-        if step == "upper":
-            text = text.upper()
-        elif step == "lower":
-            text = text.lower()
-        else:
-            text = str(html_escape(text))
-    return text
 
 
 def liquid_text(text: str) -> str:
