@@ -10,7 +10,7 @@ from ..errors import HandoffError
 from .envelope import Envelope
 
 # What people write between digits: spaces, dashes, dots, slashes, brackets.
-_SEPARATORS = re.compile(r"[\s\-./()]")
+SEPARATORS = re.compile(r"[\s\-./()]")
 _DIGITS = re.compile(r"[1-9][0-9]{6,14}")  # E.164: a country code (no leading 0), 7 to 15 digits
 
 
@@ -19,7 +19,7 @@ def international_number(phone: str, *, plus: bool = True) -> str:
     `46701234567` (plus=False, the MSISDN digits). Accepts `+46 70-123 45 67` and
     `0046701234567`; refuses a national number (`070 123 45 67`), since which country it
     belongs to is a guess."""
-    compact = _SEPARATORS.sub("", phone)
+    compact = SEPARATORS.sub("", phone)
     if compact.startswith("+"):
         digits = compact[1:]
     elif compact.startswith("00"):

@@ -21,7 +21,7 @@ from ..errors import DeliveryError, HandoffError
 from .base import Context, Receipt
 from .envelope import Envelope
 from .http import RETRY_STATUSES, HttpAdapter, HttpHooks
-from .phone import international_number
+from .phone import SEPARATORS, international_number
 from .validate import HTTP_SETTINGS, base_url, check_known, setting_error, string_list
 
 API_KEY_VAR = "VONAGE_API_KEY"
@@ -54,7 +54,6 @@ DEFAULT_CONDITION = "delivered"
 CONDITIONS = ("delivered", "read")
 CHANNEL_SETTINGS = ("from", "expiry_time", "condition_status")
 _SENDER_ID = re.compile(r"[A-Za-z0-9 ]{1,11}")  # an alphanumeric SMS sender ("AcmeShop")
-_SEPARATORS = re.compile(r"[\s\-./()]")
 
 SETTINGS = (
     *HTTP_SETTINGS,
@@ -334,7 +333,7 @@ class VonageDispatchAdapter(HttpAdapter):
 def vonage_number(phone: str) -> str:
     """A phone number as Vonage takes it: the international digits without `+` or `00`
     (`+46 70-123 45 67` → `46701234567`); digits already in that form are kept."""
-    compact = _SEPARATORS.sub("", phone)
+    compact = SEPARATORS.sub("", phone)
     if compact.startswith(("+", "00")):
         return international_number(phone, plus=False)
     try:
