@@ -166,12 +166,8 @@ class DataEnvironment(SandboxedEnvironment):
     """
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if type(obj) is dict:  # the common case, JSON data: no ABC check on the hot path
-            try:
-                return obj[argument]
-            except (KeyError, TypeError):
-                return self.undefined(obj=obj, name=argument)
-        if isinstance(obj, Mapping):
+        # JSON data is the common case: a dict skips the ABC check on the hot path.
+        if type(obj) is dict or isinstance(obj, Mapping):
             try:
                 return obj[argument]
             except (KeyError, TypeError):
