@@ -6,7 +6,6 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from jinja2.exceptions import SecurityError
 
 from .errors import RenderError, TemplateError
 from .localize import Localizer
-from .pipeline import Part, SourceSet, emit_part, resolve
+from .pipeline import SourceSet, emit_part, resolve
 from .prepare import NotPreparable, inliner, prepare_html
 from .store import CHANNEL_PARTS, Project
 from .targets.jinja import environment
@@ -129,9 +128,6 @@ class PreparedMessage:
             warnings=self.warnings,
             channels={n: p.render(values) for n, p in self.channels} if self.channels else {},
         )
-
-
-PrepareHook = Callable[[str, Part], tuple[str, str | None]]
 
 
 class Renderer:
