@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,19 +18,13 @@ from .cli import (
     workers_option,
 )
 from .errors import HandoffError
-from .handoff.envelope import CHANNELS
-from .handoff.send import (
-    DEFAULT_CONCURRENCY,
-    FAILED_STATUS,
-    Outcome,
-    RecipientFields,
-    SendInterrupted,
-    SendSummary,
-    adapter_name,
-    send,
-    send_batch,
-)
+from .handoff import CHANNELS, DEFAULT_CONCURRENCY
 from .pipeline import parse_data, resolve
+
+# The sending machinery (handoff.send: batch rendering, processes, threads, the SQLite
+# journal) is imported by the commands that use it, not by every `tmplkit` start-up.
+if TYPE_CHECKING:
+    from .handoff.send import Outcome, SendSummary
 
 VIA_HELP = "The adapter ([handoff.NAME] in tmplkit.toml; default: [handoff] default, or outbox)."
 DRY_RUN_HELP = "Print what would be sent (HTTP requests with secrets masked); send nothing."
@@ -105,6 +99,8 @@ def send_command(
       tmplkit send acme-shop/orders/order-confirmation --to +46701234567 --channel sms \\
           --via lekab-dispatch --data order.json --locale fr-FR --dry-run
     """
+    from .handoff.send import adapter_name, send
+
     project = resolve(source, obj.maybe_project(), draft_id).project
     values = parse_data(sys.stdin.read(), "<stdin>") if data == "-" else data
     receipt = send(
@@ -232,6 +228,8 @@ def send_batch_command(
           --to-field user.email --locale-field locale --via webhook
       tmplkit send-batch acme-shop/orders/order-confirmation --recipients orders.csv --dry-run
     """
+    from .handoff.send import FAILED_STATUS, RecipientFields, SendInterrupted, send_batch
+
     fields = RecipientFields(
         address=to_field, phone=phone_field, name=name_field, id=id_field,
         attributes=attributes_field,

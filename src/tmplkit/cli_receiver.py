@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .handoff.journal import JOURNAL_FILE, Journal
-from .handoff.receiver import RECEIVERS, JobEventReceiver, receiver_settings
+from .handoff import RECEIVERS
 
 if TYPE_CHECKING:
     from .cli import Context
@@ -37,6 +36,11 @@ def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     LEKAB Dispatch POSTs job events (JOB_START, JOB_ASSIGN, JOB_FINISH) to the URL printed
     first; each one recorded prints a line. Ctrl-C stops.
     """
+    # Imported here, not at the top: the HTTP server and the SQLite journal are this command's
+    # alone, and every other `tmplkit` start-up would pay for them.
+    from .handoff.journal import JOURNAL_FILE, Journal
+    from .handoff.receiver import JobEventReceiver, receiver_settings
+
     project = obj.project
     settings = receiver_settings(via, project.settings.handoff.get(via, {}))
     project.state_dir.mkdir(exist_ok=True)

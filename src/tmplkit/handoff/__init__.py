@@ -36,6 +36,11 @@ REGISTRY: dict[str, str] = {
     "dapi": "dapi:DapiAdapter",
 }
 DEFAULT_ADAPTER = "outbox"
+# Adapters with an event receiver (`tmplkit handoff receive`; see receiver.py).
+RECEIVERS = ("lekab-dispatch",)
+# send_batch's deliveries in flight at once: enough to hide a service's latency. Here, not in
+# send.py, so that the command line has it without importing the sending machinery.
+DEFAULT_CONCURRENCY = 4
 
 
 def available() -> list[str]:

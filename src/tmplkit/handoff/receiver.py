@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..errors import HandoffError
+from . import RECEIVERS
 from .base import Context
 from .journal import Journal
 
@@ -210,8 +211,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 # --- receivers by adapter name ---------------------------------------------------------------
-
-RECEIVERS = ("lekab-dispatch",)
 
 
 def receiver_settings(

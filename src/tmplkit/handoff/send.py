@@ -28,7 +28,7 @@ from ..i18n.locales import normalize
 from ..pipeline import load_data_file, resolve
 from ..render import Renderer
 from ..store import STATE_DIR, Project
-from . import DEFAULT_ADAPTER, open_adapter
+from . import DEFAULT_ADAPTER, DEFAULT_CONCURRENCY, open_adapter
 from .base import Adapter, Receipt
 from .envelope import CHANNELS, Envelope, Recipient
 from .journal import ACCEPTED, JOURNAL_FILE, Journal
@@ -48,7 +48,6 @@ __all__ = [
     "send_batch",
 ]
 
-DEFAULT_CONCURRENCY = 4  # deliveries in flight at once: enough to hide a service's latency
 DEFAULT_GROUP = 100  # envelopes per deliver_many call, for adapters with a batch API
 MAX_FAILURES_KEPT = 1000  # in the summary; all of them are counted, and reported as they come
 
