@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..model import Block, Template
 from ..store import Project, atomic_write
@@ -25,6 +25,9 @@ from .catalog import (
 )
 from .extract import all_keys, block_keys, catalog_path, template_keys
 from .locales import normalize
+
+if TYPE_CHECKING:
+    from ..pipeline import SourceSet
 
 Owner = Template | Block
 Format = Literal["po", "json"]
@@ -328,11 +331,13 @@ def status(
     With `sms`, each row of a template whose published draft has an SMS part also says what
     that part costs in the locale, rendered with the template's sample data (see tmplkit.sms).
     """
-    from ..render import Renderer
-    from ..sms import measure_sources, sms_sources
+    with_sms: dict[str, SourceSet] = {}  # the templates whose rows say what SMS costs
+    if sms:  # the renderer and tmplkit.sms only when asked for
+        from ..render import Renderer
+        from ..sms import measure_sources, sms_sources
 
-    with_sms = {s.template.id: s for s in sms_sources(project) if s.template} if sms else {}
-    renderer = Renderer(project)
+        with_sms = {s.template.id: s for s in sms_sources(project) if s.template}
+        renderer = Renderer(project)
     rows = []
     for target in owners(project):
         keys = owner_keys(project, target)
