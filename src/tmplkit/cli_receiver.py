@@ -38,13 +38,13 @@ def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     """
     # Imported here, not at the top: the HTTP server and the SQLite journal are this command's
     # alone, and every other `tmplkit` start-up would pay for them.
-    from .handoff.journal import JOURNAL_FILE, Journal
+    from .handoff.journal import Journal
     from .handoff.receiver import JobEventReceiver, receiver_settings
+    from .handoff.send import journal_path
 
     project = obj.project
     settings = receiver_settings(via, project.settings.handoff.get(via, {}))
-    project.state_dir.mkdir(exist_ok=True)
-    journal = Journal(project.state_dir / JOURNAL_FILE)
+    journal = Journal(journal_path(project))  # after the settings: a bad one writes nothing
 
     def show(seq: int, payload: dict[str, Any]) -> None:
         click.echo(f"{seq}: {json.dumps(payload, ensure_ascii=False, sort_keys=True)}")
