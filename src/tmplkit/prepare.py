@@ -59,7 +59,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TmplkitError
 from .parse import Tag, _scan
-from .targets.jinja import DELIMITER_RE, environment
+from .targets.jinja import environment, escape_delimiters
 from .text import VOID, Element, Tokens, derive_text, parse_serialized
 
 INLINER_OPTIONS: dict[str, Any] = {
@@ -617,7 +617,7 @@ def _token_prefix(source: str) -> str:
 
 def _attr_escape(value: str) -> str:
     value = value.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&#39;")
-    return DELIMITER_RE.sub('{{ "{" }}', value.replace("\u00a0", "&nbsp;"))
+    return escape_delimiters(value.replace("\u00a0", "&nbsp;"))
 
 
 def _check_contexts(sc: Scan, info: CssInfo) -> None:
@@ -879,7 +879,7 @@ def _at_rules(sc: Scan, tree: Element, ids: set[int]) -> list[tuple[int, int, st
         raise NotPreparable("css-inline wrote more than one <style> block")
     (style,) = generated
     css = "".join(c for c in style.children if isinstance(c, str))
-    block = "<style>" + DELIMITER_RE.sub('{{ "{" }}', css) + "</style>"
+    block = "<style>" + escape_delimiters(css) + "</style>"
     for name in ("head", "html"):
         tag = next((t for t in sc.starts if t.name == name), None)
         if tag is not None:

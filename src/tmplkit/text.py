@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .targets.jinja import DELIMITER_RE
+from .targets.jinja import escape_delimiters
 
 # --- a tree from HTML5 serialization ----------------------------------------------------------
 
@@ -776,7 +776,7 @@ def _render_parts(parts: Sequence[Part], template: bool) -> str:
     def flush() -> None:
         if static:
             text = "".join(static)
-            out.append(DELIMITER_RE.sub('{{ "{" }}', text) if template else text)
+            out.append(escape_delimiters(text) if template else text)
             static.clear()
 
     for is_jinja, text in parts:

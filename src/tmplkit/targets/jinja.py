@@ -20,6 +20,12 @@ NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DELIMITER_RE = re.compile(r"\{(?=[{%#]|\Z)")
 
 
+def escape_delimiters(text: str) -> str:
+    """Literal text for a Jinja template: `{{`, `{%` and `{#` would open a tag, and so would a
+    `{` that ends the text right before a tag, so such a brace is printed as a string."""
+    return DELIMITER_RE.sub('{{ "{" }}', text)
+
+
 def jinja_string(text: str) -> str:
     """A Jinja string literal for `text`."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -40,9 +46,7 @@ class JinjaEmitter(InfixConditions):
     )
 
     def visit_Text(self, node: ir.Text) -> str:
-        # `{{`, `{%` and `{#` in literal text would open a tag, and so would a `{` that ends the
-        # text right before a tag: print such a brace as a string.
-        return DELIMITER_RE.sub('{{ "{" }}', node.text)
+        return escape_delimiters(node.text)
 
     def ref(self, ref: ir.Ref) -> str:
         if isinstance(ref, ir.LoopVar):
