@@ -29,14 +29,14 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, BinaryIO, Literal, NamedTuple
+from typing import IO, Any, BinaryIO, Literal, NamedTuple, cast
 
 from .errors import TmplkitError
 from .i18n.locales import normalize
@@ -275,14 +275,7 @@ class _Worker:
     def record_locale(self, data: dict[str, Any]) -> str | None:
         """The locale a record asks for: its --locale-field, else the default. ValueError if bad."""
         field_name = self.options.locale_field
-        value: Any = None
-        if field_name:
-            if field_name in data:
-                value = data[field_name]
-            else:
-                value = data
-                for key in field_name.split("."):
-                    value = value.get(key) if isinstance(value, dict) else None
+        value = record_field(data, field_name) if field_name else None
         if value is None or value == "":
             return self.options.default_locale
         if not isinstance(value, str):
@@ -382,6 +375,20 @@ def _reason(exc: Exception) -> str:
     else:  # e.g. a division by zero in the template
         text = f"render failed: {type(exc).__name__}: {exc}"
     return " ".join(text.split()) or type(exc).__name__
+
+
+def record_field(record: Mapping[str, Any], path: str, nested: type = dict) -> Any:
+    """The value of field `path` in `record`: the key `path` itself if `record` has one, else
+    the dotted path (`user.email`) through nested `nested` objects (dicts, as JSON and CSV
+    records nest); None where it leads nowhere."""
+    if path in record:
+        return record[path]
+    value: Any = record
+    for key in path.split("."):
+        if not isinstance(value, nested):
+            return None
+        value = cast(Mapping[str, Any], value).get(key)
+    return value
 
 
 def _kind(value: Any) -> str:

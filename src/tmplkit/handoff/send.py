@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from ..batch import Records, render_batch
+from ..batch import Records, record_field, render_batch
 from ..batch import _kind as kind_of  # a JSON value's kind, as bad records are told
 from ..errors import DeliveryError, HandoffError, TmplkitError
 from ..i18n.locales import normalize
@@ -172,15 +172,6 @@ class RecipientFields:
     attributes: str = "attributes"
 
 
-def _field(record: Mapping[str, Any], path: str) -> Any:
-    if path in record:
-        return record[path]
-    value: Any = record
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, Mapping) else None
-    return value
-
-
 def recipient_from_record(
     record: Mapping[str, Any], fields: RecipientFields = RecipientFields()
 ) -> Recipient:
@@ -188,7 +179,7 @@ def recipient_from_record(
     values: dict[str, str | None] = {}
     for attr in ("address", "phone", "name", "id"):
         path = getattr(fields, attr)
-        value = _field(record, path)
+        value = record_field(record, path, Mapping)
         if value is None or value == "":
             values[attr] = None
         elif isinstance(value, str):
@@ -197,7 +188,7 @@ def recipient_from_record(
             values[attr] = str(value)
         else:
             raise HandoffError(f"field {path!r} must be a string, not {kind_of(value)}")
-    attributes = _field(record, fields.attributes)
+    attributes = record_field(record, fields.attributes, Mapping)
     if attributes is not None and not isinstance(attributes, Mapping):
         raise HandoffError(
             f"field {fields.attributes!r} must be an object, not {kind_of(attributes)}"
