@@ -55,11 +55,10 @@ from typing import Any
 import css_inline
 import jinja2
 from jinja2 import nodes as jn
-from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TmplkitError
 from .parse import Tag, _scan
-from .targets.jinja import environment, escape_delimiters
+from .targets.jinja import escape_delimiters, shared_environment
 from .text import VOID, Element, Tokens, derive_text, parse_serialized
 
 INLINER_OPTIONS: dict[str, Any] = {
@@ -180,11 +179,6 @@ class Scan:
     ends: list[EndTag]
 
 
-@lru_cache(maxsize=1)
-def _html_env() -> SandboxedEnvironment:
-    return environment(autoescape=True)
-
-
 def _classify(source: str, tags: list[Tag]) -> list[JTag]:
     out: list[JTag] = []
     for n, tag in enumerate(tags):
@@ -212,7 +206,7 @@ def _output_literal(text: str, line: int) -> str | None:
 @lru_cache(maxsize=4096)
 def _output_literal_parsed(text: str, line: int) -> str | None:
     try:
-        template = _html_env().parse(text)
+        template = shared_environment(True).parse(text)
     except jinja2.TemplateSyntaxError as exc:
         raise NotPreparable(f"line {line}: {exc.message}") from None
     escaped = False
@@ -223,7 +217,7 @@ def _output_literal_parsed(text: str, line: int) -> str | None:
             raise NotPreparable(f"line {line}: {text} may print HTML (|safe)")
     if any(True for _ in template.find_all(jn.Name)):
         return None
-    return str(_html_env().from_string(text).render())
+    return str(shared_environment(True).from_string(text).render())
 
 
 _TAG_NAME = re.compile(r"[^\s/>]*")

@@ -8,20 +8,12 @@ template's sample.json) or with no data at all, so every value prints as missing
 
 from __future__ import annotations
 
-from functools import cache
-
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from .. import ir
 from ..errors import RenderError
 from .base import Emitter
-from .jinja import JinjaEmitter, environment
-
-
-@cache
-def _environment(autoescape: bool) -> SandboxedEnvironment:
-    return environment(autoescape=autoescape)
+from .jinja import JinjaEmitter, shared_environment
 
 
 class HtmlEmitter(Emitter):
@@ -36,7 +28,7 @@ class HtmlEmitter(Emitter):
         source = JinjaEmitter(html=self.html, file=self.file).emit(body)
         data = dict(self.data) if self.data is not None else {}
         try:
-            return _environment(self.html).from_string(source).render(data)
+            return shared_environment(self.html).from_string(source).render(data)
         except jinja2.TemplateError as exc:
             raise RenderError(f"{self.file}: cannot render with the sample data: {exc}") from None
         except (TypeError, ValueError) as exc:  # e.g. a loop over a number in the data

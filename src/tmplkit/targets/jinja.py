@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from jinja2 import ChainableUndefined
@@ -220,3 +221,10 @@ def environment(*, autoescape: bool) -> SandboxedEnvironment:
     env.filters["safe"] = _safe
     env.globals.clear()  # no range(), dict(), lipsum…: a missing `range` key is just missing
     return env
+
+
+@cache
+def shared_environment(autoescape: bool) -> SandboxedEnvironment:
+    """One `environment()` per autoescape setting, built once, for code inside tmplkit that
+    only parses and renders with it (never changes it)."""
+    return environment(autoescape=autoescape)
