@@ -1318,18 +1318,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail("interrupted", 130)
 
 
-from .cli_receiver import register as register_receiver  # noqa: E402 (it imports this module)
+# --- hand-off (the commands live in cli_handoff.py and cli_receiver.py) ----------------------
 
-register_receiver(cli)
+
+@cli.group("handoff")
+def handoff_group() -> None:
+    """Hand-off to sending systems."""
+
 
 from .cli_handoff import (  # noqa: E402 (they import this module)
     schedule_command,
     send_batch_command,
     send_command,
 )
+from .cli_receiver import receive_command  # noqa: E402 (it imports this module)
 
 cli.add_command(send_command)
 cli.add_command(send_batch_command)
-handoff_group = cli.commands["handoff"]
-assert isinstance(handoff_group, click.Group)  # made by register_receiver
+handoff_group.add_command(receive_command)
 handoff_group.add_command(schedule_command)

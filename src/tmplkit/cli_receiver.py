@@ -61,12 +61,3 @@ def receive_command(obj: Context, via: str, host: str, port: int) -> None:
             receiver.close()
     finally:
         journal.close()
-
-
-def register(cli: click.Group) -> None:
-    """Add `receive` to the `handoff` group (made here if no other module made it)."""
-    group = cli.commands.get("handoff")
-    if not isinstance(group, click.Group):
-        group = click.Group("handoff", help="Hand-off to sending systems.")
-        cli.add_command(group)
-    group.add_command(receive_command)
