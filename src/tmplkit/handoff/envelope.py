@@ -17,6 +17,12 @@ ENVELOPE_VERSION = 1
 CHANNELS = ("email", "sms", "push", "chat")
 
 
+def check_channel(channel: str) -> None:
+    """HandoffError unless `channel` is one of CHANNELS."""
+    if channel not in CHANNELS:
+        raise HandoffError(f"unknown channel {channel!r}", hint="channels: " + ", ".join(CHANNELS))
+
+
 @dataclass(frozen=True)
 class Recipient:
     """Who a message goes to: an e-mail address, a phone number (E.164, `+46701234567`), a
@@ -85,10 +91,7 @@ class Envelope:
     version: int = ENVELOPE_VERSION
 
     def __post_init__(self) -> None:
-        if self.channel not in CHANNELS:
-            raise HandoffError(
-                f"unknown channel {self.channel!r}", hint="channels: " + ", ".join(CHANNELS)
-            )
+        check_channel(self.channel)
         if not self.content_hash:
             object.__setattr__(self, "content_hash", self._content_hash())
         if not self.idempotency_key:

@@ -30,7 +30,7 @@ from ..render import Renderer
 from ..store import STATE_DIR, Project
 from . import DEFAULT_ADAPTER, DEFAULT_CONCURRENCY, open_adapter
 from .base import Adapter, Receipt
-from .envelope import CHANNELS, Envelope, Recipient
+from .envelope import Envelope, Recipient, check_channel
 from .journal import ACCEPTED, JOURNAL_FILE, Journal
 
 __all__ = [
@@ -207,8 +207,7 @@ def check_recipient(
 ) -> None:
     """HandoffError when the recipient lacks what the channel needs: an address for e-mail,
     a phone number for SMS, any of id, phone or address for push and chat."""
-    if channel not in CHANNELS:
-        raise HandoffError(f"unknown channel {channel!r}", hint="channels: " + ", ".join(CHANNELS))
+    check_channel(channel)
     if channel == "email":
         if not recipient.address:
             raise HandoffError("no e-mail address" + _where(fields, "address", "--to-field"))
@@ -463,8 +462,7 @@ def send_batch(
     """
     if concurrency < 1:
         raise HandoffError(f"concurrency must be at least 1, not {concurrency}")
-    if channel not in CHANNELS:
-        raise HandoffError(f"unknown channel {channel!r}", hint="channels: " + ", ".join(CHANNELS))
+    check_channel(channel)
     project = resolve(source, project, draft).project
     with _adapter(via, project, env, dry_run) as adapter:
         run = render_batch(  # errors in SOURCE or the file: raised now, before anything is sent
