@@ -40,6 +40,31 @@ def build_message(envelope: Envelope, *, date: float | None = None) -> EmailMess
     `date` (seconds since the epoch; default now) sets the Date header.
     """
     msg = EmailMessage(policy=email.policy.default)
+    message_headers(envelope, msg, date=date)
+    if envelope.channel != "email":
+        _set_text(msg, envelope.body(), "plain")
+    elif not envelope.html:
+        _set_text(msg, envelope.text, "plain")
+    else:
+        # multipart/alternative: the last part is the preferred one, so HTML comes after text.
+        msg.make_alternative()
+        for text, subtype in ((envelope.text, "plain"), (envelope.html, "html")):
+            part = MIMEPart(policy=msg.policy)
+            _set_text(part, text, subtype)
+            # A MIMEPart, not an EmailMessage: a part carries no MIME-Version header of its own.
+            msg.attach(cast(EmailMessage, part))
+    if envelope.locale:  # after the content: setting content drops the Content-* headers
+        msg["Content-Language"] = envelope.locale
+    return msg
+
+
+def message_headers(envelope: Envelope, msg: EmailMessage, *, date: float | None = None) -> None:
+    """Set the envelope's headers on `msg` (a new message, before its content is set).
+
+    This is the stage of `build_message` that can refuse an envelope (HandoffError: an e-mail
+    envelope without a sender or an address, an unparsable address, a line break in a value);
+    the content set after it raises no HandoffError, so an adapter's check runs just this.
+    """
     recipient = envelope.recipient
     if envelope.channel == "email":
         if not envelope.sender:
@@ -73,21 +98,6 @@ def build_message(envelope: Envelope, *, date: float | None = None) -> EmailMess
         raise HandoffError(
             f"message {envelope.idempotency_key}: cannot build its headers: {exc}"
         ) from None
-    if envelope.channel != "email":
-        _set_text(msg, envelope.body(), "plain")
-    elif not envelope.html:
-        _set_text(msg, envelope.text, "plain")
-    else:
-        # multipart/alternative: the last part is the preferred one, so HTML comes after text.
-        msg.make_alternative()
-        for text, subtype in ((envelope.text, "plain"), (envelope.html, "html")):
-            part = MIMEPart(policy=msg.policy)
-            _set_text(part, text, subtype)
-            # A MIMEPart, not an EmailMessage: a part carries no MIME-Version header of its own.
-            msg.attach(cast(EmailMessage, part))
-    if envelope.locale:  # after the content: setting content drops the Content-* headers
-        msg["Content-Language"] = envelope.locale
-    return msg
 
 
 def _set_text(part: MIMEPart, text: str, subtype: str) -> None:

@@ -18,7 +18,7 @@ from ..errors import DeliveryError
 from .base import Adapter, Context, Receipt
 from .envelope import Envelope
 from .http import RetryPolicy
-from .mime import build_message, message_bytes
+from .mime import build_message, message_bytes, message_headers
 from .validate import check_known, flag, setting_error, text
 
 SETTINGS = (
@@ -92,14 +92,20 @@ class SmtpAdapter(Adapter):
 
     def check(self, envelope: Envelope) -> None:
         super().check(envelope)
-        self.message(envelope)
+        # The headers are all that can refuse an envelope: the body is built when it is sent.
+        message = EmailMessage(policy=email.policy.default)
+        message_headers(self._with_sender(envelope), message, date=self.clock())
 
     def message(self, envelope: Envelope) -> EmailMessage:
         """The RFC 5322 message for `envelope`, as it would be sent (HandoffError if the
         envelope has no usable sender or recipient address)."""
+        return build_message(self._with_sender(envelope), date=self.clock())
+
+    def _with_sender(self, envelope: Envelope) -> Envelope:
+        """`envelope`, with the adapter's `sender` as From when it has none."""
         if not envelope.sender and self.default_sender:
             envelope = dataclasses.replace(envelope, sender=self.default_sender)
-        return build_message(envelope, date=self.clock())
+        return envelope
 
     def deliver(self, envelope: Envelope) -> Receipt:
         super().check(envelope)
