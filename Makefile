@@ -17,6 +17,10 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(PIP) -e '.[test]'
 	@touch $@
 
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PIP) -e '.[bench]'
+	@touch $@
+
 demo: $(VENV)/.installed
 	@mkdir -p build/demo
 	@echo "== tmplkit render $(DEMO) (subject and text part) =="
@@ -46,8 +50,7 @@ test: $(VENV)/.test-installed engines
 	$(PY) -m mypy
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed
-	$(PIP) -e '.[bench]'
+bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/render.py
 	$(PY) benchmarks/batch.py --n 1000000
 
