@@ -106,3 +106,32 @@ class DeliveryError(HandoffError):
         self.transient = transient
         self.status = status
         self.code = code
+
+
+class StorageError(TmplkitError):
+    """A file or the journal could not be written (or read): a full disk, a read-only file
+    system, a permission problem. Nothing was half-written: the write it names did not land."""
+
+
+def storage_error(exc: BaseException, what: str, verb: str = "writing") -> StorageError:
+    """One line for an I/O failure: `no space left on device writing locales/fr-FR/x.po`.
+
+    `exc` is an OSError (its errno says why) or an sqlite3 error (the journal: "database or
+    disk is full" is a full disk too); `what` names the file as the user knows it.
+    """
+    reason = _reason(exc)
+    return StorageError(f"{reason} {verb} {what}")
+
+
+def _reason(exc: BaseException) -> str:
+    import errno
+    import os
+
+    code = getattr(exc, "errno", None)
+    if isinstance(code, int) and code:
+        text = os.strerror(code)
+    else:
+        # sqlite3 reports a full disk as SQLITE_FULL (13) "database or disk is full".
+        sqlite_code = getattr(exc, "sqlite_errorcode", None)
+        text = os.strerror(errno.ENOSPC) if sqlite_code == 13 else str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
