@@ -1,6 +1,7 @@
 """Stand-ins for the hand-off tests: a recording httpx transport in place of a sending system,
 the Basic authorization header a request must carry, and a batch run the way send-batch runs
-it against the journal, killable half-way (a re-run must send every message exactly once)."""
+it against the journal (claims, then outcomes), stoppable half-way as if killed (a re-run must
+send every message exactly once)."""
 
 from __future__ import annotations
 
@@ -45,15 +46,14 @@ def basic(user: str, password: str) -> str:
 def run_batch(
     adapter: Adapter, journal: Journal, envelopes: Sequence[Envelope], stop: int | None = None
 ) -> int:
-    """Skip what the journal shows accepted, record each outcome; with `stop`, raise
-    KeyboardInterrupt (the process killed) once that many receipts came back. How many
-    envelopes this run handed to the adapter."""
-    done = journal.accepted(adapter.name, [e.idempotency_key for e in envelopes])
-    todo = [e for e in envelopes if e.idempotency_key not in done]
-    for envelope in todo:
-        journal.begin(adapter.name, envelope)
-    for count, receipt in enumerate(adapter.deliver_many(todo), start=1):
-        journal.finish(adapter.name, receipt)
-        if stop is not None and count >= stop:
-            raise KeyboardInterrupt
+    """Claim every message (what the journal shows accepted is skipped), deliver the claimed
+    ones, record each outcome; with `stop`, raise KeyboardInterrupt (the process killed) once
+    that many receipts came back. How many envelopes this run handed to the adapter."""
+    with journal.run() as run:
+        claims = journal.claim(adapter.name, envelopes, run)
+        todo = [e for e, c in zip(envelopes, claims, strict=True) if c.mine]
+        for count, receipt in enumerate(adapter.deliver_many(todo), start=1):
+            journal.finish(adapter.name, receipt, run)
+            if stop is not None and count >= stop:
+                raise KeyboardInterrupt
     return len(todo)

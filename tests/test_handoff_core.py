@@ -405,27 +405,32 @@ def envelope(n: int) -> Envelope:
 
 def test_journal_protocol(tmp_path: Path) -> None:
     path = tmp_path / "state" / "handoff.sqlite3"
-    with Journal(path) as journal:
+    with Journal(path) as journal, journal.run() as run:
         one, two = envelope(1), envelope(2)
-        journal.begin("webhook", one, batch="r.jsonl", line=1)
+        claims = journal.claim("webhook", [one], run, batch="r.jsonl", lines=[1])
+        assert [(c.key, c.state) for c in claims] == [(one.idempotency_key, "claimed")]
         assert journal.status("webhook", one.idempotency_key) == "pending"
-        journal.finish("webhook", Receipt(one.idempotency_key, True, remote_id="m-1"))
-        journal.begin("webhook", two, batch="r.jsonl", line=2)
+        journal.finish("webhook", Receipt(one.idempotency_key, True, remote_id="m-1"), run)
+        journal.claim("webhook", [two], run, batch="r.jsonl", lines=[2])
         journal.finish(
-            "webhook", Receipt(two.idempotency_key, False, error="HTTP 503", transient=True)
+            "webhook", Receipt(two.idempotency_key, False, error="HTTP 503", transient=True), run
         )
-        journal.begin("webhook", two, batch="r.jsonl", line=2)
-        journal.finish("webhook", Receipt(two.idempotency_key, True))
+        assert journal.status("webhook", two.idempotency_key) == "failed"
+        # a failed message is claimed again; an accepted one is not
+        claims = journal.claim("webhook", [one, two], run, batch="r.jsonl", lines=[1, 2])
+        assert [c.state for c in claims] == ["accepted", "claimed"]
+        journal.finish("webhook", Receipt(two.idempotency_key, True), run)
         assert journal.status("outbox", one.idempotency_key) is None  # per adapter
     with Journal(path) as journal:  # what was committed is there after a restart
         keys = [envelope(n).idempotency_key for n in range(1, 4)]
         assert journal.accepted("webhook", keys) == set(keys[:2])
         rows = journal.deliveries("webhook")
-        assert [(r["recipient"], r["status"], r["attempts"], r["remote_id"], r["line"])
+        assert [(r["recipient"], r["status"], r["attempts"], r["remote_id"], r["line"], r["error"])
                 for r in rows] == [
-            ("r1@example.com", "accepted", 1, "m-1", 1),
-            ("r2@example.com", "accepted", 2, None, 2),
+            ("r1@example.com", "accepted", 1, "m-1", 1, None),
+            ("r2@example.com", "accepted", 2, None, 2, None),
         ]  # fmt: skip
+        assert journal.runs() == []  # the run ended
 
 
 def test_journal_events(tmp_path: Path) -> None:
@@ -447,14 +452,16 @@ def test_journal_shared_by_threads_and_connections(tmp_path: Path) -> None:
     def work(start: int) -> None:
         for n in range(start, start + 50):
             e = envelope(n)
-            journal.begin("outbox", e)
-            journal.finish("outbox", Receipt(e.idempotency_key, True))
+            (claim,) = journal.claim("outbox", [e], run)
+            assert claim.state == "claimed"
+            journal.finish("outbox", Receipt(e.idempotency_key, True), run)
 
-    threads = [threading.Thread(target=work, args=(k * 50,)) for k in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with journal.run() as run:
+        threads = [threading.Thread(target=work, args=(k * 50,)) for k in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     keys = [envelope(n).idempotency_key for n in range(300)]
     assert other.accepted("outbox", keys) == set(keys)
     journal.close()

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tmplkit.errors import DeliveryError, HandoffError
+from tmplkit.errors import DeliveryError, HandoffError, StorageError
 from tmplkit.handoff import open_adapter
 from tmplkit.handoff.envelope import Envelope, Recipient
 from tmplkit.handoff.mime import build_message, message_bytes
@@ -144,12 +144,13 @@ def test_read_outbox_names_a_line_that_is_not_an_envelope(tmp_path: Path) -> Non
     )
 
 
-def test_a_file_that_cannot_be_written_is_a_transient_failure(tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_written_is_a_storage_error(tmp_path: Path) -> None:
+    # Not one message's failure: every message after it would fail the same way, so a batch
+    # stops on it (and the next run, once it is fixed, sends the rest).
     (tmp_path / "taken").mkdir()
-    with pytest.raises(DeliveryError) as caught:
+    with pytest.raises(StorageError) as caught:
         outbox(tmp_path, path="taken").deliver(envelope())
-    assert str(caught.value) == "outbox taken: Is a directory"
-    assert caught.value.transient is True
+    assert str(caught.value) == "is a directory writing the outbox taken"
 
 
 def test_a_dry_run_prints_the_line_and_writes_nothing(tmp_path: Path) -> None:

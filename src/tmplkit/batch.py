@@ -1050,6 +1050,12 @@ class _Progress:
             self.shown = False
 
 
+def fallback_warning(locale: str, warnings: tuple[str, ...]) -> str:
+    """The one line a batch prints the first time a locale falls back."""
+    first = warnings[0] if warnings else ""
+    return f"warning: {locale}: {len(warnings)} strings fall back, e.g. {first}"
+
+
 def report_batch(
     run: BatchRun,
     out: BinaryIO,
@@ -1085,8 +1091,7 @@ def report_batch(
                 if locale in warned:  # each worker reports it once
                     continue
                 warned.add(locale)
-                first = warnings[0] if warnings else ""
-                err.write(f"warning: {locale}: {len(warnings)} strings fall back, e.g. {first}\n")
+                err.write(fallback_warning(locale, warnings) + "\n")
             for line, error in chunk.errors():
                 err.write(f"error: {run.name}:{line}: {error}\n")
             err.flush()

@@ -1327,6 +1327,7 @@ def handoff_group() -> None:
 
 
 from .cli_handoff import (  # noqa: E402 (they import this module)
+    journal_group,
     schedule_command,
     send_batch_command,
     send_command,
@@ -1337,3 +1338,4 @@ cli.add_command(send_command)
 cli.add_command(send_batch_command)
 handoff_group.add_command(receive_command)
 handoff_group.add_command(schedule_command)
+handoff_group.add_command(journal_group)

@@ -217,10 +217,13 @@ def send_batch_command(
     """Render SOURCE for every recipient of a file and hand each message to a sending system.
 
     \b
-    Each recipient's outcome goes to the hand-off journal (.tmplkit/handoff.sqlite3): run
-    the same command again after a failure, a crash or Ctrl-C, and it sends only what was
-    not accepted yet. A failure prints `error: FILE:LINE: RECIPIENT: reason` on stderr as it
-    happens; the summary comes last. Exit 1 if any recipient failed, 130 on Ctrl-C.
+    Each message is claimed in the hand-off journal (.tmplkit/handoff.sqlite3) before it is
+    sent and its outcome recorded after: run the same command again after a failure, a crash
+    or Ctrl-C, and it sends only what was not accepted yet; two runs at once (an overlapping
+    cron job) share the work and send each message once. A failure prints
+    `error: FILE:LINE: RECIPIENT: reason` on stderr as it happens, a locale that falls back
+    `warning: LOCALE: …` once; the summary comes last. Exit 1 if any recipient failed (or the
+    disk is full: the next run sends the rest), 130 on Ctrl-C.
 
     \b
     Examples:
@@ -228,7 +231,14 @@ def send_batch_command(
           --to-field user.email --locale-field locale --via webhook
       tmplkit send-batch acme-shop/orders/order-confirmation --recipients orders.csv --dry-run
     """
-    from .handoff.send import FAILED_STATUS, RecipientFields, SendInterrupted, send_batch
+    from .batch import fallback_warning
+    from .handoff.send import (
+        ELSEWHERE_STATUS,
+        FAILED_STATUS,
+        RecipientFields,
+        SendInterrupted,
+        send_batch,
+    )
 
     fields = RecipientFields(
         address=to_field, phone=phone_field, name=name_field, id=id_field,
@@ -236,9 +246,14 @@ def send_batch_command(
     )  # fmt: skip
 
     def report(outcome: Outcome) -> None:
+        who = f"{outcome.recipient}: " if outcome.recipient else ""
         if outcome.status == FAILED_STATUS:
-            who = f"{outcome.recipient}: " if outcome.recipient else ""
             click.echo(f"error: {recipients}:{outcome.line}: {who}{outcome.error}", err=True)
+        elif outcome.status == ELSEWHERE_STATUS:
+            click.echo(f"note: {recipients}:{outcome.line}: {who}{outcome.note}", err=True)
+
+    def warn(locale: str, warnings: tuple[str, ...]) -> None:
+        click.echo(fallback_warning(locale, warnings), err=True)
 
     try:
         summary = send_batch(
@@ -256,6 +271,7 @@ def send_batch_command(
             concurrency=concurrency,
             dry_run=sys.stdout if dry_run else None,
             on_outcome=report,
+            on_warning=warn,
         )
     except SendInterrupted as exc:
         show_summary(exc.summary, as_json)
@@ -324,3 +340,87 @@ def schedule_command(
     else:
         where = location or "(Dispatch gave no address)"
         click.echo(f"Scheduled communication {adapter.communication} at {start}: {where}")
+
+
+@click.group("journal")
+def journal_group() -> None:
+    """The hand-off journal (.tmplkit/handoff.sqlite3): what was sent, what is in flight.
+
+    \b
+    The journal is how a run of send-batch knows what earlier and concurrent runs sent:
+    keep it (back it up with `sqlite3 .tmplkit/handoff.sqlite3 .backup FILE`). Lost, it
+    can be rebuilt from an outbox, never from a remote sending system.
+    """
+
+
+@journal_group.command("show")
+@json_option
+@click.pass_obj
+def journal_show_command(obj: Context, as_json: bool) -> None:
+    """Count the journal's messages per adapter and status, and list the runs in progress.
+
+    \b
+    Example:
+      tmplkit handoff journal show
+    """
+    from .handoff.journal import Journal
+    from .handoff.send import journal_path
+
+    project = obj.project
+    path = journal_path(project)
+    if not path.exists():
+        raise HandoffError(
+            f"no hand-off journal in this project ({project.relpath(path)})",
+            hint="send or send-batch starts it",
+        )
+    with Journal(path, shown=project.relpath(path)) as journal:
+        counts = journal.counts()
+        runs = journal.runs()
+    if as_json:
+        print_json(
+            {
+                "journal": project.relpath(path),
+                "adapters": counts,
+                "runs": [run.to_json() for run in runs],
+            }
+        )
+        return
+    click.echo(f"journal {project.relpath(path)}")
+    statuses = ("accepted", "pending", "failed")
+    rows = [("ADAPTER", *(s.upper() for s in statuses))]
+    rows += [(name, *(str(c.get(s, 0)) for s in statuses)) for name, c in counts.items()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    for run in runs:
+        click.echo(f"in progress: pid {run.pid}: tmplkit {run.command}")
+
+
+@journal_group.command("rebuild")
+@via_option
+@json_option
+@click.pass_obj
+def journal_rebuild_command(obj: Context, via: str | None, as_json: bool) -> None:
+    """Record what an outbox holds as sent, after the journal was deleted, lost or replaced.
+
+    \b
+    Reads the outbox (the JSONL file, or the maildir's new/ and cur/) and records each
+    message in it as accepted, so that no run sends it again. Only an outbox can be read
+    back: the messages a remote system took are known to the journal alone.
+
+    \b
+    Example:
+      tmplkit handoff journal rebuild --via outbox
+    """
+    from .handoff.send import rebuild_journal
+
+    done = rebuild_journal(obj.project, via)
+    if as_json:
+        print_json(done)
+        return
+    total = done["added"] + done["settled"] + done["known"]
+    click.echo(
+        f"{done['journal']}: {total:,} messages of the {done['adapter']} {done['from']}: "
+        f"{done['added']:,} recorded, {done['settled']:,} settled (were pending or failed), "
+        f"{done['known']:,} already recorded"
+    )

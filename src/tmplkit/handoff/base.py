@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
 
@@ -67,6 +67,19 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Delivered:
+    """A message an adapter shows it delivered, read back from its own store (the outbox's
+    file or folder): what the journal needs to record it as accepted."""
+
+    key: str
+    recipient: str | None = None
+    channel: str | None = None
+    batch: str | None = None
+    line: int | None = None
+    remote_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Context:
     """What an adapter is made with: its `[handoff.NAME]` table, the environment to read
     credentials from, the project root (for relative paths such as the outbox file), and
@@ -116,6 +129,9 @@ class Adapter(ABC):
     name: ClassVar[str]
     channels: ClassVar[frozenset[str]] = frozenset({"email"})
     description: ClassVar[str] = ""
+    # Whether read_back can list what this adapter delivered (an outbox can; a remote
+    # system cannot be asked).
+    reads_back: ClassVar[bool] = False
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -144,6 +160,22 @@ class Adapter(ABC):
                 yield self.deliver(envelope)
             except HandoffError as exc:  # refused, failed, or cannot go (no address): the rest can
                 yield Receipt.failed(envelope, exc)
+
+    def read_back(self) -> Iterator[Delivered]:
+        """What this adapter delivered, read back from where it delivers (only where
+        `reads_back`): how the journal's crash window is settled, and how a lost journal is
+        rebuilt."""
+        raise HandoffError(
+            f"{self.name} cannot read back what it delivered",
+            hint="only an outbox keeps what it delivered where tmplkit can read it",
+        )
+
+    def delivered(self, keys: Iterable[str]) -> dict[str, Delivered]:
+        """Of `keys`, those read_back shows delivered (empty when the adapter cannot tell)."""
+        wanted = set(keys)
+        if not self.reads_back or not wanted:
+            return {}
+        return {item.key: item for item in self.read_back() if item.key in wanted}
 
     def close(self) -> None:  # noqa: B027 (most adapters hold nothing to release)
         """Release connections and files."""

@@ -1,24 +1,57 @@
 """The hand-off journal: each recipient's outcome per adapter, in SQLite in the project's state
-folder, so that a batch re-run after a crash sends nothing twice and loses nothing."""
+folder, and the claims that let overlapping runs of one batch send each message once.
+
+The protocol (docs/handoff.md, "The journal"): a run registers itself (`Journal.run()`: an id,
+its process, a heartbeat that renews its lease). Before it hands a message to an adapter it
+*claims* the message's idempotency key, in one SQLite transaction that reads and writes the row
+together, so two runs can never both win it:
+
+- no row, or a failed one: claimed (CLAIMED), the row is `pending` with this run's id;
+- accepted: skip it (ACCEPTED);
+- pending under a run that is alive: in progress elsewhere (BUSY), this run leaves it;
+- pending under a run that is gone (its process ended, or, from another machine, its lease ran
+  out): claimed as a take-over (TAKEN_OVER). The run that died may have delivered it before it
+  could record the answer: the crash window. An adapter that can read back what it delivered
+  (the outbox) settles that by looking; any other gets the message again, with the same
+  idempotency key, for the receiver to drop.
+
+After the delivery, `finish` records the answer. Every write is its own transaction; SQLite's
+locking (WAL) makes the journal safe to share between the threads of a run and between runs.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import secrets
+import socket
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import Receipt
+from ..errors import StorageError, storage_error
+from .base import Delivered, Receipt
 from .envelope import Envelope
 
 JOURNAL_FILE = "handoff.sqlite3"
 
-PENDING = "pending"  # handed to the adapter; its answer is not recorded yet
+PENDING = "pending"  # claimed by a run: handed (or about to be handed) to the adapter
 ACCEPTED = "accepted"  # the sending system took it: never sent again
 FAILED = "failed"  # refused or failed; sent again by the next run
+
+# What a claim found (Claim.state).
+CLAIMED = "claimed"  # this run sends it
+TAKEN_OVER = "taken-over"  # this run sends it; a run that died had claimed it (crash window)
+BUSY = "busy"  # a live run is sending it: in progress elsewhere
+# ACCEPTED (above): sent before, skip it
+
+LEASE = 30.0  # seconds a run's claims outlive its last heartbeat, seen from another machine
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -42,30 +75,178 @@ CREATE TABLE IF NOT EXISTS events (
     received REAL NOT NULL,
     payload TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS runs (
+    run TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    machine TEXT NOT NULL,
+    process_start TEXT,
+    command TEXT,
+    started REAL NOT NULL,
+    heartbeat REAL NOT NULL
+);
 """
 
 
-class Journal:
-    """Outcomes keyed by (adapter, envelope idempotency key).
+# --- runs and their processes ------------------------------------------------------------------
 
-    The protocol: `begin` before sending (committed), `finish` with the receipt after
-    (committed). A run skips keys already ACCEPTED; PENDING keys (the process died between
-    sending and recording the answer) and FAILED ones are sent again. Each write is its own
-    transaction, so a crash loses at most the answer to the message in flight. Safe to share
-    between threads of one process (one connection, serialized) and between processes (SQLite
-    locking, WAL).
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def machine_id() -> str:
+    """What tells this machine (and pid namespace) from another sharing the journal: the host
+    name, the boot id and the pid namespace, so that a pid means the same process only where
+    all three agree (two containers on one host have different pid namespaces)."""
+    boot = _read("/proc/sys/kernel/random/boot_id") or ""
+    try:
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{boot}/{namespace}"
+
+
+def process_start(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot, from /proc), so that a pid the
+    system gave to a new process is not taken for the old one; None if there is no such
+    process, or it has ended and waits to be reaped (a zombie), or /proc cannot tell."""
+    stat = _read(f"/proc/{pid}/stat")
+    if stat is None:
+        return None
+    fields = stat.rpartition(")")[2].split()  # after "(command name)", which may hold spaces
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
+
+
+def process_alive(pid: int, started: str | None) -> bool:
+    """Whether the process `pid` that started at `started` is still running on this machine."""
+    if os.path.isdir("/proc/self"):
+        now = process_start(pid)
+        return now is not None and (started is None or now == started)
+    try:  # no /proc (macOS): the pid alone
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run registered in the journal: who holds its claims."""
+
+    run: str
+    pid: int
+    machine: str
+    process_start: str | None
+    command: str
+    started: float
+    heartbeat: float
+
+    def alive(self, here: str, now: float, lease: float) -> bool:
+        """On this machine: while its process runs (however long it pauses). From another
+        machine, whose processes cannot be seen: while it renews its lease."""
+        if self.machine == here:
+            return process_alive(self.pid, self.process_start)
+        return now - self.heartbeat <= lease
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "pid": self.pid,
+            "command": self.command,
+            "started": self.started,
+            "heartbeat": self.heartbeat,
+        }
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What claiming one key found: `state` is CLAIMED, TAKEN_OVER (send it), ACCEPTED (sent
+    before) or BUSY (`holder`, a live run, is sending it)."""
+
+    key: str
+    state: str
+    holder: RunInfo | None = None
+
+    @property
+    def mine(self) -> bool:
+        return self.state in (CLAIMED, TAKEN_OVER)
+
+
+class Run:
+    """This process's run in a journal: its id, and a thread renewing its lease."""
+
+    def __init__(self, journal: Journal, run_id: str) -> None:
+        self.journal = journal
+        self.id = run_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name="tmplkit-journal-lease", daemon=True
+        )
+        self._thread.start()
+
+    def _beat(self) -> None:
+        interval = max(self.journal.lease / 3, 0.05)
+        while not self._stop.wait(interval):
+            # A full disk may refuse a heartbeat; the process is still alive, which is what
+            # this machine's runs go by, and the next beat tries again.
+            with contextlib.suppress(StorageError):
+                self.journal._heartbeat(self.id)
+
+    def end(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        with contextlib.suppress(StorageError):
+            self.journal._end_run(self.id)
+
+
+# --- the journal -------------------------------------------------------------------------------
+
+
+class Journal:
+    """Outcomes keyed by (adapter, envelope idempotency key), and the runs claiming them.
+
+    One connection, serialized by a lock: safe to share between threads. `lease`: how long a
+    run on another machine keeps its claims after its last heartbeat (it renews every third of
+    it). An error writing the file (a full disk) is a StorageError naming it.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, lease: float = LEASE, shown: str | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.shown = shown or str(path)  # as the user knows it, for errors
+        self.lease = lease
+        self.machine = machine_id()
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            str(self.path), timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(self.path), timeout=30, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise storage_error(exc, f"the journal {self.shown}", "opening") from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise storage_error(exc, f"the journal {self.shown}") from None
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Journals written before claims had no `run` column: their pending rows belong to no
+        live run, and are taken over by the next one."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
+        if "run" not in columns:
+            with self._write():
+                self._db.execute("ALTER TABLE deliveries ADD COLUMN run TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -77,80 +258,280 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def status(self, adapter: str, key: str) -> str | None:
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: the write lock is taken before reading, so
+        what is read cannot change before it is written), committed or rolled back whole."""
         with self._lock:
-            row = self._db.execute(
-                "SELECT status FROM deliveries WHERE adapter = ? AND key = ?", (adapter, key)
-            ).fetchone()
-        return row[0] if row else None
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                raise storage_error(exc, f"the journal {self.shown}") from None
+
+    def _read(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._db.execute(query, args).fetchall()
+            except sqlite3.Error as exc:
+                raise storage_error(exc, f"the journal {self.shown}", "reading") from None
+
+    # -- runs --
+
+    @contextlib.contextmanager
+    def run(self, command: str | None = None) -> Iterator[Run]:
+        """Register this process's run (its claims are its own until it ends), renew its lease
+        while the block runs, and end it after."""
+        run_id = secrets.token_hex(8)
+        now = time.time()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO runs (run, pid, machine, process_start, command, started, heartbeat)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    os.getpid(),
+                    self.machine,
+                    process_start(os.getpid()),
+                    command if command is not None else " ".join(sys.argv[1:])[:500],
+                    now,
+                    now,
+                ),
+            )
+        handle = Run(self, run_id)
+        try:
+            yield handle
+        finally:
+            handle.end()
+
+    def _heartbeat(self, run_id: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE runs SET heartbeat = ? WHERE run = ?", (time.time(), run_id))
+
+    def _end_run(self, run_id: str) -> None:
+        """The run ended: its row goes, with the rows of runs found dead."""
+        with self._write() as db:
+            db.execute("DELETE FROM runs WHERE run = ?", (run_id,))
+            now = time.time()
+            for info in self._all_runs(db):
+                if not info.alive(self.machine, now, self.lease):
+                    db.execute("DELETE FROM runs WHERE run = ?", (info.run,))
+
+    @staticmethod
+    def _all_runs(db: sqlite3.Connection) -> list[RunInfo]:
+        rows = db.execute(
+            "SELECT run, pid, machine, process_start, command, started, heartbeat FROM runs"
+        ).fetchall()
+        return [RunInfo(*row) for row in rows]
+
+    def runs(self) -> list[RunInfo]:
+        """The runs that are alive now (a dead one's row stays until a run ends)."""
+        now = time.time()
+        rows = self._read(
+            "SELECT run, pid, machine, process_start, command, started, heartbeat FROM runs"
+            " ORDER BY started"
+        )
+        infos = [RunInfo(*row) for row in rows]
+        return [info for info in infos if info.alive(self.machine, now, self.lease)]
+
+    def _holder(self, db: sqlite3.Connection, run_id: str | None, now: float) -> RunInfo | None:
+        """The live run holding a claim, or None when the claim is free to take over."""
+        if run_id is None:
+            return None
+        row = db.execute(
+            "SELECT run, pid, machine, process_start, command, started, heartbeat FROM runs"
+            " WHERE run = ?",
+            (run_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        info = RunInfo(*row)
+        return info if info.alive(self.machine, now, self.lease) else None
+
+    # -- claims and outcomes --
+
+    def claim(
+        self,
+        adapter: str,
+        envelopes: Sequence[Envelope],
+        run: Run,
+        *,
+        batch: str | None = None,
+        lines: Sequence[int | None] | None = None,
+        resend: bool = False,
+    ) -> list[Claim]:
+        """Claim each envelope's key for `run`, all in one transaction; one Claim each, in
+        order. `resend` claims an accepted key too (to send it again on purpose)."""
+        now = time.time()
+        out: list[Claim] = []
+        line_of = list(lines) if lines is not None else [None] * len(envelopes)
+        with self._write() as db:
+            for envelope, line in zip(envelopes, line_of, strict=True):
+                key = envelope.idempotency_key
+                row = db.execute(
+                    "SELECT status, run FROM deliveries WHERE adapter = ? AND key = ?",
+                    (adapter, key),
+                ).fetchone()
+                state = CLAIMED
+                if row is not None:
+                    status, holder_id = row
+                    if status == ACCEPTED and not resend:
+                        out.append(Claim(key, ACCEPTED))
+                        continue
+                    if status == PENDING:
+                        holder = None if holder_id == run.id else self._holder(db, holder_id, now)
+                        if holder is not None or holder_id == run.id:
+                            out.append(Claim(key, BUSY, holder))
+                            continue
+                        state = TAKEN_OVER
+                db.execute(
+                    """
+                    INSERT INTO deliveries (adapter, key, status, recipient, channel, batch,
+                        line, attempts, updated, run)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                    ON CONFLICT (adapter, key) DO UPDATE SET
+                        status = excluded.status, batch = excluded.batch, line = excluded.line,
+                        attempts = deliveries.attempts + 1, updated = excluded.updated,
+                        run = excluded.run, error = NULL, transient = NULL
+                    """,
+                    (
+                        adapter,
+                        key,
+                        PENDING,
+                        envelope.recipient.key(),
+                        envelope.channel,
+                        batch,
+                        line,
+                        now,
+                        run.id,
+                    ),
+                )
+                out.append(Claim(key, state))
+        return out
+
+    def finish(self, adapter: str, receipt: Receipt, run: Run | None = None) -> None:
+        """Record the sending system's answer. An acceptance is recorded whoever holds the
+        claim (the message went); a failure only over this run's own claim, so that it never
+        overwrites another run's outcome."""
+        now = time.time()
+        with self._write() as db:
+            if receipt.accepted:
+                db.execute(
+                    "UPDATE deliveries SET status = ?, remote_id = ?, error = NULL, "
+                    "transient = NULL, updated = ?, run = NULL WHERE adapter = ? AND key = ?",
+                    (ACCEPTED, receipt.remote_id, now, adapter, receipt.key),
+                )
+                return
+            db.execute(
+                "UPDATE deliveries SET status = ?, error = ?, transient = ?, updated = ?, "
+                "run = NULL WHERE adapter = ? AND key = ? AND status = ? "
+                "AND (run IS ? OR ? IS NULL)",
+                (
+                    FAILED,
+                    receipt.error,
+                    int(receipt.transient),
+                    now,
+                    adapter,
+                    receipt.key,
+                    PENDING,
+                    run.id if run else None,
+                    run.id if run else None,
+                ),
+            )
+
+    def status(self, adapter: str, key: str) -> str | None:
+        rows = self._read(
+            "SELECT status FROM deliveries WHERE adapter = ? AND key = ?", (adapter, key)
+        )
+        return rows[0][0] if rows else None
 
     def accepted(self, adapter: str, keys: Iterable[str]) -> set[str]:
         """Of `keys`, those already accepted by `adapter`."""
         keys = list(keys)
         found: set[str] = set()
-        with self._lock:
-            for start in range(0, len(keys), 500):
-                part = keys[start : start + 500]
-                marks = ",".join("?" * len(part))
-                rows = self._db.execute(
-                    f"SELECT key FROM deliveries WHERE adapter = ? AND status = ? "
-                    f"AND key IN ({marks})",
-                    (adapter, ACCEPTED, *part),
-                )
-                found.update(row[0] for row in rows)
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._read(
+                f"SELECT key FROM deliveries WHERE adapter = ? AND status = ? AND key IN ({marks})",
+                (adapter, ACCEPTED, *part),
+            )
+            found.update(row[0] for row in rows)
         return found
 
-    def begin(
-        self,
-        adapter: str,
-        envelope: Envelope,
-        *,
-        batch: str | None = None,
-        line: int | None = None,
-    ) -> None:
-        """Record that `envelope` is about to be sent (one more attempt)."""
-        with self._lock:
-            self._db.execute(
-                """
-                INSERT INTO deliveries
-                    (adapter, key, status, recipient, channel, batch, line, attempts, updated)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
-                ON CONFLICT (adapter, key) DO UPDATE SET
-                    status = excluded.status, batch = excluded.batch, line = excluded.line,
-                    attempts = deliveries.attempts + 1, updated = excluded.updated
-                """,
-                (
-                    adapter,
-                    envelope.idempotency_key,
-                    PENDING,
-                    envelope.recipient.key(),
-                    envelope.channel,
-                    batch,
-                    line,
-                    time.time(),
-                ),
-            )
+    def count(self, adapter: str) -> int:
+        """How many messages the journal holds for `adapter`, whatever their status."""
+        rows = self._read("SELECT COUNT(*) FROM deliveries WHERE adapter = ?", (adapter,))
+        return int(rows[0][0])
 
-    def finish(self, adapter: str, receipt: Receipt) -> None:
-        """Record the sending system's answer."""
-        status = ACCEPTED if receipt.accepted else FAILED
-        with self._lock:
-            self._db.execute(
-                """
-                UPDATE deliveries SET status = ?, remote_id = ?, error = ?, transient = ?,
-                    updated = ?
-                WHERE adapter = ? AND key = ?
-                """,
-                (
-                    status,
-                    receipt.remote_id,
-                    receipt.error,
-                    int(receipt.transient),
-                    time.time(),
-                    adapter,
-                    receipt.key,
-                ),
-            )
+    def counts(self) -> dict[str, dict[str, int]]:
+        """adapter -> status -> how many."""
+        out: dict[str, dict[str, int]] = {}
+        rows = self._read(
+            "SELECT adapter, status, COUNT(*) FROM deliveries GROUP BY adapter, status"
+            " ORDER BY adapter, status"
+        )
+        for adapter, status, count in rows:
+            out.setdefault(adapter, {})[status] = count
+        return out
+
+    def record_delivered(self, adapter: str, items: Iterable[Delivered]) -> dict[str, int]:
+        """Record messages an adapter shows it delivered (read back from an outbox) as accepted:
+        how many were `added`, `settled` (pending or failed before) and `known` (accepted)."""
+        counts = {"added": 0, "settled": 0, "known": 0}
+        now = time.time()
+        chunk: list[Delivered] = []
+
+        def flush() -> None:
+            with self._write() as db:
+                for item in chunk:
+                    row = db.execute(
+                        "SELECT status FROM deliveries WHERE adapter = ? AND key = ?",
+                        (adapter, item.key),
+                    ).fetchone()
+                    if row is not None and row[0] == ACCEPTED:
+                        counts["known"] += 1
+                        continue
+                    counts["settled" if row is not None else "added"] += 1
+                    db.execute(
+                        """
+                        INSERT INTO deliveries (adapter, key, status, recipient, channel, batch,
+                            line, remote_id, attempts, updated)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                        ON CONFLICT (adapter, key) DO UPDATE SET
+                            status = excluded.status, remote_id = excluded.remote_id,
+                            error = NULL, transient = NULL, updated = excluded.updated,
+                            run = NULL
+                        """,
+                        (
+                            adapter,
+                            item.key,
+                            ACCEPTED,
+                            item.recipient,
+                            item.channel,
+                            item.batch,
+                            item.line,
+                            item.remote_id,
+                            now,
+                        ),
+                    )
+            chunk.clear()
+
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= 1000:
+                flush()
+        if chunk:
+            flush()
+        return counts
 
     def deliveries(self, adapter: str | None = None) -> list[dict[str, Any]]:
         """Every recorded outcome (of one adapter), oldest first."""
@@ -167,8 +548,8 @@ class Journal:
     def record_event(self, source: str, payload: Mapping[str, Any]) -> int:
         """Store an event a sending system reported (e.g. a LEKAB job callback); its number."""
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        with self._lock:
-            cursor = self._db.execute(
+        with self._write() as db:
+            cursor = db.execute(
                 "INSERT INTO events (source, received, payload) VALUES (?, ?, ?)",
                 (source, time.time(), text),
             )
@@ -181,8 +562,7 @@ class Journal:
         if source is not None:
             query += " WHERE source = ?"
             args = (source,)
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
+        rows = self._read(query + " ORDER BY seq", args)
         return [
             {"seq": seq, "source": src, "received": received, "payload": json.loads(payload)}
             for seq, src, received, payload in rows

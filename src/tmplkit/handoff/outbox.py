@@ -4,6 +4,9 @@ per file in a maildir-style folder, for a sending system that reads them from th
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import email.policy
+import email.utils
 import fcntl
 import itertools
 import json
@@ -12,13 +15,22 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
-from ..errors import DeliveryError, HandoffError
-from .base import Adapter, Context, Receipt
-from .envelope import CHANNELS, Envelope
-from .mime import build_message, message_bytes
+from ..errors import DeliveryError, HandoffError, StorageError, storage_error
+from .base import Adapter, Context, Delivered, Receipt
+from .envelope import CHANNELS, Envelope, Recipient
+from .mime import (
+    CHANNEL_HEADER,
+    KEY_HEADER,
+    RECIPIENT_HEADER,
+    build_message,
+    message_bytes,
+    message_headers,
+)
 from .validate import check_known
 
 FORMATS = ("jsonl", "maildir")
@@ -33,6 +45,7 @@ class OutboxAdapter(Adapter):
     name = "outbox"
     channels = frozenset(CHANNELS)
     description = "envelopes as JSON lines in a file, or messages in a maildir folder"
+    reads_back = True
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -51,6 +64,12 @@ class OutboxAdapter(Adapter):
         # One delivery at a time in this process; the file lock orders processes.
         self._lock = threading.Lock()
         self._counter = itertools.count(1)
+
+    def check(self, envelope: Envelope) -> None:
+        """Refuse what the consumer could not send, in both formats alike: an e-mail without a
+        sender or an address, an address that does not parse, a line break in a header."""
+        super().check(envelope)
+        message_headers(envelope, EmailMessage(policy=email.policy.default))
 
     def deliver(self, envelope: Envelope) -> Receipt:
         if self.format == "maildir":
@@ -88,9 +107,29 @@ class OutboxAdapter(Adapter):
             detail={"path": str(self.path / "new" / name)},
         )
 
-    def _failed(self, exc: OSError) -> DeliveryError:
-        # A full disk or a permission problem may be fixed before the next run: transient.
-        return DeliveryError(f"outbox {self.shown}: {exc.strerror or exc}", transient=True)
+    def _failed(self, exc: OSError) -> StorageError:
+        # A full disk or a permission problem fails every message after this one too: a
+        # StorageError, which stops a batch (the next run, once it is fixed, sends the rest).
+        return storage_error(exc, f"the outbox {self.shown}")
+
+    def read_back(self) -> Iterator[Delivered]:
+        """The messages in the outbox: the JSONL file's envelopes, or the maildir's messages
+        in new/ and cur/ (those a reader deleted are gone from here too)."""
+        if self.format == "maildir":
+            return read_maildir(self.path)
+        return read_jsonl(self.path)
+
+    def delivered(self, keys: Iterable[str]) -> dict[str, Delivered]:
+        if self.format == "maildir":
+            return super().delivered(keys)
+        # A JSONL outbox may be large: only the lines that hold one of the keys are parsed.
+        wanted = {key.encode("utf-8") for key in keys}
+        found: dict[str, Delivered] = {}
+        if wanted:
+            for item in read_jsonl(self.path, lambda raw: any(k in raw for k in wanted)):
+                if item.key.encode("utf-8") in wanted:
+                    found[item.key] = item
+        return found
 
 
 def append_line(path: Path, line: bytes) -> int:
@@ -110,10 +149,17 @@ def append_line(path: Path, line: bytes) -> int:
         if end and os.pread(fd, 1, end - 1) != b"\n":
             line = b"\n" + line
             end += 1
-        view = memoryview(line)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError:
+            # A full disk took part of the line: take it back, so that no torn line is left
+            # (and a line that did not reach the disk never counts as written).
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, end)
+            raise
     finally:
         os.close(fd)
     if created:
@@ -139,6 +185,67 @@ def read_outbox(path: str | os.PathLike[str]) -> Iterator[Envelope]:
                 yield Envelope.from_json(data)
             except (HandoffError, KeyError, TypeError, AttributeError) as exc:
                 raise HandoffError(f"{path}:{number}: not an envelope: {exc}") from None
+
+
+def read_jsonl(path: str | os.PathLike[str], keep: Any = None) -> Iterator[Delivered]:
+    """What a JSONL outbox holds, line by line: each envelope's key, recipient, channel and
+    metadata (batch, line). Lines that are not complete JSON are skipped, as in read_outbox;
+    `keep(raw)` (bytes of the line) may pass over lines before they are parsed."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 (closed below, also when the reader stops early)
+    except FileNotFoundError:
+        return
+    with fh:
+        for raw in fh:
+            if not raw.strip() or (keep is not None and not keep(raw)):
+                continue
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                continue
+            key = data.get("idempotencyKey") if isinstance(data, dict) else None
+            if not isinstance(key, str) or not key:
+                continue
+            recipient = data.get("recipient")
+            metadata = data.get("metadata")
+            metadata = metadata if isinstance(metadata, dict) else {}
+            line = metadata.get("line")
+            yield Delivered(
+                key,
+                recipient=Recipient.from_json(recipient).key()
+                if isinstance(recipient, dict)
+                else None,
+                channel=data.get("channel"),
+                batch=metadata.get("batch"),
+                line=line if isinstance(line, int) else None,
+            )
+
+
+def read_maildir(root: Path) -> Iterator[Delivered]:
+    """What a maildir outbox holds: the messages in new/ and cur/ with tmplkit's key header;
+    the remote id is the file's name (without the `:2,` flags a reader adds)."""
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+    for sub in ("new", "cur"):
+        directory = root / sub
+        if not directory.is_dir():
+            continue
+        for file in sorted(directory.iterdir()):
+            try:
+                with open(file, "rb") as fh:
+                    headers = parser.parse(fh)
+            except OSError:
+                continue  # taken by a reader meanwhile
+            key = headers.get(KEY_HEADER)
+            if not key:
+                continue
+            channel = headers.get(CHANNEL_HEADER) or "email"
+            who = headers.get(RECIPIENT_HEADER) or email.utils.parseaddr(headers.get("To", ""))[1]
+            yield Delivered(
+                str(key).strip(),
+                recipient=str(who) or None,
+                channel=str(channel),
+                remote_id=file.name.partition(":")[0],
+            )
 
 
 def write_maildir(root: Path, data: bytes, counter: int = 0) -> str:

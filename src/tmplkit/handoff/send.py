@@ -1,10 +1,14 @@
 """Sending: render, wrap in envelopes, hand to an adapter, and record each outcome in the journal
-so that a batch run again after a crash or Ctrl-C sends nothing twice and loses nothing.
+so that a batch run again after a crash or Ctrl-C, or run twice at once, sends nothing twice and
+loses nothing.
 
-The protocol per message: skip it if the journal shows the adapter accepted its idempotency key
-before; else `begin` (committed), deliver, `finish` with the answer (committed). The one gap
-left is a process killed after the sending system accepted a message but before `finish`: the
-next run sends it again, with the same idempotency key, so a receiver that keeps keys drops it.
+The protocol per message (journal.py has the details): skip it if the journal shows the adapter
+accepted its idempotency key before; else claim it for this run (one transaction), deliver,
+`finish` with the answer. A message another live run has claimed is left to it and looked at
+again later. The one gap left is a process killed after the sending system accepted a message
+but before `finish`: the next run takes the claim over and, where the adapter can read back
+what it delivered (the outbox), looks before sending; elsewhere it sends the message again,
+with the same idempotency key, so a receiver that keeps keys drops it.
 """
 
 from __future__ import annotations
@@ -15,15 +19,15 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from ..batch import Records, record_field, render_batch
+from ..batch import BatchRun, Records, record_field, render_batch
 from ..batch import _kind as kind_of  # a JSON value's kind, as bad records are told
-from ..errors import DeliveryError, HandoffError, TmplkitError
+from ..errors import DeliveryError, HandoffError, StorageError, TmplkitError
 from ..i18n.locales import normalize
 from ..pipeline import load_data_file, resolve
 from ..render import Renderer
@@ -31,7 +35,7 @@ from ..store import STATE_DIR, Project
 from . import DEFAULT_ADAPTER, DEFAULT_CONCURRENCY, open_adapter
 from .base import Adapter, Receipt
 from .envelope import Envelope, Recipient, check_channel
-from .journal import ACCEPTED, JOURNAL_FILE, Journal
+from .journal import ACCEPTED, BUSY, JOURNAL_FILE, TAKEN_OVER, Claim, Journal, Run, RunInfo
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -43,6 +47,7 @@ __all__ = [
     "journal_path",
     "open_configured",
     "parse_recipient",
+    "rebuild_journal",
     "recipient_from_record",
     "send",
     "send_batch",
@@ -54,6 +59,7 @@ MAX_FAILURES_KEPT = 1000  # in the summary; all of them are counted, and reporte
 ACCEPTED_STATUS = "accepted"
 FAILED_STATUS = "failed"
 SKIPPED_STATUS = "skipped"
+ELSEWHERE_STATUS = "elsewhere"
 DRY_RUN_STATUS = "dry-run"
 
 
@@ -110,16 +116,40 @@ def journal_path(project: Project | None) -> Path:
     return (project.state_dir if project else Path(STATE_DIR)) / JOURNAL_FILE
 
 
-def _open_journal(path: Path, dry_run: bool) -> Journal | None:
+def _open_journal(project: Project | None, dry_run: bool) -> Journal | None:
     # A dry run writes nothing: it reads an existing journal (to skip what was sent), no more.
+    path = journal_path(project)
     if dry_run and not path.exists():
         return None
-    return Journal(path)
+    shown = project.relpath(path) if project is not None else str(path)
+    return Journal(path, shown=shown)
 
 
 def _name_of(adapter: Adapter) -> str:
     """What the journal keys an adapter's outcomes by: its [handoff.NAME] table's name."""
     return adapter.context.name or adapter.name
+
+
+def rebuild_journal(
+    project: Project | None, via: str | None = None, *, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Record every message the adapter `via` shows it delivered (an outbox read back) as
+    accepted in the journal, so that no run sends them again: after the journal was deleted,
+    lost or replaced. What it did: the adapter, where it read, the journal, and how many were
+    `added`, `settled` (were pending or failed) and `known` (accepted already)."""
+    with open_configured(via, project, env=env) as adapter:
+        name = _name_of(adapter)
+        items = adapter.read_back()  # HandoffError for an adapter that cannot
+        journal = _open_journal(project, dry_run=False)
+        assert journal is not None
+        with journal:
+            counts = journal.record_delivered(name, items)
+        return {
+            "adapter": name,
+            "from": getattr(adapter, "shown", adapter.name),
+            "journal": journal.shown,
+            **counts,
+        }
 
 
 # --- recipients -------------------------------------------------------------------------------
@@ -296,28 +326,102 @@ def _send_one(
     adapter.check(envelope)
     name = _name_of(adapter)
     key = envelope.idempotency_key
-    journal = _open_journal(journal_path(project), dry_run is not None)
-    try:
-        if journal is not None and not resend and journal.status(name, key) == ACCEPTED:
-            return Receipt(key, True, skipped=True)
-        if dry_run is not None:
+    journal = _open_journal(project, dry_run is not None)
+    if journal is None or dry_run is not None:  # a dry run reads the journal, writes nothing
+        try:
+            if journal is not None and not resend and journal.status(name, key) == ACCEPTED:
+                return Receipt(key, True, skipped=True)
             return replace(adapter.deliver(envelope), dry_run=True)
-        assert journal is not None  # only a dry run goes without one
-        journal.begin(name, envelope)
+        finally:
+            if journal is not None:
+                journal.close()
+    with journal, journal.run() as run:
+        check_read_back(adapter, journal)
+        claim = _claim_when_free(journal, name, envelope, run, resend=resend)
+        if claim.state == ACCEPTED:
+            return Receipt(key, True, skipped=True)
+        if claim.state == BUSY:
+            raise HandoffError(
+                f"message {key} is being sent by another run{_pid(claim.holder)}",
+                hint="run the same command again once that run has ended",
+            )
+        settled = _settled_before(adapter, journal, name, [envelope], [claim], run)
+        if settled:
+            return replace(settled[0], skipped=True)
         try:
             receipt = adapter.deliver(envelope)
+        except StorageError:
+            raise  # the claim stays: the next run takes it over and reads the outbox back
         except DeliveryError as exc:
-            journal.finish(name, Receipt.failed(envelope, exc))
+            journal.finish(name, Receipt.failed(envelope, exc), run)
             raise
-        journal.finish(name, receipt)
-    finally:
-        if journal is not None:
-            journal.close()
+        journal.finish(name, receipt, run)
     if not receipt.accepted:
         raise DeliveryError(
             receipt.error or "not accepted", transient=receipt.transient, status=receipt.status
         )
     return receipt
+
+
+def _claim_when_free(
+    journal: Journal, name: str, envelope: Envelope, run: Run, *, resend: bool
+) -> Claim:
+    """Claim one message; while a live run holds it, wait (up to the lease) for its answer."""
+    deadline = time.monotonic() + journal.lease
+    wait_for = 0.05
+    while True:
+        (claim,) = journal.claim(name, [envelope], run, resend=resend)
+        if claim.state != BUSY or time.monotonic() >= deadline:
+            return claim
+        time.sleep(wait_for)
+        wait_for = min(wait_for * 2, 1.0)
+        resend = False  # once another run has sent it, it is sent
+
+
+def _pid(holder: RunInfo | None) -> str:
+    return f" (pid {holder.pid})" if holder is not None else ""
+
+
+def _settled_before(
+    adapter: Adapter,
+    journal: Journal,
+    name: str,
+    envelopes: Sequence[Envelope],
+    claims: Sequence[Claim],
+    run: Run,
+) -> list[Receipt]:
+    """The crash window, settled where the adapter can look: of the messages taken over from a
+    run that died (it may have delivered them before it could record it), those the adapter
+    shows delivered are recorded accepted now (their receipts) and not sent again."""
+    taken = [e for e, c in zip(envelopes, claims, strict=True) if c.state == TAKEN_OVER]
+    if not taken or not adapter.reads_back:
+        return []
+    found = adapter.delivered(e.idempotency_key for e in taken)
+    receipts = []
+    for envelope in taken:
+        item = found.get(envelope.idempotency_key)
+        if item is not None:
+            receipt = Receipt(envelope.idempotency_key, True, remote_id=item.remote_id)
+            journal.finish(name, receipt, run)
+            receipts.append(receipt)
+    return receipts
+
+
+def check_read_back(adapter: Adapter, journal: Journal) -> None:
+    """Refuse to send when the journal knows nothing of this adapter's messages but the
+    adapter holds some (an outbox with lines in it): the journal was deleted or replaced, and
+    sending now would send those messages again."""
+    if not adapter.reads_back or journal.count(_name_of(adapter)) > 0:
+        return
+    if next(iter(adapter.read_back()), None) is None:
+        return
+    where = getattr(adapter, "shown", adapter.name)
+    raise HandoffError(
+        f"the journal {journal.shown} has no record of the messages already in the "
+        f"{_name_of(adapter)} {where} (was it deleted?)",
+        hint=f"`tmplkit handoff journal rebuild --via {_name_of(adapter)}` records them as "
+        "sent; then run the same command again",
+    )
 
 
 # --- many messages ----------------------------------------------------------------------------
@@ -326,8 +430,10 @@ def _send_one(
 @dataclass(frozen=True)
 class Outcome:
     """What became of one recipient of a batch: `status` is accepted, failed, skipped
-    (accepted in an earlier run, or the same message earlier in this one) or dry-run (would
-    be sent). `key` is the message's idempotency key (None when it could not be rendered)."""
+    (accepted in an earlier or a concurrent run, or the same message earlier in this one),
+    elsewhere (another run was still sending it when this one ended: that run reports it) or
+    dry-run (would be sent). `key` is the message's idempotency key (None when it could not
+    be rendered). `note` says more where a status needs it (which run has it elsewhere)."""
 
     line: int
     recipient: str
@@ -336,6 +442,7 @@ class Outcome:
     error: str | None = None
     transient: bool = False
     remote_id: str | None = None
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"line": self.line, "recipient": self.recipient}
@@ -347,13 +454,16 @@ class Outcome:
         if self.error is not None:
             out["error"] = self.error
             out["transient"] = self.transient
+        if self.note is not None:
+            out["note"] = self.note
         return out
 
 
 @dataclass
 class SendSummary:
     """A batch's counts: accepted, failed (the first MAX_FAILURES_KEPT kept with their
-    reasons), skipped as already sent, and, in a dry run, the messages that would be sent.
+    reasons), skipped as already sent, in progress elsewhere (claimed by another live run
+    until this one ended), and, in a dry run, the messages that would be sent.
     `interrupted`: Ctrl-C stopped the run; the recipients after the last one counted were not
     attempted (the next run sends them)."""
 
@@ -362,6 +472,7 @@ class SendSummary:
     accepted: int = 0
     failed: int = 0
     skipped: int = 0
+    elsewhere: int = 0
     would_send: int = 0
     dry_run: bool = False
     interrupted: bool = False
@@ -370,13 +481,15 @@ class SendSummary:
 
     @property
     def total(self) -> int:
-        return self.accepted + self.failed + self.skipped + self.would_send
+        return self.accepted + self.failed + self.skipped + self.elsewhere + self.would_send
 
     def add(self, outcome: Outcome) -> None:
         if outcome.status == ACCEPTED_STATUS:
             self.accepted += 1
         elif outcome.status == SKIPPED_STATUS:
             self.skipped += 1
+        elif outcome.status == ELSEWHERE_STATUS:
+            self.elsewhere += 1
         elif outcome.status == DRY_RUN_STATUS:
             self.would_send += 1
         else:
@@ -391,6 +504,7 @@ class SendSummary:
             "accepted": self.accepted,
             "failed": self.failed,
             "skipped": self.skipped,
+            "elsewhere": self.elsewhere,
         }
         if self.dry_run:
             out["dryRun"] = True
@@ -407,6 +521,8 @@ class SendSummary:
             f"{self.failed:,} failed",
             f"{self.skipped:,} skipped (already sent)",
         ]
+        if self.elsewhere:
+            counts.append(f"{self.elsewhere:,} in progress elsewhere")
         recipients = "recipient" if self.total == 1 else "recipients"
         line = f"{self.total:,} {recipients} via {self.adapter}: " + ", ".join(counts)
         if self.dry_run:
@@ -446,19 +562,24 @@ def send_batch(
     dry_run: IO[str] | None = None,
     env: Mapping[str, str] | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    on_warning: Callable[[str, tuple[str, ...]], None] | None = None,
 ) -> SendSummary:
     """Render SOURCE for every recipient of `recipients` (what render_batch reads: a JSONL or
     CSV file, or records) and hand each message to the adapter `via`; the summary.
 
-    Each recipient's address, phone, name and id come from the record's `fields`. Messages the
-    journal shows as accepted by this adapter are skipped; the others are recorded before
-    and after delivery, on `concurrency` threads (`workers` processes render). A record that
-    cannot be rendered or names no recipient is a failure with its reason. `on_outcome` is
-    called with each recipient's Outcome as it is known (in the main thread).
+    Each recipient's address, phone, name and id come from the record's `fields`. Each message
+    is claimed in the journal before it is delivered and its answer recorded after, on
+    `concurrency` threads (`workers` processes render): messages accepted before are skipped,
+    and messages another live run is sending are left to it (waited for at the end, up to the
+    journal's lease), so that overlapping runs of one batch send each message once. A record
+    that cannot be rendered or names no recipient is a failure with its reason. `on_outcome`
+    is called with each recipient's Outcome as it is known, `on_warning` with each locale's
+    fallback warnings the first time (both in the main thread).
 
     With `dry_run` (a stream), what would be sent is printed there, one message at a time, and
     nothing is sent or recorded. Ctrl-C lets the deliveries in flight finish, then raises
-    SendInterrupted carrying the summary.
+    SendInterrupted carrying the summary. A full disk (the journal, the outbox) stops the batch
+    with a StorageError once the deliveries in flight are recorded: the next run sends the rest.
     """
     if concurrency < 1:
         raise HandoffError(f"concurrency must be at least 1, not {concurrency}")
@@ -476,107 +597,179 @@ def send_batch(
             strict=strict,
             keep_data=True,
         )
-        with run:
-            journal = _open_journal(journal_path(project), dry_run is not None)
-            try:
-                sender = _BatchSender(
-                    adapter,
-                    journal,
-                    channel=channel,
-                    fields=fields,
-                    batch=os.fspath(recipients)
-                    if isinstance(recipients, str | os.PathLike)
-                    else None,
-                    dry_run=dry_run is not None,
-                    # A dry run prints each message in turn: one at a time keeps them in order.
-                    concurrency=1 if dry_run is not None else concurrency,
-                    on_outcome=on_outcome,
-                )
-                summary = sender.run(run)
-            finally:
-                if journal is not None:
-                    journal.close()
+        with run, contextlib.ExitStack() as stack:
+            journal = _open_journal(project, dry_run is not None)
+            claims: Run | None = None
+            if journal is not None:
+                stack.enter_context(journal)
+                if dry_run is None:
+                    check_read_back(adapter, journal)
+                    claims = stack.enter_context(journal.run())
+            sender = _BatchSender(
+                adapter,
+                journal,
+                claims,
+                channel=channel,
+                fields=fields,
+                batch=os.fspath(recipients) if isinstance(recipients, str | os.PathLike) else None,
+                # A dry run prints each message in turn: one at a time keeps them in order.
+                concurrency=1 if dry_run is not None else concurrency,
+                on_outcome=on_outcome,
+                on_warning=on_warning,
+            )
+            summary = sender.run(run)
     if summary.interrupted:
         raise SendInterrupted(summary)
     return summary
 
 
+@dataclass
+class _Waiting:
+    """A message another live run was sending when this run met it: tried again later."""
+
+    line: int
+    envelope: Envelope
+    since: float  # time.monotonic() when it was found busy
+    holder: RunInfo | None
+
+
+# Deliveries of one group: its outcomes, and its messages found busy in another run.
+_GroupResult = tuple[list[Outcome], list[_Waiting]]
+
+
 class _BatchSender:
     """The main thread reads rendered results, decides what to send and collects outcomes;
-    a thread pool delivers. Only the main thread touches the summary."""
+    a thread pool claims, delivers and records. Only the main thread touches the summary."""
+
+    RECHECK = 0.25  # seconds before a message busy elsewhere is claimed again
 
     def __init__(
         self,
         adapter: Adapter,
         journal: Journal | None,
+        claims: Run | None,
         *,
         channel: str,
         fields: RecipientFields,
         batch: str | None,
-        dry_run: bool,
         concurrency: int,
         on_outcome: Callable[[Outcome], None] | None,
+        on_warning: Callable[[str, tuple[str, ...]], None] | None,
     ) -> None:
         self.adapter = adapter
         self.name = _name_of(adapter)
         self.journal = journal
+        self.claims = claims  # this run in the journal; None in a dry run
+        self.dry_run = adapter.dry_run
         self.channel = channel
         self.fields = fields
         self.batch = batch
-        self.dry_run = dry_run
         self.concurrency = concurrency
         self.on_outcome = on_outcome
+        self.on_warning = on_warning
         # Adapters with a batch API (deliver_many overridden) get groups of envelopes.
         batching = type(adapter).deliver_many is not Adapter.deliver_many
         self.group_size = int(getattr(adapter, "batch_size", DEFAULT_GROUP)) if batching else 1
-        self.summary = SendSummary(_name_of(adapter), batch or "", dry_run=dry_run)
-        self.in_flight: set[str] = set()  # keys handed to a thread, not yet answered
+        self.summary = SendSummary(_name_of(adapter), batch or "", dry_run=self.dry_run)
+        self.in_flight: set[str] = set()  # keys handed to a thread (or waiting), not answered
         self.answered: deque[Outcome] = deque()  # outcomes of finished deliveries, to report
+        self.waiting: deque[_Waiting] = deque()  # busy in another run, oldest first
         self.seen: set[str] = set()  # a dry run's keys (it records nothing in the journal)
+        self.warned: set[str] = set()  # locales whose fallbacks were reported
+        self.fatal: StorageError | None = None  # a full disk: stop, the next run sends the rest
+        self.pending: set[Future[_GroupResult]] = set()
+        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="tmplkit-send")
 
-    def run(self, results: Iterable[Any]) -> SendSummary:
+    def run(self, batch: BatchRun) -> SendSummary:
         started = time.perf_counter()
-        pending: set[Future[list[Outcome]]] = set()
-        group: list[tuple[int, Envelope]] = []
-        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="tmplkit-send")
         try:
             try:
-                for result in results:
-                    item = self._prepare(result)
-                    if item is None:
-                        continue
-                    group.append(item)
-                    self.in_flight.add(item[1].idempotency_key)
-                    if len(group) >= self.group_size:
-                        pending.add(pool.submit(self._deliver, group))
-                        group = []
-                    while len(pending) >= 2 * self.concurrency:
-                        self._collect(pending)
-                if group:
-                    pending.add(pool.submit(self._deliver, group))
-                    group = []
+                self._send_all(batch)
+                self._wait_for_others()
             except KeyboardInterrupt:
                 # Stop reading; what is in flight finishes (adapters have timeouts) and is
-                # recorded. What no thread has started was never begun: the next run sends it.
+                # recorded. What no thread has started was never claimed: the next run sends it.
                 self.summary.interrupted = True
-                pending.difference_update([future for future in pending if future.cancel()])
-            while pending or self.answered:
-                self._collect(pending)
+                self.pending.difference_update([f for f in self.pending if f.cancel()])
+            while self.pending or self.answered:
+                self._collect()
+            for item in self.waiting:  # still claimed by a live run: that run reports them
+                note = f"in progress in another run{_pid(item.holder)}"
+                self._report(self._outcome(item.line, item.envelope, ELSEWHERE_STATUS, note=note))
+            self.waiting.clear()
         finally:
-            pool.shutdown(wait=True)
+            self.pool.shutdown(wait=True)
             self.summary.elapsed = time.perf_counter() - started
+        if self.fatal is not None:
+            raise self.fatal
         return self.summary
 
-    def _collect(self, pending: set[Future[list[Outcome]]]) -> None:
+    def _send_all(self, batch: BatchRun) -> None:
+        group: list[tuple[int, Envelope]] = []
+        for chunk in batch.chunks():
+            self._warn(chunk.warnings)
+            for result in chunk.results():
+                if self.fatal is not None:
+                    return
+                item = self._prepare(result)
+                if item is None:
+                    continue
+                group.append(item)
+                self.in_flight.add(item[1].idempotency_key)
+                if len(group) >= self.group_size:
+                    self._submit(group)
+                    group = []
+                while len(self.pending) >= 2 * self.concurrency:
+                    self._collect()
+            self._retry_waiting(time.monotonic() - self.RECHECK)
+        if group:
+            self._submit(group)
+
+    def _wait_for_others(self) -> None:
+        """At the end, the messages another run was sending: wait for that run to answer (or
+        to die: then they are this run's to send), up to the journal's lease."""
+        assert self.journal is not None or not self.waiting
+        deadline = time.monotonic() + (self.journal.lease if self.journal else 0.0)
+        while self.pending:
+            self._collect()
+        while self.waiting and self.fatal is None and time.monotonic() < deadline:
+            due = self.waiting[0].since + self.RECHECK
+            time.sleep(max(0.0, min(due - time.monotonic(), deadline - time.monotonic())))
+            self._retry_waiting(time.monotonic() - self.RECHECK)
+            while self.pending:
+                self._collect()
+
+    def _submit(self, group: list[tuple[int, Envelope]]) -> None:
+        self.pending.add(self.pool.submit(self._deliver, group))
+
+    def _retry_waiting(self, before: float) -> None:
+        """Claim again the messages found busy before `before` (monotonic time)."""
+        group: list[tuple[int, Envelope]] = []
+        while self.waiting and self.waiting[0].since <= before and self.fatal is None:
+            item = self.waiting.popleft()
+            group.append((item.line, item.envelope))
+            if len(group) >= self.group_size:
+                self._submit(group)
+                group = []
+        if group:
+            self._submit(group)
+
+    def _collect(self) -> None:
         """Wait for a delivery to finish (unless outcomes wait to be reported), then report.
 
         Each finished future leaves `pending` and its outcomes go to `answered` before any is
         reported, so that a Ctrl-C in the middle neither loses nor counts one twice."""
-        if not self.answered:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        if not self.answered and self.pending:
+            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
             for future in done:
-                pending.discard(future)
-                self.answered.extend(future.result())
+                self.pending.discard(future)
+                try:
+                    outcomes, busy = future.result()
+                except StorageError as exc:  # the journal or the outbox: the disk is full
+                    self.fatal = self.fatal or exc
+                    continue
+                self.answered.extend(outcomes)
+                self.waiting.extend(busy)
         while self.answered:
             outcome = self.answered.popleft()
             if outcome.key is not None:
@@ -587,6 +780,14 @@ class _BatchSender:
         self.summary.add(outcome)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
+
+    def _warn(self, warnings: Mapping[str, tuple[str, ...]]) -> None:
+        """Each locale's fallback warnings, the first time a worker reports them."""
+        for locale, lines in warnings.items():
+            if locale not in self.warned:
+                self.warned.add(locale)
+                if self.on_warning is not None:
+                    self.on_warning(locale, lines)
 
     def _prepare(self, result: Any) -> tuple[int, Envelope] | None:
         """The envelope to send for a rendered result, or None (reported as failed/skipped)."""
@@ -624,47 +825,72 @@ class _BatchSender:
         return line, envelope
 
     def _accepted_before(self, key: str) -> bool:
+        # A read, before the claim (a write): a batch run again mostly finds messages sent.
         return self.journal is not None and self.journal.status(self.name, key) == ACCEPTED
 
-    def _deliver(self, group: list[tuple[int, Envelope]]) -> list[Outcome]:
-        """On a pool thread: begin, deliver, finish; one Outcome per envelope."""
-        record = self.journal is not None and not self.dry_run
-        if record:
-            assert self.journal is not None
-            for line, envelope in group:
-                self.journal.begin(self.name, envelope, batch=self.batch, line=line)
-        receipts = self._receipts([envelope for _, envelope in group])
-        outcomes = []
-        for (line, envelope), receipt in zip(group, receipts, strict=True):
-            if record:
-                assert self.journal is not None
-                self.journal.finish(self.name, receipt)
-            who = _who(envelope.recipient, self.channel)
-            key = envelope.idempotency_key
-            if not receipt.accepted:
-                status = FAILED_STATUS
-            elif self.dry_run:
-                status = DRY_RUN_STATUS
+    def _outcome(
+        self,
+        line: int,
+        envelope: Envelope,
+        status: str,
+        receipt: Receipt | None = None,
+        note: str | None = None,
+    ) -> Outcome:
+        return Outcome(
+            line,
+            _who(envelope.recipient, self.channel),
+            status,
+            key=envelope.idempotency_key,
+            error=receipt.error if receipt else None,
+            transient=receipt.transient if receipt else False,
+            remote_id=receipt.remote_id if receipt else None,
+            note=note,
+        )
+
+    def _deliver(self, group: list[tuple[int, Envelope]]) -> _GroupResult:
+        """On a pool thread: claim, deliver what this run won, record; an Outcome for each
+        message settled, and the messages another live run holds."""
+        if self.claims is None:  # a dry run: nothing is claimed or recorded
+            receipts = self._receipts([envelope for _, envelope in group])
+            return [
+                self._outcome(line, e, DRY_RUN_STATUS if r.accepted else FAILED_STATUS, r)
+                for (line, e), r in zip(group, receipts, strict=True)
+            ], []
+        journal = self.journal
+        assert journal is not None
+        envelopes = [envelope for _, envelope in group]
+        claims = journal.claim(
+            self.name, envelopes, self.claims, batch=self.batch, lines=[n for n, _ in group]
+        )
+        outcomes: list[Outcome] = []
+        busy: list[_Waiting] = []
+        send: list[tuple[int, Envelope]] = []
+        receipts = _settled_before(self.adapter, journal, self.name, envelopes, claims, self.claims)
+        settled = {receipt.key: receipt for receipt in receipts}
+        for (line, envelope), claim in zip(group, claims, strict=True):
+            if claim.state == BUSY:
+                busy.append(_Waiting(line, envelope, time.monotonic(), claim.holder))
+            elif claim.state == ACCEPTED:
+                outcomes.append(self._outcome(line, envelope, SKIPPED_STATUS))
+            elif claim.key in settled:
+                outcomes.append(self._outcome(line, envelope, SKIPPED_STATUS, settled[claim.key]))
             else:
-                status = ACCEPTED_STATUS
-            outcomes.append(
-                Outcome(
-                    line,
-                    who,
-                    status,
-                    key=key,
-                    error=receipt.error,
-                    transient=receipt.transient,
-                    remote_id=receipt.remote_id,
-                )
-            )
-        return outcomes
+                send.append((line, envelope))
+        if send:
+            receipts = self._receipts([envelope for _, envelope in send])
+            for (line, envelope), receipt in zip(send, receipts, strict=True):
+                journal.finish(self.name, receipt, self.claims)
+                status = ACCEPTED_STATUS if receipt.accepted else FAILED_STATUS
+                outcomes.append(self._outcome(line, envelope, status, receipt))
+        return outcomes, busy
 
     def _receipts(self, envelopes: Sequence[Envelope]) -> list[Receipt]:
         try:
             if self.group_size == 1:
                 return [self.adapter.deliver(envelopes[0])]
             receipts = list(self.adapter.deliver_many(envelopes))
+        except StorageError:
+            raise  # not this message's fault: every one after it would fail the same way
         except TmplkitError as exc:
             return [Receipt.failed(envelope, exc) for envelope in envelopes]
         if len(receipts) != len(envelopes):  # an adapter bug: never count anything as sent
