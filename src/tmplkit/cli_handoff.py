@@ -364,7 +364,7 @@ def journal_show_command(obj: Context, as_json: bool) -> None:
       tmplkit handoff journal show
     """
     from .handoff.journal import Journal
-    from .handoff.send import journal_path
+    from .handoff.send import journal_lease, journal_path
 
     project = obj.project
     path = journal_path(project)
@@ -373,7 +373,7 @@ def journal_show_command(obj: Context, as_json: bool) -> None:
             f"no hand-off journal in this project ({project.relpath(path)})",
             hint="send or send-batch starts it",
         )
-    with Journal(path, shown=project.relpath(path)) as journal:
+    with Journal(path, lease=journal_lease(project), shown=project.relpath(path)) as journal:
         counts = journal.counts()
         runs = journal.runs()
     if as_json:

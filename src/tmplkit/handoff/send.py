@@ -35,7 +35,17 @@ from ..store import STATE_DIR, Project
 from . import DEFAULT_ADAPTER, DEFAULT_CONCURRENCY, open_adapter
 from .base import Adapter, Receipt
 from .envelope import Envelope, Recipient, check_channel
-from .journal import ACCEPTED, BUSY, JOURNAL_FILE, TAKEN_OVER, Claim, Journal, Run, RunInfo
+from .journal import (
+    ACCEPTED,
+    BUSY,
+    JOURNAL_FILE,
+    LEASE,
+    TAKEN_OVER,
+    Claim,
+    Journal,
+    Run,
+    RunInfo,
+)
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -116,13 +126,24 @@ def journal_path(project: Project | None) -> Path:
     return (project.state_dir if project else Path(STATE_DIR)) / JOURNAL_FILE
 
 
+def journal_lease(project: Project | None) -> float:
+    """`lease` in [handoff] of tmplkit.toml (seconds, default journal.LEASE): how long a run
+    on another machine keeps its claims after its last heartbeat, and how long a run waits at
+    its end for the messages another run is sending."""
+    lease = project.settings.handoff.get("lease", LEASE) if project else LEASE
+    if isinstance(lease, bool) or not isinstance(lease, int | float) or not lease > 0:
+        raise HandoffError(f"[handoff]: lease must be a number of seconds above 0, not {lease!r}")
+    return float(lease)
+
+
 def _open_journal(project: Project | None, dry_run: bool) -> Journal | None:
     # A dry run writes nothing: it reads an existing journal (to skip what was sent), no more.
+    lease = journal_lease(project)
     path = journal_path(project)
     if dry_run and not path.exists():
         return None
     shown = project.relpath(path) if project is not None else str(path)
-    return Journal(path, shown=shown)
+    return Journal(path, lease=lease, shown=shown)
 
 
 def _name_of(adapter: Adapter) -> str:
