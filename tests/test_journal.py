@@ -346,7 +346,7 @@ def test_a_journal_deleted_under_an_outbox_is_refused_then_rebuilt(
     assert result.out == (
         "journal .tmplkit/handoff.sqlite3\n"
         "ADAPTER  ACCEPTED  PENDING  FAILED\n"
-        "outbox   4         0        0     \n"
+        "outbox   4         0        0\n"
     )
 
 

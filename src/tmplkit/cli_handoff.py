@@ -391,7 +391,8 @@ def journal_show_command(obj: Context, as_json: bool) -> None:
     rows += [(name, *(str(c.get(s, 0)) for s in statuses)) for name, c in counts.items()]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
     for run in runs:
         click.echo(f"in progress: pid {run.pid}: tmplkit {run.command}")
 
@@ -419,8 +420,9 @@ def journal_rebuild_command(obj: Context, via: str | None, as_json: bool) -> Non
         print_json(done)
         return
     total = done["added"] + done["settled"] + done["known"]
+    messages = "message" if total == 1 else "messages"
     click.echo(
-        f"{done['journal']}: {total:,} messages of the {done['adapter']} {done['from']}: "
+        f"{done['journal']}: {total:,} {messages} of the {done['adapter']} {done['from']}: "
         f"{done['added']:,} recorded, {done['settled']:,} settled (were pending or failed), "
         f"{done['known']:,} already recorded"
     )
