@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import errno
 import io
 import json
 import os
@@ -238,6 +239,46 @@ def test_maildir_refuses_an_email_without_a_sender(tmp_path: Path) -> None:
     )
     assert caught.value.transient is False
     assert not (tmp_path / ".tmplkit" / "outbox" / "new").exists()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "maildir"])
+@pytest.mark.parametrize(
+    "changes,reason",
+    [
+        ({"sender": None}, "no sender (hint: set `sender` under [defaults] in tmplkit.toml)"),
+        ({"recipient": Recipient(name="Zoë")}, "no e-mail address"),
+    ],
+)
+def test_both_formats_refuse_what_the_consumer_could_not_send(
+    tmp_path: Path, fmt: str, changes: dict[str, Any], reason: str
+) -> None:
+    adapter = outbox(tmp_path, format=fmt)
+    bad = envelope(**changes)
+    with pytest.raises(HandoffError) as caught:
+        adapter.check(bad)  # what send and send-batch ask before anything is sent
+    assert str(caught.value) == f"message {bad.idempotency_key}: {reason}"
+    assert not (tmp_path / ".tmplkit").exists()
+
+
+def test_a_line_the_disk_could_not_take_is_taken_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "outbox.jsonl"
+    append_line(file, b'{"first": 1}\n')
+    real_write = os.write
+
+    def half_then_full(fd: int, data: Any) -> int:
+        if len(data) > 10:  # the first write takes 10 bytes, as a filling disk would
+            return real_write(fd, bytes(data[:10]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(OSError):
+        append_line(file, b'{"second": "a line longer than ten bytes"}\n')
+    monkeypatch.undo()
+    assert file.read_bytes() == b'{"first": 1}\n'  # no torn line left behind
+    append_line(file, b'{"third": 3}\n')
+    assert file.read_bytes() == b'{"first": 1}\n{"third": 3}\n'
 
 
 def test_maildir_dry_run_prints_the_message(tmp_path: Path) -> None:
