@@ -113,14 +113,34 @@ class StorageError(TmplkitError):
     system, a permission problem. Nothing was half-written: the write it names did not land."""
 
 
-def storage_error(exc: BaseException, what: str, verb: str = "writing") -> StorageError:
+def storage_error(
+    exc: BaseException, what: str, verb: str = "writing", *, path: object = None
+) -> StorageError:
     """One line for an I/O failure: `no space left on device writing locales/fr-FR/x.po`.
 
     `exc` is an OSError (its errno says why) or an sqlite3 error (the journal: "database or
-    disk is full" is a full disk too); `what` names the file as the user knows it.
+    disk is full" is a full disk too); `what` names the file as the user knows it. With `path`
+    (the file), a vague I/O error on a file system that has (almost) no space left is called
+    what it is: SQLite says "disk I/O error" when it cannot grow its WAL or shared memory.
     """
     reason = _reason(exc)
+    if path is not None and reason != _FULL and _nearly_full(path):
+        reason = _FULL
     return StorageError(f"{reason} {verb} {what}")
+
+
+def _nearly_full(path: object) -> bool:
+    import os
+
+    directory = os.path.dirname(os.fspath(path))  # type: ignore[call-overload]
+    try:
+        st = os.statvfs(directory or ".")
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < _NEARLY_FULL
+
+
+_NEARLY_FULL = 1 << 20  # bytes free under which an unexplained I/O error means a full disk
 
 
 def _reason(exc: BaseException) -> str:
@@ -135,3 +155,6 @@ def _reason(exc: BaseException) -> str:
         sqlite_code = getattr(exc, "sqlite_errorcode", None)
         text = os.strerror(errno.ENOSPC) if sqlite_code == 13 else str(exc) or type(exc).__name__
     return text[:1].lower() + text[1:]
+
+
+_FULL = _reason(OSError(28, "No space left on device"))  # errno.ENOSPC, the same everywhere

@@ -230,15 +230,18 @@ class Journal:
                 str(self.path), timeout=30, isolation_level=None, check_same_thread=False
             )
         except (OSError, sqlite3.Error) as exc:
-            raise storage_error(exc, f"the journal {self.shown}", "opening") from None
+            raise self._error(exc, "opening") from None
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             self._db.close()
-            raise storage_error(exc, f"the journal {self.shown}") from None
+            raise self._error(exc) from None
         self._migrate()
+
+    def _error(self, exc: BaseException, verb: str = "writing") -> StorageError:
+        return storage_error(exc, f"the journal {self.shown}", verb, path=self.path)
 
     def _migrate(self) -> None:
         """Journals written before claims had no `run` column: their pending rows belong to no
@@ -275,14 +278,14 @@ class Journal:
                 with contextlib.suppress(sqlite3.Error):
                     if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
-                raise storage_error(exc, f"the journal {self.shown}") from None
+                raise self._error(exc) from None
 
     def _read(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
             try:
                 return self._db.execute(query, args).fetchall()
             except sqlite3.Error as exc:
-                raise storage_error(exc, f"the journal {self.shown}", "reading") from None
+                raise self._error(exc, "reading") from None
 
     # -- runs --
 
