@@ -633,6 +633,30 @@ def test_cli_send_batch(run: Callable[..., Result], hook: Hook, tmp_path: Path) 
     assert len(set(hook.keys_answered())) == 4 == len(hook.server.received)
 
 
+def test_cli_send_batch_warns_of_fallbacks_like_render_batch(
+    run: Callable[..., Result], sample_project: Path, tmp_path: Path
+) -> None:
+    file = tmp_path / "r.jsonl"
+    file.write_text(
+        "".join(
+            json.dumps({"user": {"first_name": f"R{n}", "email": f"r{n}@example.com"},
+                        "locale": locale}) + "\n"
+            for n, locale in enumerate(["it-IT", "fr-FR", "it-IT"], 1)
+        ),
+        "utf-8",
+    )  # fmt: skip
+    common = ("--recipients", file, "--locale-field", "locale")
+    rendered = run("render-batch", WELCOME, *common, "--out", tmp_path / "out.jsonl",
+                   cwd=sample_project)  # fmt: skip
+    warning = (
+        "warning: it-IT: 18 strings fall back, e.g. template welcome: 'Welcome to Acme Shop, "
+        "%(name)s!': no it-IT translation; using the source (en-US)\n"
+    )
+    assert rendered.err.startswith(warning)
+    sent = run("send-batch", WELCOME, *common, "--to-field", "user.email", cwd=sample_project)
+    assert (sent.code, sent.err) == (0, warning)  # once, however many recipients fall back
+
+
 def test_cli_send_batch_dry_run_to_the_outbox(run: Callable[..., Result], sample_project: Path,
                                               tmp_path: Path) -> None:  # fmt: skip
     file = recipients(tmp_path / "r.jsonl", 2)
