@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 
 import tmplkit
-from tmplkit import Conflict, DraftStatus, InvalidName, NotFound, ProhibitedAction, ProjectError
+from tmplkit import (
+    Conflict,
+    DraftStatus,
+    InvalidName,
+    NotFound,
+    ProhibitedAction,
+    ProjectError,
+    store,
+)
+from tmplkit.errors import StorageError
 from tmplkit.store import atomic_write
 
 from .conftest import (
@@ -564,25 +573,45 @@ def test_atomic_write_keeps_ordinary_file_permissions(tmp_path: Path) -> None:
     assert oct((tmp_path / "fresh.txt").stat().st_mode & 0o777) == oct(0o644)
 
 
+def failing_staging(monkeypatch: pytest.MonkeyPatch, when=lambda target: True) -> list[str]:
+    """Make a transaction's staged write of a target `when` accepts raise ENOSPC (staged files
+    are named .NAME.ID.tmp next to their target); returns the targets seen."""
+    real = store._write_file
+    calls: list[str] = []
+
+    def write(path: Path, data: bytes, mode: int) -> None:
+        target = path.name.split(".")[1:-2]
+        calls.append(".".join(target) if path.name.startswith(".") else path.name)
+        if when(calls[-1]):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data, mode)
+
+    monkeypatch.setattr(store, "_write_file", write)
+    return calls
+
+
 @pytest.mark.parametrize("action", ["submit", "lock", "archive", "edit"])
 def test_failed_transition_leaves_the_draft_byte_identical(
     project: ProjectEnv, snapshot, monkeypatch, action: str
 ) -> None:
     draft = project.draft
     before = snapshot(project.root)
-    calls = failing_replace(monkeypatch, when=lambda dst: dst.endswith("draft.toml"))
-    with pytest.raises(OSError, match="No space left on device"):
+    if action == "edit":  # a part and draft.toml: one transaction, draft.toml staged last
+        calls = failing_staging(monkeypatch, when=lambda name: name == "draft.toml")
+        assert_calls = ["body.html.j2", "draft.toml"]
+    else:  # draft.toml alone: one atomic write
+        calls = failing_replace(monkeypatch, when=lambda dst: dst.endswith("draft.toml"))
+        assert_calls = ["draft.toml"]
+    with pytest.raises(StorageError) as info:
         apply(project, draft.id, action)
-    assert "draft.toml" in calls
-    after = snapshot(project.root)
-    if action == "edit":  # the part is written first; draft.toml (the record) is unchanged
-        changed = {k for k in after if after[k] != before.get(k)}
-        assert changed == {
-            "workspaces/acme-shop/orders/order-confirmation/drafts/draft-1/body.html.j2"
-        }
-    else:
-        assert after == before
+    assert str(info.value) == (
+        "no space left on device writing "
+        "workspaces/acme-shop/orders/order-confirmation/drafts/draft-1/draft.toml"
+    )
+    assert calls == assert_calls
+    assert snapshot(project.root) == before  # the part did not land either
     assert stray_temp_files(project.root) == []
+    assert not (project.root / ".tmplkit" / "txn").exists()
     monkeypatch.undo()
     assert project.reload().drafts.get(draft.id).state == "IN_PROGRESS"
     apply(project, draft.id, action)  # and it works once the disk is fine again
@@ -593,13 +622,18 @@ def test_failed_approve_leaves_draft_and_template_unchanged(
 ) -> None:
     draft = project.draft_in("PENDING_APPROVAL")
     before = snapshot(project.root)
-    failing_replace(monkeypatch, when=lambda dst: dst.endswith("template.toml"))
-    with pytest.raises(OSError):
-        project.project.drafts.approve(draft.id)
-    monkeypatch.undo()
-    assert stray_temp_files(project.root) == []
-    assert project.reload().drafts.get(draft.id).state == "PENDING_APPROVAL"
-    assert snapshot(project.root) == before
+    for failing in ("template.toml", "draft.toml"):
+        calls = failing_staging(monkeypatch, when=lambda name, failing=failing: name == failing)
+        with pytest.raises(StorageError) as info:
+            project.project.drafts.approve(draft.id)
+        monkeypatch.undo()
+        assert str(info.value).startswith("no space left on device writing workspaces/")
+        assert str(info.value).endswith(failing)
+        assert calls == ["template.toml", "draft.toml"][: calls.index(failing) + 1]
+        assert stray_temp_files(project.root) == []
+        assert project.reload().drafts.get(draft.id).state == "PENDING_APPROVAL"
+        assert snapshot(project.root) == before
+    assert project.project.drafts.approve(draft.id).state == "PUBLISHED"
 
 
 CRASH_SCRIPT = """
@@ -667,11 +701,15 @@ def test_real_crash_while_deleting_a_template(project: ProjectEnv, python_env) -
         timeout=60,
     )
     assert proc.returncode == 1
-    (leftover,) = project.folder.dir.glob(".deleting-order-confirmation-*")
+    (leftover,) = project.folder.dir.glob(".order-confirmation.*.deleted")
     assert (leftover / "template.toml").is_file()
+    assert len(list((project.root / ".tmplkit" / "txn").glob("*.json"))) == 1  # the intent
 
-    # Either the whole template or none of it: here none, and its name is free again.
+    # Either the whole template or none of it: here none (the next command finishes the
+    # delete), and its name is free again.
     reloaded = project.reload()
+    assert [p.name for p in project.folder.dir.iterdir()] == ["folder.toml"]
+    assert not (project.root / ".tmplkit" / "txn").exists()
     assert reloaded.templates.list() == []
     assert reloaded.drafts.list() == []
     again = reloaded.templates.create(project.folder.id, "Order confirmation")

@@ -939,5 +939,10 @@ def test_cli_disk_error_is_one_line(project: ProjectEnv, run, snapshot, monkeypa
     monkeypatch.setattr(os, "replace", replace)
     result = run("--project", project.root, "draft", "submit", project.draft.id)
     monkeypatch.undo()
-    assert (result.code, result.out, result.err) == (1, "", "error: No space left on device\n")
+    record = "workspaces/acme-shop/orders/order-confirmation/drafts/draft-1/draft.toml"
+    assert (result.code, result.out, result.err) == (
+        1,
+        "",
+        f"error: no space left on device writing {record}\n",
+    )
     assert snapshot(project.root) == before

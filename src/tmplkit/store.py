@@ -1,13 +1,25 @@
-"""The project-directory store: discovery, loading, atomic writes under a project lock, ids."""
+"""The project-directory store: discovery, loading, atomic writes and transactions under a
+project lock, ids.
+
+A change to several files is a transaction (see `Transaction`): every new content is staged in
+temporary files first; a recorded intent, `.tmplkit/txn/<id>.json`, is the commit point; then
+the files are switched into place. Whoever takes the project lock next (every command does, when
+`.tmplkit/txn/` exists) completes a committed intent or removes the staging of an uncommitted
+one, so a kill -9 or a full disk never leaves a change half-applied.
+"""
 
 from __future__ import annotations
 
 import builtins
 import contextlib
+import errno
 import hashlib
+import json
 import os
+import secrets
 import shutil
 import tempfile
+import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +29,14 @@ from typing import Any
 import filelock
 import tomli_w
 
-from .errors import Conflict, InvalidName, NotFound, ProhibitedAction, ProjectError
+from .errors import (
+    Conflict,
+    InvalidName,
+    NotFound,
+    ProhibitedAction,
+    ProjectError,
+    storage_error,
+)
 from .model import (
     Block,
     Draft,
@@ -127,6 +146,336 @@ def content_hash(files: dict[str, str]) -> str:
     return digest.hexdigest()[:16]
 
 
+# --- transactions --------------------------------------------------------------------------
+
+TXN_DIR = "txn"  # in .tmplkit/: the staging record and the intents of transactions
+STAGING_RECORD = "staging.json"
+
+
+@dataclass(frozen=True)
+class _Write:
+    path: Path
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Rename:
+    src: Path
+    dst: Path
+
+
+@dataclass(frozen=True)
+class _Delete:
+    path: Path
+
+
+@dataclass
+class _Plan:
+    """What a transaction will do: the files to stage, then the switches of its intent."""
+
+    files: list[tuple[Path, Path, bytes]] = field(default_factory=list)  # staged, target, data
+    staged: list[Path] = field(default_factory=list)  # staged files and trees, to roll back
+    made: list[Path] = field(default_factory=list)  # directories a rename needs, made first
+    switches: list[dict[str, str]] = field(default_factory=list)
+
+
+class Transaction:
+    """Changes to several files of a project that land together or not at all.
+
+    Made by `Project.transaction()`. `write`, `rename` and `delete` only record a change; when
+    the `with` block ends without an exception, `commit` makes them, in the order they were
+    recorded (so the `.toml` that makes an object exist is recorded last):
+
+    1. **Stage.** The staging record, `.tmplkit/txn/staging.json`, lists every temporary path
+       about to be made. Each new content goes to a temporary file next to its target
+       (`.NAME.ID.tmp`: the same file system, so `os.replace` works), with the target's mode,
+       and is fsync'd. A file in a directory that does not exist yet is staged in a temporary
+       tree (`.DIR.ID.tmp/…`) next to the topmost missing directory, and that tree is switched
+       in with one rename: a new template or draft appears whole.
+    2. **Commit.** The staging record is renamed to the intent, `.tmplkit/txn/ID.json`. A
+       rename needs no disk space, so a full disk stops a transaction before this point.
+    3. **Switch.** `os.replace` of each staged file, a rename of each staged tree and of each
+       moved file or directory, and the deletes (a directory is first renamed to
+       `.NAME.ID.deleted`, then removed). Each switch is idempotent: done twice, it changes
+       nothing the second time.
+    4. The intent is removed, and `.tmplkit/txn/` with it.
+
+    A process killed before the commit point leaves the staging record: the next holder of the
+    project lock removes what it lists (roll back). Killed after it, it leaves the intent: the
+    next holder of the lock makes every switch again (roll forward). An OSError while staging
+    or committing removes the staging and raises StorageError naming the file (`no space left
+    on device writing locales/fr-FR/x.po`): nothing lands.
+
+    Paths name files as they are before the transaction: write into a directory before
+    renaming it, never into one renamed or deleted earlier in the same transaction (ValueError).
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.id = f"{time.time_ns() // 1_000_000:x}{secrets.token_hex(3)}"
+        self._changes: list[_Write | _Rename | _Delete] = []
+        self._moved: list[Path] = []
+
+    # -- recording --
+
+    def write(self, path: Path, data: str | bytes) -> None:
+        """Give `path` this content: a new file, or a replacement keeping the old file's mode."""
+        path = self._inside(path)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        self._changes = [c for c in self._changes if not (isinstance(c, _Write) and c.path == path)]
+        self._changes.append(_Write(path, payload))
+
+    def write_toml(self, path: Path, data: dict[str, Any]) -> None:
+        self.write(path, tomli_w.dumps(data))
+
+    def rename(self, src: Path, dst: Path) -> None:
+        """Move a file or a directory (a file replaces an existing `dst`)."""
+        src, dst = self._inside(src), self._inside(dst)
+        self._changes.append(_Rename(src, dst))
+        self._moved += [src, dst]
+
+    def delete(self, path: Path) -> None:
+        """Remove a file, or a directory and everything in it; nothing if it does not exist."""
+        path = self._inside(path)
+        self._changes.append(_Delete(path))
+        self._moved.append(path)
+
+    def _inside(self, path: Path) -> Path:
+        path = Path(os.path.abspath(path))
+        root = self.project.root
+        if root not in path.parents:
+            raise ValueError(f"{path} is not inside the project {root}")
+        for moved in self._moved:
+            if path == moved or moved in path.parents or path in moved.parents:
+                raise ValueError(f"{path}: already renamed or deleted in this transaction")
+        return path
+
+    # -- committing --
+
+    def commit(self) -> None:
+        """Stage, commit and switch every recorded change (see the class docstring)."""
+        if not self._changes:
+            return
+        project = self.project
+        txn_dir = project.state_dir / TXN_DIR
+        record = txn_dir / STAGING_RECORD
+        intent = txn_dir / f"{self.id}.json"
+        plan = self._plan()
+        data = {
+            "id": self.id,
+            "staged": [_rel(project, p) for p in plan.staged],
+            "made": [_rel(project, p) for p in plan.made],
+            "switches": plan.switches,
+        }
+        try:
+            txn_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write(record, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            _remove_txn_dir(txn_dir)
+            raise storage_error(exc, project.relpath(record)) from None
+        try:
+            self._stage(plan)
+            os.replace(record, intent)  # the commit point
+            _fsync_dir(txn_dir)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):  # else the next holder of the lock does it
+                _roll_back(project, data)
+                record.unlink()
+                _remove_txn_dir(txn_dir)
+            if isinstance(exc, OSError):
+                raise storage_error(exc, project.relpath(intent)) from None
+            raise
+        _roll_forward(project, plan.switches)
+        intent.unlink()
+        _remove_txn_dir(txn_dir)
+
+    def _plan(self) -> _Plan:
+        plan = _Plan()
+        trees: set[Path] = set()
+        for change in self._changes:
+            if isinstance(change, _Write):
+                missing = _topmost_missing(self.project, change.path.parent)
+                if missing is None:
+                    staged = change.path.parent / f".{change.path.name}.{self.id}.tmp"
+                    plan.staged.append(staged)
+                    plan.switches.append(_move(self.project, staged, change.path))
+                else:  # a new directory: staged whole, switched in by one rename
+                    tree = missing.parent / f".{missing.name}.{self.id}.tmp"
+                    staged = tree / change.path.relative_to(missing)
+                    if tree not in trees:
+                        trees.add(tree)
+                        plan.staged.append(tree)
+                        plan.switches.append(_move(self.project, tree, missing))
+                plan.files.append((staged, change.path, change.data))
+            elif isinstance(change, _Rename):
+                missing = _topmost_missing(self.project, change.dst.parent)
+                if missing is not None:  # made while staging, parents first
+                    chain = [change.dst.parent]
+                    while chain[-1] != missing:
+                        chain.append(chain[-1].parent)
+                    plan.made = list(dict.fromkeys([*plan.made, *reversed(chain)]))
+                plan.switches.append(_move(self.project, change.src, change.dst))
+            else:
+                trash = change.path.parent / f".{change.path.name}.{self.id}.deleted"
+                plan.switches.append(
+                    {
+                        "op": "delete",
+                        "path": _rel(self.project, change.path),
+                        "trash": _rel(self.project, trash),
+                    }
+                )
+        return plan
+
+    def _stage(self, plan: _Plan) -> None:
+        """Every new content in its temporary file, fsync'd; an OSError names the target."""
+        synced: set[Path] = set()
+        for staged, target, data in plan.files:
+            try:
+                staged.parent.mkdir(parents=True, exist_ok=True)  # inside a staged tree
+                _write_file(staged, data, _mode_for(target))
+            except OSError as exc:
+                raise storage_error(exc, self.project.relpath(target)) from None
+            synced.add(staged.parent)
+        for directory in plan.made:
+            try:
+                directory.mkdir()
+            except FileExistsError:
+                pass
+            except OSError as exc:
+                raise storage_error(exc, self.project.relpath(directory)) from None
+            synced.add(directory.parent)
+        for tree in (p for p in plan.staged if p.is_dir()):
+            synced.update(d for d in (tree, *tree.rglob("*")) if d.is_dir())
+            synced.add(tree.parent)
+        for directory in synced:
+            _fsync_dir(directory)
+
+
+def _rel(project: Project, path: Path) -> str:
+    return path.relative_to(project.root).as_posix()
+
+
+def _move(project: Project, src: Path, dst: Path) -> dict[str, str]:
+    return {"op": "move", "from": _rel(project, src), "to": _rel(project, dst)}
+
+
+def _topmost_missing(project: Project, directory: Path) -> Path | None:
+    """The highest of `directory` and its parents that does not exist; None if it exists."""
+    if directory.is_dir():
+        return None
+    if os.path.lexists(directory):  # a file where a directory should be
+        exc = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        raise storage_error(exc, project.relpath(directory))
+    missing = directory
+    while not missing.parent.is_dir():
+        missing = missing.parent
+    return missing
+
+
+def _write_file(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _roll_forward(project: Project, switches: list[dict[str, str]]) -> None:
+    """Make every switch of a committed intent; those already made change nothing.
+
+    An OSError here (after the commit point) leaves the intent in place: the next holder of
+    the project lock completes it.
+    """
+    root = project.root
+    touched: set[Path] = set()
+    for switch in switches:
+        try:
+            if switch["op"] == "move":
+                src, dst = root / switch["from"], root / switch["to"]
+                if os.path.lexists(src):
+                    os.replace(src, dst)
+                touched.update((src.parent, dst.parent))
+            else:
+                path, trash = root / switch["path"], root / switch["trash"]
+                if os.path.lexists(trash):
+                    shutil.rmtree(trash)
+                if path.is_dir() and not path.is_symlink():
+                    os.replace(path, trash)  # one step: the directory is whole or gone
+                    _fsync_dir(path.parent)
+                    shutil.rmtree(trash)
+                elif os.path.lexists(path):
+                    path.unlink()
+                touched.add(path.parent)
+        except OSError as exc:
+            error = storage_error(exc, switch.get("to") or switch["path"])
+            error.hint = "the next tmplkit command completes the change"
+            raise error from None
+    for directory in touched:
+        _fsync_dir(directory)
+
+
+def _roll_back(project: Project, record: dict[str, Any]) -> None:
+    """Remove the staging of a transaction that did not reach its commit point."""
+    for rel in record["staged"]:
+        path = project.root / rel
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    for rel in reversed(record["made"]):
+        with contextlib.suppress(OSError):  # not empty: someone put something there
+            (project.root / rel).rmdir()
+
+
+def _remove_txn_dir(txn_dir: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty: the next holder of the lock sees why
+        txn_dir.rmdir()
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProjectError(
+            f"{path}: unreadable transaction record: {exc}",
+            hint="it is what a killed tmplkit command left; inspect it, then delete it",
+        ) from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: unreadable transaction record: not a JSON object")
+    return data
+
+
+def recover(project: Project) -> None:
+    """Complete (roll forward) or undo (roll back) what a killed transaction left in
+    `.tmplkit/txn/`. The caller holds the project lock."""
+    txn_dir = project.state_dir / TXN_DIR
+    if not txn_dir.is_dir():
+        return
+    record = txn_dir / STAGING_RECORD
+    current = record
+    try:
+        if record.exists():
+            _roll_back(project, _read_record(record))
+            record.unlink()
+        for intent in sorted(txn_dir.glob("*.json")):
+            current = intent
+            _roll_forward(project, _read_record(intent)["switches"])
+            intent.unlink()
+        for leftover in txn_dir.iterdir():  # the temporary file of a staging record, say
+            current = leftover
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+    except OSError as exc:
+        raise storage_error(exc, project.relpath(current), "recovering") from None
+    _remove_txn_dir(txn_dir)
+
+
 # --- discovery -----------------------------------------------------------------------------
 
 
@@ -222,12 +571,21 @@ def init_project(directory: str | os.PathLike[str], name: str | None = None) -> 
     root = Path(directory)
     if (root / PROJECT_FILE).exists():
         raise Conflict(f"{root}: already a tmplkit project")
-    root.mkdir(parents=True, exist_ok=True)
     settings = Settings(name=name or root.resolve().name)
-    write_toml(root / PROJECT_FILE, settings.to_toml())
-    for sub in ("workspaces", "blocks", "locales"):
-        (root / sub).mkdir(exist_ok=True)
-    atomic_write(root / ".gitignore", f"{STATE_DIR}/\n")
+    # tmplkit.toml, which makes it a project, comes last: interrupted (a full disk), `init`
+    # can simply be run again.
+    file = root
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for sub in ("workspaces", "blocks", "locales"):
+            file = root / sub
+            file.mkdir(exist_ok=True)
+        file = root / ".gitignore"
+        atomic_write(file, f"{STATE_DIR}/\n")
+        file = root / PROJECT_FILE
+        write_toml(file, settings.to_toml())
+    except OSError as exc:
+        raise storage_error(exc, str(file)) from None
     return Project(root)
 
 
@@ -241,15 +599,20 @@ class Project:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
+        self._lock: filelock.FileLock | None = None
         if not (self.root / PROJECT_FILE).is_file():
             raise ProjectError(f"{self.root}: not a tmplkit project (no {PROJECT_FILE})")
+        if (self.root / STATE_DIR / TXN_DIR).is_dir():
+            # A transaction was killed (or is being made): taking the lock completes or
+            # undoes it before anything is read. Without one, this stat is all it costs.
+            with self.lock():
+                pass
         self.settings = Settings.from_toml(read_toml(self.root / PROJECT_FILE))
         self.folders = FolderRepo(self)
         self.workspaces = WorkspaceRepo(self)
         self.templates = TemplateRepo(self)
         self.drafts = DraftRepo(self)
         self.blocks = BlockRepo(self)
-        self._lock: filelock.FileLock | None = None
 
     def __repr__(self) -> str:
         return f"Project({str(self.root)!r})"
@@ -263,15 +626,41 @@ class Project:
         """Hold the project write lock: one writer at a time, across processes.
 
         Reentrant within a Project: a write made while holding the lock does not wait for it.
+        Whoever takes it first completes or undoes a transaction that a killed process left.
         """
         self.state_dir.mkdir(exist_ok=True)
         if self._lock is None:
             self._lock = filelock.FileLock(str(self.state_dir / "lock"))
         try:
             with self._lock.acquire(timeout=timeout):
+                if self._lock.lock_counter == 1:
+                    recover(self)
                 yield
         except filelock.Timeout:
             raise ProjectError(f"{self.root}: project is locked by another process") from None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Several file changes that land together or not at all, under the project lock:
+
+            with project.transaction() as txn:
+                txn.write(path, text)
+                txn.rename(old, new)
+                txn.delete(path)
+
+        An exception inside the block means nothing lands (see Transaction).
+        """
+        with self.lock():
+            txn = Transaction(self)
+            yield txn
+            txn.commit()
+
+    def write_file(self, path: Path, data: str | bytes) -> None:
+        """One file, atomically (see atomic_write); an OSError becomes a StorageError."""
+        try:
+            atomic_write(path, data)
+        except OSError as exc:
+            raise storage_error(exc, self.relpath(path)) from None
 
     # -- scanning --
 
@@ -300,7 +689,8 @@ class Project:
                     drafts_dir = child / "drafts"
                     if drafts_dir.is_dir():
                         for ddir in sorted(p for p in drafts_dir.iterdir() if p.is_dir()):
-                            if (ddir / DRAFT_FILE).is_file():
+                            # A dot-directory is not a draft: a staged one, say (Transaction).
+                            if not ddir.name.startswith(".") and (ddir / DRAFT_FILE).is_file():
                                 draft = _draft_from(ddir, template)
                                 register(draft.id, ddir / DRAFT_FILE)
                                 idx.drafts[draft.id] = draft
@@ -311,7 +701,7 @@ class Project:
         blocks = self.root / "blocks"
         if blocks.is_dir():
             for bdir in sorted(p for p in blocks.iterdir() if p.is_dir()):
-                if (bdir / BLOCK_FILE).is_file():
+                if not bdir.name.startswith(".") and (bdir / BLOCK_FILE).is_file():
                     block = _block_from(bdir)
                     register(block.id, bdir / BLOCK_FILE)
                     idx.blocks[block.id] = block
@@ -470,7 +860,8 @@ class FolderRepo(_Repo):
                 created_at=stamp,
                 updated_at=stamp,
             )
-            write_toml(target / FOLDER_FILE, folder.to_toml())
+            with self.project.transaction() as txn:
+                txn.write_toml(target / FOLDER_FILE, folder.to_toml())
             return folder
 
 
@@ -550,8 +941,10 @@ class TemplateRepo(_Repo):
                 created_at=stamp,
                 updated_at=stamp,
             )
-            write_toml(target / TEMPLATE_FILE, template.to_toml())
-            self.project.drafts._create_in(template, "Draft 1", dict(NEW_DRAFT_PARTS))
+            # One new directory, switched in whole: never a template without its draft.
+            with self.project.transaction() as txn:
+                txn.write_toml(target / TEMPLATE_FILE, template.to_toml())
+                self.project.drafts._create_in(txn, template, "Draft 1", dict(NEW_DRAFT_PARTS))
             return template
 
     def rename(self, template_id: str, name: str) -> Template:
@@ -560,16 +953,18 @@ class TemplateRepo(_Repo):
         with self.project.lock():
             template = self.get(template_id)
             slug = validate_slug(slugify(name), f"template name {name!r} gives the slug")
-            if slug != template.slug:
-                target = template.dir.parent / slug
-                if target.exists():
-                    raise Conflict(f"{self.project.relpath(target)} already exists")
-                os.rename(template.dir, target)
-                self._move_catalogs(template.dir, target)
-                template.dir, template.slug = target, slug
+            target = template.dir.parent / slug
+            if slug != template.slug and target.exists():
+                raise Conflict(f"{self.project.relpath(target)} already exists")
             template.name = name
             template.updated_at = now()
-            write_toml(template.dir / TEMPLATE_FILE, template.to_toml())
+            with self.project.transaction() as txn:
+                # template.toml is rewritten where it is, then the directory moves.
+                txn.write_toml(template.dir / TEMPLATE_FILE, template.to_toml())
+                if slug != template.slug:
+                    txn.rename(template.dir, target)
+                    self._move_catalogs(txn, template.dir, target)
+            template.dir, template.slug = target, slug
             return template
 
     def _catalogs(self, template_dir: Path) -> builtins.list[tuple[Path, Path]]:
@@ -580,28 +975,27 @@ class TemplateRepo(_Repo):
         if not locales.is_dir():
             return []
         found = []
-        for locale_dir in sorted(p for p in locales.iterdir() if p.is_dir()):
+        for locale_dir in sorted(
+            p for p in locales.iterdir() if p.is_dir() and not p.name.startswith(".")
+        ):
             catalog = locale_dir / rel.parent / f"{rel.name}.po"
             if catalog.is_file():
                 found.append((locale_dir, catalog))
         return found
 
-    def _move_catalogs(self, old_dir: Path, new_dir: Path) -> None:
+    def _move_catalogs(self, txn: Transaction, old_dir: Path, new_dir: Path) -> None:
         """Each locale's catalog follows its template to its new path."""
         new_rel = new_dir.relative_to(self.project.root / "workspaces")
         for locale_dir, catalog in self._catalogs(old_dir):
-            os.replace(catalog, locale_dir / new_rel.parent / f"{new_rel.name}.po")
+            txn.rename(catalog, locale_dir / new_rel.parent / f"{new_rel.name}.po")
 
     def delete(self, template_id: str) -> Template:
-        with self.project.lock():
+        """Delete a template, its drafts and its catalogs, in one transaction."""
+        with self.project.transaction() as txn:
             template = self.get(template_id)
-            # Rename first (atomic), so a crash leaves either the whole template or none of it.
-            doomed = template.dir.parent / f".deleting-{template.slug}-{os.getpid()}"
-            catalogs = self._catalogs(template.dir)
-            os.rename(template.dir, doomed)
-            shutil.rmtree(doomed)
-            for _, catalog in catalogs:
-                catalog.unlink()
+            txn.delete(template.dir)
+            for _, catalog in self._catalogs(template.dir):
+                txn.delete(catalog)
             return template
 
     def sample_data(self, template: Template) -> dict[str, Any] | None:
@@ -670,12 +1064,12 @@ class DraftRepo(_Repo):
 
     def write_part(self, draft_id: str, part: str, text: str) -> Draft:
         """Replace one part's source; only an IN_PROGRESS draft may change."""
-        with self.project.lock():
+        with self.project.transaction() as txn:
             draft = self.get(draft_id)
             draft.check("edit")
-            atomic_write(self.part_file(draft, part), text)
+            txn.write(self.part_file(draft, part), text)
             draft.updated_at = now()
-            write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+            txn.write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
             return draft
 
     # -- creation --
@@ -700,9 +1094,14 @@ class DraftRepo(_Repo):
                 while f"Draft {n}" in taken:
                     n += 1
                 name = f"Draft {n}"
-            return self._create_in(template, name, parts)
+            with self.project.transaction() as txn:
+                return self._create_in(txn, template, name, parts)
 
-    def _create_in(self, template: Template, name: str, parts: dict[str, str]) -> Draft:
+    def _create_in(
+        self, txn: Transaction, template: Template, name: str, parts: dict[str, str]
+    ) -> Draft:
+        """Record a new draft's files in `txn`: its parts, then draft.toml (a new directory,
+        so they land together)."""
         name = validate_name(name, "draft")
         drafts_dir = template.dir / "drafts"
         slug = _unique_slug(drafts_dir, name, "draft")
@@ -717,8 +1116,8 @@ class DraftRepo(_Repo):
             updated_at=stamp,
         )
         for part, text in parts.items():
-            atomic_write(draft.dir / PARTS[part], text)
-        write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+            txn.write(draft.dir / PARTS[part], text)
+        txn.write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
         return draft
 
     # -- workflow --
@@ -758,23 +1157,16 @@ class DraftRepo(_Repo):
                     draft.content_hash = None
             draft.updated_at = stamp
             if action != "approve":
-                write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+                self.project.write_file(draft.dir / DRAFT_FILE, tomli_w.dumps(draft.to_toml()))
                 return draft
-            # Approve writes two files. The template first: should the draft's write fail, the
-            # template's old bytes are put back; should the process die in between, the draft is
-            # still PENDING_APPROVAL and approving it again completes the change.
-            template_file = template.dir / TEMPLATE_FILE
-            old_template = template_file.read_bytes()
+            # Approve changes two files, template.toml and draft.toml: one transaction.
             if template.published_draft_id != draft.id:
                 template.published_draft_id = draft.id
                 template.history.append(PublishRecord(draft.id, stamp))
             template.updated_at = stamp
-            write_toml(template_file, template.to_toml())
-            try:
-                write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
-            except BaseException:
-                atomic_write(template_file, old_template)
-                raise
+            with self.project.transaction() as txn:
+                txn.write_toml(template.dir / TEMPLATE_FILE, template.to_toml())
+                txn.write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
             return draft
 
     # -- localizations --
@@ -793,7 +1185,7 @@ class DraftRepo(_Repo):
             localization = Localization(new_id("localization"), display_name(tag), [tag])
             draft.localizations.append(localization)
             draft.updated_at = now()
-            write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+            self.project.write_file(draft.dir / DRAFT_FILE, tomli_w.dumps(draft.to_toml()))
             return localization
 
     def remove_localization(self, draft_id: str, language: str) -> Localization:
@@ -807,7 +1199,7 @@ class DraftRepo(_Repo):
                 if existing.id == tag or tag in existing.languages:
                     draft.localizations.remove(existing)
                     draft.updated_at = now()
-                    write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+                    self.project.write_file(draft.dir / DRAFT_FILE, tomli_w.dumps(draft.to_toml()))
                     return existing
             raise NotFound(f"{draft.label()} has no localization {tag}")
 
@@ -873,7 +1265,8 @@ class BlockRepo(_Repo):
                 created_at=stamp,
                 updated_at=stamp,
             )
-            for part, text in NEW_BLOCK_PARTS.items():
-                atomic_write(target / BLOCK_PARTS[part], text)
-            write_toml(target / BLOCK_FILE, block.to_toml())
+            with self.project.transaction() as txn:
+                for part, text in NEW_BLOCK_PARTS.items():
+                    txn.write(target / BLOCK_PARTS[part], text)
+                txn.write_toml(target / BLOCK_FILE, block.to_toml())
             return block

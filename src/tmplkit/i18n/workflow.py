@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..model import Block, Template
-from ..store import Project, atomic_write
+from ..store import Project
 from .catalog import (
     Catalog,
     CatalogError,
@@ -64,11 +64,17 @@ def read_catalog(project: Project, locale: str, owner: Owner) -> Catalog:
     return Catalog(locale=locale)
 
 
-def write_catalog(project: Project, locale: str, owner: Owner, catalog: Catalog) -> Path:
-    path = catalog_path(project, locale, owner)
+def catalog_text(project: Project, locale: str, owner: Owner, catalog: Catalog) -> str:
+    """The PO file of a locale's catalog of a template or block, as it is stored."""
     catalog.locale = locale
     catalog.project = f"{project.settings.name}: {owner_label(project, owner)}"
-    atomic_write(path, po_text(catalog))
+    return po_text(catalog)
+
+
+def write_catalog(project: Project, locale: str, owner: Owner, catalog: Catalog) -> Path:
+    """Store one catalog (atomically). Several at once: a transaction, as import does."""
+    path = catalog_path(project, locale, owner)
+    project.write_file(path, catalog_text(project, locale, owner, catalog))
     return path
 
 
@@ -127,7 +133,8 @@ def import_translations(
 
     Without an owner, each translation goes to every template and block that has its key.
     Problems are reported all at once and nothing is written; `replace` (Dyspatch's PUT)
-    replaces all of the catalogs' translations with the file's.
+    replaces all of the catalogs' translations with the file's. The catalogs are written in one
+    transaction: killed or out of disk space, the import lands whole or not at all.
     """
     locale = normalize(locale)
     report = ImportReport(locale, str(path), dry_run=dry_run)
@@ -172,12 +179,12 @@ def import_translations(
             if changed or replace:
                 touch(merged)
                 updates.append((target, merged))
+        report.written = [project.relpath(catalog_path(project, locale, t)) for t, _ in updates]
         if not dry_run:
-            for target, catalog in updates:
-                path_written = write_catalog(project, locale, target, catalog)
-                report.written.append(project.relpath(path_written))
-        else:
-            report.written = [project.relpath(catalog_path(project, locale, t)) for t, _ in updates]
+            with project.transaction() as txn:
+                for target, catalog in updates:
+                    path = catalog_path(project, locale, target)
+                    txn.write(path, catalog_text(project, locale, target, catalog))
     return report
 
 
@@ -251,9 +258,10 @@ class UpdateRow:
 
 
 def update(project: Project, locales: list[str] | None = None) -> list[UpdateRow]:
-    """Merge each template's and block's current keys into every locale's catalog (msgmerge)."""
+    """Merge each template's and block's current keys into every locale's catalog (msgmerge),
+    all catalogs in one transaction."""
     rows = []
-    with project.lock():
+    with project.transaction() as txn:
         for target in owners(project):
             keys = owner_keys(project, target)
             for locale in [normalize(x) for x in locales] if locales else project_locales(project):
@@ -275,7 +283,8 @@ def update(project: Project, locales: list[str] | None = None) -> list[UpdateRow
                     )
                 )
                 if po_text(merged) != _current_text(project, locale, target):
-                    write_catalog(project, locale, target, merged)
+                    text = catalog_text(project, locale, target, merged)
+                    txn.write(catalog_path(project, locale, target), text)
     return rows
 
 
