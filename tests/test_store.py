@@ -157,6 +157,69 @@ def test_freezing_records_a_content_hash_and_reject_clears_it(project: ProjectEn
     assert drafts.modified(drafts.get(draft.id)) is False
 
 
+# --- blocks in the frozen content ------------------------------------------------------------
+
+
+def test_include_refs_scans_the_tags_without_parsing() -> None:
+    source = (
+        '<p>{% include "blocks/header" %}</p>\n'
+        "{%- include 'blocks/footer' -%}\n"
+        '{# {% include "blocks/old-footer" %} #}\n'  # commented out: counted all the same
+        '{{ "blocks/not-a-tag" }}\n'
+        '{% include "layouts/base" %}\n'  # not something the store holds (yet)
+        '{% include "blocks/header" %}\n'
+    )
+    assert store.include_refs(source) == [
+        "blocks/header",
+        "blocks/footer",
+        "blocks/old-footer",
+        "blocks/header",
+    ]
+
+
+def test_included_hashes_follow_blocks_through_blocks(project: ProjectEnv) -> None:
+    p = project.project
+    for name in ("Outer", "Inner"):
+        p.blocks.create(name)
+    root = project.root
+    (root / "blocks/outer/block.html.j2").write_text('<div>{% include "blocks/inner" %}</div>\n')
+    (root / "blocks/inner/block.html.j2").write_text('<p>{% include "blocks/outer" %}</p>\n')
+    first = store.included_hashes(root, ['{% include "blocks/outer" %}{% include "blocks/gone" %}'])
+    assert list(first) == ["blocks/gone", "blocks/inner", "blocks/outer"]  # a cycle ends too
+    assert first["blocks/gone"] == "absent"
+    (root / "blocks/inner/block.txt.j2").write_text("inner\n")
+    second = store.included_hashes(root, ['{% include "blocks/outer" %}'])
+    assert second["blocks/outer"] == first["blocks/outer"]
+    assert second["blocks/inner"] != first["blocks/inner"]
+
+
+def test_a_block_changed_under_a_frozen_draft_is_a_change(project: ProjectEnv) -> None:
+    p = project.project
+    p.blocks.create("Footer")
+    draft = project.draft_in("IN_PROGRESS")
+    p.drafts.write_part(draft.id, "html", '<p>Hi</p>\n{% include "blocks/footer" %}\n')
+    p.drafts.lock(draft.id)
+    record = toml(draft.dir / "draft.toml")
+    assert list(record["included_hashes"]) == ["blocks/footer"]
+    footer = project.root / "blocks/footer/block.html.j2"
+    footer.write_text("<p>changed</p>\n")
+    frozen = p.drafts.get(draft.id)
+    assert p.drafts.changes(frozen) == ["blocks/footer"]
+    with pytest.raises(ProhibitedAction) as info:
+        p.drafts.submit(draft.id)
+    assert str(info.value) == (
+        f'draft {draft.id} ("Spring sale") is LOCKED_FOR_TRANSLATION but blocks/footer changed '
+        "on disk (hint: restore it (git checkout), or duplicate the draft to change it)"
+    )
+    # Back in progress through a duplicate: its copy is not frozen, and includes the new block.
+    copy = p.drafts.duplicate(draft.id)
+    assert p.drafts.changes(copy) == []
+    p.drafts.lock(copy.id)
+    assert p.drafts.changes(p.drafts.get(copy.id)) == []
+    p.drafts.unlock(copy.id)
+    assert "included_hashes" not in toml(copy.dir / "draft.toml")
+
+
 def test_lock_then_unlock_returns_to_in_progress_without_hash(project: ProjectEnv) -> None:
     drafts = project.project.drafts
     draft = project.draft_in("IN_PROGRESS")

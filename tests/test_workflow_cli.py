@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 
 import tmplkit
 
@@ -226,6 +228,137 @@ def test_cli_frozen_draft_changed_by_hand(
     assert snapshot(project.root) == before
 
     assert cli("draft", "archive", draft.id).out == f"Draft {draft.id} archived: ARCHIVED\n"
+
+
+# --- blocks in the frozen content ------------------------------------------------------------
+
+FOOTER_HTML = "blocks/footer/block.html.j2"
+HOLIDAY = f'draft {OC_NEXT} ("Holiday refresh")'
+
+
+def block_refusal(state: str, what: str, them: str = "it") -> str:
+    return (
+        f"error: {HOLIDAY} is {state} but {what} changed on disk "
+        f"(hint: restore {them} (git checkout), or duplicate the draft to change it)\n"
+    )
+
+
+@pytest.mark.parametrize("state", ["LOCKED_FOR_TRANSLATION", "PENDING_APPROVAL"])
+def test_cli_a_block_changed_under_a_frozen_draft(
+    sample_project: Path, run, snapshot, state: str
+) -> None:
+    def cli(*args: str):
+        return run("--project", sample_project, *args)
+
+    action = "lock" if state == "LOCKED_FOR_TRANSLATION" else "submit"
+    assert cli("draft", action, OC_NEXT).out == f"Draft {OC_NEXT} {CLI_DONE[action]}: {state}\n"
+    record = toml(
+        sample_project / "workspaces/acme-shop/orders/order-confirmation/drafts/next/draft.toml"
+    )
+    assert list(record["included_hashes"]) == ["blocks/footer", "blocks/header"]
+    assert all(re.fullmatch("[0-9a-f]{16}", h) for h in record["included_hashes"].values())
+
+    footer = sample_project / FOOTER_HTML
+    original = footer.read_bytes()
+    footer.write_bytes(original.replace(b"Help center", b"Help centre"))
+    shown = cli("draft", "show", OC_NEXT).out.splitlines()
+    assert "modified:  yes: blocks/footer changed since it was frozen" in shown
+    data = ok_json(cli("draft", "show", OC_NEXT, "--json"))
+    assert (data["modified"], data["changed"]) == (True, ["blocks/footer"])
+
+    before = snapshot(sample_project)
+    allowed = ["submit", "unlock"] if action == "lock" else ["approve", "reject"]
+    for refused in allowed:
+        result = cli("draft", refused, OC_NEXT)
+        assert (result.code, result.out, result.err) == (
+            1,
+            "",
+            block_refusal(state, "blocks/footer"),
+        ), refused
+    assert snapshot(sample_project) == before
+
+    # Its own files too: both are named.
+    body = (
+        sample_project / "workspaces/acme-shop/orders/order-confirmation/drafts/next/body.html.j2"
+    )
+    body_original = body.read_bytes()
+    body.write_bytes(body_original + b"<!-- hand edit -->\n")
+    shown = cli("draft", "show", OC_NEXT).out.splitlines()
+    assert "modified:  yes: files and blocks/footer changed since it was frozen" in shown
+    result = cli("draft", allowed[0], OC_NEXT)
+    assert (result.code, result.err) == (
+        1,
+        block_refusal(state, "its files and blocks/footer", them="them"),
+    )
+
+    # Restored: the draft is as it was frozen, and the workflow goes on.
+    body.write_bytes(body_original)
+    footer.write_bytes(original)
+    assert "modified:  no" in cli("draft", "show", OC_NEXT).out.splitlines()
+    assert "changed" not in ok_json(cli("draft", "show", OC_NEXT, "--json"))
+    nxt = "PENDING_APPROVAL" if action == "lock" else "PUBLISHED"
+    result = cli("draft", allowed[0], OC_NEXT)
+    assert (result.code, result.out, result.err) == (
+        0,
+        f"Draft {OC_NEXT} {CLI_DONE[allowed[0]]}: {nxt}\n",
+        "",
+    )
+
+
+def test_cli_a_block_included_by_a_block_counts_too(sample_project: Path, run) -> None:
+    def cli(*args: str):
+        return run("--project", sample_project, *args)
+
+    created = cli("block", "create", "Legal")
+    assert created.out == f"Created block {created.out.split()[2]} in blocks/legal\n"
+    legal = sample_project / "blocks/legal/block.html.j2"
+    legal.write_text("<p>{% trans %}Terms apply.{% endtrans %}</p>\n", "utf-8")
+    (sample_project / "blocks/legal/block.txt.j2").write_text(
+        "{% trans %}Terms apply.{% endtrans %}\n", "utf-8"
+    )
+    footer = sample_project / FOOTER_HTML
+    footer.write_text(footer.read_text("utf-8") + '{%- include "blocks/legal" %}\n', "utf-8")
+    assert cli("draft", "lock", OC_NEXT).code == 0
+    record = toml(
+        sample_project / "workspaces/acme-shop/orders/order-confirmation/drafts/next/draft.toml"
+    )
+    assert list(record["included_hashes"]) == ["blocks/footer", "blocks/header", "blocks/legal"]
+
+    legal.write_text("<p>{% trans %}Terms and conditions apply.{% endtrans %}</p>\n", "utf-8")
+    assert "modified:  yes: blocks/legal changed since it was frozen" in (
+        cli("draft", "show", OC_NEXT).out.splitlines()
+    )
+    assert cli("draft", "submit", OC_NEXT).err == block_refusal(
+        "LOCKED_FOR_TRANSLATION", "blocks/legal"
+    )
+    # Deleted: changed too.
+    shutil.rmtree(sample_project / "blocks/legal")
+    assert cli("draft", "unlock", OC_NEXT).err == block_refusal(
+        "LOCKED_FOR_TRANSLATION", "blocks/legal"
+    )
+    # Archiving is always allowed (it changes no content).
+    assert cli("draft", "archive", OC_NEXT).out == f"Draft {OC_NEXT} archived: ARCHIVED\n"
+
+
+def test_cli_a_draft_frozen_before_blocks_were_recorded_compares_its_files_only(
+    sample_project: Path, run
+) -> None:
+    def cli(*args: str):
+        return run("--project", sample_project, *args)
+
+    assert cli("draft", "lock", OC_NEXT).code == 0
+    record = (
+        sample_project / "workspaces/acme-shop/orders/order-confirmation/drafts/next/draft.toml"
+    )
+    data = toml(record)
+    del data["included_hashes"]  # as an older tmplkit wrote it
+    record.write_text(tomli_w.dumps(data), "utf-8")
+    footer = sample_project / FOOTER_HTML
+    footer.write_text(footer.read_text("utf-8") + "<p>new</p>\n", "utf-8")
+    assert "modified:  no" in cli("draft", "show", OC_NEXT).out.splitlines()
+    assert cli("draft", "submit", OC_NEXT).out == (f"Draft {OC_NEXT} submitted: PENDING_APPROVAL\n")
+    # Frozen again by this version: now the blocks are recorded.
+    assert list(toml(record)["included_hashes"]) == ["blocks/footer", "blocks/header"]
 
 
 def test_cli_write_part_from_stdin(project: ProjectEnv, run) -> None:

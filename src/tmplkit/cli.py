@@ -17,7 +17,7 @@ from .errors import TmplkitError
 from .model import Draft, DraftStatus, Folder, Template
 from .pipeline import load_data_file, parse_data, resolve
 from .render import Renderer
-from .store import CHANNEL_PARTS, Project, atomic_write, init_project, open_project
+from .store import CHANNEL_PARTS, Project, atomic_write, init_project, join_and, open_project
 from .targets import TARGETS, get_emitter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -413,7 +413,10 @@ def draft() -> None:
 
 def draft_json(obj: Context, d: Draft) -> dict[str, Any]:
     data = d.to_json(obj.project.drafts.template_of(d))
-    data["modified"] = obj.project.drafts.modified(d)
+    changes = obj.project.drafts.changes(d)
+    data["modified"] = bool(changes)
+    if changes:  # what changed since it was frozen: "files" (its parts), "blocks/NAME"
+        data["changed"] = changes
     return data
 
 
@@ -459,6 +462,7 @@ def draft_show(obj: Context, id: str, as_json: bool) -> None:
         return
     t = obj.project.drafts.template_of(d)
     parts = obj.project.drafts.read_parts(d)
+    changes = obj.project.drafts.changes(d)
     print_fields(
         [
             ("id", d.id),
@@ -469,9 +473,7 @@ def draft_show(obj: Context, id: str, as_json: bool) -> None:
             ("parts", ", ".join(parts) or "none"),
             (
                 "modified",
-                "yes: files changed since it was frozen"
-                if obj.project.drafts.modified(d)
-                else "no",
+                f"yes: {join_and(changes)} changed since it was frozen" if changes else "no",
             ),
             ("created", d.created_at),
             ("updated", d.updated_at),

@@ -252,6 +252,9 @@ class Draft:
     sender: str | None = None
     reply_to: str | None = None
     content_hash: str | None = None  # recorded when the content is frozen (left IN_PROGRESS)
+    # Recorded with content_hash: the hash of each block the parts include, directly or through
+    # other blocks ({"blocks/footer": "…"}). None for a draft frozen before tmplkit recorded it.
+    included_hashes: dict[str, str] | None = None
     created_at: str = ""
     updated_at: str = ""
     localizations: list[Localization] = field(default_factory=list)
@@ -298,6 +301,8 @@ class Draft:
             out["reply_to"] = self.reply_to
         if self.content_hash:
             out["content_hash"] = self.content_hash
+        if self.included_hashes:
+            out["included_hashes"] = dict(self.included_hashes)
         if self.localizations:
             out["localizations"] = [loc.to_toml() for loc in self.localizations]
         return out

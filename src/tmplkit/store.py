@@ -16,12 +16,13 @@ import errno
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,71 @@ def content_hash(files: dict[str, str]) -> str:
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def join_and(items: list[str]) -> str:
+    """Join words: 'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+# --- what a draft includes -------------------------------------------------------------------
+
+# What a template can pull in from the store, by the first word of the reference: the directory
+# that holds them (the same word), the file that makes one exist, and its part files.
+# `{% extends "layouts/NAME" %}` will add "layouts" here; the frozen-content check follows.
+INCLUDABLE: dict[str, tuple[str, dict[str, str]]] = {"blocks": (BLOCK_FILE, BLOCK_PARTS)}
+INCLUDE_TAG_RE = re.compile(
+    r"""\{%[-+]?\s*(?:include|extends)\s+(["'])((?:"""
+    + "|".join(INCLUDABLE)
+    + r""")/[a-z0-9][a-z0-9._-]*)\1"""
+)
+ABSENT = "absent"  # the hash of a reference to a block that does not exist
+
+
+def include_refs(source: str) -> list[str]:
+    """The store references ("blocks/footer") of a source's include and extends tags.
+
+    A scan of the text, not a parse (the store does not parse templates): an include inside a
+    comment counts too, which can only make the frozen-content check stricter.
+    """
+    return [m.group(2) for m in INCLUDE_TAG_RE.finditer(source)]
+
+
+def _included_files(root: Path, ref: str) -> dict[str, bytes] | None:
+    kind, name = ref.split("/", 1)
+    record, parts = INCLUDABLE[kind]
+    directory = root / kind / name
+    if not (directory / record).is_file():
+        return None
+    return {f: (directory / f).read_bytes() for f in parts.values() if (directory / f).is_file()}
+
+
+def _files_hash(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name] + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def include_hash(root: Path, ref: str) -> str:
+    """The hash of the part files of what `ref` names ("absent" when there is no such block)."""
+    files = _included_files(root, ref)
+    return ABSENT if files is None else _files_hash(files)
+
+
+def included_hashes(root: Path, sources: Iterable[str]) -> dict[str, str]:
+    """The hash of every block the sources include, directly or through other blocks."""
+    found: dict[str, str] = {}
+    pending = [ref for source in sources for ref in include_refs(source)]
+    while pending:
+        ref = pending.pop()
+        if ref in found:
+            continue
+        files = _included_files(root, ref)
+        found[ref] = ABSENT if files is None else _files_hash(files)
+        for data in (files or {}).values():
+            pending += include_refs(data.decode("utf-8", "replace"))
+    return dict(sorted(found.items()))
 
 
 # --- transactions --------------------------------------------------------------------------
@@ -775,6 +841,7 @@ def _draft_from(directory: Path, template: Template) -> Draft:
         sender=data.get("sender"),
         reply_to=data.get("reply_to"),
         content_hash=data.get("content_hash"),
+        included_hashes=_hashes(data.get("included_hashes"), file),
         created_at=data.get("created_at", ""),
         updated_at=data.get("updated_at", ""),
         localizations=[
@@ -783,6 +850,14 @@ def _draft_from(directory: Path, template: Template) -> Draft:
             if isinstance(x, dict)
         ],
     )
+
+
+def _hashes(value: Any, file: Path) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ProjectError(f"{file}: 'included_hashes' must be a table of strings")
+    return dict(value)
 
 
 def _block_from(directory: Path) -> Block:
@@ -1056,11 +1131,30 @@ class DraftRepo(_Repo):
             raise InvalidName(f"unknown part {part!r}", hint="parts are " + ", ".join(PARTS))
         return draft.dir / PARTS[part]
 
-    def modified(self, draft: Draft) -> bool:
-        """True when a frozen draft's files changed on disk since it was frozen."""
+    def changes(self, draft: Draft) -> builtins.list[str]:
+        """What changed on disk since the draft was frozen: "files" (its own part files), then
+        each block it includes that changed ("blocks/footer"). Empty when nothing did, or when
+        the draft is not frozen. A draft frozen before blocks were recorded (no
+        included_hashes) compares its own files only."""
         if draft.content_hash is None:
-            return False
-        return content_hash(self.read_parts(draft)) != draft.content_hash
+            return []
+        out = []
+        if content_hash(self.read_parts(draft)) != draft.content_hash:
+            out.append("files")
+        for ref, frozen in sorted((draft.included_hashes or {}).items()):
+            if include_hash(self.project.root, ref) != frozen:
+                out.append(ref)
+        return out
+
+    def modified(self, draft: Draft) -> bool:
+        """True when a frozen draft's files, or a block it includes, changed since it was frozen."""
+        return bool(self.changes(draft))
+
+    def freeze(self, draft: Draft) -> None:
+        """Record what the draft's content is now: its parts' hash, and its blocks' hashes."""
+        parts = self.read_parts(draft)
+        draft.content_hash = content_hash(parts)
+        draft.included_hashes = included_hashes(self.project.root, parts.values())
 
     def write_part(self, draft_id: str, part: str, text: str) -> Draft:
         """Replace one part's source; only an IN_PROGRESS draft may change."""
@@ -1134,10 +1228,13 @@ class DraftRepo(_Repo):
             draft = self.get(draft_id)
             template = self.template_of(draft)
             target = draft.check(action)
-            if action != "archive" and draft.content_hash and self.modified(draft):
+            changed = self.changes(draft) if action != "archive" else []
+            if changed:
+                what = ["its files" if c == "files" else c for c in changed]
+                them = "it" if what != ["its files"] and len(what) == 1 else "them"
                 raise ProhibitedAction(
-                    f"{draft.label()} is {draft.status.value} but its files changed on disk",
-                    hint="restore them (git checkout), or duplicate the draft to change it",
+                    f"{draft.label()} is {draft.status.value} but {join_and(what)} changed on disk",
+                    hint=f"restore {them} (git checkout), or duplicate the draft to change it",
                 )
             stamp = now()
             if action == "archive":
@@ -1152,9 +1249,9 @@ class DraftRepo(_Repo):
                 assert target is not None
                 draft.status = target
                 if target in (DraftStatus.PENDING_APPROVAL, DraftStatus.LOCKED_FOR_TRANSLATION):
-                    draft.content_hash = content_hash(self.read_parts(draft))
+                    self.freeze(draft)
                 elif target == DraftStatus.IN_PROGRESS:
-                    draft.content_hash = None
+                    draft.content_hash = draft.included_hashes = None
             draft.updated_at = stamp
             if action != "approve":
                 self.project.write_file(draft.dir / DRAFT_FILE, tomli_w.dumps(draft.to_toml()))
