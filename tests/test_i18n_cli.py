@@ -20,6 +20,8 @@ import pytest
 import tmplkit
 from tests.test_i18n import msgfmt_c
 
+from .fulldisk import fill, small_disk, unfill
+
 ORDER = "acme-shop/orders/order-confirmation"
 WELCOME = "acme-shop/account/welcome"
 NEXT_DRAFT = "tdft_01m6gcf97zxybbb8msg2ee1s2d"  # the order confirmation's IN_PROGRESS draft
@@ -1024,3 +1026,27 @@ def test_i18n_doc_console_example(block: Any, tmp_path: Path, doc_bin: Path) -> 
         want, got = normalize("\n".join(step.expected)), normalize(output)
         assert output_matches(want, got), explain(block.where, step.command, want, got)
     msgfmt_all(tmp_path / "acme")  # whatever the example wrote (run_block's copy of the sample)
+
+
+# --- -o FILE on a full disk ---------------------------------------------------------------------
+
+
+def test_export_to_a_full_disk_is_one_line_and_keeps_the_old_file(
+    sample_project: Path, run: Run, tmp_path: Path
+) -> None:
+    with small_disk(tmp_path, 1 << 20) as disk:
+        out = disk / "fr-FR.po"
+        out.write_text("old\n", "utf-8")
+        fill(disk, 0)
+        result = run("--project", sample_project, "i18n", "export", "fr-FR", "-o", out)
+        assert (result.code, result.out, result.err) == (
+            1,
+            "",
+            f"error: no space left on device writing {out}\n",
+        )
+        assert sorted(p.name for p in disk.iterdir()) == [".filler", "fr-FR.po"]
+        assert out.read_text("utf-8") == "old\n"
+        unfill(disk)
+        result = run("--project", sample_project, "i18n", "export", "fr-FR", "-o", out)
+        assert (result.code, result.out, result.err) == (0, "", "")
+        assert out.read_text("utf-8").startswith("# Translations of Acme Shop")

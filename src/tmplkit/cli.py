@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .compiler import compile_parts
-from .errors import TmplkitError
+from .errors import TmplkitError, storage_error
 from .model import Draft, DraftStatus, Folder, Template
 from .pipeline import load_data_file, parse_data, resolve
 from .render import Renderer
@@ -850,7 +850,7 @@ def compile_command(
             raise TmplkitError(f"{source} has no {part} part")
         text = value
     if output:
-        atomic_write(Path(output), text)
+        write_output(output, text)
     else:  # a channel part keeps no final newline (it would cost a character): end the line
         click.echo(text, nl=not text.endswith("\n"))
 
@@ -948,9 +948,17 @@ def warn(lines: Sequence[str]) -> None:
         click.echo(f"warning: {line}", err=True)
 
 
+def write_output(output: str, text: str) -> None:
+    """An -o FILE, atomically; a full disk is one line naming it, and the old file stays."""
+    try:
+        atomic_write(Path(output), text)
+    except OSError as exc:
+        raise storage_error(exc, output) from None
+
+
 def write_or_print(text: str, output: str | None) -> None:
     if output:
-        atomic_write(Path(output), text)
+        write_output(output, text)
     else:
         click.echo(text, nl=False)
 
