@@ -607,3 +607,26 @@ def test_a_full_disk_fails_cleanly_at_every_point_and_a_rerun_completes(
     print(f"\n{case}: {len(named)} failing points, then success at {pages} pages free")
     # The disk filled at every step: first the staging record, then each file in turn.
     assert list(dict.fromkeys(named)) == [STAGING, *targets]
+
+
+def test_an_intent_pointing_outside_the_project_is_refused(
+    small: Path, run: Callable[..., Any]
+) -> None:
+    (small.parent / "outside.txt").write_text("mine\n")
+    txn = small / ".tmplkit" / "txn"
+    txn.mkdir(parents=True)
+    intent = txn / "0123.json"
+    intent.write_text(
+        json.dumps({"switches": [{"op": "delete", "path": "../outside.txt", "trash": "x"}]})
+    )
+    result = run("--project", small, "template", "list")
+    assert (result.code, result.out, result.err) == (
+        1,
+        "",
+        f"error: {intent}: unreadable transaction record: '../outside.txt' is not a path inside "
+        "the project (hint: it is what a killed tmplkit command left; inspect it, then delete it)\n",
+    )
+    assert (small.parent / "outside.txt").read_text() == "mine\n"
+    intent.unlink()
+    assert run("--project", small, "template", "list").code == 0
+    assert not txn.exists()

@@ -503,16 +503,30 @@ def _remove_txn_dir(txn_dir: Path) -> None:
 
 
 def _read_record(path: Path) -> dict[str, Any]:
+    """A staging record or an intent, checked: every path in it is inside the project."""
+
+    def bad(why: str) -> ProjectError:
+        return ProjectError(
+            f"{path}: unreadable transaction record: {why}",
+            hint="it is what a killed tmplkit command left; inspect it, then delete it",
+        )
+
     try:
         data = json.loads(path.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ProjectError(
-            f"{path}: unreadable transaction record: {exc}",
-            hint="it is what a killed tmplkit command left; inspect it, then delete it",
-        ) from None
+        raise bad(str(exc)) from None
     if not isinstance(data, dict):
-        raise ProjectError(f"{path}: unreadable transaction record: not a JSON object")
-    return data
+        raise bad("not a JSON object")
+    paths = [*data.get("staged", []), *data.get("made", [])]
+    for switch in data.get("switches", []):
+        if not isinstance(switch, dict) or switch.get("op") not in ("move", "delete"):
+            raise bad(f"unknown switch {switch!r}")
+        keys = ("from", "to") if switch["op"] == "move" else ("path", "trash")
+        paths += [switch.get(k) for k in keys]
+    for rel in paths:
+        if not isinstance(rel, str) or not rel or rel.startswith("/") or ".." in rel.split("/"):
+            raise bad(f"{rel!r} is not a path inside the project")
+    return {"staged": [], "made": [], "switches": [], **data}
 
 
 def recover(project: Project) -> None:
