@@ -257,6 +257,7 @@ def killed_after_rename(k: int, action: Callable[[], object]) -> bool:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
+            sys.stdout = sys.stderr = os.fdopen(devnull, "w")  # not into pytest's capture
             calls = [0]
             for name in ("replace", "rename"):
                 real = getattr(os, name)
