@@ -22,7 +22,7 @@ import pytest
 from tmplkit.errors import DeliveryError, HandoffError, StorageError
 from tmplkit.handoff import open_adapter
 from tmplkit.handoff.envelope import Envelope, Recipient
-from tmplkit.handoff.mime import build_message, message_bytes
+from tmplkit.handoff.mime import build_message, check_headers, message_bytes, message_headers
 from tmplkit.handoff.outbox import OutboxAdapter, append_line, read_outbox
 
 SENDER = "Acme Shop <no-reply@acme.example>"
@@ -258,6 +258,38 @@ def test_both_formats_refuse_what_the_consumer_could_not_send(
         adapter.check(bad)  # what send and send-batch ask before anything is sent
     assert str(caught.value) == f"message {bad.idempotency_key}: {reason}"
     assert not (tmp_path / ".tmplkit").exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"sender": None},
+        {"sender": "not an address <"},
+        {"sender": "Acme <a@b.example>, Other <c@d.example>"},
+        {"reply_to": "Support <support@acme.example>\nBcc: all@example.com"},
+        {"recipient": Recipient(name="Zoë")},
+        {"recipient": Recipient(address="zoe@@example.com")},
+        {"recipient": Recipient(address="zoe@example.com", name="Zoë\r\nBcc: x@y.example")},
+        {"subject": "Hello\nBcc: everyone@example.com"},
+        {"subject": "Line\u2028separator"},
+        {"channel": "sms", "recipient": Recipient(phone="+46701234567"), "sender": None},
+        {"channel": "push", "recipient": Recipient(id="u-1\nX-Evil: 1"), "sender": None},
+    ],
+)
+def test_check_refuses_exactly_what_building_the_message_refuses(changes: dict[str, Any]) -> None:
+    bad = envelope(**changes)
+    try:
+        message_headers(bad, EmailMessage(policy=email.policy.default))
+        built: str | None = None
+    except HandoffError as exc:
+        built = str(exc)
+    try:
+        check_headers(bad)
+        checked: str | None = None
+    except HandoffError as exc:
+        checked = str(exc)
+    assert checked == built
 
 
 def test_a_line_the_disk_could_not_take_is_taken_back(

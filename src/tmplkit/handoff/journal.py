@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import secrets
 import socket
 import sqlite3
@@ -67,6 +68,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     transient INTEGER,
     attempts INTEGER NOT NULL DEFAULT 0,
     updated REAL NOT NULL,
+    run TEXT,
     PRIMARY KEY (adapter, key)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -223,7 +225,9 @@ class Journal:
         self.shown = shown or str(path)  # as the user knows it, for errors
         self.lease = lease
         self.machine = machine_id()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the writing connection, one thread at a time
+        self._read_lock = threading.Lock()
+        self._reader: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -232,13 +236,28 @@ class Journal:
         except (OSError, sqlite3.Error) as exc:
             raise self._error(exc, "opening") from None
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._wal()
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
+            self._migrate()
+        except (sqlite3.Error, StorageError) as exc:
             self._db.close()
-            raise self._error(exc) from None
-        self._migrate()
+            raise exc if isinstance(exc, StorageError) else self._error(exc) from None
+
+    def _wal(self) -> None:
+        """Put the journal in WAL mode (readers never wait for the writer), once. SQLite
+        answers a mode change that meets another connection "database is locked" at once,
+        without waiting as it does for writes: runs that start together try again."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if self._db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                    return
+                self._db.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01 + random.random() * 0.04)
 
     def _error(self, exc: BaseException, verb: str = "writing") -> StorageError:
         return storage_error(exc, f"the journal {self.shown}", verb, path=self.path)
@@ -246,14 +265,21 @@ class Journal:
     def _migrate(self) -> None:
         """Journals written before claims had no `run` column: their pending rows belong to no
         live run, and are taken over by the next one."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
-        if "run" not in columns:
-            with self._write():
-                self._db.execute("ALTER TABLE deliveries ADD COLUMN run TEXT")
+        if "run" in self._columns():
+            return
+        with self._write() as db:  # looked at again under the write lock: runs open at once
+            if "run" not in self._columns():
+                db.execute("ALTER TABLE deliveries ADD COLUMN run TEXT")
+
+    def _columns(self) -> set[str]:
+        return {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        with self._read_lock:
+            if self._reader is not None:
+                self._reader.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -281,9 +307,16 @@ class Journal:
                 raise self._error(exc) from None
 
     def _read(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
+        """A query on a connection of its own: in WAL mode a reader never waits for a writer,
+        so a batch's main thread asking what was sent does not queue behind the threads
+        committing claims and outcomes (each commit waits for the disk)."""
+        with self._read_lock:
             try:
-                return self._db.execute(query, args).fetchall()
+                if self._reader is None:
+                    self._reader = sqlite3.connect(
+                        str(self.path), timeout=30, isolation_level=None, check_same_thread=False
+                    )
+                return self._reader.execute(query, args).fetchall()
             except sqlite3.Error as exc:
                 raise self._error(exc, "reading") from None
 

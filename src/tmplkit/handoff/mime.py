@@ -6,12 +6,14 @@ format writes it to a file, the smtp adapter sends it.
 
 from __future__ import annotations
 
+import email.errors
 import email.policy
 import email.utils
 import re
 import time
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
+from functools import lru_cache
 from typing import cast
 
 from ..errors import HandoffError
@@ -23,6 +25,10 @@ TEMPLATE_HEADER = "X-Tmplkit-Template-Id"
 DRAFT_HEADER = "X-Tmplkit-Draft-Id"
 CHANNEL_HEADER = "X-Tmplkit-Channel"
 RECIPIENT_HEADER = "X-Tmplkit-Recipient"
+
+# What the email package raises for a header it cannot make: an unparsable address (an addr-spec
+# such as "zoe@@example.com" is a HeaderParseError), a line break in a value.
+_UNPARSABLE = (ValueError, IndexError, email.errors.HeaderParseError)
 
 DEFAULT_DOMAIN = "tmplkit.invalid"  # RFC 6761: never a real domain
 _DOMAIN_RE = re.compile(r"^[A-Za-z0-9.-]+$")
@@ -58,22 +64,62 @@ def build_message(envelope: Envelope, *, date: float | None = None) -> EmailMess
     return msg
 
 
-def message_headers(envelope: Envelope, msg: EmailMessage, *, date: float | None = None) -> None:
-    """Set the envelope's headers on `msg` (a new message, before its content is set).
+def check_headers(envelope: Envelope) -> None:
+    """Raise the HandoffError message_headers would raise for `envelope`, without building
+    the headers that cannot refuse: what an adapter's check runs for every message of a batch.
 
-    This is the stage of `build_message` that can refuse an envelope (HandoffError: an e-mail
-    envelope without a sender or an address, an unparsable address, a line break in a value);
-    the content set after it raises no HandoffError, so an adapter's check runs just this.
-    """
+    The sender and the reply-to address, the same for a whole batch, are parsed once each;
+    the recipient's address every time; a subject or a recipient id only when it holds a line
+    break (the one thing that makes a free-text header refuse)."""
+    _require_addresses(envelope)
     recipient = envelope.recipient
+    try:
+        for name, value in (("From", envelope.sender), ("Reply-To", envelope.reply_to)):
+            if value:
+                _address_header(name, value)
+        msg = EmailMessage(policy=email.policy.default)
+        if envelope.channel == "email":
+            msg["To"] = Address(display_name=recipient.name or "", addr_spec=recipient.address)
+        else:
+            who = recipient.phone or recipient.id or recipient.address or ""
+            if len(who.splitlines()) > 1:
+                msg[RECIPIENT_HEADER] = who
+        if len(envelope.subject.splitlines()) > 1:
+            msg["Subject"] = envelope.subject
+    except _UNPARSABLE as exc:
+        raise _unbuildable(envelope, exc) from None
+
+
+@lru_cache(maxsize=64)
+def _address_header(name: str, value: str) -> None:
+    """Parse an address header as message_headers sets it (ValueError if it cannot be)."""
+    EmailMessage(policy=email.policy.default)[name] = value
+
+
+def _require_addresses(envelope: Envelope) -> None:
     if envelope.channel == "email":
         if not envelope.sender:
             raise HandoffError(
                 f"message {envelope.idempotency_key}: no sender",
                 hint="set `sender` under [defaults] in tmplkit.toml",
             )
-        if not recipient.address:
+        if not envelope.recipient.address:
             raise HandoffError(f"message {envelope.idempotency_key}: no e-mail address")
+
+
+def _unbuildable(envelope: Envelope, exc: Exception) -> HandoffError:
+    return HandoffError(f"message {envelope.idempotency_key}: cannot build its headers: {exc}")
+
+
+def message_headers(envelope: Envelope, msg: EmailMessage, *, date: float | None = None) -> None:
+    """Set the envelope's headers on `msg` (a new message, before its content is set).
+
+    This is the stage of `build_message` that can refuse an envelope (HandoffError: an e-mail
+    envelope without a sender or an address, an unparsable address, a line break in a value);
+    the content set after it raises no HandoffError (check_headers says the same sooner).
+    """
+    recipient = envelope.recipient
+    _require_addresses(envelope)
     try:
         if envelope.sender:
             msg["From"] = envelope.sender
@@ -94,10 +140,8 @@ def message_headers(envelope: Envelope, msg: EmailMessage, *, date: float | None
             msg[TEMPLATE_HEADER] = envelope.template_id
         if envelope.draft_id:
             msg[DRAFT_HEADER] = envelope.draft_id
-    except (ValueError, IndexError) as exc:  # an unparsable address, a line break in a value
-        raise HandoffError(
-            f"message {envelope.idempotency_key}: cannot build its headers: {exc}"
-        ) from None
+    except _UNPARSABLE as exc:  # an unparsable address, a line break in a value
+        raise _unbuildable(envelope, exc) from None
 
 
 def _set_text(part: MIMEPart, text: str, subtype: str) -> None:

@@ -16,7 +16,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,8 @@ from .mime import (
     KEY_HEADER,
     RECIPIENT_HEADER,
     build_message,
+    check_headers,
     message_bytes,
-    message_headers,
 )
 from .validate import check_known
 
@@ -69,7 +68,7 @@ class OutboxAdapter(Adapter):
         """Refuse what the consumer could not send, in both formats alike: an e-mail without a
         sender or an address, an address that does not parse, a line break in a header."""
         super().check(envelope)
-        message_headers(envelope, EmailMessage(policy=email.policy.default))
+        check_headers(envelope)
 
     def deliver(self, envelope: Envelope) -> Receipt:
         if self.format == "maildir":

@@ -18,7 +18,7 @@ from ..errors import DeliveryError
 from .base import Adapter, Context, Receipt
 from .envelope import Envelope
 from .http import RetryPolicy
-from .mime import build_message, message_bytes, message_headers
+from .mime import build_message, check_headers, message_bytes
 from .validate import check_known, flag, setting_error, text
 
 SETTINGS = (
@@ -93,8 +93,7 @@ class SmtpAdapter(Adapter):
     def check(self, envelope: Envelope) -> None:
         super().check(envelope)
         # The headers are all that can refuse an envelope: the body is built when it is sent.
-        message = EmailMessage(policy=email.policy.default)
-        message_headers(self._with_sender(envelope), message, date=self.clock())
+        check_headers(self._with_sender(envelope))
 
     def message(self, envelope: Envelope) -> EmailMessage:
         """The RFC 5322 message for `envelope`, as it would be sent (HandoffError if the
