@@ -203,6 +203,9 @@ class _Handler(BaseHTTPRequestHandler):
         loopback: Loopback = self.server.loopback  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client died half-way through: no request, as for a server
+            self.close_connection = True
+            return
         raw = [(name, value) for name, value in self.headers.items()]
         request = Received(
             method=self.command,

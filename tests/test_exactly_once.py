@@ -88,7 +88,8 @@ def target(request: pytest.FixtureRequest, sample_project: Path) -> Iterator[Tar
         def lines() -> list[str]:
             if not outbox.exists():
                 return []
-            text = outbox.read_text("utf-8")
+            # Only whole lines: one may be half-written while the runs go on.
+            text = outbox.read_bytes().rpartition(b"\n")[0].decode("utf-8")
             return [json.loads(x)["recipient"]["address"] for x in text.splitlines() if x]
 
         configure(sample_project, '[handoff.outbox]\npath = "out/outbox.jsonl"\n')
