@@ -307,6 +307,12 @@ def run_proc() -> Callable[..., Result]:
     return invoke
 
 
+def add_settings(root: Path, toml: str) -> None:
+    """Append TOML (tables such as `[handoff.webhook]`) to a project's tmplkit.toml."""
+    with open(root / "tmplkit.toml", "a", encoding="utf-8") as fh:
+        fh.write("\n" + toml)
+
+
 @pytest.fixture
 def python_env() -> dict[str, str]:
     """Environment for a `python -c` helper process that imports tmplkit from src/."""

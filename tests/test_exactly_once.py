@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import add_settings
 from tests.loopback import Loopback, Reply
 from tests.smtp_server import Mailbox, serve
 from tmplkit.handoff.journal import Journal
@@ -62,18 +63,13 @@ def recipients(path: Path) -> Path:
 ADDRESSES = [f"r{n}@example.com" for n in range(1, N + 1)]
 
 
-def configure(root: Path, table: str) -> None:
-    with open(root / "tmplkit.toml", "a", encoding="utf-8") as fh:
-        fh.write("\n" + table)
-
-
 @pytest.fixture(params=["webhook", "outbox", "smtp", "uiowa-dispatch"])
 def target(request: pytest.FixtureRequest, sample_project: Path) -> Iterator[Target]:
     kind = request.param
     if kind == "webhook":
         # A receiver that takes its time, so that many deliveries are in flight at once.
         with Loopback(default=Reply(200, {"ok": True}, delay=0.002)) as server:
-            configure(
+            add_settings(
                 sample_project,
                 f'[handoff.webhook]\nurl = "{server.url}/hook"\nretries = 2\nbackoff = 0.01\n',
             )
@@ -92,12 +88,12 @@ def target(request: pytest.FixtureRequest, sample_project: Path) -> Iterator[Tar
             text = outbox.read_bytes().rpartition(b"\n")[0].decode("utf-8")
             return [json.loads(x)["recipient"]["address"] for x in text.splitlines() if x]
 
-        configure(sample_project, '[handoff.outbox]\npath = "out/outbox.jsonl"\n')
+        add_settings(sample_project, '[handoff.outbox]\npath = "out/outbox.jsonl"\n')
         yield Target("outbox", {}, lines, reads_back=True)
     elif kind == "smtp":
         mailbox = Mailbox(delay=0.002)
         with serve(mailbox) as port:
-            configure(
+            add_settings(
                 sample_project,
                 f'[handoff.smtp]\nhost = "127.0.0.1"\nport = {port}\nbackoff = 0\n',
             )
@@ -106,7 +102,7 @@ def target(request: pytest.FixtureRequest, sample_project: Path) -> Iterator[Tar
             )
     else:
         with Loopback(default=Reply(200, "Successful response", delay=0.004)) as server:
-            configure(
+            add_settings(
                 sample_project,
                 "[handoff.uiowa-dispatch]\n"
                 f'base_url = "{server.url}/dispatch"\ncommunication = "7781"\n'

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import tmplkit
-from tests.conftest import Result
+from tests.conftest import Result, add_settings
 from tests.loopback import Loopback
 from tmplkit.handoff import Envelope, Recipient
 from tmplkit.handoff.base import Receipt
@@ -244,8 +244,7 @@ def test_a_remote_receiver_gets_the_crash_windows_message_again_with_its_key(
 ) -> None:
     file = recipients(tmp_path / "r.jsonl", 6)
     with Loopback() as server:
-        with open(sample_project / "tmplkit.toml", "a", encoding="utf-8") as fh:
-            fh.write(f'\n[handoff.webhook]\nurl = "{server.url}/hook"\n')
+        add_settings(sample_project, f'[handoff.webhook]\nurl = "{server.url}/hook"\n')
         die_after_delivery(sample_project, file, "webhook", 3, python_env,
                            "tmplkit.handoff.webhook.WebhookAdapter.deliver")  # fmt: skip
         assert len(server.received) == 3
@@ -289,8 +288,7 @@ def test_send_batch_leaves_what_a_live_run_holds_and_says_so(
     sample_project: Path, tmp_path: Path, run: Callable[..., Result]
 ) -> None:
     file = recipients(tmp_path / "r.jsonl", 3)
-    with open(sample_project / "tmplkit.toml", "a", encoding="utf-8") as fh:
-        fh.write("\n[handoff]\nlease = 0.5\n")  # how long a run waits for another at its end
+    add_settings(sample_project, "[handoff]\nlease = 0.5\n")  # a run waits that long at its end
     project = tmplkit.open_project(sample_project)
     key = send(WELCOME, "r2@example.com", project=project, dry_run=io.StringIO(),
                data={"user": {"first_name": "R2", "email": "r2@example.com"}}).key  # fmt: skip
@@ -352,8 +350,7 @@ def test_a_journal_deleted_under_an_outbox_is_refused_then_rebuilt(
 
 def test_a_maildir_outbox_is_read_back_too(sample_project: Path, tmp_path: Path,
                                           run: Callable[..., Result]) -> None:  # fmt: skip
-    with open(sample_project / "tmplkit.toml", "a", encoding="utf-8") as fh:
-        fh.write('\n[handoff.outbox]\nformat = "maildir"\npath = "mail"\n')
+    add_settings(sample_project, '[handoff.outbox]\nformat = "maildir"\npath = "mail"\n')
     file = recipients(tmp_path / "r.jsonl", 3)
     args = ("send-batch", WELCOME, "--recipients", file, "--to-field", "user.email")
     assert run(*args, cwd=sample_project).code == 0
@@ -373,8 +370,7 @@ def test_a_maildir_outbox_is_read_back_too(sample_project: Path, tmp_path: Path,
 
 
 def test_only_an_outbox_can_be_read_back(sample_project: Path, run: Callable[..., Result]) -> None:
-    with open(sample_project / "tmplkit.toml", "a", encoding="utf-8") as fh:
-        fh.write('\n[handoff.webhook]\nurl = "https://hooks.example.com/t"\n')
+    add_settings(sample_project, '[handoff.webhook]\nurl = "https://hooks.example.com/t"\n')
     result = run("handoff", "journal", "rebuild", "--via", "webhook", cwd=sample_project,
                  env={"TMPLKIT_WEBHOOK_SECRET": SECRET})  # fmt: skip
     assert (result.code, result.out) == (1, "")
@@ -386,8 +382,7 @@ def test_only_an_outbox_can_be_read_back(sample_project: Path, run: Callable[...
 
 def test_a_bad_lease_is_one_line(sample_project: Path, tmp_path: Path,
                                  run: Callable[..., Result]) -> None:  # fmt: skip
-    with open(sample_project / "tmplkit.toml", "a", encoding="utf-8") as fh:
-        fh.write('\n[handoff]\nlease = "long"\n')
+    add_settings(sample_project, '[handoff]\nlease = "long"\n')
     file = recipients(tmp_path / "r.jsonl", 1)
     result = run("send-batch", WELCOME, "--recipients", file, "--to-field", "user.email",
                  cwd=sample_project)  # fmt: skip
