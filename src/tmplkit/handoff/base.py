@@ -170,6 +170,11 @@ class Adapter(ABC):
             hint="only an outbox keeps what it delivered where tmplkit can read it",
         )
 
+    @property
+    def read_back_from(self) -> str:
+        """Where read_back reads, as the user configured it (the outbox's file or folder)."""
+        return self.name
+
     def delivered(self, keys: Iterable[str]) -> dict[str, Delivered]:
         """Of `keys`, those read_back shows delivered (empty when the adapter cannot tell)."""
         wanted = set(keys)

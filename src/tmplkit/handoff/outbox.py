@@ -118,6 +118,10 @@ class OutboxAdapter(Adapter):
             return read_maildir(self.path)
         return read_jsonl(self.path)
 
+    @property
+    def read_back_from(self) -> str:
+        return self.shown
+
     def delivered(self, keys: Iterable[str]) -> dict[str, Delivered]:
         if self.format == "maildir":
             return super().delivered(keys)

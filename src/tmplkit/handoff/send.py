@@ -167,7 +167,7 @@ def rebuild_journal(
             counts = journal.record_delivered(name, items)
         return {
             "adapter": name,
-            "from": getattr(adapter, "shown", adapter.name),
+            "from": adapter.read_back_from,
             "journal": journal.shown,
             **counts,
         }
@@ -370,9 +370,9 @@ def _send_one(
         if settled:
             return replace(settled[0], skipped=True)
         try:
+            # A StorageError (the outbox's disk is full) goes up as it is: the claim stays,
+            # and the next run takes it over and reads the outbox back.
             receipt = adapter.deliver(envelope)
-        except StorageError:
-            raise  # the claim stays: the next run takes it over and reads the outbox back
         except DeliveryError as exc:
             journal.finish(name, Receipt.failed(envelope, exc), run)
             raise
@@ -432,16 +432,16 @@ def check_read_back(adapter: Adapter, journal: Journal) -> None:
     """Refuse to send when the journal knows nothing of this adapter's messages but the
     adapter holds some (an outbox with lines in it): the journal was deleted or replaced, and
     sending now would send those messages again."""
-    if not adapter.reads_back or journal.count(_name_of(adapter)) > 0:
+    name = _name_of(adapter)
+    if not adapter.reads_back or journal.count(name) > 0:
         return
     if next(iter(adapter.read_back()), None) is None:
         return
-    where = getattr(adapter, "shown", adapter.name)
     raise HandoffError(
         f"the journal {journal.shown} has no record of the messages already in the "
-        f"{_name_of(adapter)} {where} (was it deleted?)",
-        hint=f"`tmplkit handoff journal rebuild --via {_name_of(adapter)}` records them as "
-        "sent; then run the same command again",
+        f"{name} {adapter.read_back_from} (was it deleted?)",
+        hint=f"`tmplkit handoff journal rebuild --via {name}` records them as sent; then run "
+        "the same command again",
     )
 
 
@@ -886,8 +886,8 @@ class _BatchSender:
         outcomes: list[Outcome] = []
         busy: list[_Waiting] = []
         send: list[tuple[int, Envelope]] = []
-        receipts = _settled_before(self.adapter, journal, self.name, envelopes, claims, self.claims)
-        settled = {receipt.key: receipt for receipt in receipts}
+        found = _settled_before(self.adapter, journal, self.name, envelopes, claims, self.claims)
+        settled = {receipt.key: receipt for receipt in found}
         for (line, envelope), claim in zip(group, claims, strict=True):
             if claim.state == BUSY:
                 busy.append(_Waiting(line, envelope, time.monotonic(), claim.holder))
