@@ -34,18 +34,25 @@ CONCURRENCY = 4
 UIOWA_GROUP = 25  # members per POST: many groups in flight at once
 
 
+# One message as its receiving side got it: the recipient's address, and what tells the
+# message from another (its idempotency key where the system carries one, else the content).
+Got = tuple[str, str]
+
+
 @dataclass
 class Target:
-    """One adapter under test: what `--via` names, its environment, and a way to list the
-    recipient of every message its receiving side got, in order (duplicates included)."""
+    """One adapter under test: what `--via` names, its environment, and a way to list every
+    message its receiving side got, in order (duplicates included)."""
 
     via: str
     env: dict[str, str]
-    received: Callable[[], list[str]]
+    got: Callable[[], list[Got]]
     # How many recipients one delivery in flight carries (a UIowa POST carries a group).
     group: int = 1
     reads_back: bool = False
-    extra: list[str] = field(default_factory=list)
+
+    def received(self) -> list[str]:
+        return [address for address, _ in self.got()]
 
 
 def recipients(path: Path) -> Path:
@@ -76,17 +83,21 @@ def target(request: pytest.FixtureRequest, sample_project: Path) -> Iterator[Tar
             yield Target(
                 "webhook",
                 {"TMPLKIT_WEBHOOK_SECRET": "whsec-5e0c1d"},
-                lambda: [r.json()["recipient"]["address"] for r in server.received],
+                lambda: [
+                    (r.json()["recipient"]["address"], r.headers["idempotency-key"])
+                    for r in server.received
+                ],
             )
     elif kind == "outbox":
         outbox = sample_project / "out" / "outbox.jsonl"
 
-        def lines() -> list[str]:
+        def lines() -> list[Got]:
             if not outbox.exists():
                 return []
             # Only whole lines: one may be half-written while the runs go on.
             text = outbox.read_bytes().rpartition(b"\n")[0].decode("utf-8")
-            return [json.loads(x)["recipient"]["address"] for x in text.splitlines() if x]
+            envelopes = [json.loads(x) for x in text.splitlines() if x]
+            return [(e["recipient"]["address"], e["idempotencyKey"]) for e in envelopes]
 
         add_settings(sample_project, '[handoff.outbox]\npath = "out/outbox.jsonl"\n')
         yield Target("outbox", {}, lines, reads_back=True)
@@ -98,7 +109,13 @@ def target(request: pytest.FixtureRequest, sample_project: Path) -> Iterator[Tar
                 f'[handoff.smtp]\nhost = "127.0.0.1"\nport = {port}\nbackoff = 0\n',
             )
             yield Target(
-                "smtp", {}, lambda: [a for e in list(mailbox.received) for a in e.rcpt_tos]
+                "smtp",
+                {},
+                lambda: [
+                    (address, mailbox.message(n)["X-Tmplkit-Idempotency-Key"])
+                    for n, e in enumerate(list(mailbox.received))
+                    for address in e.rcpt_tos
+                ],
             )
     else:
         with Loopback(default=Reply(200, "Successful response", delay=0.004)) as server:
@@ -109,12 +126,15 @@ def target(request: pytest.FixtureRequest, sample_project: Path) -> Iterator[Tar
                 f"batch_size = {UIOWA_GROUP}\nbackoff = 0.01\n",
             )
 
-            def members() -> list[str]:
+            def members() -> list[Got]:
                 out = []
                 for request in list(server.received):
                     assert request.path == "/dispatch/api/v1/communications/7781/adhocs"
                     assert request.headers["x-dispatch-api-key"] == "d3juGGzfHpBVtK1ZmrND"
-                    out += [m["toAddress"] for m in request.json()["members"]]
+                    out += [
+                        (m["toAddress"], json.dumps(m, sort_keys=True))
+                        for m in request.json()["members"]
+                    ]
                 return out
 
             yield Target(
@@ -221,10 +241,14 @@ def test_a_run_killed_mid_way_is_taken_over_and_rerun(runs: Runs) -> None:
     rows = runs.journal()
     assert Counter(r["status"] for r in rows) == {"accepted": N}
 
-    received = Counter(runs.target.received())
+    got = runs.target.got()
+    received = Counter(address for address, _ in got)
     assert set(received) == set(ADDRESSES)  # every recipient got their message
     twice = {address for address, times in received.items() if times > 1}
     assert all(received[address] == 2 for address in twice)
+    # A message that came twice came the same both times (the same idempotency key, or for
+    # Dispatch's members the same member): a receiver that keeps keys acts on it once.
+    assert len({(address, ident) for address, ident in got}) == N
     # Only a message the killed run had claimed and not recorded can come twice: a later
     # run took its claim over (attempts 2) and sent it again, with the same idempotency key.
     taken_over = {r["recipient"] for r in rows if r["attempts"] > 1}
