@@ -298,6 +298,7 @@ def test_send_batch_leaves_what_a_live_run_holds_and_says_so(
         other.claim("outbox", [same], held)
         result = run("send-batch", WELCOME, "--recipients", file, "--to-field", "user.email",
                      cwd=sample_project)  # fmt: skip
+        shown = run("handoff", "journal", "show", cwd=sample_project)
     assert result.code == 0
     assert result.err == (
         f"note: {file}:2: r2@example.com: in progress in another run (pid {os.getpid()})\n"
@@ -308,6 +309,12 @@ def test_send_batch_leaves_what_a_live_run_holds_and_says_so(
         result.out,
     )
     assert len(outbox_keys(sample_project)) == 2
+    assert shown.out == (
+        "journal .tmplkit/handoff.sqlite3\n"
+        "ADAPTER  ACCEPTED  PENDING  FAILED\n"
+        "outbox   2         1        0\n"
+        f"in progress: pid {os.getpid()}: tmplkit send-batch r.jsonl\n"
+    )
 
 
 # --- a lost journal ------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ import random
 import secrets
 import socket
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -323,9 +322,10 @@ class Journal:
     # -- runs --
 
     @contextlib.contextmanager
-    def run(self, command: str | None = None) -> Iterator[Run]:
+    def run(self, command: str = "") -> Iterator[Run]:
         """Register this process's run (its claims are its own until it ends), renew its lease
-        while the block runs, and end it after."""
+        while the block runs, and end it after. `command` says what the run does, for people
+        (`tmplkit handoff journal show`): never anything secret."""
         run_id = secrets.token_hex(8)
         now = time.time()
         with self._write() as db:
@@ -337,7 +337,7 @@ class Journal:
                     os.getpid(),
                     self.machine,
                     process_start(os.getpid()),
-                    command if command is not None else " ".join(sys.argv[1:])[:500],
+                    command[:500],
                     now,
                     now,
                 ),

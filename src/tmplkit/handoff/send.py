@@ -356,7 +356,10 @@ def _send_one(
         finally:
             if journal is not None:
                 journal.close()
-    with journal, journal.run() as run:
+    with (
+        journal,
+        journal.run(f"send {envelope.template_id or ''} to {envelope.recipient.key()}") as run,
+    ):
         check_read_back(adapter, journal)
         claim = _claim_when_free(journal, name, envelope, run, resend=resend)
         if claim.state == ACCEPTED:
@@ -625,14 +628,15 @@ def send_batch(
                 stack.enter_context(journal)
                 if dry_run is None:
                     check_read_back(adapter, journal)
-                    claims = stack.enter_context(journal.run())
+                    what = f"send-batch {source} --recipients {_batch_name(recipients)}"
+                    claims = stack.enter_context(journal.run(what))
             sender = _BatchSender(
                 adapter,
                 journal,
                 claims,
                 channel=channel,
                 fields=fields,
-                batch=os.fspath(recipients) if isinstance(recipients, str | os.PathLike) else None,
+                batch=_batch_name(recipients),
                 # A dry run prints each message in turn: one at a time keeps them in order.
                 concurrency=1 if dry_run is not None else concurrency,
                 on_outcome=on_outcome,
@@ -642,6 +646,11 @@ def send_batch(
     if summary.interrupted:
         raise SendInterrupted(summary)
     return summary
+
+
+def _batch_name(recipients: Records) -> str | None:
+    """The recipients file as the journal and the envelopes name it (None for records)."""
+    return os.fspath(recipients) if isinstance(recipients, str | os.PathLike) else None
 
 
 @dataclass
