@@ -36,6 +36,7 @@ import pytest
 import tmplkit
 from tmplkit.cli import main
 from tmplkit.i18n import workflow
+from tmplkit.store import OutsideProject
 
 from .conftest import REPO
 from .fulldisk import PAGE, fill, small_disk, unfill
@@ -428,9 +429,9 @@ def test_paths_are_checked_when_recorded(small: Path) -> None:
     assert str(info.value) == (
         f"{small / 'old-dir' / 'inner' / 'y.txt'}: already renamed or deleted in this transaction"
     )
-    with pytest.raises(ValueError) as info, project.transaction() as txn:
+    with pytest.raises(OutsideProject) as outside, project.transaction() as txn:
         txn.write(small.parent / "outside.txt", "no\n")
-    assert str(info.value) == f"{small.parent / 'outside.txt'} is not inside the project {small}"
+    assert str(outside.value) == f"{small.parent / 'outside.txt'} is not inside the project {small}"
     assert not (small.parent / "outside.txt").exists()
 
 

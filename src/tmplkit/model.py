@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import time
@@ -24,11 +25,16 @@ ID_PREFIXES = {
 }
 ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc)_[0-9a-z]{26}$")
 
+# Names Windows cannot create, with any extension (`nul.txt`, `con.tar.gz` are NUL and CON
+# there): a project holding one cannot be checked out on Windows. COM and LPT with a
+# superscript digit are reserved too.
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{port}{digit}" for port in ("com", "lpt") for digit in "0123456789¹²³"}
+)
 # Names a slug may not take: the store's own folders, and names Windows cannot create.
-RESERVED_SLUGS = frozenset(
-    {"drafts", "blocks", "locales", "workspaces", "tmplkit", "con", "prn", "aux", "nul"}
-    | {f"com{i}" for i in range(10)}
-    | {f"lpt{i}" for i in range(10)}
+RESERVED_SLUGS = (
+    frozenset({"drafts", "blocks", "locales", "workspaces", "tmplkit"}) | WINDOWS_RESERVED
 )
 SLUG_RE = re.compile(r"^[^\W_][\w.-]*$")
 
@@ -90,7 +96,89 @@ def validate_slug(slug: str, what: str = "slug") -> str:
         )
     if slug.lower() in RESERVED_SLUGS:
         raise InvalidName(f"{what} {slug!r} is a reserved name")
+    stem = slug.split(".", 1)[0].lower()
+    if stem in WINDOWS_RESERVED:
+        raise InvalidName(
+            f"{what} {slug!r} is a reserved name",
+            hint=f"Windows reserves {stem.upper()} with any extension",
+        )
     return slug
+
+
+# --- look-alike names: UTS #39 skeletons ----------------------------------------------------
+
+_BIDI_MARKS = str.maketrans("", "", "\u200e\u200f")
+
+
+@functools.cache
+def _prototypes() -> dict[str, str]:
+    """Each confusable character → the text it is confused with, one per class.
+
+    The data is Unicode's confusables.txt (UTS #39) as the confusable-homoglyphs package ships
+    it: each line's pair, both ways. A source is one code point; its prototype is a code point
+    or a sequence (`m` → `rn`), and prototypes are never sources. So the single-code-point
+    pairs form one star per prototype: their connected components (union-find) are exactly
+    the classes that UTS #39's mapping gives one prototype, and whichever member stands for a
+    class, two strings get the same skeleton exactly when UTS #39 gives them the same one. A
+    source of a sequence maps to the sequence, each of its code points standing for its class.
+    """
+    from confusable_homoglyphs.confusables import confusables_data
+
+    parent: dict[str, str] = {}
+
+    def find(c: str) -> str:
+        root = c
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while c != root:  # path compression
+            parent[c], c = root, parent[c]
+        return root
+
+    sequences: dict[str, str] = {}
+    for key, entries in confusables_data.items():
+        a = key.translate(_BIDI_MARKS)  # the data wraps right-to-left text in LRM marks
+        for entry in entries:
+            b = str(entry["c"]).translate(_BIDI_MARKS)
+            if len(a) == 1 and len(b) == 1:
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+            elif len(a) == 1:
+                sequences[a] = b
+            elif len(b) == 1:
+                sequences[b] = a
+    out = {c: find(c) for c in parent}
+    for source, sequence in sequences.items():
+        out[source] = "".join(out.get(c, c) for c in sequence)
+    return {c: p for c, p in out.items() if c != p}
+
+
+def skeleton(text: str) -> str:
+    """What `text` looks like: NFKC, case-folded, then UTS #39's skeleton (NFD, each
+    confusable character replaced by its class's prototype, NFD). `Invoice` and `Invоice`
+    (a Cyrillic о) have the same skeleton; so have `nul` and `NUL`."""
+    folded = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
+    table = _prototypes()
+    return unicodedata.normalize("NFD", "".join(table.get(c, c) for c in folded))
+
+
+def look_alike(slug: str, siblings: list[str]) -> str | None:
+    """The first of `siblings` (names in the same directory) that looks like `slug` without
+    being it, if any."""
+    wanted = skeleton(slug)
+    for name in siblings:
+        if name != slug and skeleton(name) == wanted:
+            return name
+    return None
+
+
+def confusable_characters(slug: str) -> str:
+    """The characters of `slug` that look like others, named: `U+043E CYRILLIC SMALL LETTER O`."""
+    table = _prototypes()
+    seen = dict.fromkeys(
+        c for c in unicodedata.normalize("NFD", slug.casefold()) if c in table and not c.isascii()
+    )
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in seen)
 
 
 class DraftStatus(StrEnum):

@@ -30,6 +30,7 @@ from typing import Any
 import filelock
 import tomli_w
 
+from . import datafile
 from .errors import (
     Conflict,
     InvalidName,
@@ -46,12 +47,22 @@ from .model import (
     Localization,
     PublishRecord,
     Template,
+    confusable_characters,
+    look_alike,
     new_id,
     now,
     slugify,
     validate_name,
     validate_slug,
 )
+
+
+class OutsideProject(ProjectError):
+    """A path that leaves the project directory: through `..`, or through a symbolic link (see
+    `Project.confine`). Nothing has been read or written."""
+
+
+LINK_HINT = "replace the link with a copy of what it points to, or remove it"
 
 PROJECT_FILE = "tmplkit.toml"
 STATE_DIR = ".tmplkit"
@@ -140,6 +151,52 @@ def write_toml(path: Path, data: dict[str, Any]) -> None:
     atomic_write(path, tomli_w.dumps(data))
 
 
+# --- the wall: nothing is read or written outside the project ------------------------------
+
+
+def confine(root: Path, path: Path, *, writing: bool = False) -> Path:
+    """`path`, absolute, once it is known to stay inside the project at `root` (a resolved
+    path); else OutsideProject, and nothing has been read or written.
+
+    `..` is resolved first. Then each component below the root that exists is looked at (one
+    lstat each): a symbolic link whose real path leaves the project is refused, for reading
+    and writing alike. For `writing`, any link is refused, wherever it points: os.replace
+    would swap the link for a file and a delete would act on the link, so a write through a
+    link never does what its path says (and links do not survive a checkout on Windows).
+    Every read and write of the store goes through here: the transaction's `write`, `rename`
+    and `delete`, `Project.write_file`, the project lock, the index's scan, the part files,
+    the blocks a frozen draft includes, sample.json and the catalogs.
+    """
+    path = Path(os.path.abspath(path))
+    if path != root and root not in path.parents:
+        raise OutsideProject(f"{path} is not inside the project {root}")
+    current = root
+    for name in path.relative_to(root).parts:
+        current = current / name
+        if not os.path.islink(current):
+            if not os.path.lexists(current):
+                break  # the rest is to be made
+            continue
+        if writing:
+            raise OutsideProject(
+                f"{current.relative_to(root)} is a symbolic link: tmplkit writes nothing "
+                "through a link",
+                hint=LINK_HINT,
+            )
+        _check_link(root, current)
+    return path
+
+
+def _check_link(root: Path, link: Path) -> None:
+    """A link found while reading: refused when its real path leaves the project."""
+    target = Path(os.path.realpath(link))
+    if target != root and root not in target.parents:
+        raise OutsideProject(
+            f"{link.relative_to(root)} is a symbolic link to {target}, outside the project",
+            hint=LINK_HINT,
+        )
+
+
 def content_hash(files: dict[str, str]) -> str:
     digest = hashlib.sha256()
     for name in sorted(files):
@@ -178,10 +235,11 @@ def include_refs(source: str) -> list[str]:
 def _included_files(root: Path, ref: str) -> dict[str, bytes] | None:
     kind, name = ref.split("/", 1)
     record, parts = INCLUDABLE[kind]
-    directory = root / kind / name
+    directory = confine(root, root / kind / name)
     if not (directory / record).is_file():
         return None
-    return {f: (directory / f).read_bytes() for f in parts.values() if (directory / f).is_file()}
+    files = [confine(root, directory / f) for f in parts.values()]
+    return {f.name: f.read_bytes() for f in files if f.is_file()}
 
 
 def _files_hash(files: dict[str, bytes]) -> str:
@@ -307,10 +365,9 @@ class Transaction:
         self._moved.append(path)
 
     def _inside(self, path: Path) -> Path:
-        path = Path(os.path.abspath(path))
-        root = self.project.root
-        if root not in path.parents:
-            raise ValueError(f"{path} is not inside the project {root}")
+        path = self.project.confine(path, writing=True)
+        if path == self.project.root:
+            raise OutsideProject(f"{path} is not inside the project {self.project.root}")
         for moved in self._moved:
             if path == moved or moved in path.parents or path in moved.parents:
                 raise ValueError(f"{path}: already renamed or deleted in this transaction")
@@ -708,6 +765,7 @@ class Project:
         Reentrant within a Project: a write made while holding the lock does not wait for it.
         Whoever takes it first completes or undoes a transaction that a killed process left.
         """
+        self.confine(self.state_dir, writing=True)
         self.state_dir.mkdir(exist_ok=True)
         if self._lock is None:
             self._lock = filelock.FileLock(str(self.state_dir / "lock"))
@@ -737,6 +795,7 @@ class Project:
 
     def write_file(self, path: Path, data: str | bytes) -> None:
         """One file, atomically (see atomic_write); an OSError becomes a StorageError."""
+        path = self.confine(path, writing=True)
         try:
             atomic_write(path, data)
         except OSError as exc:
@@ -753,37 +812,48 @@ class Project:
                 raise ProjectError(f"{file}: duplicate id {obj_id} (also in {seen[obj_id]})")
             seen[obj_id] = file
 
+        # Every directory and record file the scan enters is checked (the wall, see
+        # `confine`): a link out of the project is one error line, never followed.
+        entry = self.checked_entry
+
+        def subdirs(directory: Path) -> list[Path]:
+            """The subdirectories that are not dot-directories (a staged one, say)."""
+            return sorted(
+                entry(p) for p in directory.iterdir() if not p.name.startswith(".") and p.is_dir()
+            )
+
+        def record(directory: Path, name: str) -> Path | None:
+            file = directory / name
+            return entry(file) if file.is_file() else None
+
         def walk(directory: Path, parent: Folder | None, path: list[str]) -> None:
-            for child in sorted(p for p in directory.iterdir() if p.is_dir()):
-                if child.name.startswith("."):
-                    continue
-                if (child / FOLDER_FILE).is_file():
+            for child in subdirs(directory):
+                if file := record(child, FOLDER_FILE):
                     folder = _folder_from(child, parent)
-                    register(folder.id, child / FOLDER_FILE)
+                    register(folder.id, file)
                     idx.folders[folder.id] = folder
                     walk(child, folder, [*path, folder.id])
-                elif (child / TEMPLATE_FILE).is_file() and parent is not None:
+                elif parent is not None and (file := record(child, TEMPLATE_FILE)):
                     template = _template_from(child, parent, "/".join(path))
-                    register(template.id, child / TEMPLATE_FILE)
+                    register(template.id, file)
                     idx.templates[template.id] = template
-                    drafts_dir = child / "drafts"
+                    drafts_dir = entry(child / "drafts")
                     if drafts_dir.is_dir():
-                        for ddir in sorted(p for p in drafts_dir.iterdir() if p.is_dir()):
-                            # A dot-directory is not a draft: a staged one, say (Transaction).
-                            if not ddir.name.startswith(".") and (ddir / DRAFT_FILE).is_file():
+                        for ddir in subdirs(drafts_dir):
+                            if file := record(ddir, DRAFT_FILE):
                                 draft = _draft_from(ddir, template)
-                                register(draft.id, ddir / DRAFT_FILE)
+                                register(draft.id, file)
                                 idx.drafts[draft.id] = draft
 
-        workspaces = self.root / "workspaces"
+        workspaces = self.confine(self.root / "workspaces")
         if workspaces.is_dir():
             walk(workspaces, None, [])
-        blocks = self.root / "blocks"
+        blocks = self.confine(self.root / "blocks")
         if blocks.is_dir():
-            for bdir in sorted(p for p in blocks.iterdir() if p.is_dir()):
-                if not bdir.name.startswith(".") and (bdir / BLOCK_FILE).is_file():
+            for bdir in subdirs(blocks):
+                if file := record(bdir, BLOCK_FILE):
                     block = _block_from(bdir)
-                    register(block.id, bdir / BLOCK_FILE)
+                    register(block.id, file)
                     idx.blocks[block.id] = block
         return idx
 
@@ -792,6 +862,19 @@ class Project:
             return str(path.relative_to(self.root))
         except ValueError:
             return str(path)
+
+    # -- the wall: nothing is read or written outside the project --
+
+    def confine(self, path: Path, *, writing: bool = False) -> Path:
+        """`path`, absolute, once it is known to stay inside the project (see `confine`)."""
+        return confine(self.root, path, writing=writing)
+
+    def checked_entry(self, path: Path) -> Path:
+        """`path` (whose directory was checked already, as a scan goes down): refused if it
+        is a link that leaves the project. One lstat: the index calls it for every entry."""
+        if os.path.islink(path):
+            _check_link(self.root, path)
+        return path
 
 
 def _require(data: dict[str, Any], key: str, file: Path, prefix: str) -> str:
@@ -888,14 +971,36 @@ def _block_from(directory: Path) -> Block:
     )
 
 
-def _unique_slug(parent: Path, name: str, what: str) -> str:
+def _unique_slug(project: Project, parent: Path, name: str, what: str) -> str:
     base = validate_slug(slugify(name), f"{what} name {name!r} gives the slug")
     slug = base
     n = 2
     while (parent / slug).exists():
         slug = f"{base}-{n}"
         n += 1
+    _refuse_look_alike(project, parent, slug, f"{what} name {name!r}")
     return slug
+
+
+def _refuse_look_alike(
+    project: Project, parent: Path, slug: str, what: str, moving: Path | None = None
+) -> None:
+    """Conflict when a name in `parent` looks like `slug` (the same UTS #39 skeleton) without
+    being it: `Invoice` next to `Invоice` (a Cyrillic о) would be two templates that look the
+    same in every listing. `moving`: the object being renamed, which is no sibling of itself."""
+    if not parent.is_dir():
+        return
+    siblings = [p.name for p in parent.iterdir() if not p.name.startswith(".") and p != moving]
+    other = look_alike(slug, siblings)
+    if other is None:
+        return
+    chars = confusable_characters(slug)
+    raise Conflict(
+        f"{what} gives the slug {slug!r}, which looks like the existing "
+        f"{project.relpath(parent / other)}",
+        hint=(f"it has {chars}, which looks like another letter; " if chars else "")
+        + "choose a name that looks different",
+    )
 
 
 # --- repositories --------------------------------------------------------------------------
@@ -938,6 +1043,7 @@ class FolderRepo(_Repo):
             target = parent_dir / slug
             if target.exists():
                 raise Conflict(f"{self.project.relpath(target)} already exists")
+            _refuse_look_alike(self.project, parent_dir, slug, f"{what} name {name!r}")
             stamp = now()
             folder = Folder(
                 id=new_id("folder"),
@@ -1013,6 +1119,7 @@ class TemplateRepo(_Repo):
             target = folder.dir / slug
             if target.exists():
                 raise Conflict(f"{self.project.relpath(target)} already exists")
+            _refuse_look_alike(self.project, folder.dir, slug, f"template name {name!r}")
             path = [folder.id]
             parent = folder
             while parent.parent_id:
@@ -1045,6 +1152,9 @@ class TemplateRepo(_Repo):
             target = template.dir.parent / slug
             if slug != template.slug and target.exists():
                 raise Conflict(f"{self.project.relpath(target)} already exists")
+            _refuse_look_alike(
+                self.project, target.parent, slug, f"template name {name!r}", template.dir
+            )
             template.name = name
             template.updated_at = now()
             with self.project.transaction() as txn:
@@ -1088,17 +1198,10 @@ class TemplateRepo(_Repo):
             return template
 
     def sample_data(self, template: Template) -> dict[str, Any] | None:
-        import json
-
-        file = template.dir / SAMPLE_DATA_FILE
+        file = self.project.confine(template.dir / SAMPLE_DATA_FILE)
         if not file.is_file():
             return None
-        try:
-            data = json.loads(file.read_text("utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ProjectError(
-                f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
-            ) from None
+        data = datafile.load_bytes(file.read_bytes(), str(file), ProjectError)
         if not isinstance(data, dict):
             raise ProjectError(f"{file}: sample data must be a JSON object")
         return data
@@ -1135,7 +1238,7 @@ class DraftRepo(_Repo):
         """The draft's part sources that exist: {"subject": …, "html": …, "text": …, "sms": …}."""
         out = {}
         for part, filename in PARTS.items():
-            file = draft.dir / filename
+            file = self.project.confine(draft.dir / filename)
             if file.is_file():
                 out[part] = file.read_text("utf-8")
         return out
@@ -1212,7 +1315,7 @@ class DraftRepo(_Repo):
         so they land together)."""
         name = validate_name(name, "draft")
         drafts_dir = template.dir / "drafts"
-        slug = _unique_slug(drafts_dir, name, "draft")
+        slug = _unique_slug(self.project, drafts_dir, name, "draft")
         stamp = now()
         draft = Draft(
             id=new_id("draft"),
@@ -1353,7 +1456,7 @@ class BlockRepo(_Repo):
     def read_parts(self, block: Block) -> dict[str, str]:
         out = {}
         for part, filename in BLOCK_PARTS.items():
-            file = block.dir / filename
+            file = self.project.confine(block.dir / filename)
             if file.is_file():
                 out[part] = file.read_text("utf-8")
         return out
@@ -1366,6 +1469,7 @@ class BlockRepo(_Repo):
             target = blocks_dir / slug
             if target.exists():
                 raise Conflict(f"{self.project.relpath(target)} already exists")
+            _refuse_look_alike(self.project, blocks_dir, slug, f"block name {name!r}")
             stamp = now()
             block = Block(
                 id=new_id("block"),

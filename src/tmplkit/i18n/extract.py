@@ -48,12 +48,14 @@ def template_files(project: Project, template: Template) -> list[Path]:
     for draft in project.drafts.list(template.id):
         if draft.archived:
             continue
-        files += [draft.dir / name for name in PARTS.values() if (draft.dir / name).is_file()]
+        parts = [project.confine(draft.dir / name) for name in PARTS.values()]
+        files += [file for file in parts if file.is_file()]
     return files
 
 
-def block_files(block: Block) -> list[Path]:
-    return [block.dir / name for name in BLOCK_PARTS.values() if (block.dir / name).is_file()]
+def block_files(project: Project, block: Block) -> list[Path]:
+    parts = [project.confine(block.dir / name) for name in BLOCK_PARTS.values()]
+    return [file for file in parts if file.is_file()]
 
 
 def source_catalog(project: Project, name: str) -> Catalog:
@@ -69,7 +71,7 @@ def template_keys(project: Project, template: Template) -> Catalog:
 
 def block_keys(project: Project, block: Block) -> Catalog:
     catalog = source_catalog(project, f"{project.settings.name}: block {block.name}")
-    return extract_files(block_files(block), project.root, catalog)
+    return extract_files(block_files(project, block), project.root, catalog)
 
 
 def all_keys(project: Project) -> Catalog:
@@ -78,7 +80,7 @@ def all_keys(project: Project) -> Catalog:
     for template in project.templates.list():
         extract_files(template_files(project, template), project.root, catalog)
     for block in project.blocks.list():
-        extract_files(block_files(block), project.root, catalog)
+        extract_files(block_files(project, block), project.root, catalog)
     return catalog
 
 
@@ -87,9 +89,11 @@ def catalog_path(project: Project, locale: str, owner: Template | Block) -> Path
 
     `locales/<locale>/<workspace>/<folders…>/<template>.po`, and `locales/<locale>/blocks/<slug>.po`
     ("blocks" is a reserved slug, so the two never meet).
+    Checked against the wall (see `Project.confine`): a `locales/<locale>` that is a link out
+    of the project is refused before anything reads or writes there.
     """
     base = project.root / "locales" / locale
     if isinstance(owner, Block):
-        return base / "blocks" / f"{owner.slug}.po"
+        return project.confine(base / "blocks" / f"{owner.slug}.po")
     rel = owner.dir.relative_to(project.root / "workspaces")
-    return base / rel.parent / f"{rel.name}.po"
+    return project.confine(base / rel.parent / f"{rel.name}.po")

@@ -1,0 +1,106 @@
+"""Reading data and catalog files: UTF-8 without its BOM, and strict JSON, each failure one line.
+
+The same rules for every file a user hands tmplkit as data (recipient JSON, a JSONL or CSV
+recipients file, sample.json, a catalog in PO or JSON):
+
+- A UTF-8 byte order mark at the start is dropped, so that it neither becomes part of the first
+  value or key nor shifts the columns errors report.
+- Bytes that are not UTF-8 are an error naming the file, the line and the byte's offset in the
+  file (counted from 0, as `cmp` and hex editors count them, the BOM included).
+- JSON is the JSON of RFC 8259: `NaN`, `Infinity` and `-Infinity`, which Python's json module
+  reads by default, are refused with their line and column; a document nested deeper than
+  Python can parse is one line too, never a RecursionError.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .errors import TmplkitError
+
+BOM = "\ufeff"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+# A JSON string (skipped), or one of the constants Python's json module reads and JSON lacks.
+_CONSTANT_RE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+class _Constant(ValueError):
+    """Raised by the decoder's parse_constant hook: the token is not JSON."""
+
+
+def _refuse_constant(token: str) -> Any:
+    raise _Constant(token)
+
+
+# One decoder for every call: json.loads(text, parse_constant=…) would build one each time.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def decode_utf8(data: bytes, name: str, error: type[TmplkitError] = TmplkitError) -> str:
+    """`data` as text, its BOM dropped; bytes that are not UTF-8 raise `error`:
+    `NAME:LINE: not UTF-8 (invalid start byte 0xff at byte 1234)`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        raise error(
+            f"{name}:{line}: not UTF-8 ({exc.reason} 0x{bad} at byte {exc.start})"
+        ) from None
+    return text.removeprefix(BOM)
+
+
+def loads(text: str, name: str, error: type[TmplkitError] = TmplkitError) -> Any:
+    """Strict JSON from `text` (a BOM at its start dropped); an error is one line with
+    `NAME:LINE:COL: invalid JSON: …`."""
+    text = text.removeprefix(BOM)
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except _Constant as exc:
+        where = _constant_where(text)
+        raise error(f"{name}{where}: invalid JSON: {exc} is not a number in JSON") from None
+    except RecursionError:
+        raise error(f"{name}: invalid JSON: nested too deeply") from None
+
+
+def _constant_where(text: str) -> str:
+    """`:LINE:COL` of the first NaN or Infinity outside a string (the one the decoder met:
+    everything before it was valid JSON)."""
+    for m in _CONSTANT_RE.finditer(text):
+        if m.group(1):
+            line = text.count("\n", 0, m.start()) + 1
+            return f":{line}:{m.start() - (text.rfind(chr(10), 0, m.start()) + 1) + 1}"
+    return ""
+
+
+def load_bytes(data: bytes, name: str, error: type[TmplkitError] = TmplkitError) -> Any:
+    """Strict JSON from a file's bytes: UTF-8 (BOM dropped), then `loads`."""
+    return loads(decode_utf8(data, name, error), name, error)
+
+
+def loads_record(line: str | bytes) -> Any:
+    """One JSONL record, strictly; ValueError with the reason (`invalid JSON: … (column N)`,
+    `not UTF-8: …`), for the batch to report against the record's line."""
+    if isinstance(line, bytes):
+        raw = line
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start : exc.start + 1].hex()
+            raise ValueError(
+                f"not UTF-8: {exc.reason} 0x{bad} at byte {exc.start} of the line"
+            ) from None
+    try:
+        return _DECODER.decode(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    except _Constant as exc:
+        column = _constant_where(line).rsplit(":", 1)[-1]
+        raise ValueError(f"invalid JSON: {exc} is not a number in JSON (column {column})") from None
+    except RecursionError:
+        raise ValueError("invalid JSON: nested too deeply") from None
