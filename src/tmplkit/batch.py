@@ -38,6 +38,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, BinaryIO, Literal, NamedTuple, cast
 
+from . import datafile
 from .errors import TmplkitError
 from .i18n.locales import normalize
 from .localize import DEFAULT_SOURCE_LOCALE
@@ -344,14 +345,10 @@ class _Worker:
             item = item.rstrip()  # the newline, so that errors point into the line
             if not item:
                 return None
-            try:
-                data = json.loads(item)
-            except json.JSONDecodeError as exc:
-                raise _Bad(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-            except UnicodeDecodeError as exc:
-                raise _Bad(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
-            except RecursionError:
-                raise _Bad("invalid JSON: nested too deeply") from None
+            try:  # strict JSON (no NaN, no Infinity), one line for every failure
+                data = datafile.loads_record(item)
+            except ValueError as exc:
+                raise _Bad(str(exc)) from None
         else:
             data = item
         if not isinstance(data, dict):
@@ -414,8 +411,12 @@ def _csv_record(row: list[str], columns: tuple[tuple[str, ...], ...]) -> dict[st
             continue
         try:
             value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _Bad("not UTF-8 text") from None
+        except UnicodeEncodeError as exc:  # read with surrogateescape: the bad byte is there
+            byte = ord(value[exc.start]) - 0xDC00
+            raise _Bad(
+                f"not UTF-8: the byte 0x{byte:02x} in column {'.'.join(path)!r}, "
+                f"at byte {len(value[: exc.start].encode('utf-8', 'surrogateescape'))} of the field"
+            ) from None
         target = data
         for key in path[:-1]:
             target = target.setdefault(key, {})
@@ -641,6 +642,8 @@ def _json_chunks(stream: IO[bytes], size: int) -> Iterator[_Chunk]:
         items = list(islice(stream, size))
         if not items:
             return
+        if line == 1:  # a BOM opens the file, not the first record (nor its columns)
+            items[0] = items[0].removeprefix(datafile.UTF8_BOM)
         yield _Chunk("json", line, items, nbytes=sum(map(len, items)))
         line += len(items)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import ir
+from . import datafile, ir
 from .errors import NotFound, RenderError, TemplateError, TmplkitError
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
 from .model import Block, Draft, Template
@@ -54,27 +53,26 @@ class SourceSet:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def sample_data(self) -> dict[str, Any] | None:
-        if self.sample_data_file is None or not self.sample_data_file.is_file():
+        file = self.sample_data_file
+        if file is not None and self.project is not None:
+            file = self.project.confine(file)
+        if file is None or not file.is_file():
             return None
-        return load_data_file(self.sample_data_file)
+        return load_data_file(file)
 
 
 def load_data_file(path: Path) -> dict[str, Any]:
-    """Recipient data from a JSON file: one object; errors say file:line:col."""
+    """Recipient data from a JSON file: one object; errors say file:line:col (see datafile:
+    UTF-8 without its BOM, no NaN or Infinity, one line for a document nested too deeply)."""
     try:
-        text = path.read_text("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(f"{path}: no such data file") from None
-    except UnicodeDecodeError as exc:
-        raise RenderError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    return parse_data(text, str(path))
+    return parse_data(datafile.decode_utf8(data, str(path), RenderError), str(path))
 
 
 def parse_data(text: str, name: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RenderError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    data = datafile.loads(text, name, RenderError)
     if not isinstance(data, dict):
         raise RenderError(f"{name}: data must be a JSON object, not {type(data).__name__}")
     return data
@@ -149,7 +147,7 @@ def _from_draft(project: Project, draft: Draft, template: Template | None = None
     template = template or project.drafts.template_of(draft)
     parts = {}
     for name, filename in PARTS.items():
-        file = draft.dir / filename
+        file = project.confine(draft.dir / filename)
         if file.is_file():
             source = _read(file)
             if name in CHANNEL_PARTS:
@@ -217,7 +215,7 @@ def _block_body(
     except NotFound:
         raise where(f'no block "{ref.name}" in the project') from None
     kind = "html" if part.html else "text"
-    file = block.dir / BLOCK_PARTS[kind]
+    file = project.confine(block.dir / BLOCK_PARTS[kind])
     if not file.is_file():
         raise where(
             f'block "{ref.name}" has no {kind} part ({BLOCK_PARTS[kind]})',

@@ -14,6 +14,7 @@ from typing import Any
 import polib
 from babel.util import TextWrapper
 
+from ..datafile import BOM, decode_utf8, loads
 from ..errors import TmplkitError
 from ..parse import PLACEHOLDER_RE
 from ..text import VOID
@@ -135,14 +136,11 @@ class Catalog:
 
 
 def _decode(data: bytes | str, name: str) -> str:
-    """UTF-8 text; anything else is a CatalogError naming the line of the first bad byte."""
+    """UTF-8 text without its BOM; anything else is a CatalogError naming the line and the
+    byte offset of the first bad byte (see tmplkit.datafile)."""
     if isinstance(data, str):
-        return data
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(f"{name}:{line}: not UTF-8 ({exc.reason})") from None
+        return data.removeprefix(BOM)
+    return decode_utf8(data, name, CatalogError)
 
 
 def read_po(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
@@ -308,16 +306,12 @@ def read_json(data: bytes | str, name: str, locale: str | None = None) -> Catalo
     """
     text = _decode(data, name)
     try:
-        raw = json.loads(text, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise CatalogError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    except _DuplicateKey as exc:
-        key = exc.args[0]
-        encoded = json.dumps(key, ensure_ascii=False)
-        seen = [m.start() for m in re.finditer(re.escape(encoded) + r"\s*:", text)]
-        line = text.count("\n", 0, seen[1]) + 1 if len(seen) > 1 else 0
-        where = f"{name}:{line}" if line else name
-        raise CatalogError(f"{where}: duplicate key {key!r}") from None
+        raw = _JSON_DECODER.decode(text)
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        if isinstance(exc, _DuplicateKey):
+            raise _duplicate(exc, text, name) from None
+        loads(text, name, CatalogError)  # the same error, worded as for every JSON file
+        raise  # pragma: no cover (loads raised)
     if not isinstance(raw, dict):
         raise CatalogError(f"{name}: expected a JSON object of source string → translation")
     catalog = Catalog(locale=locale)
@@ -343,6 +337,15 @@ class _DuplicateKey(ValueError):
     pass
 
 
+def _duplicate(exc: _DuplicateKey, text: str, name: str) -> CatalogError:
+    key = exc.args[0]
+    encoded = json.dumps(key, ensure_ascii=False)
+    seen = [m.start() for m in re.finditer(re.escape(encoded) + r"\s*:", text)]
+    line = text.count("\n", 0, seen[1]) + 1 if len(seen) > 1 else 0
+    where = f"{name}:{line}" if line else name
+    return CatalogError(f"{where}: duplicate key {key!r}")
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
@@ -350,6 +353,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _DuplicateKey(k)
         out[k] = v
     return out
+
+
+def _refuse_constant(token: str) -> Any:
+    raise ValueError(token)  # NaN, Infinity: reported by datafile.loads, with the position
+
+
+_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
 
 
 def _json_key_lines(text: str) -> dict[str, int]:
