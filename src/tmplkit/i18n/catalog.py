@@ -18,6 +18,7 @@ from ..datafile import BOM, decode_utf8, loads
 from ..errors import TmplkitError
 from ..parse import PLACEHOLDER_RE
 from ..text import VOID
+from ..urls import SAFE_SCHEMES, is_url_attribute, url_is_safe, url_scheme
 from .locales import PluralRule, display_name, plural_rule
 
 CONTEXT_SEP = "\x04"  # gettext's own separator, as po2json and Jed write keys with a context
@@ -31,8 +32,10 @@ KEPT_HEADERS = ("POT-Creation-Date", "PO-Revision-Date", "Last-Translator", "Lan
 class CatalogError(TmplkitError):
     """A catalog file that cannot be read, or an import with problems (each one listed)."""
 
-    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, problems: list[Problem] | None = None, *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.problems = problems or []
 
 
@@ -366,13 +369,16 @@ def _json_key_lines(text: str) -> dict[str, int]:
     """The line each top-level key starts on (for messages), best effort."""
     lines: dict[str, int] = {}
     decoder = json.JSONDecoder()
+    line, counted = 1, 0  # newlines are counted once, as the keys come: linear in the file
     for m in re.finditer(r'"(?:[^"\\]|\\.)*"\s*:', text):
         try:
             key, _ = decoder.raw_decode(text, m.start())
         except json.JSONDecodeError:
             continue
+        line += text.count("\n", counted, m.start())
+        counted = m.start()
         if isinstance(key, str) and key not in lines:
-            lines[key] = text.count("\n", 0, m.start()) + 1
+            lines[key] = line
     return lines
 
 
@@ -437,6 +443,33 @@ def tag_problems(source: str, translation: str) -> list[str]:
             return problems
     if stack:
         problems.append(f"HTML tags are not balanced: <{stack[-1]}> is never closed")
+    return problems
+
+
+ATTRIBUTE_RE = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+
+
+def url_problems(source: str, translation: str) -> list[str]:
+    """A translation must not make a link a browser would run: a URL attribute of its markup
+    (`href`, `src`, …) and, when the source string is itself a URL (`https://…`, as in
+    `href="{% trans %}https://example.com/en/{% endtrans %}"`), the translation as a whole,
+    must have a scheme a message may link to (see tmplkit.urls)."""
+    problems = []
+    if url_scheme(source) in SAFE_SCHEMES and not url_is_safe(translation):
+        problems.append(
+            f"the source is a URL, and the translation's scheme {url_scheme(translation)}: is "
+            "not allowed (http, https, mailto, tel, sms or a relative URL)"
+        )
+    for m in TAG_RE.finditer(translation):
+        element, attributes = m.group(2), m.group(3) or ""
+        for a in ATTRIBUTE_RE.finditer(attributes):
+            name = a.group(1)
+            value = next((v for v in a.group(2, 3, 4) if v is not None), None)
+            if value is not None and is_url_attribute(element, name) and not url_is_safe(value):
+                problems.append(
+                    f"<{element} {name}> holds a URL whose scheme {url_scheme(value)}: is not "
+                    "allowed (http, https, mailto, tel, sms or a relative URL)"
+                )
     return problems
 
 
@@ -512,6 +545,8 @@ def validate(
                     add(f"form {i}: {p}", m)
                 for p in tag_problems(original.plural, form):
                     add(f"form {i}: {p}", m)
+                for p in url_problems(original.plural, form):
+                    add(f"form {i}: {p}", m)
         else:
             if m.plural is not None:
                 add("the source is not a plural: give a single translation", m)
@@ -527,6 +562,8 @@ def validate(
             for p in percent_problems(m.translation, original.python_format):
                 add(p, m)
             for p in tag_problems(original.msgid, m.translation):
+                add(p, m)
+            for p in url_problems(original.msgid, m.translation):
                 add(p, m)
     return problems
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..datafile import UTF8_BOM
 from ..model import Block, Template
 from ..store import Project
 from .catalog import (
@@ -91,6 +92,7 @@ class ImportReport:
     written: list[str] = field(default_factory=list)
     translated: int = 0  # messages whose translation is new or changed
     unchanged: int = 0
+    removed: int = 0  # with replace: translations the catalogs had and the file has not
     dry_run: bool = False
 
     @property
@@ -107,12 +109,15 @@ class ImportReport:
             "written": self.written,
             "translated": self.translated,
             "unchanged": self.unchanged,
+            "removed": self.removed,
         }
 
 
 def read_translations(path: Path, fmt: Format | None, locale: str) -> Catalog:
     """A translation file, PO or JSON (by --format, else by its extension)."""
     data = path.read_bytes()
+    if not data.removeprefix(UTF8_BOM).strip():
+        raise CatalogError(f"{path}: the file is empty (an empty file imports nothing)")
     kind = fmt or ("json" if path.suffix.lower() == ".json" else "po")
     if kind == "json":
         return read_json(data, str(path), locale)
@@ -128,17 +133,25 @@ def import_translations(
     fmt: Format | None = None,
     dry_run: bool = False,
     replace: bool = False,
+    force: bool = False,
 ) -> ImportReport:
     """Validate a translation file and store it in the catalogs, all or nothing.
 
     Without an owner, each translation goes to every template and block that has its key.
     Problems are reported all at once and nothing is written; `replace` (Dyspatch's PUT)
-    replaces all of the catalogs' translations with the file's. The catalogs are written in one
-    transaction: killed or out of disk space, the import lands whole or not at all.
+    replaces all of the catalogs' translations with the file's, and when that would remove
+    translations the file lacks it needs `force` (else a CatalogError says how many). A file
+    with no entries at all is a CatalogError: an empty or truncated file is never a success.
+    The catalogs are written in one transaction: killed or out of disk space, the import lands
+    whole or not at all.
     """
     locale = normalize(locale)
     report = ImportReport(locale, str(path), dry_run=dry_run)
     incoming = read_translations(path, fmt, locale)
+    if not incoming.active:
+        raise CatalogError(
+            f"{path}: no translations in the file (a file without entries imports nothing)",
+        )
     targets = [owner] if owner is not None else owners(project)
     keys = {o.id: owner_keys(project, o) for o in targets}
     source = Catalog()
@@ -151,9 +164,13 @@ def import_translations(
         return report
     with project.lock():
         updates: list[tuple[Owner, Catalog]] = []
+        losing = 0  # catalogs that a replace takes translations from
         for target in targets:
             current = read_catalog(project, locale, target)
             merged = merge(Catalog(locale=locale) if replace else current, keys[target.id])
+            if replace and (removed := _removed(current, merged, incoming)):
+                report.removed += removed
+                losing += 1
             changed = False
             for key in merged.messages:
                 new = incoming.get(key)
@@ -180,12 +197,32 @@ def import_translations(
                 touch(merged)
                 updates.append((target, merged))
         report.written = [project.relpath(catalog_path(project, locale, t)) for t, _ in updates]
+        if report.removed and not (force or dry_run):
+            raise CatalogError(
+                f"{path}: --replace would remove {report.removed} translations that the file "
+                f"does not have, from {losing} catalogs",
+                hint="give --force to remove them, or import without --replace",
+            )
         if not dry_run:
             with project.transaction() as txn:
                 for target, catalog in updates:
                     path = catalog_path(project, locale, target)
                     txn.write(path, catalog_text(project, locale, target, catalog))
     return report
+
+
+def _removed(current: Catalog, merged: Catalog, incoming: Catalog) -> int:
+    """How many translations of `current` (current keys, translated or fuzzy) a replace
+    removes: those `incoming` does not translate."""
+    count = 0
+    for key in merged.messages:
+        old = current.get(key)
+        if old is None or not (old.translation or any(old.translations)):
+            continue
+        new = incoming.get(key)
+        if new is None or new.fuzzy or not (new.translation or any(new.translations)):
+            count += 1
+    return count
 
 
 def _fill_plurals(incoming: Catalog, source: Catalog) -> None:
