@@ -521,7 +521,14 @@ def make_transition(action: str) -> None:
     @click.argument("id")
     @pass_ctx
     def command(obj: Context, id: str, as_json: bool) -> None:
-        d = obj.project.drafts.transition(id, action)
+        from .review import DraftProblems, transition
+
+        try:  # submit and lock check that the draft parses and renders first
+            d = transition(obj.project, id, action)
+        except DraftProblems as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            raise
         if as_json:
             print_json(draft_json(obj, d))
         elif action == "duplicate":
@@ -963,6 +970,8 @@ def write_or_print(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
+MAX_PROBLEMS = 50  # problems an import prints before it only counts the rest
+
 owner_options = [
     click.option("--template", "template_ref", metavar="ID", help="Only this template's catalog."),
     click.option("--block", "block_ref", metavar="ID", help="Only this block's catalog."),
@@ -1033,6 +1042,7 @@ def i18n_extract(
 @click.option("--format", "fmt", type=click.Choice(["po", "json"]), help="Default: by extension.")
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
 @click.option("--replace", is_flag=True, help="Replace all translations (Dyspatch's PUT).")
+@click.option("--force", is_flag=True, help="Let --replace remove translations the file lacks.")
 @json_option
 @pass_ctx
 def i18n_import(
@@ -1044,6 +1054,7 @@ def i18n_import(
     fmt: str | None,
     dry_run: bool,
     replace: bool,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Import LOCALE's translations from FILE (PO, or JSON keyed by source string).
@@ -1069,6 +1080,7 @@ def i18n_import(
         fmt=cast("Format | None", fmt),
         dry_run=dry_run,
         replace=replace,
+        force=force,
     )
     if as_json:
         print_json(report.to_json())
@@ -1081,9 +1093,12 @@ def i18n_import(
         for path in report.written:
             click.echo(f"  {path}")
     if not report.ok:
-        if not as_json:
-            for problem in report.problems:
+        if not as_json:  # the first MAX_PROBLEMS, then a count: a terminal stays readable
+            for problem in report.problems[:MAX_PROBLEMS]:
                 click.echo(f"error: {problem}", err=True)
+            if len(report.problems) > MAX_PROBLEMS:
+                more = len(report.problems) - MAX_PROBLEMS
+                click.echo(f"error: … and {more} more problems", err=True)
         raise TmplkitError(
             f"{file}: {len(report.problems)} problems; nothing imported",
         )
