@@ -41,8 +41,9 @@ from typing import IO, Any, BinaryIO, Literal, NamedTuple, cast
 from . import datafile
 from .errors import TmplkitError
 from .i18n.locales import normalize
+from .i18n.plural import count_problems
 from .localize import DEFAULT_SOURCE_LOCALE
-from .pipeline import resolve
+from .pipeline import plural_counts, resolve
 from .render import Message, PreparedMessage, Renderer
 from .store import Project
 
@@ -166,6 +167,8 @@ class ChunkResult:
     stopped: bool = False
     nbytes: int = 0  # input bytes this chunk covers (for progress)
     data: list[dict[str, Any] | None] = field(default_factory=list)  # with keep_data
+    # (line, warning) of records rendered with a doubt: a plural count that is not a number.
+    notes: list[tuple[int, str]] = field(default_factory=list)
 
     def errors(self) -> Iterator[tuple[int, str]]:
         for line, _, error in self.records:
@@ -244,6 +247,28 @@ class _Worker:
         )
         self.prepared: dict[str | None, _Prepared | str] = {}
         self.reported: set[str] = set()
+        self._counts: tuple[str, ...] | None = None
+
+    @property
+    def counts(self) -> tuple[str, ...]:
+        """The data paths of the template's plural counts (checked in every record)."""
+        if self._counts is None:
+            o = self.options
+            self._counts = plural_counts(resolve(o.source, self.renderer.project, o.draft))
+        return self._counts
+
+    def check_counts(self, kind: str, data: dict[str, Any]) -> list[str]:
+        """The record's plural counts: a CSV cell of digits becomes the number it is (CSV has
+        no numbers); any other count that is not a number is a _Bad record under `strict`,
+        else the warnings returned."""
+        if not self.counts:
+            return []
+        if kind == "csv":
+            _numbers_at(data, self.counts)
+        problems = count_problems(data, self.counts)
+        if problems and self.options.strict:
+            raise _Bad(problems[0])
+        return [f"{p}: the last plural form is used" for p in problems]
 
     def prepare(self, locale: str | None) -> _Prepared | str:
         hit = self.prepared.get(locale)
@@ -294,6 +319,7 @@ class _Worker:
         columns = chunk.columns
         jsonl = o.jsonl
         kept: list[dict[str, Any] | None] = []
+        notes: list[tuple[int, str]] = []
         for i, item in enumerate(chunk.items):
             line = lines[i] if lines is not None else chunk.start + i
             data = None
@@ -301,6 +327,7 @@ class _Worker:
                 data = self.parse(chunk.kind, item, columns)
                 if data is None:  # a blank line
                     continue
+                notes += [(line, note) for note in self.check_counts(chunk.kind, data)]
                 prepared = self.prepare(self.record_locale(data))
                 if isinstance(prepared, str):
                     raise ValueError(prepared)
@@ -330,7 +357,7 @@ class _Worker:
                 if o.keep_data:
                     kept.append(data)
         blob = b"".join(lines_out)
-        return ChunkResult(records, messages, blob, warnings, stopped, chunk.nbytes, kept)
+        return ChunkResult(records, messages, blob, warnings, stopped, chunk.nbytes, kept, notes)
 
     @staticmethod
     def parse(
@@ -422,6 +449,19 @@ def _csv_record(row: list[str], columns: tuple[tuple[str, ...], ...]) -> dict[st
             target = target.setdefault(key, {})
         target[path[-1]] = value
     return data
+
+
+def _numbers_at(data: dict[str, Any], paths: tuple[str, ...]) -> None:
+    """CSV cells of decimal digits at these paths become ints, in place."""
+    for path in paths:
+        *parents, last = path.split(".")
+        target: Any = data
+        for key in parents:
+            target = target.get(key) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            value = target.get(last)
+            if isinstance(value, str) and value.isascii() and value.isdigit():
+                target[last] = int(value)
 
 
 def _message_line(line: int, message: Message, tail: bytes) -> bytes:
@@ -1087,7 +1127,12 @@ def report_batch(
     for chunk in run._run(direct):
         if chunk.jsonl:
             out.write(chunk.jsonl)
-        if chunk.warnings or chunk.stopped or any(e is not None for _, _, e in chunk.records):
+        if (
+            chunk.warnings
+            or chunk.notes
+            or chunk.stopped
+            or any(e is not None for _, _, e in chunk.records)
+        ):
             if bar:
                 bar.clear()
             for locale, warnings in chunk.warnings.items():
@@ -1095,6 +1140,8 @@ def report_batch(
                     continue
                 warned.add(locale)
                 err.write(fallback_warning(locale, warnings) + "\n")
+            for line, note in chunk.notes:
+                err.write(f"warning: {run.name}:{line}: {note}\n")
             for line, error in chunk.errors():
                 err.write(f"error: {run.name}:{line}: {error}\n")
             err.flush()

@@ -13,9 +13,10 @@ import click
 
 from . import __version__
 from .compiler import compile_parts
-from .errors import TmplkitError, storage_error
+from .errors import RenderError, TmplkitError, storage_error
+from .i18n.plural import count_problems as plural_count_problems
 from .model import Draft, DraftStatus, Folder, Template
-from .pipeline import load_data_file, parse_data, resolve
+from .pipeline import load_data_file, parse_data, plural_counts, resolve
 from .render import Renderer
 from .store import CHANNEL_PARTS, Project, atomic_write, init_project, join_and, open_project
 from .targets import TARGETS, get_emitter
@@ -56,7 +57,10 @@ def print_json(data: Any) -> None:
 # Options several commands share, defined once so that their names and help stay the same.
 def strict_option(fn: F) -> F:
     return click.option(
-        "--strict", is_flag=True, help="A missing translation is an error, not a warning."
+        "--strict",
+        is_flag=True,
+        help="A missing translation, or a plural count that is not a number, is an error, not "
+        "a warning.",
     )(fn)
 
 
@@ -691,10 +695,15 @@ def render(
     sources = resolve(source, obj.maybe_project(), draft_id)
     if fmt in CHANNEL_PARTS and fmt not in sources.parts:
         raise TmplkitError(f"{source} has no {fmt} part ({CHANNEL_PARTS[fmt]})")
+    values = load_data(data, sources)
+    counts = plural_count_problems(values, plural_counts(sources))
+    if counts and strict:  # a count that is not a number would pick the wrong form
+        raise RenderError(counts[0], hint="give the count as a number")
     message = Renderer(sources.project).render_sources(
-        sources, load_data(data, sources), locale=locale, strict=strict
+        sources, values, locale=locale, strict=strict
     )
     warn(message.warnings)
+    warn([f"{problem}: the last plural form is used" for problem in counts])
     if fmt == "json":
         print_json(message.to_json())
     elif fmt == "message":

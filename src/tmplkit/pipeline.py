@@ -9,6 +9,7 @@ from typing import Any
 
 from . import datafile, ir
 from .errors import NotFound, RenderError, TemplateError, TmplkitError
+from .htmlcontext import mark_urls
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
 from .model import Block, Draft, Template
 from .parse import parse
@@ -250,10 +251,16 @@ def build_ir(
     owner: Template | None = None,
     localizer: Localizer | None = None,
 ) -> ir.Body:
-    """A part's final IR: parsed, localized (with the owner's catalogs), blocks inlined."""
+    """A part's final IR: parsed, localized (with the owner's catalogs), blocks inlined, and
+    in an HTML part the values that may start a URL marked (translated ones checked)."""
     tree = parse_cached(part.source, part.file)
     body = localize_body(tree.body, part, project, owner, localizer)
-    return inline_blocks(body, part, project, localizer)
+    body = inline_blocks(body, part, project, localizer)
+    if not part.html:
+        return body
+    if localizer is None:
+        return mark_urls(body, file=part.file)
+    return mark_urls(body, file=part.file, warnings=localizer.warnings, strict=localizer.strict)
 
 
 def emit_part(
@@ -311,6 +318,49 @@ def variables(bodies: list[ir.Body]) -> list[str]:
     return sorted(found)
 
 
+def plural_counts(sources: SourceSet) -> tuple[str, ...]:
+    """The data paths that hold a plural's count (`order.item_count`) in the parts of
+    `sources` and the blocks they include, sorted; counts read from a loop variable are left
+    out (they are not paths into the recipient's data)."""
+    found: set[str] = set()
+
+    def visit(
+        body: ir.Body, loop_names: frozenset[str], part: Part, stack: tuple[str, ...]
+    ) -> None:
+        for node in body:
+            if isinstance(node, ir.Trans) and node.plural is not None:
+                value = node.binding(node.count or "count")
+                ref = value.ref if value is not None else None
+                if isinstance(ref, ir.Path) and ref.root not in loop_names:
+                    found.add(ref.dotted())
+            elif isinstance(node, ir.If):
+                for _, b in node.branches:
+                    visit(b, loop_names, part, stack)
+                visit(node.else_, loop_names, part, stack)
+            elif isinstance(node, ir.For):
+                visit(node.body, loop_names | {node.target}, part, stack)
+                visit(node.else_, loop_names, part, stack)
+            elif isinstance(node, ir.BlockRef) and sources.project and node.name not in stack:
+                block = _block_part(node.name, part, sources.project)
+                if block is not None:
+                    tree = parse_cached(block.source, block.file)
+                    visit(tree.body, loop_names, block, (*stack, node.name))
+
+    for part in sources.parts.values():
+        visit(parse_cached(part.source, part.file).body, frozenset(), part, ())
+    return tuple(sorted(found))
+
+
+def _block_part(name: str, part: Part, project: Project) -> Part | None:
+    """The part of block `name` that an include in `part` inlines, if there is one."""
+    try:
+        block = project.blocks.get(name)
+    except NotFound:
+        return None
+    file = project.confine(block.dir / BLOCK_PARTS["html" if part.html else "text"])
+    return Part(part.name, _read(file), project.relpath(file)) if file.is_file() else None
+
+
 __all__ = [
     "Part",
     "SourceSet",
@@ -320,6 +370,7 @@ __all__ = [
     "inline_blocks",
     "load_data_file",
     "parse_data",
+    "plural_counts",
     "resolve",
     "variables",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from .. import ir
 from ..errors import TmplkitError
@@ -196,3 +197,27 @@ def holds(cond: ir.Cond, n: int) -> bool:
     if isinstance(cond, ir.Or):
         return holds(cond.left, n) or holds(cond.right, n)
     raise PluralExprError(f"unexpected test {cond!r} in a plural rule")
+
+
+def count_problems(data: Mapping[str, Any], paths: Iterable[str]) -> list[str]:
+    """What is wrong with the plural counts in recipient data: for each of `paths` (a
+    template's counts, see pipeline.plural_counts) whose value is there but is not a number,
+    one line. Rendered, such a count takes the last form ("other"): a warning, or an error
+    under --strict. A CSV cell holding digits is read as the number it is first (see batch)."""
+    problems = []
+    for path in paths:
+        value: Any = data
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+            continue
+        problems.append(f"the plural count {path!r} is {_describe(value)}, not a number")
+    return problems
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    return "a list" if isinstance(value, list) else "an object"
