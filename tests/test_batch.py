@@ -293,13 +293,14 @@ def test_csv_with_dotted_columns(
     outputs = [json.loads(line) for line in r.out.splitlines()[:6]]
     assert [o["line"] for o in outputs] == [2, 3, 5, 7, 8]
     renderer = tmplkit.Renderer(tmplkit.open_project(sample_project))
+    # order.item_count is a plural count of the template: its cells of digits are numbers.
     records = {
         2: {"locale": "fr-FR", "customer": {"first_name": "Zoë"},
-            "order": {"number": "AC-1", "item_count": "1", "shipping": "express"}},
+            "order": {"number": "AC-1", "item_count": 1, "shipping": "express"}},
         3: {"locale": "pl-PL", "customer": {"first_name": "Kowalski, Jan"},
-            "order": {"number": "AC-2", "item_count": "5", "shipping": "standard"}},
+            "order": {"number": "AC-2", "item_count": 5, "shipping": "standard"}},
         5: {"locale": "en-US", "customer": {"first_name": "Two\nlines"},
-            "order": {"number": "AC-3", "item_count": "2"}},
+            "order": {"number": "AC-3", "item_count": 2}},
         8: {"order": {"number": "AC-5"}},  # empty cells are missing values
     }  # fmt: skip
     for out in outputs:
