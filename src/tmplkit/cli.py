@@ -16,6 +16,7 @@ from .compiler import compile_parts
 from .errors import RenderError, TmplkitError, storage_error
 from .i18n.plural import count_problems as plural_count_problems
 from .model import Draft, DraftStatus, Folder, Template
+from .parse import decode_source, read_source
 from .pipeline import load_data_file, parse_data, plural_counts, resolve
 from .render import Renderer
 from .store import CHANNEL_PARTS, Project, atomic_write, init_project, join_and, open_project
@@ -556,9 +557,9 @@ for _action in TRANSITION_HELP:
     default="html",
     show_default=True,
 )
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @pass_ctx
-def draft_write(obj: Context, id: str, part: str, file: Any) -> None:
+def draft_write(obj: Context, id: str, part: str, file: str) -> None:
     """Replace a part of a draft in progress with FILE (- for stdin).
 
     \b
@@ -566,7 +567,12 @@ def draft_write(obj: Context, id: str, part: str, file: Any) -> None:
       tmplkit draft write tdft_… --part subject subject.j2
       tmplkit draft write tdft_… --part sms sms.txt.j2
     """
-    d = obj.project.drafts.write_part(id, part, file.read())
+    if file == "-":
+        stdin = getattr(sys.stdin, "buffer", None)  # a text-only stdin (tests) has none
+        source = decode_source(stdin.read() if stdin else sys.stdin.read().encode(), "<stdin>")
+    else:
+        source = read_source(Path(file), file)
+    d = obj.project.drafts.write_part(id, part, source)
     click.echo(f"Wrote the {part} part of draft {d.id}")
 
 

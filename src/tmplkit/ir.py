@@ -10,6 +10,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias, TypeVar
 
+# --- limits --------------------------------------------------------------------------------
+
+MAX_DEPTH = 64
+"""How deeply `if`, `for`, `trans` (or `_()`) and `include` may nest, each one level, an included
+block's content counted below its include. Every stage (Jinja's parser and compiler among them)
+recurses on nesting, and Python compiles a Jinja template to code indented once per level (100
+at most), so the limit is checked on the source before anything else reads it."""
+
+MAX_LOOPS = 16
+"""How many `for` loops may nest: Jinja (the reference) and Cheetah compile a loop to a Python
+`for`, and Python allows 20 statically nested blocks."""
+
+MAX_EXPRESSION_DEPTH = 32
+"""How deeply one expression may nest: parentheses, `not`, `and`/`or` operands, attribute and
+index steps, filters. Each is a level of recursion in Jinja's parser and compiler and a level of
+parentheses (200 at most) in the Python code Jinja writes."""
+
 # --- positions -----------------------------------------------------------------------------
 
 
@@ -230,10 +247,15 @@ class Trans:
 
 @dataclass(frozen=True, slots=True)
 class BlockRef:
-    """`{% include "blocks/NAME" %}`: a reusable block, inlined before emitting."""
+    """`{% include "blocks/NAME" %}`: a reusable block, inlined before emitting.
+
+    `depth` is the include's own nesting level (1 at the top of its source; see MAX_DEPTH):
+    the block's content nests below it.
+    """
 
     name: str
     pos: Pos = NOWHERE
+    depth: int = field(default=1, compare=False)
 
 
 Node: TypeAlias = Text | Output | If | For | Trans | BlockRef
@@ -247,6 +269,7 @@ class Template:
     body: Body
     file: str = "<template>"
     source_hash: str = field(default="", compare=False)
+    depth: int = field(default=0, compare=False)  # its deepest nesting level (see MAX_DEPTH)
 
 
 def walk(body: Body) -> list[Node]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import NoReturn
 
 import jinja2
@@ -67,6 +70,41 @@ EXPRESSION_NAMES: dict[type[jn.Node], tuple[str, str]] = {
     jn.Slice: ("a slice", r":"),
 }
 COMPARE_OPS = {"eq": "==", "ne": "!="}
+
+BOM = "\ufeff"
+# Jinja's statements that open a block closed by `end<keyword>`: the portable if, for and trans,
+# and those refused later, which Jinja's parser must still get through first.
+BLOCK_STATEMENTS = frozenset(
+    ["if", "for", "trans", "macro", "call", "filter", "with", "block", "autoescape", "set"]
+)
+NESTING_HINT = "combine conditions with and or elif, or include fewer blocks inside others"
+_STRING_RE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
+_EXPRESSION_LEVEL_RE = re.compile(r"[(\[{]|[)\]}]|\bnot\b")
+
+
+# --- reading a source --------------------------------------------------------------------------
+
+
+def decode_source(data: bytes, file: str) -> str:
+    """A template or block source file's text: UTF-8, its BOM dropped, newlines as Python's
+    text files read them (CRLF and CR become LF). Bytes that are not UTF-8 are a TemplateError
+    naming the file, the line and the offset of the first bad byte (from 0, the BOM included):
+    `FILE:LINE: not UTF-8 (invalid start byte 0xff at byte 1234)`, as for data files."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise TemplateError(
+            f"not UTF-8 ({exc.reason} 0x{bad} at byte {exc.start})",
+            file=file,
+            line=data.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    return text.removeprefix(BOM).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_source(path: Path, file: str) -> str:
+    """The source in `path` (see decode_source); `file` is its name in messages."""
+    return decode_source(path.read_bytes(), file)
 
 
 # --- the tag scanner: positions and translator comments Jinja's AST does not keep ---------------
@@ -162,6 +200,99 @@ def _is_gettext_tag(tag: Tag) -> bool:
     return tag.kind == "{{" and re.match(r"(_|n?p?gettext)\s*\(", tag.inner) is not None
 
 
+# --- limits: checked on the tags, before Jinja's parser (which recurses on nesting) reads them ---
+
+
+def _check_nesting(tags: list[Tag], file: str) -> int:
+    """The deepest nesting level of a source's statements (ir.MAX_DEPTH counts the levels);
+    a TemplateError at the first construct over a limit: too deep, too many nested loops, or
+    an expression that nests too deeply."""
+    open_blocks: list[str] = []
+    loops = deepest = 0
+
+    def fail(tag: Tag, message: str, hint: str) -> NoReturn:
+        raise TemplateError(message, file=file, line=tag.line, col=tag.col, hint=hint)
+
+    def enter(tag: Tag, construct: str) -> None:
+        nonlocal deepest
+        level = len(open_blocks) + 1
+        if level > ir.MAX_DEPTH:
+            fail(
+                tag,
+                f"{construct} is nested {level} levels deep, more than the limit of {ir.MAX_DEPTH}",
+                NESTING_HINT,
+            )
+        deepest = max(deepest, level)
+
+    for tag in tags:
+        if tag.kind == "{#":
+            continue
+        _check_expression_text(tag, fail)
+        if tag.kind == "{{":
+            if _is_gettext_tag(tag):
+                enter(tag, "{{ _() }}")
+            continue
+        keyword = tag.inner.split(None, 1)[0] if tag.inner else ""
+        if keyword in BLOCK_STATEMENTS and not (keyword == "set" and "=" in tag.inner):
+            enter(tag, f"{{% {keyword} %}}")
+            if keyword == "for":
+                loops += 1
+                if loops > ir.MAX_LOOPS:
+                    fail(
+                        tag,
+                        f"{{% for %}} is nested {loops} loops deep, more than the limit of "
+                        f"{ir.MAX_LOOPS}",
+                        "flatten the data so that fewer loops nest",
+                    )
+            open_blocks.append(keyword)
+        elif keyword == "include":
+            enter(tag, "{% include %}")
+        elif open_blocks and keyword == "end" + open_blocks[-1]:
+            loops -= 1 if open_blocks.pop() == "for" else 0
+    return deepest
+
+
+def _check_expression_text(tag: Tag, fail: Callable[[Tag, str, str], NoReturn]) -> None:
+    """Parentheses, brackets and `not`s nested or repeated past ir.MAX_EXPRESSION_DEPTH in one
+    tag: Jinja's parser would recurse that deep (the converter checks the rest on the tree)."""
+    inner = tag.inner
+    if not any(c in inner for c in "([{") and "not" not in inner:
+        return
+    depth = deepest = nots = 0
+    for m in _EXPRESSION_LEVEL_RE.finditer(_STRING_RE.sub('""', inner)):
+        token = m.group()
+        if token == "not":
+            nots += 1
+        elif token in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    if max(deepest, nots) > ir.MAX_EXPRESSION_DEPTH:
+        fail(tag, _too_deep_expression(max(deepest, nots)), EXPRESSION_HINT)
+
+
+EXPRESSION_HINT = "compute the value in your recipient data, or split the condition"
+
+
+def _too_deep_expression(levels: int) -> str:
+    return (
+        f"the expression is nested {levels} levels deep, more than the limit of "
+        f"{ir.MAX_EXPRESSION_DEPTH}"
+    )
+
+
+def _expression_depth(node: jn.Node) -> int:
+    """How deeply a Jinja expression tree nests (a name or a constant is 1)."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in current.iter_child_nodes())
+    return deepest
+
+
 # --- the Jinja environment used only for parsing -----------------------------------------------
 
 
@@ -180,8 +311,10 @@ def source_hash(source: str) -> str:
 
 
 def parse(source: str, file: str = "<template>") -> ir.Template:
-    """Parse a template source into IR; raise TemplateError with position for anything else."""
-    return _Converter(source, file).convert()
+    """Parse a template source into IR; raise TemplateError with position for anything else.
+
+    A byte order mark at the start is not part of the template (nor of its columns)."""
+    return _Converter(source.removeprefix(BOM), file).convert()
 
 
 class _Converter:
@@ -189,8 +322,11 @@ class _Converter:
         self.source = source
         self.file = file
         self.tags = _scan(source)
+        self.depth = _check_nesting(self.tags, file)
         self.cursor = 0
         self.loop_depth = 0
+        self.level = 0  # the nesting level of the statement being converted
+        self._tag_lines: list[int] | None = None
 
     # -- errors and positions --
 
@@ -223,21 +359,40 @@ class _Converter:
 
     def locate(self, lineno: int, pattern: str, tag: Tag | None = None) -> ir.Pos:
         """Where `pattern` is inside the tag (or else in the first tag) on `lineno`."""
-        candidates = [tag] if tag else []
-        candidates += [t for t in self.tags if t.line <= lineno <= t.end_line and t is not tag]
-        for t in candidates:
+        regex = re.compile(pattern)
+        first: Tag | None = None
+        for t in self._tags_on(lineno, tag):
+            first = first or t
             body_start = t.start + 2
-            m = re.compile(pattern).search(self.source, body_start, max(body_start, t.end - 2))
+            m = regex.search(self.source, body_start, max(body_start, t.end - 2))
             if m:
-                return self._pos_of(m.start())
-        if candidates:
-            return ir.Pos(candidates[0].line, candidates[0].col)
+                return self._pos_of(m.start(), t)
+        if first is not None:
+            return ir.Pos(first.line, first.col)
         return ir.Pos(lineno, 1)
 
-    def _pos_of(self, offset: int) -> ir.Pos:
-        line = self.source.count("\n", 0, offset) + 1
-        col = offset - (self.source.rfind("\n", 0, offset) + 1) + 1
-        return ir.Pos(line, col)
+    def _tags_on(self, lineno: int, tag: Tag | None) -> Iterator[Tag]:
+        """`tag`, then the other tags that span line `lineno`, in document order (found by
+        bisection: tags do not overlap, so their lines and end lines never decrease)."""
+        if tag is not None:
+            yield tag
+        if self._tag_lines is None:
+            self._tag_lines = [t.line for t in self.tags]
+        hi = bisect_right(self._tag_lines, lineno)
+        lo = hi
+        while lo > 0 and self.tags[lo - 1].end_line >= lineno:
+            lo -= 1
+        for t in self.tags[lo:hi]:
+            if t is not tag:
+                yield t
+
+    def _pos_of(self, offset: int, tag: Tag) -> ir.Pos:
+        """The position of an offset inside `tag`, counted from the tag's own position (not
+        from the start of the source: that would cost the source's length per call)."""
+        newlines = self.source.count("\n", tag.start, offset)
+        if not newlines:
+            return ir.Pos(tag.line, tag.col + offset - tag.start)
+        return ir.Pos(tag.line + newlines, offset - self.source.rfind("\n", tag.start, offset))
 
     # -- template and statements --
 
@@ -247,7 +402,9 @@ class _Converter:
         except jinja2.TemplateSyntaxError as exc:
             self._syntax_error(exc)
         body = self.body(tree.body)
-        return ir.Template(body=body, file=self.file, source_hash=source_hash(self.source))
+        return ir.Template(
+            body=body, file=self.file, source_hash=source_hash(self.source), depth=self.depth
+        )
 
     def _syntax_error(self, exc: jinja2.TemplateSyntaxError) -> NoReturn:
         lineno = exc.lineno or 1
@@ -341,11 +498,13 @@ class _Converter:
     def if_(self, node: jn.If) -> ir.If:
         tag = self.take("{%", r"if\b", node.lineno)
         pos = self.tag_pos(tag, node.lineno)
-        branches = [(self.cond(node.test, tag), self.body(node.body))]
+        self.level += 1
+        branches = [(self.condition(node.test, tag), self.body(node.body))]
         for elif_ in node.elif_:
             etag = self.take("{%", r"elif\b", elif_.lineno)
-            branches.append((self.cond(elif_.test, etag), self.body(elif_.body)))
+            branches.append((self.condition(elif_.test, etag), self.body(elif_.body)))
         else_ = self.body(node.else_)
+        self.level -= 1
         return ir.If(tuple(branches), else_, pos)
 
     def for_(self, node: jn.For) -> ir.For:
@@ -374,13 +533,16 @@ class _Converter:
             )
         if node.target.name == "loop":
             self.fail("`loop` is reserved", pos, construct="for loop")
+        self.check_expression(node.iter, tag, node.lineno)
         iterable = self.ref(node.iter, tag)
         if not isinstance(iterable, ir.Path):
             self.fail("a loop must go over a list in the data", pos, construct="for loop")
+        self.level += 1
         self.loop_depth += 1
         body = self.body(node.body)
         self.loop_depth -= 1
         else_ = self.body(node.else_)
+        self.level -= 1
         return ir.For(node.target.name, iterable, body, else_, pos)
 
     def include(self, node: jn.Include) -> ir.BlockRef:
@@ -396,7 +558,7 @@ class _Converter:
                 construct="include",
                 hint='write {% include "blocks/footer" %} for the block with slug "footer"',
             )
-        return ir.BlockRef(match.group(1), pos)
+        return ir.BlockRef(match.group(1), pos, self.level + 1)
 
     # -- translations --
 
@@ -527,7 +689,20 @@ class _Converter:
 
     # -- expressions --
 
+    def check_expression(self, node: jn.Node, tag: Tag | None, lineno: int) -> None:
+        """Refuses an expression nested deeper than ir.MAX_EXPRESSION_DEPTH, before the
+        conversion (and every later stage) recurses into it."""
+        depth = _expression_depth(node)
+        if depth > ir.MAX_EXPRESSION_DEPTH:
+            self.fail(_too_deep_expression(depth), self.tag_pos(tag, lineno), hint=EXPRESSION_HINT)
+
+    def condition(self, node: jn.Node, tag: Tag | None) -> ir.Cond:
+        """The condition of an `if` or `elif`."""
+        self.check_expression(node, tag, node.lineno)
+        return self.cond(node, tag)
+
     def value(self, node: jn.Node, tag: Tag | None) -> ir.Value:
+        self.check_expression(node, tag, node.lineno)
         filters: list[ir.Filter] = []
         while isinstance(node, jn.Filter):
             filters.append(self.filter_(node, tag))
@@ -745,13 +920,21 @@ class _Converter:
 def merge_text(nodes: list[ir.Node]) -> ir.Body:
     """Adjacent texts joined, empty texts dropped."""
     out: list[ir.Node] = []
+    run: list[ir.Text] = []  # adjacent non-empty texts, joined once (not pairwise: linear)
+
+    def flush() -> None:
+        if run:
+            out.append(run[0] if len(run) == 1 else ir.Text("".join(t.text for t in run)))
+            run.clear()
+
     for node in nodes:
-        if isinstance(node, ir.Text) and out and isinstance(out[-1], ir.Text):
-            out[-1] = ir.Text(out[-1].text + node.text)
-        elif isinstance(node, ir.Text) and not node.text:
-            continue
+        if isinstance(node, ir.Text):
+            if node.text:
+                run.append(node)
         else:
+            flush()
             out.append(node)
+    flush()
     return tuple(out)
 
 

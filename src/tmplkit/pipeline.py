@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +13,7 @@ from .errors import NotFound, RenderError, TemplateError, TmplkitError
 from .htmlcontext import mark_urls
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
 from .model import Block, Draft, Template
-from .parse import parse
+from .parse import NESTING_HINT, parse, read_source
 from .store import (
     BLOCK_PARTS,
     CHANNEL_PARTS,
@@ -94,7 +95,7 @@ def resolve(source: str, project: Project | None = None, draft: str | None = Non
     if path.is_file():
         root = find_project_root(path)
         owner = Project(root) if root and project is None else project
-        part = Part(_standalone_part_name(path), _read(path), str(path))
+        part = Part(_standalone_part_name(path), _read(path, str(path)), str(path))
         sender = owner.settings.sender if owner else None
         reply_to = owner.settings.reply_to if owner else None
         return SourceSet({part.name: part}, owner, sender=sender, reply_to=reply_to)
@@ -121,13 +122,9 @@ def resolve(source: str, project: Project | None = None, draft: str | None = Non
     return _from_template(project, project.templates.get(source), draft)
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TemplateError(
-            f"not UTF-8 ({exc.reason} at byte {exc.start})", file=str(path)
-        ) from None
+def _read(path: Path, file: str) -> str:
+    """A part's or block's source (see parse.decode_source); `file` names it in errors."""
+    return read_source(path, file)
 
 
 def _from_template(project: Project, template: Template, draft_id: str | None) -> SourceSet:
@@ -150,7 +147,7 @@ def _from_draft(project: Project, draft: Draft, template: Template | None = None
     for name, filename in PARTS.items():
         file = project.confine(draft.dir / filename)
         if file.is_file():
-            source = _read(file)
+            source = _read(file, project.relpath(file))
             if name in CHANNEL_PARTS:
                 source = _without_final_newline(source)
             parts[name] = Part(name, source, project.relpath(file))
@@ -187,11 +184,16 @@ def inline_blocks(
     project: Project | None,
     localizer: Localizer | None = None,
     stack: tuple[str, ...] = (),
+    blocks: dict[str, tuple[ir.Body, int]] | None = None,
 ) -> ir.Body:
     """Replace each BlockRef with the block's own IR (its html or text part), recursively;
-    each block is localized with its own catalog."""
+    each block is localized with its own catalog.
+
+    `blocks` keeps each block inlined (and how deep it nests) for one part: a block included
+    a thousand times is read, parsed and localized once, not a thousand times."""
+    blocks = {} if blocks is None else blocks
     return ir.replace(
-        body, ir.BlockRef, lambda ref: _block_body(ref, part, project, localizer, stack)
+        body, ir.BlockRef, lambda ref: _block_body(ref, part, project, localizer, stack, blocks)
     )
 
 
@@ -201,6 +203,7 @@ def _block_body(
     project: Project | None,
     localizer: Localizer | None,
     stack: tuple[str, ...],
+    blocks: dict[str, tuple[ir.Body, int]],
 ) -> ir.Body:
     def where(message: str, hint: str | None = None) -> TemplateError:
         line, col = ref.pos.line or None, ref.pos.col or None
@@ -211,6 +214,29 @@ def _block_body(
     if ref.name in stack:
         chain = " → ".join((*stack, ref.name))
         raise where(f"blocks include each other in a cycle: {chain}")
+    if ref.name not in blocks:
+        blocks[ref.name] = _inlined_block(ref, part, project, localizer, stack, blocks, where)
+    body, depth = blocks[ref.name]
+    if ref.depth + depth > ir.MAX_DEPTH:
+        raise where(
+            f'block "{ref.name}" is nested {ref.depth + depth} levels deep here, more than the'
+            f" limit of {ir.MAX_DEPTH}",
+            NESTING_HINT,
+        )
+    return body
+
+
+def _inlined_block(
+    ref: ir.BlockRef,
+    part: Part,
+    project: Project,
+    localizer: Localizer | None,
+    stack: tuple[str, ...],
+    blocks: dict[str, tuple[ir.Body, int]],
+    where: Callable[..., TemplateError],
+) -> tuple[ir.Body, int]:
+    """A block's IR with its own blocks inlined, and the deepest level its content reaches
+    (counted from the block's top: its includes' blocks count too)."""
     try:
         block = project.blocks.get(ref.name)
     except NotFound:
@@ -222,13 +248,15 @@ def _block_body(
             f'block "{ref.name}" has no {kind} part ({BLOCK_PARTS[kind]})',
             f"create {project.relpath(file)}",
         )
-    source = _read(file)
+    source = _read(file, project.relpath(file))
     if part.name in CHANNEL_PARTS:  # a block's closing newline would land inside the SMS
         source = _without_final_newline(source)
     block_part = Part(part.name, source, project.relpath(file))
     tree = parse_cached(block_part.source, block_part.file)
     body = localize_body(tree.body, block_part, project, block, localizer)
-    return inline_blocks(body, block_part, project, localizer, (*stack, ref.name))
+    body = inline_blocks(body, block_part, project, localizer, (*stack, ref.name), blocks)
+    includes = (node for node in ir.walk(tree.body) if isinstance(node, ir.BlockRef))
+    return body, max([tree.depth, *(r.depth + blocks[r.name][1] for r in includes)])
 
 
 def localize_body(
@@ -323,6 +351,7 @@ def plural_counts(sources: SourceSet) -> tuple[str, ...]:
     `sources` and the blocks they include, sorted; counts read from a loop variable are left
     out (they are not paths into the recipient's data)."""
     found: set[str] = set()
+    blocks: dict[tuple[str, str], Part | None] = {}  # each block read once, however often used
 
     def visit(
         body: ir.Body, loop_names: frozenset[str], part: Part, stack: tuple[str, ...]
@@ -341,7 +370,10 @@ def plural_counts(sources: SourceSet) -> tuple[str, ...]:
                 visit(node.body, loop_names | {node.target}, part, stack)
                 visit(node.else_, loop_names, part, stack)
             elif isinstance(node, ir.BlockRef) and sources.project and node.name not in stack:
-                block = _block_part(node.name, part, sources.project)
+                key = (node.name, part.name)
+                if key not in blocks:
+                    blocks[key] = _block_part(node.name, part, sources.project)
+                block = blocks[key]
                 if block is not None:
                     tree = parse_cached(block.source, block.file)
                     visit(tree.body, loop_names, block, (*stack, node.name))
@@ -358,7 +390,9 @@ def _block_part(name: str, part: Part, project: Project) -> Part | None:
     except NotFound:
         return None
     file = project.confine(block.dir / BLOCK_PARTS["html" if part.html else "text"])
-    return Part(part.name, _read(file), project.relpath(file)) if file.is_file() else None
+    if not file.is_file():
+        return None
+    return Part(part.name, _read(file, project.relpath(file)), project.relpath(file))
 
 
 __all__ = [
