@@ -92,20 +92,30 @@ class Element:
     children: list[Element | Comment | str] = field(default_factory=list)
     parent: Element | None = None
 
+    # The walks of the tree keep their own stack: a document may nest elements deeper than
+    # Python recurses (and `yield from` through every level would cost its depth per element).
+
     def iter(self) -> Iterator[Element]:
         """This element and its descendants, in document order."""
-        yield self
-        for child in self.children:
-            if isinstance(child, Element):
-                yield from child.iter()
+        stack = [self]
+        while stack:
+            el = stack.pop()
+            yield el
+            stack.extend(reversed([c for c in el.children if isinstance(c, Element)]))
 
     def comments(self) -> Iterator[tuple[Comment, Element]]:
         """Every comment below this element, with its parent, in document order."""
-        for child in self.children:
-            if isinstance(child, Comment):
-                yield child, self
-            elif isinstance(child, Element):
-                yield from child.comments()
+        stack = [(self, iter(self.children))]
+        while stack:
+            parent, children = stack[-1]
+            for child in children:
+                if isinstance(child, Comment):
+                    yield child, parent
+                elif isinstance(child, Element):
+                    stack.append((child, iter(child.children)))
+                    break
+            else:
+                stack.pop()
 
 
 def parse_serialized(html: str) -> Element:
@@ -287,6 +297,15 @@ ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200d\u2060\ufeff]")
 WHITESPACE = re.compile(r"\s+")
 
 
+@dataclass(slots=True)
+class _Open:
+    """An element being walked: its remaining content, and what to do once it is walked."""
+
+    children: Iterator[Element | Comment | str]
+    pre: bool
+    close: Callable[[], None] | None
+
+
 def _hidden(el: Element) -> bool:
     return "hidden" in el.attrs or bool(HIDDEN_STYLE.search(el.attrs.get("style", "")))
 
@@ -369,9 +388,19 @@ class _Walker:
     # -- the walk --
 
     def walk_children(self, el: Element, pre: bool = False) -> None:
-        for child in el.children:
-            if isinstance(child, str):
-                self.text(child, pre)
+        """The events of el's content. The walk keeps its own stack of open elements (an HTML
+        document may nest deeper than Python recurses); each element's `close` runs once its
+        content is walked."""
+        stack: list[_Open] = [_Open(iter(el.children), pre, None)]
+        while stack:
+            top = stack[-1]
+            child = next(top.children, None)
+            if child is None:
+                stack.pop()
+                if top.close is not None:
+                    top.close()
+            elif isinstance(child, str):
+                self.text(child, top.pre)
             elif isinstance(child, Comment):
                 tag = self.token_of(child)
                 if tag is None:
@@ -381,7 +410,9 @@ class _Walker:
                 else:
                     self.content([(True, tag)])
             else:
-                self.element(child, pre)
+                opened = self.open_element(child, top.pre)
+                if opened is not None:
+                    stack.append(opened)
 
     def skip(self, el: Element) -> None:
         """Nothing of el prints, but its Jinja statements stay: the template must still nest."""
@@ -390,28 +421,30 @@ class _Walker:
             if tag is not None and is_statement(tag):
                 self.statement(tag)
 
-    def element(self, el: Element, pre: bool = False) -> None:
+    def open_element(self, el: Element, pre: bool) -> _Open | None:
+        """The events before el's content, and what walks its content; None for an element
+        whose events are all written here (skipped, hidden, void)."""
         tag = el.tag
         if tag in SKIP_TAGS:
             self.skip(el)
-            return
+            return None
         if _hidden(el):
             if self.preheader is None and tag not in ("html", "body") and self._is_preheader(el):
                 self.take_preheader(el)
             else:
                 self.skip(el)
-            return
+            return None
         if tag == "br":
             self.sep(LINE)
-            return
+            return None
         if tag == "img":
             self.content(self.restore(" ".join(el.attrs.get("alt", "").split())))
-            return
+            return None
         if tag == "hr":
             self.sep(PARA)
             self.content([(False, "---")])
             self.sep(PARA)
-            return
+            return None
         level = PARA if tag in PARA_TAGS else LINE if tag in LINE_TAGS else NONE
         if tag in ("ul", "ol") and self.lists:
             level = LINE
@@ -430,15 +463,18 @@ class _Walker:
         elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
             self.content([(False, "#" * int(tag[1]))])
             self.sep(SPACE)
-        self.walk_children(el, pre or tag == "pre")
-        if tag in ("ul", "ol"):
-            self.lists.pop()
-        elif tag == "table":
-            self.tables.pop()
-        elif tag == "a":
-            self.link_suffix(el, start)
-        if level:
-            self.sep(level)
+
+        def close() -> None:
+            if tag in ("ul", "ol"):
+                self.lists.pop()
+            elif tag == "table":
+                self.tables.pop()
+            elif tag == "a":
+                self.link_suffix(el, start)
+            if level:
+                self.sep(level)
+
+        return _Open(iter(el.children), pre or tag == "pre", close)
 
     def list_marker(self) -> Part:
         if not self.lists:
@@ -511,12 +547,14 @@ def _nonempty_guard(url: Sequence[Part]) -> str | None:
 
 def _own_cells(table: Element) -> Iterator[Element]:
     """The cells of a table, not those of the tables nested in it."""
-    for child in table.children:
+    stack = list(reversed(table.children))
+    while stack:
+        child = stack.pop()
         if isinstance(child, Element) and child.tag != "table":
             if child.tag in ("td", "th"):
                 yield child
             else:
-                yield from _own_cells(child)
+                stack.extend(reversed(child.children))
 
 
 def _plain(events: Sequence[Event]) -> str:
@@ -668,6 +706,12 @@ class _Layout:
 
     def __init__(self) -> None:
         self.trim = False
+        # What a flow without output leaves, by (nodes, states): such a flow is a pure function
+        # of the two, and a loop flows its body several times to find where its iterations
+        # meet. Without the memo each level of nested loops would double the work of the
+        # levels inside it (2^24 flows for 24 nested loops); with it, each body is flowed
+        # once per set of states that reaches it.
+        self._flowed: dict[tuple[int, frozenset[State]], frozenset[State]] = {}
 
     def flow(
         self,
@@ -675,6 +719,21 @@ class _Layout:
         states: frozenset[State],
         out: list[Part] | None,
         split: tuple[frozenset[State], frozenset[State]] | None = None,
+    ) -> frozenset[State]:
+        if out is not None:
+            return self._flow(nodes, states, out, split)
+        key = (id(nodes), states)
+        after = self._flowed.get(key)
+        if after is None:
+            after = self._flowed[key] = self._flow(nodes, states, None, None)
+        return after
+
+    def _flow(
+        self,
+        nodes: Sequence[Node],
+        states: frozenset[State],
+        out: list[Part] | None,
+        split: tuple[frozenset[State], frozenset[State]] | None,
     ) -> frozenset[State]:
         for node in nodes:
             if isinstance(node, Sep):
