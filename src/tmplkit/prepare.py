@@ -48,6 +48,8 @@ from __future__ import annotations
 
 import html as htmlmod
 import re
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -56,6 +58,7 @@ import css_inline
 import jinja2
 from jinja2 import nodes as jn
 
+from . import ir
 from .errors import TmplkitError
 from .parse import Tag, _scan
 from .targets.jinja import escape_delimiters, shared_environment
@@ -81,7 +84,6 @@ RAW_ELEMENTS = frozenset(
         "plaintext",
     ]
 )
-MAX_LIFTS = 64
 
 
 class NotPreparable(TmplkitError):
@@ -200,21 +202,26 @@ def _output_literal(text: str, line: int) -> str | None:
     """What a constant output prints; None for one that prints data. Refuses raw HTML."""
     if _PLAIN_OUTPUT.fullmatch(text):
         return None  # a path with filters but no arguments: data, never |safe
-    return _output_literal_parsed(text, line)
+    try:
+        return _output_literal_parsed(text)
+    except NotPreparable as exc:
+        raise NotPreparable(f"line {line}: {exc}") from None
 
 
 @lru_cache(maxsize=4096)
-def _output_literal_parsed(text: str, line: int) -> str | None:
+def _output_literal_parsed(text: str) -> str | None:
+    """_output_literal by the tag's text alone: the same output on a thousand lines is parsed
+    once."""
     try:
         template = shared_environment(True).parse(text)
     except jinja2.TemplateSyntaxError as exc:
-        raise NotPreparable(f"line {line}: {exc.message}") from None
+        raise NotPreparable(exc.message or "syntax error") from None
     escaped = False
     for f in reversed(list(template.find_all(jn.Filter))):  # innermost first
         if f.name in ("escape", "e"):
             escaped = True
         elif f.name == "safe" and not escaped:
-            raise NotPreparable(f"line {line}: {text} may print HTML (|safe)")
+            raise NotPreparable(f"{text} may print HTML (|safe)")
     if any(True for _ in template.find_all(jn.Name)):
         return None
     return str(shared_environment(True).from_string(text).render())
@@ -520,26 +527,36 @@ def _context_key(j: JTag) -> tuple[str, int, int]:
     return (j.context, j.owner, j.attr if j.context == ATTR else -1)
 
 
-def _element_end(sc: Scan, tag: StartTag) -> EndTag | None:
-    """The end tag of tag's element, matched by name and nesting; None for a void element."""
-    if tag.name in VOID or tag.self_closing:
-        return None
-    events = sorted(
-        [(t.start, 1, t.name) for t in sc.starts if t.start > tag.start and t.name == tag.name]
-        + [(e.start, -1, e.name) for e in sc.ends if e.start > tag.start and e.name == tag.name]
-    )
-    depth = 1
-    for start, step, _ in events:
-        depth += step
-        if depth == 0:
-            return next(e for e in sc.ends if e.start == start)
-    raise NotPreparable(f"<{tag.name}> at offset {tag.start} has no end tag")
+def _element_ends(sc: Scan) -> dict[int, EndTag]:
+    """The end tag of each start tag's element (by the start tag's number), matched by name and
+    nesting as parentheses are: a start tag opens its name, an end tag closes the last one open."""
+    open_by_name: dict[str, list[StartTag]] = {}
+    ends: dict[int, EndTag] = {}
+    starts = iter(sc.starts)
+    start = next(starts, None)
+    for end in sc.ends:
+        while start is not None and start.start < end.start:
+            open_by_name.setdefault(start.name, []).append(start)
+            start = next(starts, None)
+        opened = open_by_name.get(end.name)
+        if opened:
+            ends[opened.pop().idx] = end
+    return ends
+
+
+def _within(jtags: list[JTag], start: int, end: int) -> Iterator[JTag]:
+    """The Jinja tags wholly between two offsets, found by bisection (tags are in order)."""
+    i = bisect_left(jtags, start, key=lambda j: j.start)
+    while i < len(jtags) and jtags[i].start < end:
+        if jtags[i].end <= end:
+            yield jtags[i]
+        i += 1
 
 
 def _balanced(jtags: list[JTag], start: int, end: int) -> bool:
     depth = 0
-    for j in jtags:
-        if j.kind != "{%" or j.start < start or j.end > end:
+    for j in _within(jtags, start, end):
+        if j.kind != "{%":
             continue
         if j.keyword in ("if", "for"):
             depth += 1
@@ -552,43 +569,90 @@ def _balanced(jtags: list[JTag], start: int, end: int) -> bool:
     return depth == 0
 
 
-def _lift_one(sc: Scan, relevant: set[str]) -> str | None:
-    """The source with the first liftable {% if %} of a start tag lifted out; None if none."""
+def _nesting(jtags: list[JTag]) -> int:
+    """How deeply the template's statements nest."""
+    depth = deepest = 0
+    for j in jtags:
+        if j.keyword in ("if", "for"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif j.keyword in ("endif", "endfor"):
+            depth -= 1
+    return deepest
+
+
+@dataclass
+class _Lifting:
+    """What lifting may still write: copies cost their length (see _lift)."""
+
+    relevant: set[str]
+    budget: int
+
+
+def _lift(source: str, lifting: _Lifting, sc: Scan | None = None) -> str:
+    """The source with every {% if %} of a start tag lifted out (see step 1), in one pass.
+
+    Each element whose start tag holds a liftable {% if %} is written once per branch, and each
+    copy is lifted in turn (another {% if %} of the same tag, the elements inside): the copies
+    are what a lift of the first such tag in the whole document, repeated, would leave, without
+    scanning the whole document again after each lift (which took time quadratic in its size).
+    `sc` is the source's scan, when the caller has it.
+    """
+    sc = sc or scan(source)
+    inside: dict[int, list[JTag]] = {}
+    for j in sc.jtags:
+        if j.kind == "{%" and (
+            j.context == TAG
+            or (j.context == ATTR and sc.starts[j.owner].attrs[j.attr].name in lifting.relevant)
+        ):
+            inside.setdefault(j.owner, []).append(j)
+    if not inside:
+        return source
+    blocks = {b[0].n: b for b in _statement_blocks(sc.jtags)}
+    ends = _element_ends(sc)
+    src = sc.source
+    out: list[str] = []
+    pos = 0
     for tag in sc.starts:
-        inside = [
-            j
-            for j in sc.jtags
-            if j.owner == tag.idx
-            and j.kind == "{%"
-            and (j.context == TAG or (j.context == ATTR and tag.attrs[j.attr].name in relevant))
-        ]
-        if not inside:
+        if tag.idx not in inside or tag.start < pos:  # none, or inside an element lifted
             continue
-        first = inside[0]
+        first = inside[tag.idx][0]
         if first.keyword != "if":
             raise NotPreparable(f"{first.text} in <{tag.name}> selects what the CSS matches")
-        block = next(b for b in _statement_blocks(sc.jtags) if b[0] is first)
+        block = blocks[first.n]
         if any(j.end > tag.end for j in block):
             raise NotPreparable(f"{first.text} opened in <{tag.name}> closes outside it")
         if any(re.match(r"\{%[-+]|.*[-+]%\}$", j.text, re.S) for j in block):
             raise NotPreparable(f"whitespace control in {first.text} inside <{tag.name}>")
-        end_tag = _element_end(sc, tag)
-        rest_end = end_tag.end if end_tag else tag.end
-        if end_tag and not _balanced(sc.jtags, tag.end, end_tag.start):
-            raise NotPreparable(f"<{tag.name}> with {first.text} does not nest in its blocks")
-        src = sc.source
+        rest_end = tag.end
+        if tag.name not in VOID and not tag.self_closing:
+            end_tag = ends.get(tag.idx)
+            if end_tag is None:
+                raise NotPreparable(f"<{tag.name}> at offset {tag.start} has no end tag")
+            if not _balanced(sc.jtags, tag.end, end_tag.start):
+                raise NotPreparable(f"<{tag.name}> with {first.text} does not nest in its blocks")
+            rest_end = end_tag.end
         before = src[tag.start : first.start]
         after = src[block[-1].end : tag.end]
         rest = src[tag.end : rest_end]
         heads = block[:-1]  # {% if %}, {% elif %}…, {% else %}: a block holds its own tags only
-        out = []
-        for h, nxt in zip(heads, [*heads[1:], block[-1]], strict=True):
-            out.append(h.text + before + src[h.end : nxt.start] + after + rest)
+        copies = [
+            (h.text, before + src[h.end : nxt.start] + after + rest)
+            for h, nxt in zip(heads, [*heads[1:], block[-1]], strict=True)
+        ]
         if heads[-1].keyword != "else":
-            out.append("{% else %}" + before + after + rest)
-        lifted = "".join(out) + block[-1].text
-        return src[: tag.start] + lifted + src[rest_end:]
-    return None
+            copies.append(("{% else %}", before + after + rest))
+        out.append(src[pos : tag.start])
+        for head, copy in copies:
+            lifting.budget -= len(copy)
+            if lifting.budget < 0:
+                raise NotPreparable("lifting conditional attributes makes the template too large")
+            out.append(head)
+            out.append(_lift(copy, lifting))
+        out.append(block[-1].text)
+        pos = rest_end
+    out.append(src[pos:])
+    return "".join(out)
 
 
 # --- the whole preparation ---------------------------------------------------------------------
@@ -638,13 +702,37 @@ def _check_contexts(sc: Scan, info: CssInfo) -> None:
             "the stylesheet has structural selectors (:first-child, :nth-child(), +, ~, :empty,"
             " :has()) and the template's markup depends on the data"
         )
-    for tag in sc.starts:
-        if tag.name in ("style", "link") and not _balanced(sc.jtags, 0, tag.start):
-            raise NotPreparable(f"a <{tag.name}> inside {{% if %}} or {{% for %}}")
+    for tag in _inside_blocks(sc, ("style", "link")):
+        raise NotPreparable(f"a <{tag.name}> inside {{% if %}} or {{% for %}}")
     for block in _statement_blocks(sc.jtags):
         keys = {_context_key(j) for j in block}
         if len(keys) > 1:
             raise NotPreparable(f"{block[0].text} and {block[-1].text} are in different places")
+
+
+def _inside_blocks(sc: Scan, names: tuple[str, ...]) -> Iterator[StartTag]:
+    """The start tags of these names that the statements before them do not leave balanced
+    (`_balanced(sc.jtags, 0, tag.start)` false), in one pass over the statements."""
+    depth = 0
+    broken = False  # an end or else with nothing open: every later prefix is unbalanced too
+    k = 0
+    for tag in sc.starts:
+        if tag.name not in names:
+            continue
+        while k < len(sc.jtags) and sc.jtags[k].end <= tag.start:
+            j = sc.jtags[k]
+            k += 1
+            if j.kind != "{%":
+                continue
+            if j.keyword in ("if", "for"):
+                depth += 1
+            elif j.keyword in ("endif", "endfor"):
+                depth -= 1
+                broken = broken or depth < 0
+            elif depth == 0:
+                broken = True
+        if broken or depth != 0:
+            yield tag
 
 
 def _stylesheet(sc: Scan) -> str:
@@ -660,9 +748,7 @@ def _substitute(sc: Scan, start: int, end: int, tokens: Tokens | None) -> str:
     """The source between two offsets with constants printed and other tags as tokens."""
     out: list[str] = []
     pos = start
-    for j in sc.jtags:
-        if j.start < start or j.end > end:
-            continue
+    for j in _within(sc.jtags, start, end):
         out.append(sc.source[pos : j.start])
         pos = j.end
         if j.kind == "{#":
@@ -685,27 +771,29 @@ def _probe(tokens: Tokens) -> str:
     return f";  {tokens.prefix}probe :  1"
 
 
-def _dynamic_style(sc: Scan, tag: StartTag) -> Attr | None:
-    attr = next((a for a in tag.attrs if a.name == "style"), None)
+def _dynamic_attrs(sc: Scan) -> set[tuple[int, int]]:
+    """(start tag, attribute) of every attribute value that prints data or holds a statement."""
+    return {(j.owner, j.attr) for j in sc.jtags if j.dynamic and j.context == ATTR}
+
+
+def _dynamic_style(tag: StartTag, dynamic: set[tuple[int, int]]) -> Attr | None:
+    """The tag's style attribute, if its value is dynamic (see _dynamic_attrs)."""
+    k, attr = next(((k, a) for k, a in enumerate(tag.attrs) if a.name == "style"), (-1, None))
     if attr is None or attr.value_start < 0:
         return None
-    if any(
-        j.dynamic and j.context == ATTR and j.owner == tag.idx and tag.attrs[j.attr] is attr
-        for j in sc.jtags
-    ):
-        return attr
-    return None
+    return attr if (tag.idx, k) in dynamic else None
 
 
 def _protect(sc: Scan, tokens: Tokens, marker: str) -> str:
     """The protected document: tokens for Jinja tags, a marker attribute in each start tag."""
     out: list[str] = []
     pos = 0
+    dynamic_attrs = _dynamic_attrs(sc)
     for tag in sc.starts:
         out.append(_substitute(sc, pos, tag.name_end, tokens))
         out.append(f' {marker}="{tag.idx}"')
         pos = tag.name_end
-        dynamic = _dynamic_style(sc, tag)
+        dynamic = _dynamic_style(tag, dynamic_attrs)
         if dynamic is not None:
             out.append(_substitute(sc, pos, dynamic.value_end, tokens) + _probe(tokens))
             pos = dynamic.value_end
@@ -725,16 +813,18 @@ def prepare_html(jinja_html: str) -> PreparedParts:
     sc = scan(source)
     info = css_info(_stylesheet(sc))
     relevant = info.attrs | {"style"} if info.rules else set()
-    for _ in range(MAX_LIFTS):
-        lifted = _lift_one(sc, relevant)
-        if lifted is None:
-            break
-        if len(lifted) > 16 * len(jinja_html) + 10_000:
+    limit = 16 * len(jinja_html) + 10_000
+    # The budget counts copies of copies too: it bounds the work; the limit bounds the result.
+    source = _lift(source, _Lifting(relevant, 4 * limit), sc)
+    if source is not jinja_html:
+        if len(source) > limit:
             raise NotPreparable("lifting conditional attributes makes the template too large")
-        source = lifted
         sc = scan(source)
-    else:
-        raise NotPreparable(f"more than {MAX_LIFTS} conditional attributes to lift")
+        if _nesting(sc.jtags) > ir.MAX_DEPTH:
+            raise NotPreparable(
+                f"lifting conditional attributes nests the template more than {ir.MAX_DEPTH}"
+                " levels deep"
+            )
     _check_contexts(sc, info)
 
     tokens = Tokens([j.text for j in sc.jtags], _token_prefix(source))
@@ -792,6 +882,7 @@ def _restore(sc: Scan, tree: Element, marked: dict[int, list[Element]], tokens: 
     the at-rules block added."""
     src = sc.source
     edits: list[tuple[int, int, str]] = []
+    dynamic_attrs = _dynamic_attrs(sc)
     for tag in sc.starts:
         els = marked.get(tag.idx, [])
         if not els:
@@ -812,7 +903,7 @@ def _restore(sc: Scan, tree: Element, marked: dict[int, list[Element]], tokens: 
                 if attr.value_start >= 0
                 else ""
             )
-        if _dynamic_style(sc, tag) is not None:
+        if _dynamic_style(tag, dynamic_attrs) is not None:
             if new != (old or "") + _probe(tokens):
                 raise NotPreparable(
                     f"a Jinja tag in the style of <{tag.name}>, which the stylesheet also styles"
@@ -833,10 +924,22 @@ def _restore(sc: Scan, tree: Element, marked: dict[int, list[Element]], tokens: 
     ids = {id(el) for els in marked.values() for el in els}
     edits.extend(_implied(sc, tree, marked, ids))
     edits.extend(_at_rules(sc, tree, ids))
-    out = src
-    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        out = out[:start] + text + out[end:]
-    return out
+    return _apply(src, edits)
+
+
+def _apply(src: str, edits: list[tuple[int, int, str]]) -> str:
+    """The source with each (start, end, text) edit made, in one pass; edits at the same place
+    land last first. (They never overlap: each is in its own start tag or element.)"""
+    order = sorted(range(len(edits)), key=lambda i: (edits[i][0], edits[i][1], -i))
+    out: list[str] = []
+    pos = 0
+    for i in order:
+        start, end, text = edits[i]
+        out.append(src[pos:start])
+        out.append(text)
+        pos = end
+    out.append(src[pos:])
+    return "".join(out)
 
 
 def _implied(
@@ -845,15 +948,16 @@ def _implied(
     """A styled element the parser implied (not in the template): written out where it can be,
     an implied <tbody> whose first row is not inside a block; refused otherwise."""
     edits: list[tuple[int, int, str]] = []
+    start_tag: dict[int, int] | None = None  # id(element) -> its start tag's number
     for el in tree.iter():
         if el.tag == "#document" or id(el) in ids or "style" not in el.attrs:
             continue
         first = next((c for c in el.children if isinstance(c, Element)), None)
         if el.tag == "tbody" and first is not None and id(first) in ids:
-            k = next(k for k, els in marked.items() if first in els)
-            row = sc.starts[k]
-            table = el.parent
-            tk = next((k2 for k2, els in marked.items() if table in els), None)
+            if start_tag is None:
+                start_tag = {id(e): k for k, els in marked.items() for e in els}
+            row = sc.starts[start_tag[id(first)]]
+            tk = start_tag.get(id(el.parent))
             if tk is not None and _balanced(sc.jtags, sc.starts[tk].end, row.start):
                 value = _attr_escape(el.attrs["style"])
                 edits.append((row.start, row.start, f'<tbody style="{value}">'))
