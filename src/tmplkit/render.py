@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,54 @@ from .text import html_to_text
 
 STYLESHEET_RE = re.compile(r"<style\b|<link\b[^>]*\bstylesheet\b", re.IGNORECASE)
 ASCII_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
+
+
+MAX_DATA_DEPTH = 100
+"""How deeply recipient data may nest: a value at `a.b.c` is 3 levels deep. (Printing a value
+nested a thousand levels deep would exhaust Python's recursion; JSON files stop earlier.)"""
+_SCALARS = frozenset([str, int, float, bool, type(None)])
+
+
+def check_depth(data: Mapping[str, Any]) -> None:
+    """A RenderError naming the first path nested deeper than MAX_DATA_DEPTH, if there is one.
+
+    Walked with a stack, never by recursion, and only until that depth: data nested 100,000
+    levels deep is refused as fast as data nested 101 levels deep."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        for child in value.values() if isinstance(value, Mapping) else value:
+            if type(child) in _SCALARS or not isinstance(child, Mapping | list | tuple):
+                continue
+            if depth + 1 >= MAX_DATA_DEPTH and child:
+                path = _deep_path(data)
+                raise RenderError(
+                    f"data nested more than {MAX_DATA_DEPTH} levels deep at {path}",
+                    hint="flatten the data",
+                )
+            stack.append((child, depth + 1))
+
+
+def _deep_path(data: Mapping[str, Any]) -> str:
+    """The path (`a.b[0].c`) of the first value nested deeper than MAX_DATA_DEPTH."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        items = value.items() if isinstance(value, Mapping) else enumerate(value)
+        for key, child in items:
+            if len(path) >= MAX_DATA_DEPTH:
+                return _dotted((*path, key))
+            if isinstance(child, Mapping | list | tuple):
+                stack.append((child, (*path, key)))
+    return "?"  # pragma: no cover - only called when check_depth found one
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """`a.b[0].c`, its middle left out when it is long (it names 101 levels)."""
+    text = [str(path[0])] + [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:]]
+    if len("".join(text)) <= 120:
+        return "".join(text)
+    return "".join(text[:4]) + "…" + "".join(text[-2:]) + f" ({len(path)} levels)"
 
 
 def one_line(text: str) -> str:
@@ -110,6 +159,8 @@ class PreparedMessage:
     def render(self, data: dict[str, Any] | None = None) -> Message:
         if data is not None and not isinstance(data, dict):
             raise RenderError(f"data must be a mapping, not {type(data).__name__}")
+        if data:
+            check_depth(data)
         values = data or {}
         html = self.html.render(values) if self.html else ""
         if self.inline_per_message is not None and html:
