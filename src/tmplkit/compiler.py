@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import TmplkitError
+from .htmlcontext import mark_urls
 from .localize import Localizer, lower
 from .parse import parse
 from .pipeline import Part, build_ir, emit_part, inline_blocks, resolve, variables
@@ -71,8 +72,9 @@ def compile_parts(
     data = sources.sample_data() if target == "html" else None
     localizer = Localizer(locale, sources.project, strict) if locale else None
     owner = sources.template
+    unsupported: list[str] = []  # what the target could not do (Mandrill's URL checks)
     emitted = {
-        name: emit_part(p, sources.project, target, data, owner, localizer)
+        name: emit_part(p, sources.project, target, data, owner, localizer, unsupported)
         for name, p in sources.parts.items()
     }
     bodies = [build_ir(p, sources.project, owner) for p in sources.parts.values()]
@@ -93,7 +95,7 @@ def compile_parts(
         template_id=sources.template.id if sources.template else None,
         draft_id=sources.draft.id if sources.draft else None,
         locale=localizer.locale if localizer else None,
-        warnings=tuple(localizer.warnings) if localizer else (),
+        warnings=(*(localizer.warnings if localizer else ()), *unsupported),
         channels={name: emitted[name] for name in CHANNEL_PARTS if name in emitted},
     )
 
@@ -133,4 +135,6 @@ def compile_string(
     """
     part = Part("html" if html else "text", source, file)
     body = lower(inline_blocks(parse(source, file).body, part, None))
+    if html:
+        body = mark_urls(body, file=file)
     return get_emitter(target)(html=html, file=file, data=data).emit(body)

@@ -189,17 +189,43 @@ Cond: TypeAlias = Truthy | Compare | IsCount | NumberTest | Not | And | Or
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Literal template text, printed verbatim whatever delimiters it contains."""
+    """Literal template text, printed verbatim whatever delimiters it contains.
+
+    `translation` names the translation the text comes from (for messages: `template welcome:
+    "Shop now"`), None for the template's own text: a translation is not trusted where a URL
+    starts (see htmlcontext.py).
+    """
 
     text: str
+    translation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UrlCheck:
+    """How an output that may start a URL's scheme is checked (see htmlcontext.py).
+
+    Every target prints INERT_URL (urls.py) instead of the value when
+    `unsafe_scheme(printed + suffix, open=open)` finds a scheme: `printed` is the value after its
+    filters, before HTML escaping; `suffix` is the template text right after the output that
+    could still belong to the scheme (`{{ scheme }}://…` gives ":"), made only of scheme
+    characters and a final ":"; `open` says scheme letters may come before the value.
+    """
+
+    suffix: str = ""
+    open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """`{{ value }}`: escaped in HTML parts unless the value is `|safe`."""
+    """`{{ value }}`: escaped in HTML parts unless the value is `|safe`.
+
+    `url` is set when the value lands where a URL's scheme is decided (an `href`, `src`, …
+    with no fixed scheme before it): the printed value is then checked (see UrlCheck).
+    """
 
     value: Value
     pos: Pos = NOWHERE
+    url: UrlCheck | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,18 +25,25 @@ class MissingTranslation(TmplkitError):
     """--strict: a string has no translation for the locale (nor any fallback)."""
 
 
-def message_nodes(text: str, trans: ir.Trans, markup: frozenset[str] | None = None) -> ir.Body:
+def message_nodes(
+    text: str,
+    trans: ir.Trans,
+    markup: frozenset[str] | None = None,
+    translation: str | None = None,
+) -> ir.Body:
     """A msgid or translation as nodes: literal text, and an Output for each `%(name)s`.
 
     A string without bindings is plain text (gettext writes it without python-format); with
     bindings, `%%` is a literal percent sign. `markup`, for a translation in an HTML part, is
     the set of tags the source string has: only those stay markup; anything else in the
     translation (other tags, quotes that could end an attribute) is escaped, so a translation
-    can never add HTML.
+    can never add HTML. `translation` labels the text nodes of a translation (ir.Text), whose
+    URLs are checked like data (htmlcontext.py); the source text is the template's own.
     """
     python_format = bool(trans.bindings)
     if markup is None:
-        return tuple(_with_placeholders(text, trans, python_format, lambda t: t))
+        nodes = tuple(_with_placeholders(text, trans, python_format, lambda t: t))
+        return _labelled(nodes, translation)
     out: list[ir.Node] = []
     pos = 0
     # Tags first, on the whole string: a tag may hold a placeholder (`<a href="%(url)s">`).
@@ -48,7 +55,13 @@ def message_nodes(text: str, trans: ir.Trans, markup: frozenset[str] | None = No
         out.extend(_with_placeholders(tag, trans, python_format, keep))
         pos = m.end()
     out.extend(_with_placeholders(text[pos:], trans, python_format, _escape_text))
-    return merge_text(out)
+    return _labelled(merge_text(out), translation)
+
+
+def _labelled(nodes: ir.Body, translation: str | None) -> ir.Body:
+    if translation is None:
+        return nodes
+    return tuple(ir.Text(n.text, translation) if isinstance(n, ir.Text) else n for n in nodes)
 
 
 def _with_placeholders(
@@ -162,13 +175,15 @@ class Localizer:
                 forms = [pseudo(trans.msgid, python_format=python_format)]
                 if trans.plural is not None:
                     forms.append(pseudo(trans.plural, python_format=python_format))
-                return self._nodes(trans, forms, "en", markup)
+                where = _translation_label(label, trans, self.locale)
+                return self._nodes(trans, forms, "en", markup, where)
             for locale, catalog in catalogs:
                 message = catalog.get(trans_key(trans))
                 if message is not None and message.translated:
                     if locale != self.locale:
                         self._warn(trans, f"no {self.locale} translation; using {locale}", label)
-                    return self._nodes(trans, _forms(message), locale, markup)
+                    where = _translation_label(label, trans, locale)
+                    return self._nodes(trans, _forms(message), locale, markup, where)
             if self.strict:
                 raise MissingTranslation(
                     f"{label}: no {self.locale} translation of {describe_key(trans_key(trans))}",
@@ -181,12 +196,17 @@ class Localizer:
         return map_trans(body, translate)
 
     def _nodes(
-        self, trans: ir.Trans, forms: list[str], locale: str, markup: frozenset[str] | None
+        self,
+        trans: ir.Trans,
+        forms: list[str],
+        locale: str,
+        markup: frozenset[str] | None,
+        where: str,
     ) -> ir.Body:
         if trans.plural is None:
-            return message_nodes(forms[0], trans, markup)
+            return message_nodes(forms[0], trans, markup, where)
         rule = plural_rule(locale)
-        bodies = [message_nodes(f, trans, markup) for f in forms]
+        bodies = [message_nodes(f, trans, markup, where) for f in forms]
         return _select(trans, rule.expr, bodies)
 
     def _warn(self, trans: ir.Trans, message: str, label: str) -> None:
@@ -195,6 +215,11 @@ class Localizer:
             return
         self._warned.add(key)
         self.warnings.append(f"{label}: {describe_key(trans_key(trans))}: {message}")
+
+
+def _translation_label(label: str, trans: ir.Trans, locale: str) -> str:
+    """`template welcome: "Shop now": fr-FR translation`: where a translated text comes from."""
+    return f"{label}: {describe_key(trans_key(trans))}: {locale} translation"
 
 
 def trans_key(trans: ir.Trans) -> tuple[str | None, str]:

@@ -298,13 +298,18 @@ def emit_part(
     data: dict[str, Any] | None = None,
     owner: Template | None = None,
     localizer: Localizer | None = None,
+    warnings: list[str] | None = None,
 ) -> str:
+    """The part in the target language; what the target could not do goes to `warnings`."""
     emitter = get_emitter(target)(html=part.html, file=part.file, data=data)
     if localizer is not None:
         emitter.locale = localizer.locale
     else:
         emitter.locale = project.settings.source_locale if project else DEFAULT_SOURCE_LOCALE
-    return emitter.emit(build_ir(part, project, owner, localizer))
+    text = emitter.emit(build_ir(part, project, owner, localizer))
+    if warnings is not None:
+        warnings.extend(emitter.warnings)
+    return text
 
 
 def variables(bodies: list[ir.Body]) -> list[str]:

@@ -16,11 +16,14 @@ import html
 import re
 
 __all__ = [
+    "DATA_IMAGE_TYPES",
     "INERT_URL",
     "SAFE_SCHEMES",
     "URL_ATTRIBUTES",
+    "describe_unsafe",
     "is_url_attribute",
     "safe_url",
+    "unsafe_scheme",
     "url_is_safe",
     "url_scheme",
 ]
@@ -42,7 +45,8 @@ URL_ATTRIBUTES: dict[str, frozenset[str]] = {
 }  # fmt: skip
 
 # Images a data: URL may carry (never SVG: it can hold scripts).
-_DATA_IMAGE_RE = re.compile(r"data:image/(?:png|gif|jpe?g|webp|bmp|avif);base64,", re.I)
+DATA_IMAGE_TYPES = ("png", "gif", "jpg", "jpeg", "webp", "bmp", "avif")
+_DATA_IMAGE_RE = re.compile(rf"data:image/(?:{'|'.join(DATA_IMAGE_TYPES)});base64,", re.I)
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _IGNORED = re.compile(r"[\t\n\r]")  # the URL parser removes them wherever they are
 # Leading characters a browser strips before it reads a scheme: C0 controls and space.
@@ -65,15 +69,40 @@ def url_scheme(value: str) -> str | None:
 
 def url_is_safe(value: str) -> bool:
     """Whether a message may print `value` where a URL goes (see the module's docstring)."""
-    scheme = url_scheme(value)
-    if scheme is None or scheme in SAFE_SCHEMES:
-        return True
-    if scheme == "data":
-        text = _IGNORED.sub("", html.unescape(value)).lstrip(_LEADING)
-        return _DATA_IMAGE_RE.match(text) is not None
-    return False
+    return unsafe_scheme(value) is None
+
+
+def unsafe_scheme(text: str, *, decode: bool = True, open: bool = False) -> str | None:
+    """None when `text` may be printed where a URL starts; else the scheme that makes it
+    unsafe (lower-case), or "" for a text that would end a scheme the template began.
+
+    `decode=False` reads `text` without decoding character references: for a value the
+    template HTML-escapes, whose `&` prints as `&amp;`, so that the browser reads exactly the
+    value's characters. `open=True` is for a text that follows scheme letters in the same URL
+    (`href="java{{ x }}"`, or `{{ a }}{{ b }}`): it must not start with `:`, which would make
+    those letters, unchecked, the scheme; its own scheme letters are checked as usual (they
+    end the scheme: `java` + `script:` is checked as `script:`, which is refused).
+    """
+    value = html.unescape(text) if decode else text
+    value = _IGNORED.sub("", value).lstrip(_LEADING)
+    if open and value.startswith(":"):
+        return ""
+    match = _SCHEME_RE.match(value)
+    if match is None:
+        return None
+    scheme = match.group(1).lower()
+    if scheme in SAFE_SCHEMES or (scheme == "data" and _DATA_IMAGE_RE.match(value)):
+        return None
+    return scheme
 
 
 def safe_url(value: str) -> str:
     """`value` if it is safe in a URL attribute, else INERT_URL."""
     return value if url_is_safe(value) else INERT_URL
+
+
+def describe_unsafe(scheme: str) -> str:
+    """`unsafe URL scheme 'javascript'`: what unsafe_scheme found, for a message."""
+    if scheme:
+        return f"unsafe URL scheme {scheme!r}"
+    return "unsafe URL (a ':' that ends the scheme letters before it)"

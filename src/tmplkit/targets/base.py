@@ -11,6 +11,7 @@ from markupsafe import escape as html_escape
 
 from .. import ir
 from ..errors import CompileError
+from ..urls import unsafe_scheme
 
 
 class Emitter:
@@ -35,6 +36,7 @@ class Emitter:
         self.data = data  # sample data, for targets that render at compile time (html)
         self.locale: str | None = None  # the locale compiled for, when known (for messages)
         self.loops: list[ir.For] = []  # the loops around the node being emitted, innermost last
+        self.warnings: list[str] = []  # what the emitted text does not do (compile prints them)
 
     @contextlib.contextmanager
     def inside(self, loop: ir.For) -> Iterator[None]:
@@ -148,3 +150,24 @@ def apply_steps(text: str, steps: list[Step]) -> str:
         else:
             text = str(html_escape(text))
     return text
+
+
+# --- URL checks (ir.UrlCheck), for the targets that write them ---------------------------------
+
+
+def url_check_steps(filters: tuple[ir.Filter, ...], html: bool) -> tuple[list[Step], bool]:
+    """What a URL check reads: the steps of `plan_filters` up to the printed text, and whether
+    that text is markup (`|safe`, or `|escape` then `upper`/`lower`), which the browser reads
+    with its character references decoded. A value escaped last (by the part, or by a final
+    `|escape`) is checked before that escaping, as it is: escaped, it cannot hold a reference.
+    """
+    _, steps = plan_filters(filters, html)
+    if steps and steps[-1] == "escape":
+        return steps[:-1], False
+    return steps, any(f.name in ("safe", "escape") for f in filters)
+
+
+def constant_is_safe(text: str, check: ir.UrlCheck, markup: bool) -> bool:
+    """Whether a constant the target prints where a check applies (a `default` fallback it
+    writes at compile time) passes the check; checked now, as the reference checks it."""
+    return unsafe_scheme(text + check.suffix, decode=markup, open=check.open) is None
