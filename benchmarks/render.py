@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 import tmplkit  # noqa: E402
+import tmplkit.targets.jinja  # noqa: E402
 from tmplkit.pipeline import emit_part, resolve  # noqa: E402
 
 
@@ -67,7 +68,11 @@ def main() -> None:
     sources = resolve(template.id, project)
     source_html = emit_part(sources.parts["html"], project, "jinja", owner=sources.template)
 
-    bare = jinja2.Environment(autoescape=True).from_string(source_html)
+    env = jinja2.Environment(autoescape=True)
+    env.filters["check_url"] = tmplkit.targets.jinja.environment(autoescape=True).filters[
+        "check_url"
+    ]  # the template's own URL checks (href="{{ order.url }}"), as any sender registers them
+    bare = env.from_string(source_html)
     prepared = tmplkit.Renderer(project).prepare(template.id)
     converter = html2text.HTML2Text()
 

@@ -332,6 +332,9 @@ class _Worker:
                 if isinstance(prepared, str):
                     raise ValueError(prepared)
                 message = prepared.message.render(data)
+                # Unsafe URLs the record's data gave (PreparedMessage.render adds them last).
+                shared = len(prepared.message.warnings)
+                notes += [(line, note) for note in message.warnings[shared:]]
             except _RECORD_ERRORS as exc:  # the record's fault: report it, go on
                 error = _reason(exc)
                 records.append((line, None, error))

@@ -842,10 +842,50 @@ def prepare_html(jinja_html: str) -> PreparedParts:
     _check_blocks(sc, tree, tokens, marked)
     html = _restore(sc, tree, marked, tokens)
     try:
-        text = derive_text(tree, tokens)
+        text = derive_text(tree, Tokens(_text_part_tags(sc), tokens.prefix))
     except ValueError as exc:
         raise NotPreparable(f"text part: {exc}") from None
     return PreparedParts(html, text)
+
+
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_CHECK_URL = re.compile(rf"\|check_url\({_STRING}(?:, suffix={_STRING})?(?:, open=true)?\)")
+
+
+def _text_part_tags(sc: Scan) -> list[str]:
+    """The Jinja tags as the text part prints them.
+
+    The text part writes a link's address after its text, unless the text is the address
+    (`<a href="{{ u }}">{{ u }}</a>`), which text.py sees by comparing the two tags. The address
+    of such a link is checked (`|check_url`) and its text is not, so the address is given
+    unchecked there: the text part then prints the link's text alone, as before. Any other
+    address keeps its check (the text part prints what the HTML part links to).
+    """
+    tags = [j.text for j in sc.jtags]
+    links = [
+        j
+        for j in sc.jtags
+        if j.context == ATTR
+        and "|check_url(" in j.text
+        and sc.starts[j.owner].name == "a"
+        and sc.starts[j.owner].attrs[j.attr].name == "href"
+    ]
+    ends = [e.start for e in sc.ends if e.name == "a"]
+    jtags = sc.jtags
+    e = k = 0
+    for j in links:  # in order, like the end tags and the Jinja tags: one pass over each
+        tag = sc.starts[j.owner]
+        while e < len(ends) and ends[e] < tag.end:
+            e += 1
+        stop = ends[e] if e < len(ends) else len(sc.source)
+        while k < len(jtags) and jtags[k].start < tag.end:
+            k += 1
+        plain = _CHECK_URL.sub("", j.text)
+        while k < len(jtags) and jtags[k].start < stop:
+            if jtags[k].context == DATA and jtags[k].text == plain:
+                tags[j.n] = plain
+            k += 1
+    return tags
 
 
 def _check_blocks(

@@ -7,7 +7,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,12 @@ from .localize import Localizer
 from .pipeline import SourceSet, emit_part, resolve
 from .prepare import NotPreparable, inliner, prepare_html
 from .store import CHANNEL_PARTS, Project
-from .targets.jinja import environment
+from .targets.jinja import URL_REPORTS, UrlReports, environment
 from .text import html_to_text
 
 STYLESHEET_RE = re.compile(r"<style\b|<link\b[^>]*\bstylesheet\b", re.IGNORECASE)
 ASCII_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
+CHECK_URL = "|check_url("  # in an emitted HTML part: some value may start a URL (htmlcontext)
 
 
 MAX_DATA_DEPTH = 100
@@ -155,13 +156,28 @@ class PreparedMessage:
     inline_per_message: str | None = None
     # The channel parts (sms, push, chat) the draft has, in that order: plain text.
     channels: tuple[tuple[str, CompiledPart], ...] = ()
+    # The HTML part checks URLs (`check_url`): each message collects what it replaced.
+    url_checks: bool = False
+    strict: bool = False  # an unsafe URL in the data is an error, not a warning
 
     def render(self, data: dict[str, Any] | None = None) -> Message:
         if data is not None and not isinstance(data, dict):
             raise RenderError(f"data must be a mapping, not {type(data).__name__}")
         if data:
             check_depth(data)
-        values = data or {}
+        if not self.url_checks:
+            return self._render(data or {})
+        reports = UrlReports(self.strict)
+        token = URL_REPORTS.set(reports)
+        try:
+            message = self._render(data or {})
+        finally:
+            URL_REPORTS.reset(token)
+        if reports.fields:
+            message = replace(message, warnings=self.warnings + tuple(reports.warnings))
+        return message
+
+    def _render(self, values: dict[str, Any]) -> Message:
         html = self.html.render(values) if self.html else ""
         if self.inline_per_message is not None and html:
             html = inliner().inline(html)
@@ -255,6 +271,8 @@ class Renderer:
             locale=localizer.locale if localizer else None,
             warnings=tuple(localizer.warnings) if localizer else (),
             inline_per_message=per_message,
+            url_checks=html_text is not None and CHECK_URL in html_text,
+            strict=strict,
             channels=tuple(
                 (name, part(name, emitted[name], False))
                 for name in CHANNEL_PARTS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -13,6 +14,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .. import ir
+from ..errors import RenderError
+from ..urls import INERT_URL, describe_unsafe, unsafe_scheme
 from .base import InfixConditions
 
 # Keys that Jinja's `a.b` would resolve to a method of dict/list/str before the data's own key.
@@ -43,7 +46,7 @@ class JinjaEmitter(InfixConditions):
         "DataEnvironment (a SandboxedEnvironment reading data by key only, no globals) with "
         "autoescape=<HTML part>, undefined=ChainableUndefined, "
         "finalize=print_value, keep_trailing_newline=True and the default/d, upper, lower, "
-        "escape/e and safe filters of tmplkit.targets.jinja"
+        "escape/e, safe and check_url filters of tmplkit.targets.jinja"
     )
 
     def visit_Text(self, node: ir.Text) -> str:
@@ -69,7 +72,19 @@ class JinjaEmitter(InfixConditions):
         return out
 
     def visit_Output(self, node: ir.Output) -> str:
-        return "{{ " + self.value(node.value) + " }}"
+        out = self.value(node.value)
+        if node.url is not None:
+            out += self.url_check(node.value.ref, node.url)
+        return "{{ " + out + " }}"
+
+    def url_check(self, ref: ir.Ref, check: ir.UrlCheck) -> str:
+        """`|check_url("user.url")`: INERT_URL instead of a value with an unsafe scheme."""
+        args = [jinja_string(ref.dotted())]
+        if check.suffix:
+            args.append("suffix=" + jinja_string(check.suffix))
+        if check.open:
+            args.append("open=true")
+        return "|check_url(" + ", ".join(args) + ")"
 
     def visit_If(self, node: ir.If) -> str:
         out = ""
@@ -163,6 +178,49 @@ def _safe(value: Any) -> Markup:
     return value if isinstance(value, Markup) else Markup(str(_printable(value)))
 
 
+class UrlReports:
+    """The unsafe URLs one message replaced, once per field, for its warnings; `strict` makes
+    the first one an error. render.py sets one (URL_REPORTS) around each message it renders."""
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self.fields: dict[str, str] = {}  # field -> the unsafe scheme, in order
+
+    def report(self, field: str, scheme: str) -> None:
+        if self.strict:
+            raise RenderError(
+                f"html: {field}: {describe_unsafe(scheme)}",
+                hint=f"send an http, https, mailto, tel or sms URL, or render without --strict "
+                f"to print {INERT_URL}",
+            )
+        self.fields.setdefault(field, scheme)
+
+    @property
+    def warnings(self) -> list[str]:
+        """`html: user.url: unsafe URL scheme 'javascript' replaced`, one per field."""
+        return [f"html: {f}: {describe_unsafe(s)} replaced" for f, s in self.fields.items()]
+
+
+URL_REPORTS: ContextVar[UrlReports | None] = ContextVar("tmplkit_url_reports", default=None)
+
+
+def _check_url(value: Any, field: str, suffix: str = "", open: bool = False) -> Any:
+    """`check_url(field)`: the value, or INERT_URL when its printed text would give the URL it
+    starts an unsafe scheme (see ir.UrlCheck). Markup (`|safe`, `|escape`) is read as the
+    browser reads it, character references decoded; any other value as it is (escaped, it
+    cannot hold one)."""
+    if isinstance(value, Markup):
+        scheme = unsafe_scheme(str(value) + suffix, open=open)
+    else:
+        scheme = unsafe_scheme(str(_printable(value)) + suffix, decode=False, open=open)
+    if scheme is None:
+        return value
+    reports = URL_REPORTS.get()
+    if reports is not None:
+        reports.report(field, scheme)
+    return INERT_URL
+
+
 class DataEnvironment(SandboxedEnvironment):
     """A sandbox that reads recipient data as data: JSON values have keys, not attributes.
 
@@ -219,6 +277,7 @@ def environment(*, autoescape: bool) -> SandboxedEnvironment:
     env.filters["lower"] = _lower
     env.filters["escape"] = env.filters["e"] = _escape
     env.filters["safe"] = _safe
+    env.filters["check_url"] = _check_url
     env.globals.clear()  # no range(), dict(), lipsum…: a missing `range` key is just missing
     return env
 
