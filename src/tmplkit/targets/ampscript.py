@@ -27,7 +27,8 @@ from typing import Any
 
 from .. import ir
 from ..errors import RenderError
-from .base import InfixConditions
+from ..urls import DATA_IMAGE_TYPES, INERT_URL, SAFE_SCHEMES
+from .base import InfixConditions, url_check_steps
 from .jinja import print_value
 
 SELF = "_"  # the attribute name of a loop item itself, inside its row
@@ -152,6 +153,28 @@ def html_escape(expr: str) -> str:
     return expr
 
 
+def url_test(text: str, check: ir.UrlCheck, markup: bool) -> str:
+    """An AMPscript test that holds when printed `text` may start a URL (urls.unsafe_scheme):
+    tabs and line breaks removed, then one .NET regular expression on "<" + the text + the
+    check's suffix (the "<" keeps the match from being empty): leading blanks and controls,
+    then an allowed scheme, an image data: URL, or no scheme at all. `markup`: AMPscript
+    cannot decode character references, so an `&` before the scheme is decided is refused."""
+    for code in (9, 10, 13):
+        text = f'Replace({text}, Char({code}), "")'
+    scheme = "[a-z][a-z0-9+.-]*"
+    images = "|".join(DATA_IMAGE_TYPES)
+    pattern = (
+        f"(?i)^<[\\x00-\\x20]*(?![\\x00-\\x20])(?:(?:{'|'.join(sorted(SAFE_SCHEMES))}):"
+        f"|data:image/(?:{images});base64,|(?!{scheme}:)"
+    )
+    if check.open:
+        pattern += "(?!:)"
+    if markup:
+        pattern += f"(?!{scheme}&)(?!&)"
+    parts = ", ".join(['"<"', text, *([amp_string(check.suffix)] if check.suffix else [])])
+    return f'RegExMatch(Concat({parts}), {amp_string(pattern + ")")}, 0) != ""'
+
+
 # In literal text: a run of `%` that is a delimiter or could touch one, and a server-side
 # script tag (`<script runat=server>`), which Marketing Cloud would execute.
 PERCENT_RE = re.compile(r"%+")
@@ -248,6 +271,16 @@ class AmpscriptEmitter(InfixConditions):
 
     def value(self, value: ir.Value) -> str:
         """The printed text of an output after its filters, escaped in HTML parts."""
+        expr, kind, _ = self.filtered(value)
+        if self.html and kind != "markup":
+            expr = html_escape(expr)
+        return expr
+
+    def filtered(self, value: ir.Value) -> tuple[str, str, str | None]:
+        """The value after its filters, before the part escapes it; what it is ("any" value
+        that may be missing, a "str", or "markup", never escaped); and the text an |escape
+        filter escaped, if one did."""
+        unescaped: str | None = None
         expr = self.text_of(value.ref)
         # "any": a value that may be missing or null; "str": a string; "markup": never escaped.
         # Loop variables print digits, true or false: nothing to escape.
@@ -262,11 +295,9 @@ class AmpscriptEmitter(InfixConditions):
                 kind = "str" if kind == "any" else kind
             elif kind != "markup":
                 if f.name == "escape":
-                    expr = html_escape(expr)
+                    unescaped, expr = expr, html_escape(expr)
                 kind = "markup"
-        if self.html and kind != "markup":
-            expr = html_escape(expr)
-        return expr
+        return expr, kind, unescaped
 
     # -- nodes --
 
@@ -274,7 +305,14 @@ class AmpscriptEmitter(InfixConditions):
         return amp_text(node.text, open_left=True, open_right=True)
 
     def visit_Output(self, node: ir.Output) -> str:
-        return "%%=" + self.value(node.value) + "=%%"
+        printed = self.value(node.value)
+        if node.url is not None and isinstance(node.value.ref, ir.Path):
+            expr, _, unescaped = self.filtered(node.value)
+            markup = url_check_steps(node.value.filters, self.html)[1]
+            text = expr if markup or unescaped is None else unescaped
+            test = url_test(text, node.url, markup)
+            printed = f"IIF({test}, {printed}, {amp_string(INERT_URL)})"
+        return "%%=" + printed + "=%%"
 
     def visit_If(self, node: ir.If) -> str:
         out = ""

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import ir
+from ..urls import INERT_URL
 from .base import InfixConditions
 
 # The helpers an emitted template defines for itself, in dependency order. Each is one `#set`
@@ -51,6 +52,22 @@ HELPERS: dict[str, str] = {
         "lambda v: (isinstance(v, int) and not isinstance(v, bool) "
         "or isinstance(v, float) and v.is_integer()) and v >= 0"
     ),
+    # URL checks (urls.unsafe_scheme, the same reading): `tk_url(text, suffix, open, decode)`.
+    "tk_re": "__import__('re')",
+    "tk_url_scheme": (
+        "lambda m, t: m is None or m.group(1).lower() in ('http', 'https', 'mailto', 'tel', "
+        "'sms') or m.group(1).lower() == 'data' and tk_re.match("
+        "'data:image/(png|gif|jpe?g|webp|bmp|avif);base64,', t, tk_re.I) is not None"
+    ),
+    "tk_url_safe": (
+        "lambda t, opn: not (opn and t[:1] == ':') and "
+        "tk_url_scheme(tk_re.match('([A-Za-z][A-Za-z0-9+.-]*):', t), t)"
+    ),
+    "tk_url": (
+        "lambda v, sfx, opn, dec: tk_url_safe(tk_re.sub('[' + chr(9) + chr(10) + chr(13) + ']', "
+        "'', (__import__('html').unescape(v) if dec else v) + sfx)"
+        ".lstrip(''.join(map(chr, range(33)))), opn)"
+    ),
 }
 NEEDS: dict[str, tuple[str, ...]] = {
     "tk_get": ("tk_missing",),
@@ -59,6 +76,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "tk_text": ("tk_missing",),
     "tk_html": ("tk_escape", "tk_text"),
     "tk_default": ("tk_missing",),
+    "tk_url_scheme": ("tk_re",),
+    "tk_url_safe": ("tk_re", "tk_url_scheme"),
+    "tk_url": ("tk_re", "tk_url_safe"),
 }
 
 # Names a loop variable must not take: they would shadow Python builtins the helpers use, or
@@ -193,6 +213,16 @@ class CheetahEmitter(InfixConditions):
 
     def value(self, value: ir.Value) -> str:
         """The printed text of an output, following the reference's filters step by step."""
+        expr, kind = self.filtered(value)
+        if kind == "markup":
+            return expr
+        if kind == "str":
+            return f"{self.use('tk_escape')}({expr})" if self.html else expr
+        return f"{self.use('tk_html' if self.html else 'tk_text')}({expr})"
+
+    def filtered(self, value: ir.Value) -> tuple[str, str]:
+        """The value after its filters, before the part escapes it, and what it is: "any"
+        value, a "str", or "markup" (final, never escaped)."""
         expr = self.ref(value.ref)
         kind = "any"  # any value | "str": a plain string | "markup": final, never escaped
         for f in value.filters:
@@ -210,11 +240,7 @@ class CheetahEmitter(InfixConditions):
                 if f.name == "escape":
                     expr = f"{self.use('tk_escape')}({expr})"
                 kind = "markup"
-        if kind == "markup":
-            return expr
-        if kind == "str":
-            return f"{self.use('tk_escape')}({expr})" if self.html else expr
-        return f"{self.use('tk_html' if self.html else 'tk_text')}({expr})"
+        return expr, kind
 
     # -- nodes --
 
@@ -222,7 +248,16 @@ class CheetahEmitter(InfixConditions):
         return cheetah_text(node.text)
 
     def visit_Output(self, node: ir.Output) -> str:
-        return "${" + self.value(node.value) + "}"
+        printed = "${" + self.value(node.value) + "}"
+        if node.url is None or not isinstance(node.value.ref, ir.Path):
+            return printed
+        # The text before the part escapes it; markup (|safe, |escape) read as the browser
+        # reads it, character references decoded (which undoes an |escape exactly).
+        expr, kind = self.filtered(node.value)
+        text = expr if kind != "any" else f"{self.use('tk_text')}({expr})"
+        decode = kind == "markup"
+        check = f"{self.use('tk_url')}({text}, {node.url.suffix!r}, {node.url.open}, {decode})"
+        return f"#if {check}#{printed}#else#{cheetah_text(INERT_URL)}#end if#"
 
     def visit_If(self, node: ir.If) -> str:
         out = ""

@@ -30,7 +30,8 @@ from decimal import Decimal
 from typing import Any
 
 from .. import ir
-from .base import InfixConditions
+from ..urls import INERT_URL
+from .base import InfixConditions, url_check_steps
 
 # FTL keywords that cannot be variable names (`gt` is the `>` operator, ...).
 RESERVED = frozenset({"true", "false", "gt", "gte", "lt", "lte", "as", "in", "using"})
@@ -47,6 +48,7 @@ NOPARSE_CUT_RE = re.compile(r"(?<=[<\[])(?=/#)")
 STR = "tmplkit$str"
 TRUTHY = "tmplkit$truthy"
 LIST = "tmplkit$list"
+URL = "tmplkit$url"
 HELPERS = {
     # A value as the reference prints it: strings as they are, numbers and booleans like JSON
     # (`?c`: no locale grouping), lists and objects like Python (`['a', 1, True, None]`).
@@ -77,6 +79,21 @@ HELPERS = {
     LIST: """<#function tmplkit$list v
 ><#return v?is_enumerable?then(v, v?is_hash_ex?then(v?keys,
   v?is_string?then(v?matches(".", "s"), [])))></#function
+>""",
+    # Whether a printed value may start a URL (urls.unsafe_scheme): tabs and line breaks
+    # dropped, leading blanks and controls too; then no scheme, or an allowed one. `open`:
+    # scheme letters come before it; `markup`: FreeMarker cannot decode character references,
+    # so an `&` before the scheme is decided is refused.
+    URL: r"""<#function tmplkit$url v open markup
+><#local t = v?replace("[\t\n\r]", "", "r")?replace("^[\x00-\x20]+", "", "r")
+><#if open && t?starts_with(":")><#return false></#if
+><#if markup && t?matches("([a-zA-Z][a-zA-Z0-9+.-]*)?&.*", "s")><#return false></#if
+><#local m = t?matches("([a-zA-Z][a-zA-Z0-9+.-]*):.*", "s")
+><#if !m><#return true></#if
+><#local s = m?groups[1]?lower_case
+><#return s == "http" || s == "https" || s == "mailto" || s == "tel" || s == "sms"
+  || s == "data" && t?matches("data:image/(png|gif|jpe?g|webp|bmp|avif);base64,.*", "is")
+></#function
 >""",
 }
 
@@ -221,10 +238,18 @@ class FreemarkerEmitter(InfixConditions):
                 elif not markup:
                     escape = True
         expr = to_string()
+        checked = expr
         if escape and not self.html:
             expr = self.escaped(expr)
         elif markup and self.html:
             expr += "?no_esc"
+        if node.url is not None and isinstance(value.ref, ir.Path):
+            # The text before the HTML output format escapes it (or markup, read as such).
+            raw = url_check_steps(value.filters, self.html)[1]
+            self._helpers.add(URL)
+            text = f"{checked} + {ftl_string(node.url.suffix)}" if node.url.suffix else checked
+            test = f"{URL}({text}, {str(node.url.open).lower()}, {str(raw).lower()})"
+            return "${" + test + "?then(" + expr + ", " + ftl_string(INERT_URL) + ")}"
         return "${" + expr + "}"
 
     def escaped(self, expr: str) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 from .. import ir
 from ..errors import CompileError
@@ -65,6 +66,20 @@ function (Handlebars) {
   function count(value) {
     return typeof value === 'number' && value >= 0 && value % 1 === 0;
   }
+  // Whether printed text may start a URL (tmplkit.urls.unsafe_scheme): tabs and line breaks
+  // dropped, leading blanks and controls too; then no scheme, or an allowed one. `open`:
+  // scheme letters come before it; `markup`: raw text, whose character references the
+  // browser decodes, so an `&` before the scheme is decided is refused.
+  function urlSafe(t, open, markup) {
+    t = t.replace(/[\\t\\n\\r]/g, '').replace(/^[\\x00-\\x20]+/, '');
+    if (open && t.charAt(0) === ':') return false;
+    if (markup && /^(?:[a-zA-Z][a-zA-Z0-9+.-]*)?&/.test(t)) return false;
+    var m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(t);
+    if (!m) return true;
+    var s = m[1].toLowerCase();
+    if (s === 'http' || s === 'https' || s === 'mailto' || s === 'tel' || s === 'sms') return true;
+    return s === 'data' && /^data:image\\/(?:png|gif|jpe?g|webp|bmp|avif);base64,/i.test(t);
+  }
   Handlebars.registerHelper({
     tk_truthy: function (value) { return truthy(value); },
     tk_eq: function (value, literal) { return eq(value, literal); },
@@ -90,7 +105,13 @@ function (Handlebars) {
     tk_lt: function (a, b) { return a < b; },
     tk_le: function (a, b) { return a <= b; },
     tk_gt: function (a, b) { return a > b; },
-    tk_ge: function (a, b) { return a >= b; }
+    tk_ge: function (a, b) { return a >= b; },
+    // tk_url value [suffix [open [markup]]]: the value, or an inert URL if it is unsafe there.
+    tk_url: function (value, suffix, open, markup) {
+      if (arguments.length < 3) suffix = '';
+      var safe = urlSafe(text(value) + suffix, open === true, markup === true);
+      return safe ? value : 'about:invalid#tmplkit-unsafe-url';
+    }
   });
 }
 """
@@ -115,6 +136,7 @@ HELPER_NAMES = (
     "tk_le",
     "tk_gt",
     "tk_ge",
+    "tk_url",
 )
 
 # Names a bare `{{name}}` would call as a helper instead of reading the data.
@@ -259,7 +281,17 @@ class HandlebarsEmitter(Emitter):
     def visit_Output(self, node: ir.Output) -> str:
         plan = escaping(node.value.filters, self.html)
         expr = self.value(node.value, plan, node.pos)
+        if node.url is not None and isinstance(node.value.ref, ir.Path):
+            expr = self.url_checked(expr, node.url, markup=not plan.at_output)
         return "{{" + body(expr) + "}}" if plan.at_output else "{{{" + body(expr) + "}}}"
+
+    def url_checked(self, expr: Expr, check: ir.UrlCheck, *, markup: bool) -> Expr:
+        """`tk_url value [suffix [open [markup]]]`: the value, or INERT_URL if it is unsafe.
+        A value escaped where it is printed is checked as it is; raw text as markup."""
+        args = [string_literal(check.suffix) or '""', str(check.open).lower(), str(markup).lower()]
+        while args and args[-1] in ('""', "false"):
+            args.pop()
+        return Call("tk_url", (expr, *args))
 
     def value(self, value: ir.Value, plan: Escaping, pos: ir.Pos) -> Expr:
         expr = self.ref(value.ref, pos)
@@ -495,6 +527,8 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         missing or null, so a later `default` changes nothing (in the reference too).
         """
         value = node.value
+        if node.url is not None and isinstance(value.ref, ir.Path):
+            self.unchecked_url(value.ref)
         first = value.filters[0] if value.filters else None
         rest = tuple(f for f in value.filters if f.name != "default")
         printed = super().visit_Output(ir.Output(ir.Value(value.ref, rest), node.pos))
@@ -502,6 +536,36 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             return printed  # loop variables are never missing or null
         fallback = literal_text(self.fallback(first.arg or "", rest))
         return block("if", self.path(value.ref, node.pos), printed, fallback)
+
+    def __init__(
+        self, *, html: bool, file: str = "<template>", data: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(html=html, file=file, data=data)
+        self.unchecked: list[str] = []  # fields printed where a URL starts, unchecked
+        self.depth = 0  # emit() calls in progress: the part, and the bodies inside it
+
+    def emit(self, body: ir.Body) -> str:
+        """The part (or a body inside it: they are emitted by this method too); the part ends
+        with one warning naming every field whose URL it could not check."""
+        self.depth += 1
+        try:
+            text = super().emit(body)
+        finally:
+            self.depth -= 1
+        if self.depth == 0 and self.unchecked:
+            fields = ", ".join(dict.fromkeys(self.unchecked))
+            self.unchecked = []
+            self.warnings.append(
+                f"{self.file}: the {self.name} target cannot check the URL scheme of {fields} "
+                "(hint: Mandrill has no string helpers; send only http, https, mailto, tel or "
+                "sms URLs there, or compile for another target)"
+            )
+        return text
+
+    def unchecked_url(self, path: ir.Path) -> None:
+        """Mandrill has no helper that reads a string's start: a value that starts a URL is
+        printed unchecked, and compiling says so (docs/targets/handlebars.md#urls)."""
+        self.unchecked.append(path.dotted())
 
     def fallback(self, text: str, filters: tuple[ir.Filter, ...]) -> str:
         """The fallback as the reference prints it: through the filters after `default`, and

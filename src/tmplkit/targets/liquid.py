@@ -22,12 +22,14 @@ with it); Liquid's `assign` writes a global, so they never shadow the data.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
 from .. import ir
-from .base import Emitter, apply_steps, plan_filters
+from ..urls import DATA_IMAGE_TYPES, INERT_URL, SAFE_SCHEMES
+from .base import Emitter, apply_steps, constant_is_safe, plan_filters, url_check_steps
 
 # A name that can follow `.` or stand alone as a variable in all three engines.
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -243,6 +245,9 @@ class LiquidEmitter(Emitter):
         expr = self.ref(ref)
         var = self._prefix + "v"
         chain = "".join(" | " + LIQUID_FILTER[s] for s in steps)
+        shown = "{{ " + var + chain + " }}"
+        if node.url is not None:
+            shown = self._url_checked(var, node.value.filters, node.url, shown)
         printed = (
             # An integral number prints as an integer (3.0 -> 3): `plus: 0` equals only a
             # number, and `round` is only applied to numbers (python-liquid's round fails on
@@ -256,20 +261,85 @@ class LiquidEmitter(Emitter):
             "{% capture " + var + " %}{{ " + expr + " }}{% endcapture %}"
             "{% if " + expr + " == empty and " + expr + ' != "" %}'
             "{% if " + var + ' == "" %}{% assign ' + var + ' = "[]" %}'
-            "{% else %}{% assign " + var + ' = "{}" %}{% endif %}{% endif %}{% endif %}'
-            "{{ " + var + chain + " }}"
+            "{% else %}{% assign " + var + ' = "{}" %}{% endif %}{% endif %}{% endif %}' + shown
         )
         if fallback is not None:
+            text = apply_steps(fallback, steps)
+            if node.url is not None:
+                check_steps, markup = url_check_steps(node.value.filters, self.html)
+                if not constant_is_safe(apply_steps(fallback, check_steps), node.url, markup):
+                    text = INERT_URL
             printed = (
                 "{% if "
                 + expr
                 + " == nil %}"
-                + liquid_text(apply_steps(fallback, steps))
+                + liquid_text(text)
                 + "{% else %}"
                 + printed
                 + "{% endif %}"
             )
         return self._flush(printed)
+
+    def _url_checked(
+        self, var: str, filters: tuple[ir.Filter, ...], check: ir.UrlCheck, shown: str
+    ) -> str:
+        """`shown`, or INERT_URL when the printed value would give its URL an unsafe scheme.
+
+        Liquid has no regular expressions: the check walks the printed text (plus the
+        check's suffix) one character at a time, as urls.unsafe_scheme reads it: tabs and line
+        breaks are skipped anywhere (`url_decode` gives them without writing them), blanks and
+        control characters before the scheme, scheme letters are collected up to the `:`, and
+        the scheme is compared with the allowed ones; `data:` must go on with an image type
+        and `;base64,`. Liquid cannot decode character references: in markup (`|safe`) an `&`
+        before the scheme is decided is refused instead.
+        """
+        steps, markup = url_check_steps(filters, self.html)
+        p = self._prefix + "url"
+        text, ok, state, scheme, last, i, c = (p, p + "_ok", p + "_st", p + "_s", p + "_n",
+                                               p + "_i", p + "_c")  # fmt: skip
+        tab, lf, cr = p + "_tab", p + "_lf", p + "_cr"
+        chain = "".join(" | " + LIQUID_FILTER[s] for s in steps)
+        allowed = " or ".join(f'{scheme} == "{s}"' for s in sorted(SAFE_SCHEMES))
+        images = " or ".join(f'{scheme} == "image/{t};base64,"' for t in DATA_IMAGE_TYPES)
+        out = (
+            "{% capture " + text + " %}{{ " + var + chain + " }}" + check.suffix
+            + "{% endcapture %}"
+            "{% assign " + ok + " = true %}{% assign " + state + " = 0 %}"
+            "{% assign " + scheme + ' = "" %}'
+            "{% assign " + last + " = " + text + ".size | minus: 1 %}"
+            "{% assign " + tab + ' = "%09" | url_decode %}{% assign ' + lf
+            + ' = "%0A" | url_decode %}{% assign ' + cr + ' = "%0D" | url_decode %}'
+            "{% for " + i + " in (0.." + last + ") %}"
+            "{% assign " + c + " = " + text + " | slice: " + i + " %}"
+            "{% if " + c + " == " + tab + " or " + c + " == " + lf + " or " + c + " == " + cr
+            + " %}{% continue %}{% endif %}"
+            # after data: the type, up to its comma
+            "{% if " + state + " == 2 %}{% assign " + scheme + " = " + scheme + " | append: "
+            + c + " %}{% if " + c + ' == "," or ' + scheme + ".size > 18 %}{% break %}"
+            "{% endif %}{% continue %}{% endif %}"
+            "{% if " + state + " == 0 and " + c + ' <= " " %}{% continue %}{% endif %}'
+            + ("{% if " + c + ' == "&" %}{% assign ' + ok + " = false %}{% break %}{% endif %}"
+               if markup else "")
+            + '{% if "' + string.ascii_letters + '" contains ' + c + " %}"
+            "{% assign " + scheme + " = " + scheme + " | append: " + c + " %}"
+            "{% assign " + state + " = 1 %}{% continue %}{% endif %}"
+            "{% if " + state + ' == 1 and "0123456789+.-" contains ' + c + " %}"
+            "{% assign " + scheme + " = " + scheme + " | append: " + c + " %}{% continue %}"
+            "{% endif %}"
+            "{% if " + state + " == 1 and " + c + ' == ":" %}'
+            "{% assign " + scheme + " = " + scheme + " | downcase %}"
+            "{% if " + allowed + " %}{% break %}{% endif %}"
+            "{% if " + scheme + ' == "data" %}{% assign ' + state + " = 2 %}"
+            "{% assign " + scheme + ' = "" %}{% continue %}{% endif %}'
+            "{% assign " + ok + " = false %}{% break %}{% endif %}"
+            + ("{% if " + c + ' == ":" %}{% assign ' + ok + " = false %}{% endif %}"
+               if check.open else "")
+            + "{% break %}{% endfor %}"
+            "{% if " + state + " == 2 %}{% assign " + scheme + " = " + scheme + " | downcase %}"
+            "{% unless " + images + " %}{% assign " + ok + " = false %}{% endunless %}"
+            "{% endif %}"
+        )  # fmt: skip
+        return out + "{% if " + ok + " %}" + shown + "{% else %}" + INERT_URL + "{% endif %}"
 
     def visit_If(self, node: ir.If) -> str:
         self._pos = node.pos
