@@ -306,7 +306,7 @@ def _enter_value(state: State, mode: str) -> State:
     if is_url_attribute(state.tag, state.attr) and (state.tag != "meta" or state.refresh):
         url = START
     delay = state.tag == "meta" and state.attr == "content" and url == START
-    return replace(state, mode=mode, url=url, delay=delay, buf="")
+    return State(mode, state.tag, state.attr, "", state.refresh, url, delay)
 
 
 def _after_value(state: State) -> State:
@@ -363,7 +363,10 @@ def _unsafe_in_value(state: State, text: str, following: _Following) -> str | No
 
 
 def advance(state: State, text: str, following: _Following | None = None) -> State:
-    """The state after the template text `text` (template or translated: both are markup)."""
+    """The state after the template text `text` (template or translated: both are markup).
+
+    Runs of text that change nothing (text between tags, values, comments) are skipped with
+    `find` and regular expressions: the pass is linear in the template's size."""
     i, n = 0, len(text)
     s = state
     while i < n:
@@ -372,35 +375,35 @@ def advance(state: State, text: str, following: _Following | None = None) -> Sta
             lt = text.find("<", i)
             if lt < 0:
                 return s
-            s, i = replace(s, mode=LT), lt + 1
+            s, i = State(LT), lt + 1
         elif mode == LT:
             c = text[i]
             if c in LETTERS:
-                s, i = replace(s, mode=TAG_NAME, buf=c.lower()), i + 1
+                s = State(TAG_NAME)
             elif c == "/":
-                s, i = replace(s, mode=END_LT), i + 1
+                s, i = State(END_LT), i + 1
             elif c == "!":
-                s, i = replace(s, mode=BANG, buf=""), i + 1
+                s, i = State(BANG), i + 1
             elif c == "?":
-                s, i = replace(s, mode=BOGUS), i + 1
+                s, i = State(BOGUS), i + 1
             else:
-                s = replace(s, mode=DATA)
+                s = State()
         elif mode == END_LT:
             c = text[i]
-            s, i = replace(s, mode=END_TAG if c in LETTERS else DATA if c == ">" else BOGUS), i + 1
+            s, i = State(END_TAG if c in LETTERS else DATA if c == ">" else BOGUS), i + 1
         elif mode in (END_TAG, BOGUS):
             gt = text.find(">", i)
             if gt < 0:
                 return s
-            s, i = replace(s, mode=DATA), gt + 1
+            s, i = State(), gt + 1
         elif mode == BANG:
             c = text[i]
             if c == "-" and s.buf == "":
-                s, i = replace(s, buf="-"), i + 1
+                s, i = State(BANG, buf="-"), i + 1
             elif c == "-":
-                s, i = replace(s, mode=COMMENT, buf=""), i + 1
+                s, i = State(COMMENT), i + 1
             else:
-                s = replace(s, mode=BOGUS, buf="")
+                s = State(BOGUS)
         elif mode == COMMENT:
             s, i = _comment(s, text, i)
         elif mode == RAW:
@@ -417,9 +420,9 @@ def _comment(s: State, text: str, i: int) -> tuple[State, int]:
     joined = s.buf + text[i:]
     end = joined.find("-->")
     if end >= 0:
-        return replace(s, mode=DATA, buf=""), i + end + 3 - len(s.buf)
+        return State(), i + end + 3 - len(s.buf)
     dashes = len(joined) - len(joined.rstrip("-"))
-    return replace(s, buf="-" * min(dashes, 2)), len(text)
+    return State(COMMENT, buf="-" * min(dashes, 2)), len(text)
 
 
 def _raw(s: State, text: str, i: int) -> tuple[State, int]:
@@ -427,9 +430,9 @@ def _raw(s: State, text: str, i: int) -> tuple[State, int]:
     joined = s.buf + text[i:]
     m = _raw_end(s.tag).search(joined)
     if m is not None:
-        return replace(s, mode=END_TAG, buf="", tag=""), i + m.end() - len(s.buf)
+        return State(END_TAG), i + m.end() - len(s.buf)
     keep = joined[-(len(s.tag) + 2) :]
-    return replace(s, buf=keep), len(text)
+    return State(RAW, tag=s.tag, buf=keep), len(text)
 
 
 def _value(s: State, text: str, i: int) -> tuple[State, int]:
@@ -446,9 +449,9 @@ def _value(s: State, text: str, i: int) -> tuple[State, int]:
         return s, end
     if s.mode == UQ:
         if text[end] == ">":
-            return _tag_end(s), end + 1
-        return replace(s, mode=BEFORE_ATTR, url="", delay=False, attr=""), end + 1
-    return replace(s, mode=AFTER_VALUE, url="", delay=False, attr=""), end + 1
+            return _tag_end(s.tag), end + 1
+        return State(BEFORE_ATTR, s.tag, refresh=s.refresh), end + 1
+    return State(AFTER_VALUE, s.tag, refresh=s.refresh), end + 1
 
 
 def _url_text(s: State, value: str) -> State:
@@ -478,48 +481,52 @@ def _url_text(s: State, value: str) -> State:
     return replace(s, url=url, delay=delay)
 
 
+TAG_NAME_RUN = re.compile(r"[^\t\n\f\r />]*")
+ATTR_NAME_RUN = re.compile(r"[^\t\n\f\r />=]*")
+BLANK_RUN = re.compile(r"[\t\n\f\r ]*")
+
+
+def _run_end(run: re.Pattern[str], text: str, i: int) -> int:
+    """Where a run of `run`'s characters that starts at `i` ends (`run` matches "" too)."""
+    m = run.match(text, i)
+    return m.end() if m else i
+
+
 def _tag(s: State, text: str, i: int, following: _Following | None) -> tuple[State, int]:
     """Inside a start tag, outside values: names, `=`, blanks, quotes, `/` and `>`."""
     n = len(text)
+    mode, tag, attr, buf, refresh = s.mode, s.tag, s.attr, s.buf, s.refresh
     while i < n:
-        c = text[i]
-        mode = s.mode
-        if mode == TAG_NAME:
-            if c in WS or c in "/>":
-                s = replace(s, mode=BEFORE_ATTR, tag=s.buf, buf="")
-                if s.tag == "meta":
-                    s = replace(s, refresh=_is_refresh(text[i:], following))
-                continue
-            s = replace(s, buf=(s.buf + c.lower())[:MAX_NAME])
-        elif mode == ATTR_NAME:
-            if c in WS or c in "/>=":
-                s = replace(s, mode=AFTER_ATTR_NAME, attr=s.buf, buf="")
-                continue
-            s = replace(s, buf=(s.buf + c.lower())[:MAX_NAME])
-        elif mode == BEFORE_VALUE:
-            if c in WS:
-                pass
-            elif c == '"':
-                return _enter_value(s, DQ), i + 1
-            elif c == "'":
-                return _enter_value(s, SQ), i + 1
-            elif c == ">":
-                return _tag_end(s), i + 1
+        if mode in (TAG_NAME, ATTR_NAME):
+            end = _run_end(TAG_NAME_RUN if mode == TAG_NAME else ATTR_NAME_RUN, text, i)
+            buf, i = (buf + text[i:end].lower())[:MAX_NAME], end
+            if i == n:
+                break
+            if mode == TAG_NAME:
+                mode, tag, buf = BEFORE_ATTR, buf, ""
+                refresh = tag == "meta" and _is_refresh(text[i:], following)
             else:
-                return _enter_value(s, UQ), i
-        elif c in WS:
+                mode, attr, buf = AFTER_ATTR_NAME, buf, ""
+            continue
+        c = text[i]
+        if c in WS:
             if mode == AFTER_VALUE:
-                s = replace(s, mode=BEFORE_ATTR)
+                mode = BEFORE_ATTR
+            i = _run_end(BLANK_RUN, text, i)
+        elif mode == BEFORE_VALUE and c in "\"'":
+            quoted = DQ if c == '"' else SQ
+            return _enter_value(State(mode, tag, attr, refresh=refresh), quoted), i + 1
         elif c == ">":
-            return _tag_end(s), i + 1
+            return _tag_end(tag), i + 1
+        elif mode == BEFORE_VALUE:
+            return _enter_value(State(mode, tag, attr, refresh=refresh), UQ), i
         elif c == "=" and mode == AFTER_ATTR_NAME:
-            s = replace(s, mode=BEFORE_VALUE)
+            mode, i = BEFORE_VALUE, i + 1
         elif c == "/":
-            s = replace(s, mode=BEFORE_ATTR)
+            mode, i = BEFORE_ATTR, i + 1
         else:  # a new attribute's name
-            s = replace(s, mode=ATTR_NAME, buf=c.lower(), attr="")
-        i += 1
-    return s, i
+            mode, attr, buf, i = ATTR_NAME, "", c.lower(), i + 1
+    return State(mode, tag, attr, buf, refresh), i
 
 
 @lru_cache(maxsize=64)
@@ -527,9 +534,10 @@ def _raw_end(tag: str) -> re.Pattern[str]:
     return re.compile(rf"</{re.escape(tag)}(?=[\t\n\f\r /> ])", re.I)
 
 
-def _tag_end(s: State) -> State:
-    if s.tag in RAW_TEXT_ELEMENTS:
-        return State(mode=RAW, tag=s.tag)
+def _tag_end(tag: str) -> State:
+    """The state after a start tag's `>`: text, or the raw text of <script>, <title>…"""
+    if tag in RAW_TEXT_ELEMENTS:
+        return State(RAW, tag)
     return State()
 
 
