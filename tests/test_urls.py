@@ -324,6 +324,21 @@ def test_the_jinja_environment_reports_to_whoever_asks() -> None:
     assert reports.warnings == ["html: u: unsafe URL scheme 'vbscript' replaced"]
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["https://x", "HTTPS:x", "http:", "/a", "#b", "?c", "mailto:a", "tel:1", "sms:1", "",
+     "javascript:x", " https://x", "https", "/\tx", "java\tscript:x", "data:image/png;base64,",
+     "hTtP://x", "\x00http://x", 0, None, False, True, 3.5, [], ["javascript:x"]],
+)  # fmt: skip
+def test_check_url_takes_no_shortcut_the_full_check_would_refuse(value: Any) -> None:
+    """The filter's fast path (nothing, an allowed scheme, a relative start) agrees with
+    unsafe_scheme on the printed text."""
+    check = environment(autoescape=True).filters["check_url"]
+    printed = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    expected = value if unsafe_scheme(printed, decode=False) is None else INERT_URL
+    assert check(value, "f") == expected
+
+
 def test_cli_render_warns_and_strict_fails(run: Any, tmp_path: Path) -> None:
     path = tmp_path / "links.html.j2"
     path.write_text(LINKS)

@@ -204,11 +204,18 @@ class UrlReports:
 URL_REPORTS: ContextVar[UrlReports | None] = ContextVar("tmplkit_url_reports", default=None)
 
 
+# A value that starts so is safe whatever follows it: its scheme is decided and allowed, or it
+# has none (markup never takes this way: its character references must be decoded first).
+_SAFE_START = re.compile(r"(?:https?|mailto|tel|sms):|[/#?]", re.IGNORECASE).match
+
+
 def _check_url(value: Any, field: str, suffix: str = "", open: bool = False) -> Any:
     """`check_url(field)`: the value, or INERT_URL when its printed text would give the URL it
     starts an unsafe scheme (see ir.UrlCheck). Markup (`|safe`, `|escape`) is read as the
     browser reads it, character references decoded; any other value as it is (escaped, it
     cannot hold one)."""
+    if not value or (type(value) is str and _SAFE_START(value)):
+        return value  # the common cases, at once: nothing, an http(s) URL, a relative path
     if isinstance(value, Markup):
         scheme = unsafe_scheme(str(value) + suffix, open=open)
     else:
