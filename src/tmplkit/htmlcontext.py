@@ -247,11 +247,14 @@ class _Following:
         self.start = start
 
     def text(self) -> str:
-        """The constant text that follows, a value counting as nothing (it prints no tag)."""
+        """The constant text that follows, up to the end of the tag being read (its first `>`),
+        a value counting as nothing (it prints no tag)."""
         out = []
         for node in self.nodes[self.start :]:
             if isinstance(node, ir.Text):
                 out.append(node.text)
+                if ">" in node.text:
+                    break
             elif not isinstance(node, ir.Output):
                 break
         return "".join(out)
