@@ -60,6 +60,7 @@ from jinja2 import nodes as jn
 
 from . import ir
 from .errors import TmplkitError
+from .htmlcontext import RAW_TEXT_ELEMENTS
 from .parse import Tag, _scan
 from .targets.jinja import escape_delimiters, shared_environment
 from .text import VOID, Element, Tokens, derive_text, parse_serialized
@@ -70,20 +71,7 @@ INLINER_OPTIONS: dict[str, Any] = {
     "load_remote_stylesheets": False,  # no network at compile time
 }
 STATEMENTS = frozenset({"if", "elif", "else", "endif", "for", "endfor"})
-RAW_ELEMENTS = frozenset(
-    [
-        "script",
-        "style",
-        "xmp",
-        "iframe",
-        "noembed",
-        "noframes",
-        "noscript",
-        "title",
-        "textarea",
-        "plaintext",
-    ]
-)
+RAW_ELEMENTS = RAW_TEXT_ELEMENTS  # <script>, <style>, <title>…: text up to their end tag
 
 
 class NotPreparable(TmplkitError):
