@@ -502,7 +502,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
     summary = (
         "Mandrill (Mailchimp Transactional) handlebars: built-in helpers only, "
         "backtick comparisons; Mandrill's truthiness ({} is true, default() also replaces "
-        '"", 0, false and [])'
+        '"", 0, false and []); URLs from the data are not checked (compile warns)'
     )
     helpers = None
     refuses = (
