@@ -455,12 +455,12 @@ UNREADABLE = {
     "latin-1 PO": (
         "pl.po",
         PO_HEADER.encode() + b'msgid "Delivery"\nmsgstr "Livra' + b'\xe7\xe3o"\n',
-        "error: {file}:6: not UTF-8 (invalid continuation byte)\n",
+        "error: {file}:6: not UTF-8 (invalid continuation byte 0xe7 at byte 94)\n",
     ),
     "latin-1 JSON": (
         "pl.json",
         b'{\n  "Delivery": "Livra\xe7\xe3o"\n}\n',
-        "error: {file}:2: not UTF-8 (invalid continuation byte)\n",
+        "error: {file}:2: not UTF-8 (invalid continuation byte 0xe7 at byte 22)\n",
     ),
     "PO syntax error": (
         "pl.po",
@@ -603,7 +603,15 @@ def test_replace_replaces_every_translation(acme: Path, run: Run, tmp_path: Path
     file = tmp_path / "pl.json"
     file.write_text('{"Delivery": "Wysyłka"}', "utf-8")
     before = locale_files(acme)
-    result = run("i18n", "import", "pl-PL", file, "--replace", "--template", ORDER, cwd=acme)
+    args = ("i18n", "import", "pl-PL", file, "--replace", "--template", ORDER)
+    refused = run(*args, cwd=acme)  # it would untranslate the other 22: only with --force
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == (
+        f"error: {file}: --replace would remove 22 translations that the file does not have, "
+        "from 1 catalog (hint: give --force to remove them, or import without --replace)\n"
+    )
+    assert locale_files(acme) == before
+    result = run(*args, "--force", cwd=acme)
     assert result.out == (
         "pl-PL: 1 translations new or changed, 0 unchanged; wrote 1 catalogs\n"
         "  locales/pl-PL/acme-shop/orders/order-confirmation.po\n"

@@ -199,8 +199,8 @@ def import_translations(
         report.written = [project.relpath(catalog_path(project, locale, t)) for t, _ in updates]
         if report.removed and not (force or dry_run):
             raise CatalogError(
-                f"{path}: --replace would remove {report.removed} translations that the file "
-                f"does not have, from {losing} catalogs",
+                f"{path}: --replace would remove {_count(report.removed, 'translation')} that "
+                f"the file does not have, from {_count(losing, 'catalog')}",
                 hint="give --force to remove them, or import without --replace",
             )
         if not dry_run:
@@ -223,6 +223,10 @@ def _removed(current: Catalog, merged: Catalog, incoming: Catalog) -> int:
         if new is None or new.fuzzy or not (new.translation or any(new.translations)):
             count += 1
     return count
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _fill_plurals(incoming: Catalog, source: Catalog) -> None:
