@@ -9,6 +9,7 @@ prints the times.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from tmplkit.text import html_to_text
 
 prepare_module = sys.modules["tmplkit.prepare"]  # `tmplkit.prepare` the function shadows it
 text_module = sys.modules["tmplkit.text"]
+render_module = sys.modules["tmplkit.render"]
 
 NESTING_HINT = "(hint: combine conditions with and or elif, or include fewer blocks inside others)"
 LOOP_HINT = "(hint: flatten the data so that fewer loops nest)"
@@ -139,6 +141,15 @@ AT_THE_LIMIT = (
     + "</div>{% endfor %}" * ir.MAX_LOOPS
     + "</div>"
 )
+# 32 levels each: 31 `and`s, 31 `not`s, 31 parentheses, a path of 32 steps, 31 filters.
+EXPRESSIONS_AT_THE_LIMIT = (
+    "<p>{% if " + " and ".join(["o"] * 31) + " %}{{ o" + ".b" * 31 + " }}{% endif %}"
+    "{% if " + "not " * 31 + "missing %}{{ s" + "|upper" * 31 + " }}{% endif %}"
+    "{% if " + "(" * 31 + "o" + ")" * 31 + " %}!{% endif %}</p>"
+)
+DEEP_OBJECT: Any = "x"
+for _ in range(31):
+    DEEP_OBJECT = {"b": DEEP_OBJECT}
 BOLD = "".join(f'<b style="color: red;">{k} </b>' for k in range(47))
 NUMBERS = " ".join(str(k) for k in range(47))
 
@@ -188,12 +199,20 @@ def test_at_the_limit_each_engine_renders_what_the_reference_renders(
     # python-liquid is left out: it refuses more than 30 nested blocks unless configured
     # (docs/targets/liquid.md).
     require_engine(engine)
-    sources = [Source("limit", AT_THE_LIMIT), Source("limit_text", AT_THE_LIMIT, html=False)]
-    datasets = {"one": {"a": [1]}, "two": {"a": [2]}, "none": {"a": []}}
+    sources = [
+        Source("limit", AT_THE_LIMIT),
+        Source("limit_text", AT_THE_LIMIT, html=False),
+        Source("expressions", EXPRESSIONS_AT_THE_LIMIT),
+    ]
+    datasets = {
+        "one": {"a": [1], "o": DEEP_OBJECT, "s": "s"},
+        "two": {"a": [2], "o": DEEP_OBJECT},
+        "none": {"a": []},
+    }
     cases, mismatches = run_engine(
         target, engine, sources=sources, datasets=datasets, case_extra=extra
     )
-    assert cases == 6
+    assert cases == 9
     assert mismatches == [], "\n".join(map(str, mismatches))
 
 
@@ -329,6 +348,29 @@ def test_lifting_conditional_classes_scans_each_copy_once(
     assert parts.html.count(lifted) == 500
     # the template twice (as written, then lifted) and each row's two copies once
     assert scanned <= 2 * len(parts.html) + 2 * 500 * len(row)
+
+
+def test_the_collector_is_paused_while_compiling_then_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    enabled: list[bool] = []
+    prepare_html = render_module.prepare_html
+
+    def spying(html: str) -> Any:
+        enabled.append(gc.isenabled())
+        return prepare_html(html)
+
+    monkeypatch.setattr(render_module, "prepare_html", spying)
+    assert prepared("<p>{{ a }}</p>").render({"a": 1}).html == "<p>1</p>"
+    with pytest.raises(TemplateError):
+        prepared("<p>{{ a + 1 }}</p>")
+    assert enabled == [False] and gc.isenabled()
+    gc.disable()  # the caller's choice stays
+    try:
+        prepared("<p>{{ a }}</p>")
+        assert enabled == [False, False] and not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 # --- deep HTML ----------------------------------------------------------------------------------
