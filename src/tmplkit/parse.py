@@ -78,6 +78,7 @@ BLOCK_STATEMENTS = frozenset(
     ["if", "for", "trans", "macro", "call", "filter", "with", "block", "autoescape", "set"]
 )
 NESTING_HINT = "combine conditions with and or elif, or include fewer blocks inside others"
+EXPRESSION_HINT = "compute the value in your recipient data, or split the condition"
 _STRING_RE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
 _EXPRESSION_LEVEL_RE = re.compile(r"[(\[{]|[)\]}]|\bnot\b")
 
@@ -270,9 +271,6 @@ def _check_expression_text(tag: Tag, fail: Callable[[Tag, str, str], NoReturn]) 
             depth -= 1
     if max(deepest, nots) > ir.MAX_EXPRESSION_DEPTH:
         fail(tag, _too_deep_expression(max(deepest, nots)), EXPRESSION_HINT)
-
-
-EXPRESSION_HINT = "compute the value in your recipient data, or split the condition"
 
 
 def _too_deep_expression(levels: int) -> str:
