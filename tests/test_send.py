@@ -657,6 +657,60 @@ def test_cli_send_batch_warns_of_fallbacks_like_render_batch(
     assert (sent.code, sent.err) == (0, warning)  # once, however many recipients fall back
 
 
+RESET = "acme-shop/account/password-reset"
+UNSAFE_RESET = {
+    "user": {"first_name": "A", "email": "a@example.com", "has_password": True},
+    "reset": {"url": "javascript:alert(1)", "expires_in_minutes": "30"},
+}
+RESET_WARNINGS = [
+    "html: reset.url: unsafe URL scheme 'javascript' replaced",
+    "the plural count 'reset.expires_in_minutes' is the string '30', not a number: "
+    "the last plural form is used",
+]
+
+
+def test_cli_send_batch_prints_what_a_records_data_gave_like_render_batch(
+    run: Callable[..., Result], sample_project: Path, tmp_path: Path
+) -> None:
+    safe = {**UNSAFE_RESET, "user": {**UNSAFE_RESET["user"], "email": "b@example.com"},
+            "reset": {"url": "https://acme.example/r", "expires_in_minutes": 30}}  # fmt: skip
+    file = tmp_path / "r.jsonl"
+    file.write_text(json.dumps(UNSAFE_RESET) + "\n" + json.dumps(safe) + "\n", "utf-8")
+    common = ("--recipients", file)
+    rendered = run("render-batch", RESET, *common, "--out", tmp_path / "o.jsonl",
+                   cwd=sample_project)  # fmt: skip
+    sent = run("send-batch", RESET, *common, "--to-field", "user.email", cwd=sample_project)
+    assert sent.code == 0
+    lines = sorted(f"warning: {file}:1: {w}\n" for w in RESET_WARNINGS)
+    assert sorted(sent.err.splitlines(keepends=True)) == lines
+    assert sorted(x for x in rendered.err.splitlines(keepends=True) if ":1: " in x) == lines
+    html = [e.html for e in read_outbox(sample_project / ".tmplkit" / "outbox.jsonl")]
+    assert 'href="about:invalid#tmplkit-unsafe-url"' in html[0]
+    assert 'href="https://acme.example/r"' in html[1]
+
+
+def test_cli_send_prints_the_renderings_warnings_and_strict_refuses(
+    run: Callable[..., Result], sample_project: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "d.json"
+    data.write_text(json.dumps(UNSAFE_RESET), "utf-8")
+    args = ("send", RESET, "--to", "a@example.com", "--data", data)
+    result = run(*args, cwd=sample_project)
+    assert result.code == 0
+    assert result.err == "".join(f"warning: {w}\n" for w in RESET_WARNINGS)
+    strict = run(*args, "--strict", cwd=sample_project)
+    assert (strict.code, strict.out) == (1, "")
+    assert strict.err == (
+        "error: the plural count 'reset.expires_in_minutes' is the string '30', not a number "
+        "(hint: give the count as a number)\n"
+    )
+    assert len(read_outbox_lines(sample_project)) == 1  # the strict one was not sent
+
+
+def read_outbox_lines(root: Path) -> list[str]:
+    return (root / ".tmplkit" / "outbox.jsonl").read_text("utf-8").splitlines()
+
+
 def test_cli_send_batch_dry_run_to_the_outbox(run: Callable[..., Result], sample_project: Path,
                                               tmp_path: Path) -> None:  # fmt: skip
     file = recipients(tmp_path / "r.jsonl", 2)

@@ -13,11 +13,10 @@ import click
 
 from . import __version__
 from .compiler import compile_parts
-from .errors import RenderError, TmplkitError, storage_error
-from .i18n.plural import count_problems as plural_count_problems
+from .errors import TmplkitError, storage_error
 from .model import Draft, DraftStatus, Folder, Template
 from .parse import decode_source, read_source
-from .pipeline import load_data_file, parse_data, plural_counts, resolve
+from .pipeline import count_warnings, load_data_file, parse_data, resolve
 from .render import Renderer
 from .store import CHANNEL_PARTS, Project, atomic_write, init_project, join_and, open_project
 from .targets import TARGETS, get_emitter
@@ -702,14 +701,12 @@ def render(
     if fmt in CHANNEL_PARTS and fmt not in sources.parts:
         raise TmplkitError(f"{source} has no {fmt} part ({CHANNEL_PARTS[fmt]})")
     values = load_data(data, sources)
-    counts = plural_count_problems(values, plural_counts(sources))
-    if counts and strict:  # a count that is not a number would pick the wrong form
-        raise RenderError(counts[0], hint="give the count as a number")
+    counts = count_warnings(sources, values, strict=strict)  # would pick the wrong form
     message = Renderer(sources.project).render_sources(
         sources, values, locale=locale, strict=strict
     )
     warn(message.warnings)
-    warn([f"{problem}: the last plural form is used" for problem in counts])
+    warn(counts)
     if fmt == "json":
         print_json(message.to_json())
     elif fmt == "message":

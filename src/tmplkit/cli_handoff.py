@@ -15,6 +15,7 @@ from .cli import (
     print_json,
     recipients_locale_option,
     strict_option,
+    warn,
     workers_option,
 )
 from .errors import HandoffError
@@ -115,6 +116,7 @@ def send_command(
         strict=strict,
         dry_run=sys.stdout if dry_run else None,
         resend=resend,
+        on_warning=lambda line: warn([line]),
     )
     name = adapter_name(via, project)
     if as_json:
@@ -255,6 +257,9 @@ def send_batch_command(
     def warn(locale: str, warnings: tuple[str, ...]) -> None:
         click.echo(fallback_warning(locale, warnings), err=True)
 
+    def note(line: int, text: str) -> None:  # as render-batch prints a record's warnings
+        click.echo(f"warning: {recipients}:{line}: {text}", err=True)
+
     try:
         summary = send_batch(
             source,
@@ -272,6 +277,7 @@ def send_batch_command(
             dry_run=sys.stdout if dry_run else None,
             on_outcome=report,
             on_warning=warn,
+            on_note=note,
         )
     except SendInterrupted as exc:
         show_summary(exc.summary, as_json)

@@ -11,6 +11,7 @@ from typing import Any
 from . import datafile, ir
 from .errors import NotFound, RenderError, TemplateError, TmplkitError
 from .htmlcontext import mark_urls
+from .i18n.plural import count_problems
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
 from .model import Block, Draft, Template
 from .parse import NESTING_HINT, parse, read_source
@@ -351,6 +352,15 @@ def variables(bodies: list[ir.Body]) -> list[str]:
     return sorted(found)
 
 
+def count_warnings(sources: SourceSet, data: dict[str, Any], *, strict: bool = False) -> list[str]:
+    """The warnings of one recipient's plural counts that are not numbers (a count that is a
+    string picks the last plural form); under `strict` the first is a RenderError instead."""
+    problems = count_problems(data, plural_counts(sources))
+    if problems and strict:
+        raise RenderError(problems[0], hint="give the count as a number")
+    return [f"{problem}: the last plural form is used" for problem in problems]
+
+
 def plural_counts(sources: SourceSet) -> tuple[str, ...]:
     """The data paths that hold a plural's count (`order.item_count`) in the parts of
     `sources` and the blocks they include, sorted; counts read from a loop variable are left
@@ -405,6 +415,7 @@ __all__ = [
     "SourceSet",
     "TmplkitError",
     "build_ir",
+    "count_warnings",
     "emit_part",
     "inline_blocks",
     "load_data_file",

@@ -29,7 +29,7 @@ from ..batch import BatchRun, Records, record_field, render_batch
 from ..batch import _kind as kind_of  # a JSON value's kind, as bad records are told
 from ..errors import DeliveryError, HandoffError, StorageError, TmplkitError
 from ..i18n.locales import normalize
-from ..pipeline import load_data_file, resolve
+from ..pipeline import count_warnings, load_data_file, resolve
 from ..render import Renderer
 from ..store import STATE_DIR, Project
 from . import DEFAULT_ADAPTER, DEFAULT_CONCURRENCY, open_adapter
@@ -305,6 +305,7 @@ def send(
     dry_run: IO[str] | None = None,
     resend: bool = False,
     env: Mapping[str, str] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Receipt:
     """Render SOURCE for one recipient and hand it to the adapter `via`.
 
@@ -314,7 +315,9 @@ def send(
 
     The outcome is recorded in the journal. A message the journal shows as accepted before is
     not sent again (the receipt says `skipped`) unless `resend`. With `dry_run` (a stream),
-    what would be sent is printed there and nothing is sent or recorded.
+    what would be sent is printed there and nothing is sent or recorded. `on_warning` is
+    called with each warning of the rendering (a fallback translation, an unsafe URL replaced,
+    a plural count that is not a number; under `strict` those are errors).
     Raises HandoffError for a bad setting or recipient, DeliveryError when the sending system
     refused or failed the message.
     """
@@ -330,7 +333,11 @@ def send(
             values = load_data_file(Path(data))
         else:
             values = sources.sample_data() or {}
+        counts = count_warnings(sources, values, strict=strict)
         message = Renderer(project).render_sources(sources, values, locale=locale, strict=strict)
+        if on_warning is not None:
+            for warning in (*message.warnings, *counts):
+                on_warning(warning)
         if message.locale is None and project is not None:  # the source language, named
             message = replace(message, locale=normalize(project.settings.source_locale))
         envelope = Envelope.from_message(message, recipient, channel=channel)
@@ -587,6 +594,7 @@ def send_batch(
     env: Mapping[str, str] | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_warning: Callable[[str, tuple[str, ...]], None] | None = None,
+    on_note: Callable[[int, str], None] | None = None,
 ) -> SendSummary:
     """Render SOURCE for every recipient of `recipients` (what render_batch reads: a JSONL or
     CSV file, or records) and hand each message to the adapter `via`; the summary.
@@ -598,7 +606,9 @@ def send_batch(
     journal's lease), so that overlapping runs of one batch send each message once. A record
     that cannot be rendered or names no recipient is a failure with its reason. `on_outcome`
     is called with each recipient's Outcome as it is known, `on_warning` with each locale's
-    fallback warnings the first time (both in the main thread).
+    fallback warnings the first time, `on_note` with a record's line and each warning its
+    data gave (an unsafe URL replaced, a plural count that is not a number), all in the main
+    thread.
 
     With `dry_run` (a stream), what would be sent is printed there, one message at a time, and
     nothing is sent or recorded. Ctrl-C lets the deliveries in flight finish, then raises
@@ -641,6 +651,7 @@ def send_batch(
                 concurrency=1 if dry_run is not None else concurrency,
                 on_outcome=on_outcome,
                 on_warning=on_warning,
+                on_note=on_note,
             )
             summary = sender.run(run)
     if summary.interrupted:
@@ -685,6 +696,7 @@ class _BatchSender:
         concurrency: int,
         on_outcome: Callable[[Outcome], None] | None,
         on_warning: Callable[[str, tuple[str, ...]], None] | None,
+        on_note: Callable[[int, str], None] | None,
     ) -> None:
         self.adapter = adapter
         self.name = _name_of(adapter)
@@ -697,6 +709,7 @@ class _BatchSender:
         self.concurrency = concurrency
         self.on_outcome = on_outcome
         self.on_warning = on_warning
+        self.on_note = on_note
         # Adapters with a batch API (deliver_many overridden) get groups of envelopes.
         batching = type(adapter).deliver_many is not Adapter.deliver_many
         self.group_size = int(getattr(adapter, "batch_size", DEFAULT_GROUP)) if batching else 1
@@ -738,6 +751,9 @@ class _BatchSender:
         group: list[tuple[int, Envelope]] = []
         for chunk in batch.chunks():
             self._warn(chunk.warnings)
+            if self.on_note is not None:
+                for line, note in chunk.notes:
+                    self.on_note(line, note)
             for result in chunk.results():
                 if self.fatal is not None:
                     return
