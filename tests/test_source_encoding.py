@@ -142,3 +142,25 @@ def test_draft_write_drops_a_bom_and_reads_newlines_as_before(
     )
     assert (result.code, result.err) == (0, "")
     assert part(project, "subject.j2").read_bytes() == b"Hello\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("i18n", "extract"),
+        ("draft", "create", "--template", "{template}", "--from", "{draft}"),
+        ("draft", "show", "{draft}"),
+    ],
+    ids=["i18n extract", "draft create", "draft show"],
+)
+def test_every_command_reading_a_part_names_the_bad_byte(
+    project: ProjectEnv, run, args: tuple[str, ...]
+) -> None:
+    file = part(project, "subject.j2")
+    file.write_bytes(b"caf\xe9 {{ name }}\n")
+    filled = [a.format(template=project.template.id, draft=project.draft.id) for a in args]
+    result = run(*filled, cwd=project.root)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"error: {relpath(project, file)}:1: not UTF-8 (invalid continuation byte 0xe9 at byte 3)\n"
+    )

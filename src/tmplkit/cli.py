@@ -13,9 +13,10 @@ import click
 
 from . import __version__
 from .compiler import compile_parts
+from .datafile import source_text
 from .errors import TmplkitError, storage_error
 from .model import Draft, DraftStatus, Folder, Template
-from .parse import decode_source, read_source
+from .parse import read_source
 from .pipeline import count_warnings, load_data_file, parse_data, resolve
 from .render import Renderer
 from .store import CHANNEL_PARTS, Project, atomic_write, init_project, join_and, open_project
@@ -568,7 +569,7 @@ def draft_write(obj: Context, id: str, part: str, file: str) -> None:
     """
     if file == "-":
         stdin = getattr(sys.stdin, "buffer", None)  # a text-only stdin (tests) has none
-        source = decode_source(stdin.read() if stdin else sys.stdin.read().encode(), "<stdin>")
+        source = source_text(stdin.read() if stdin else sys.stdin.read().encode(), "<stdin>")
     else:
         source = read_source(Path(file), file)
     d = obj.project.drafts.write_part(id, part, source)

@@ -1,4 +1,5 @@
-"""Reading data and catalog files: UTF-8 without its BOM, and strict JSON, each failure one line.
+"""Reading data, catalog and template source files: UTF-8 without its BOM, and strict JSON,
+each failure one line.
 
 The same rules for every file a user hands tmplkit as data (recipient JSON, a JSONL or CSV
 recipients file, sample.json, a catalog in PO or JSON):
@@ -18,7 +19,7 @@ import json
 import re
 from typing import Any
 
-from .errors import TmplkitError
+from .errors import TemplateError, TmplkitError
 
 BOM = "\ufeff"
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -45,12 +46,29 @@ def decode_utf8(data: bytes, name: str, error: type[TmplkitError] = TmplkitError
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.start + 1].hex()
-        raise error(
-            f"{name}:{line}: not UTF-8 ({exc.reason} 0x{bad} at byte {exc.start})"
-        ) from None
+        line, reason = not_utf8(data, exc)
+        raise error(f"{name}:{line}: {reason}") from None
     return text.removeprefix(BOM)
+
+
+def source_text(data: bytes, file: str) -> str:
+    """A template or block source file's text: UTF-8, its BOM dropped, newlines as Python's
+    text files read them (CRLF and CR become LF). Bytes that are not UTF-8 are a TemplateError
+    naming the file, the line and the offset of the first bad byte, as for data files."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, reason = not_utf8(data, exc)
+        raise TemplateError(reason, file=file, line=line) from None
+    return text.removeprefix(BOM).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """Where `data` stops being UTF-8 (its line) and why, with the offset of the first bad
+    byte (from 0, the BOM included): `not UTF-8 (invalid start byte 0xff at byte 1234)`."""
+    bad = data[exc.start : exc.start + 1].hex()
+    line = data.count(b"\n", 0, exc.start) + 1
+    return line, f"not UTF-8 ({exc.reason} 0x{bad} at byte {exc.start})"
 
 
 def loads(text: str, name: str, error: type[TmplkitError] = TmplkitError) -> Any:

@@ -16,6 +16,7 @@ import jinja2
 from jinja2 import nodes as jn
 
 from . import ir
+from .datafile import BOM, source_text
 from .errors import TemplateError
 
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
@@ -71,7 +72,6 @@ EXPRESSION_NAMES: dict[type[jn.Node], tuple[str, str]] = {
 }
 COMPARE_OPS = {"eq": "==", "ne": "!="}
 
-BOM = "\ufeff"
 # Jinja's statements that open a block closed by `end<keyword>`: the portable if, for and trans,
 # and those refused later, which Jinja's parser must still get through first.
 BLOCK_STATEMENTS = frozenset(
@@ -86,26 +86,9 @@ _EXPRESSION_LEVEL_RE = re.compile(r"[(\[{]|[)\]}]|\bnot\b")
 # --- reading a source --------------------------------------------------------------------------
 
 
-def decode_source(data: bytes, file: str) -> str:
-    """A template or block source file's text: UTF-8, its BOM dropped, newlines as Python's
-    text files read them (CRLF and CR become LF). Bytes that are not UTF-8 are a TemplateError
-    naming the file, the line and the offset of the first bad byte (from 0, the BOM included):
-    `FILE:LINE: not UTF-8 (invalid start byte 0xff at byte 1234)`, as for data files."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = data[exc.start : exc.start + 1].hex()
-        raise TemplateError(
-            f"not UTF-8 ({exc.reason} 0x{bad} at byte {exc.start})",
-            file=file,
-            line=data.count(b"\n", 0, exc.start) + 1,
-        ) from None
-    return text.removeprefix(BOM).replace("\r\n", "\n").replace("\r", "\n")
-
-
 def read_source(path: Path, file: str) -> str:
-    """The source in `path` (see decode_source); `file` is its name in messages."""
-    return decode_source(path.read_bytes(), file)
+    """The source in `path` (see datafile.source_text); `file` is its name in messages."""
+    return source_text(path.read_bytes(), file)
 
 
 # --- the tag scanner: positions and translator comments Jinja's AST does not keep ---------------

@@ -124,7 +124,7 @@ def resolve(source: str, project: Project | None = None, draft: str | None = Non
 
 
 def _read(path: Path, file: str) -> str:
-    """A part's or block's source (see parse.decode_source); `file` names it in errors."""
+    """A part's or block's source (see datafile.source_text); `file` names it in errors."""
     return read_source(path, file)
 
 

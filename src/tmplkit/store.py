@@ -31,6 +31,7 @@ import filelock
 import tomli_w
 
 from . import datafile
+from .datafile import source_text
 from .errors import (
     Conflict,
     InvalidName,
@@ -1240,7 +1241,7 @@ class DraftRepo(_Repo):
         for part, filename in PARTS.items():
             file = self.project.confine(draft.dir / filename)
             if file.is_file():
-                out[part] = file.read_text("utf-8")
+                out[part] = source_text(file.read_bytes(), self.project.relpath(file))
         return out
 
     def part_file(self, draft: Draft, part: str) -> Path:
@@ -1458,7 +1459,7 @@ class BlockRepo(_Repo):
         for part, filename in BLOCK_PARTS.items():
             file = self.project.confine(block.dir / filename)
             if file.is_file():
-                out[part] = file.read_text("utf-8")
+                out[part] = source_text(file.read_bytes(), self.project.relpath(file))
         return out
 
     def create(self, name: str, description: str = "") -> Block:

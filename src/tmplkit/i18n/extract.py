@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import ir
 from ..model import Block, Template
-from ..parse import parse
+from ..parse import parse, read_source
 from ..store import BLOCK_PARTS, PARTS, Project
 from .catalog import Catalog, Message
 from .locales import normalize
@@ -38,7 +38,7 @@ def extract_files(files: list[Path], root: Path, catalog: Catalog | None = None)
     catalog = catalog if catalog is not None else Catalog()
     for file in files:
         rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else str(file)
-        extract_source(file.read_text("utf-8"), rel, catalog)
+        extract_source(read_source(file, rel), rel, catalog)
     return catalog
 
 
