@@ -209,3 +209,19 @@ def test_translator_comment_goes_to_the_next_translation_only() -> None:
     )
     nodes = [n for n in parse(src).body if isinstance(n, ir.Trans)]
     assert [(n.msgid, n.comment) for n in nodes] == [("Title", "heading"), ("Body", None)]
+
+
+def test_string_literals_hold_characters_not_utf16_halves() -> None:
+    # Jinja reads "\ud83d\ude00" as two UTF-16 halves, which no file, catalog or message can
+    # hold (render and i18n extract gave UnicodeEncodeError tracebacks): a pair is the
+    # character, a lone half one error line.
+    tree = parse('{{ _("ok \\ud83d\\ude00") }}{{ x|default("\\uD83D\\uDE00") }}', "t.j2")
+    trans, output = tree.body
+    assert isinstance(trans, ir.Trans) and trans.msgid == "ok 😀"
+    assert isinstance(output, ir.Output) and output.value.filters == (ir.Filter("default", "😀"),)
+    with pytest.raises(TemplateError) as caught:
+        parse('<p>{{ _("x") }} {{ _("half \\udc00") }}</p>', "t.j2")
+    assert str(caught.value) == (
+        "t.j2:1:28: the string literal holds \\udc00, half of a UTF-16 pair, alone "
+        "(hint: write the character itself (or \\U0001f600 for one beyond \\uffff))"
+    )

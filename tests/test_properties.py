@@ -83,7 +83,7 @@ trans = st.one_of(
         )
     ),
     plain.filter(lambda s: s.strip() and "%" not in s).map(
-        lambda s: f"{{{{ _({json.dumps(s, ensure_ascii=False)}) }}}}"
+        lambda s: f"{{{{ _({json.dumps(s, ensure_ascii=len(s) % 2 == 0)}) }}}}"
     ),
 )
 template = st.recursive(st.one_of(leaf, trans), bodies, max_leaves=8)

@@ -79,6 +79,7 @@ BLOCK_STATEMENTS = frozenset(
 )
 NESTING_HINT = "combine conditions with and or elif, or include fewer blocks inside others"
 EXPRESSION_HINT = "compute the value in your recipient data, or split the condition"
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _STRING_RE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
 _EXPRESSION_LEVEL_RE = re.compile(r"[(\[{]|[)\]}]|\bnot\b")
 
@@ -382,10 +383,34 @@ class _Converter:
             tree = _parser_env().parse(self.source)
         except jinja2.TemplateSyntaxError as exc:
             self._syntax_error(exc)
+        self._whole_characters(tree)
         body = self.body(tree.body)
         return ir.Template(
             body=body, file=self.file, source_hash=source_hash(self.source), depth=self.depth
         )
+
+    def _whole_characters(self, tree: jn.Template) -> None:
+        """String literals as characters: Jinja reads `"\\ud83d\\ude00"` as two UTF-16 halves,
+        which no file or message can hold. A pair becomes the character it encodes; a lone
+        half is an error at its line."""
+        for const in tree.find_all(jn.Const):
+            value = const.value
+            if not isinstance(value, str) or not _SURROGATE_RE.search(value):
+                continue
+            joined = value.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+            lone = _SURROGATE_RE.search(joined)
+            if lone is None:
+                const.value = joined
+                continue
+            code = f"{ord(lone.group(0)):04x}"
+            pos = self.locate(const.lineno or 1, r"(?i)\\u" + code)
+            raise TemplateError(
+                f"the string literal holds \\u{code}, half of a UTF-16 pair, alone",
+                file=self.file,
+                line=pos.line,
+                col=pos.col,
+                hint="write the character itself (or \\U0001f600 for one beyond \\uffff)",
+            )
 
     def _syntax_error(self, exc: jinja2.TemplateSyntaxError) -> NoReturn:
         lineno = exc.lineno or 1
