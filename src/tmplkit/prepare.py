@@ -542,19 +542,24 @@ def _within(jtags: list[JTag], start: int, end: int) -> Iterator[JTag]:
 
 
 def _balanced(jtags: list[JTag], start: int, end: int) -> bool:
-    depth = 0
+    depth: int | None = 0
     for j in _within(jtags, start, end):
-        if j.kind != "{%":
-            continue
-        if j.keyword in ("if", "for"):
-            depth += 1
-        elif j.keyword in ("endif", "endfor"):
-            depth -= 1
-            if depth < 0:
-                return False
-        elif depth == 0:
+        depth = _after(j, depth)
+        if depth is None:
             return False
     return depth == 0
+
+
+def _after(j: JTag, depth: int | None) -> int | None:
+    """How many if/for statements are open after `j`, `depth` being open before it; None once
+    an end, else or elif closed or continued one that was not opened (nothing is balanced after)."""
+    if depth is None or j.kind != "{%":
+        return depth
+    if j.keyword in ("if", "for"):
+        return depth + 1
+    if j.keyword in ("endif", "endfor"):
+        return depth - 1 if depth > 0 else None
+    return depth if depth > 0 else None
 
 
 def _nesting(jtags: list[JTag]) -> int:
@@ -701,25 +706,15 @@ def _check_contexts(sc: Scan, info: CssInfo) -> None:
 def _inside_blocks(sc: Scan, names: tuple[str, ...]) -> Iterator[StartTag]:
     """The start tags of these names that the statements before them do not leave balanced
     (`_balanced(sc.jtags, 0, tag.start)` false), in one pass over the statements."""
-    depth = 0
-    broken = False  # an end or else with nothing open: every later prefix is unbalanced too
+    depth: int | None = 0  # None: an end or else with nothing open, unbalanced from there on
     k = 0
     for tag in sc.starts:
         if tag.name not in names:
             continue
         while k < len(sc.jtags) and sc.jtags[k].end <= tag.start:
-            j = sc.jtags[k]
+            depth = _after(sc.jtags[k], depth)
             k += 1
-            if j.kind != "{%":
-                continue
-            if j.keyword in ("if", "for"):
-                depth += 1
-            elif j.keyword in ("endif", "endfor"):
-                depth -= 1
-                broken = broken or depth < 0
-            elif depth == 0:
-                broken = True
-        if broken or depth != 0:
+        if depth != 0:
             yield tag
 
 
