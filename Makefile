@@ -53,6 +53,7 @@ test: $(VENV)/.test-installed engines
 bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/render.py
 	$(PY) benchmarks/size.py
+	$(PY) benchmarks/import.py
 	$(PY) benchmarks/batch.py --n 1000000
 
 lint: $(VENV)/.test-installed
