@@ -7,7 +7,9 @@ from typing import Any
 
 from .errors import TmplkitError
 from .htmlcontext import mark_urls
-from .localize import Localizer, lower
+from .htmllang import localize_html
+from .i18n.locales import normalize
+from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
 from .parse import parse
 from .pipeline import Part, build_ir, emit_part, inline_blocks, resolve, variables
 from .store import CHANNEL_PARTS, Project
@@ -128,13 +130,20 @@ def compile_string(
     html: bool = True,
     file: str = "<string>",
     data: dict[str, Any] | None = None,
+    locale: str | None = None,
 ) -> str:
     """Template source text (no blocks) compiled to `target`; `html` says if it is an HTML part.
 
-    `data` is the sample data the html target renders with.
+    `data` is the sample data the html target renders with; `locale` the locale its values are
+    formatted in (format_date, …) and its `<html lang>` says (the source locale, en-US, without
+    one). Its translations stay in the source language: a string has no catalog.
     """
     part = Part("html" if html else "text", source, file)
     body = lower(inline_blocks(parse(source, file).body, part, None))
     if html:
         body = mark_urls(body, file=file)
-    return get_emitter(target)(html=html, file=file, data=data).emit(body)
+        if locale is not None:
+            body = localize_html(body, normalize(locale))
+    emitter = get_emitter(target)(html=html, file=file, data=data)
+    emitter.locale = normalize(locale) if locale is not None else DEFAULT_SOURCE_LOCALE
+    return emitter.emit(body)

@@ -173,7 +173,9 @@ class _Pass:
                 col=node.pos.col or None,
                 hint='write the delay and url= in the template: content="0; url={{ link }}"',
             )
-        if at_start and isinstance(node.value.ref, ir.Path):  # loop.* prints digits or a boolean
+        # loop.* prints digits or a boolean; a formatted value (format_date, …) prints CLDR's
+        # text for the locale and digits, never data that could choose a scheme.
+        if at_start and isinstance(node.value.ref, ir.Path) and node.value.format is None:
             after = [_after_value(s) for s in at_start]
             check = ir.UrlCheck(following.suffix(after), any(s.url == OPEN for s in at_start))
             node = replace(node, url=check)

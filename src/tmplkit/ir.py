@@ -96,12 +96,35 @@ class Filter:
     arg: str | None = None
 
 
+FormatKind = Literal["date", "datetime", "time", "decimal", "percent", "currency"]
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """A value formatted in the recipient's locale with CLDR's data (Babel): `format_date`,
+    `format_datetime`, `format_time`, `format_decimal` (`format_number`), `format_percent`,
+    `format_currency` (see i18n/formats.py). It applies to the value first; the filters follow.
+
+    `format` is a width (short, medium, long, full) or a CLDR pattern for dates and times, a
+    CLDR number pattern or None (the locale's own) for numbers; `currency` an ISO 4217 code or
+    the path of one in the data; `tz` the IANA time zone a datetime is shown in (None: as
+    written).
+    """
+
+    kind: FormatKind
+    format: str | None = None
+    currency: str | Path | None = None
+    tz: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Value:
-    """A reference with its filters, as printed by an output or bound in a translation."""
+    """A reference with its format and filters, as printed by an output or bound in a
+    translation."""
 
     ref: Ref
     filters: tuple[Filter, ...] = ()
+    format: Format | None = None
 
     @property
     def safe(self) -> bool:

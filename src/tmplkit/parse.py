@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from bisect import bisect_right
@@ -18,11 +19,34 @@ from jinja2 import nodes as jn
 from . import ir
 from .datafile import BOM, source_text
 from .errors import TemplateError
+from .i18n import formats
 
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
 BLOCK_INCLUDE_RE = re.compile(r"^blocks/([a-z0-9][a-z0-9._-]*)$")
 
 FILTERS = {"default", "upper", "lower", "safe", "escape", "e", "d"}
+FILTER_HINT = (
+    'the portable filters are default("x"), upper, lower, safe, escape, format_date, '
+    "format_datetime, format_time, format_number, format_decimal, format_percent and "
+    "format_currency; compute other values in your data"
+)
+# The arguments of each format filter, in Babel's order (see i18n/formats.py).
+FORMAT_ARGS: dict[str, tuple[str, ...]] = {
+    "date": ("format",),
+    "datetime": ("format", "tz"),
+    "time": ("format",),
+    "decimal": ("format",),
+    "percent": ("format",),
+    "currency": ("currency", "format"),
+}
+FORMAT_EXAMPLES = {
+    "date": 'format_date("long")',
+    "datetime": 'format_datetime("short", tz="Europe/Paris")',
+    "time": 'format_time("short")',
+    "decimal": 'format_decimal("#,##0.00")',
+    "percent": 'format_percent("#,##0.0%")',
+    "currency": 'format_currency("EUR") or format_currency(order.currency)',
+}
 LOOP_ATTRS = {"index", "index0", "first", "last"}
 RESERVED_NAMES = {"self", "super", "caller", "varargs", "kwargs"}
 GETTEXT_NAMES = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
@@ -709,24 +733,120 @@ class _Converter:
 
     def value(self, node: jn.Node, tag: Tag | None) -> ir.Value:
         self.check_expression(node, tag, node.lineno)
-        filters: list[ir.Filter] = []
+        chain: list[tuple[jn.Filter, ir.Filter | None]] = []  # outermost first
         while isinstance(node, jn.Filter):
-            filters.append(self.filter_(node, tag))
+            portable = None if node.name in formats.FILTERS else self.filter_(node, tag)
+            chain.append((node, portable))
             assert node.node is not None
             node = node.node
-        filters.reverse()
-        return ir.Value(self.ref(node, tag), tuple(filters))
+        chain.reverse()
+        fmt: ir.Format | None = None
+        filters: list[ir.Filter] = []
+        for i, (f, portable) in enumerate(chain):
+            if portable is None:
+                fmt = self.format_(f, tag, first=i == 0)
+            elif fmt is not None and portable.name not in ("safe", "escape"):
+                previous = chain[i - 1][0].name
+                self.fail(
+                    f"'{f.name}' cannot follow {previous}",
+                    self.locate(f.lineno, r"\|\s*" + re.escape(f.name) + r"\b", tag),
+                    construct=f"|{f.name}",
+                    hint="a format filter comes first, and only escape or safe may follow it",
+                )
+            else:
+                filters.append(portable)
+        return ir.Value(self.ref(node, tag), tuple(filters), fmt)
+
+    def format_(self, node: jn.Filter, tag: Tag | None, *, first: bool) -> ir.Format:
+        """A format filter (format_date, format_currency, …) and its literal arguments."""
+        name = node.name
+        kind = formats.FILTERS[name]
+        pos = self.locate(node.lineno, r"\|\s*" + re.escape(name) + r"\b", tag)
+        example = FORMAT_EXAMPLES[kind]
+
+        def fail(message: str, hint: str = f"write {example}") -> NoReturn:
+            self.fail(message, pos, construct=f"|{name}", hint=hint)
+
+        if not first:
+            hint = f"write {{{{ value|{name}(…) }}}}, then escape or safe if needed"
+            fail(f"{name} must be the first filter", hint)
+        params = FORMAT_ARGS[kind]
+        if node.dyn_args or node.dyn_kwargs:
+            fail(f"{name}() takes its arguments one by one")
+        if len(node.args) > len(params):
+            fail(f"{name}() takes at most {len(params)} argument{'s' * (len(params) > 1)}")
+        args: dict[str, jn.Node] = dict(zip(params, node.args, strict=False))
+        for kw in node.kwargs:
+            key = kw.key
+            assert isinstance(key, str)  # a keyword argument's name
+            if key == "locale":
+                fail(
+                    f"{name}() takes no locale: values are formatted in the recipient's",
+                    "render or compile with --locale fr-FR",
+                )
+            if key not in params or key in args:
+                taken = "is given twice" if key in args else "is not one of its arguments"
+                fail(f"{name}(): {key!r} {taken}", f"its arguments: {', '.join(params)}")
+            args[key] = kw.value
+
+        def literal(key: str) -> str | None:
+            arg = args.get(key)
+            if arg is None or (isinstance(arg, jn.Const) and arg.value is None):
+                return None
+            if not isinstance(arg, jn.Const) or not isinstance(arg.value, str):
+                fail(f"{name}(): {key} must be a literal string")
+            return arg.value
+
+        fmt = literal("format")
+        if fmt is not None:
+            dates = kind in formats.DATE_KINDS
+            problem = (
+                formats.date_format_problem(fmt, kind)
+                if dates
+                else formats.number_format_problem(fmt)
+            )
+            if problem is not None:
+                what = "a date format" if dates else "a number pattern"
+                fail(
+                    f"{name}(): {json.dumps(fmt, ensure_ascii=False)} is not {what}: {problem}",
+                    'write short, medium, long, full or a CLDR pattern such as "d MMMM y"'
+                    if dates
+                    else 'write a CLDR pattern such as "#,##0.00"',
+                )
+        tz = literal("tz")
+        if tz is not None:
+            problem = formats.time_zone_problem(tz)
+            if problem is not None:
+                fail(
+                    f"{name}(): {problem}",
+                    'write an IANA time zone such as "Europe/Paris", or leave tz out to show '
+                    "the time as written",
+                )
+        currency: str | ir.Path | None = None
+        if kind == "currency":
+            arg = args.get("currency")
+            if arg is None:
+                fail(f"{name}() needs a currency")
+            if isinstance(arg, jn.Const) and isinstance(arg.value, str):
+                if arg.value not in formats.CURRENCIES:
+                    code = json.dumps(arg.value, ensure_ascii=False)
+                    fail(f"{name}(): {code} is not an ISO 4217 currency code")
+                currency = arg.value
+            elif isinstance(arg, jn.Name | jn.Getattr | jn.Getitem):
+                ref = self.ref(arg, tag)
+                if not isinstance(ref, ir.Path):
+                    fail(f"{name}(): the currency must be a code or a path in the data")
+                currency = ref
+            else:
+                fail(f"{name}(): the currency must be a code or a path in the data")
+        return ir.Format(kind, fmt, currency, tz)
 
     def filter_(self, node: jn.Filter, tag: Tag | None) -> ir.Filter:
         name = node.name
         pos = self.locate(node.lineno, r"\|\s*" + re.escape(name) + r"\b", tag)
         if name not in FILTERS:
             self.fail(
-                f"filter '{name}' is not portable",
-                pos,
-                construct=f"|{name}",
-                hint='the portable filters are default("x"), upper, lower, safe and escape; '
-                "format the value in your data",
+                f"filter '{name}' is not portable", pos, construct=f"|{name}", hint=FILTER_HINT
             )
         if node.kwargs or node.dyn_args or node.dyn_kwargs:
             self.fail(f"filter '{name}' takes no keyword arguments here", pos, construct=f"|{name}")
@@ -811,7 +931,8 @@ class _Converter:
         if isinstance(node, jn.Compare):
             return self.compare(node, tag)
         if isinstance(node, jn.Filter):
-            self.filter_(node, tag)  # refuses non-portable filters with their own message
+            if node.name not in formats.FILTERS:
+                self.filter_(node, tag)  # refuses non-portable filters with their own message
             self.fail(
                 "filters are not portable in conditions",
                 self.locate(node.lineno, r"\|", tag),
@@ -888,7 +1009,8 @@ class _Converter:
                 hint="test truthiness with {% if x %} / {% if not x %}, or compare with ==",
             )
         if isinstance(node, jn.Filter):
-            self.filter_(node, tag)
+            if node.name not in formats.FILTERS:
+                self.filter_(node, tag)
             self.fail(
                 "filters are only portable on outputs and trans bindings",
                 self.locate(node.lineno, r"\|", tag),

@@ -11,6 +11,7 @@ from typing import Any
 from . import datafile, ir
 from .errors import NotFound, RenderError, TemplateError, TmplkitError
 from .htmlcontext import mark_urls
+from .htmllang import localize_html
 from .i18n.plural import count_problems
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
 from .model import Block, Draft, Template
@@ -281,7 +282,8 @@ def build_ir(
     localizer: Localizer | None = None,
 ) -> ir.Body:
     """A part's final IR: parsed, localized (with the owner's catalogs), blocks inlined, and
-    in an HTML part the values that may start a URL marked (translated ones checked)."""
+    in an HTML part the values that may start a URL marked (translated ones checked) and, for
+    a locale, its `<html lang>` set to it (htmllang.py)."""
     tree = parse_cached(part.source, part.file)
     body = localize_body(tree.body, part, project, owner, localizer)
     body = inline_blocks(body, part, project, localizer)
@@ -289,7 +291,8 @@ def build_ir(
         return body
     if localizer is None:
         return mark_urls(body, file=part.file)
-    return mark_urls(body, file=part.file, warnings=localizer.warnings, strict=localizer.strict)
+    body = mark_urls(body, file=part.file, warnings=localizer.warnings, strict=localizer.strict)
+    return localize_html(body, localizer.locale)  # <html lang="fr-FR">, dir="rtl" for ar
 
 
 def emit_part(
@@ -320,7 +323,7 @@ def variables(bodies: list[ir.Body]) -> list[str]:
     def visit(body: ir.Body, loop_names: frozenset[str]) -> None:
         for node in body:
             if isinstance(node, ir.Output):
-                add(node.value.ref, loop_names)
+                add_value(node.value, loop_names)
             elif isinstance(node, ir.If):
                 for cond, b in node.branches:
                     add_cond(cond, loop_names)
@@ -332,11 +335,16 @@ def variables(bodies: list[ir.Body]) -> list[str]:
                 visit(node.else_, loop_names)
             elif isinstance(node, ir.Trans):
                 for _, value in node.bindings:
-                    add(value.ref, loop_names)
+                    add_value(value, loop_names)
 
     def add(ref: ir.Ref, loop_names: frozenset[str]) -> None:
         if isinstance(ref, ir.Path) and ref.root not in loop_names:
             found.add(ref.dotted())
+
+    def add_value(value: ir.Value, loop_names: frozenset[str]) -> None:
+        add(value.ref, loop_names)
+        if value.format is not None and isinstance(value.format.currency, ir.Path):
+            add(value.format.currency, loop_names)  # format_currency(order.currency)
 
     def add_cond(cond: ir.Cond, loop_names: frozenset[str]) -> None:
         if isinstance(cond, ir.Truthy | ir.Compare):

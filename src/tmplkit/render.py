@@ -17,6 +17,7 @@ import jinja2
 from jinja2.exceptions import SecurityError
 
 from .errors import RenderError, TemplateError
+from .i18n.formats import FormatError
 from .localize import Localizer
 from .pipeline import SourceSet, emit_part, resolve
 from .prepare import NotPreparable, inliner, prepare_html
@@ -127,6 +128,8 @@ class CompiledPart:
     def render(self, data: dict[str, Any]) -> str:
         try:
             return self.template.render(data)
+        except FormatError as exc:  # a value a format filter cannot read: one line, its field
+            raise RenderError(f"{self.file}: {exc.message}", hint=exc.hint) from None
         except SecurityError as exc:
             raise RenderError(f"{self.file}: refused by the sandbox: {exc}") from None
         except jinja2.TemplateError as exc:

@@ -305,6 +305,8 @@ class AmpscriptEmitter(InfixConditions):
         return amp_text(node.text, open_left=True, open_right=True)
 
     def visit_Output(self, node: ir.Output) -> str:
+        if node.value.format is not None:
+            raise self.refuse_format(node.value.format, node.pos)
         printed = self.value(node.value)
         if node.url is not None and isinstance(node.value.ref, ir.Path):
             expr, _, unescaped = self.filtered(node.value)

@@ -11,6 +11,7 @@ from markupsafe import escape as html_escape
 
 from .. import ir
 from ..errors import CompileError
+from ..i18n.formats import DEFAULT_LOCALE, FILTER_OF
 from ..urls import unsafe_scheme
 
 
@@ -47,6 +48,11 @@ class Emitter:
         finally:
             self.loops.pop()
 
+    @property
+    def format_locale(self) -> str:
+        """The locale values are formatted in (format_date, …): the one compiled for."""
+        return self.locale or DEFAULT_LOCALE
+
     def emit(self, body: ir.Body) -> str:
         return "".join(self.visit(node) for node in body)
 
@@ -79,6 +85,14 @@ class Emitter:
             construct=construct,
             hint=hint,
         )
+
+    def refuse_format(self, fmt: ir.Format, pos: ir.Pos, why: str | None = None) -> CompileError:
+        """The error for a format filter (format_date, …) the target cannot print exactly as
+        the reference prints it for the locale compiled for; `why` says what it lacks."""
+        name = FILTER_OF[fmt.kind]
+        what = f"{name} in {self.format_locale}" + (f" ({why})" if why else "")
+        hint = "format the value in your data and print it as it is"
+        return self.refuse(name, pos, hint, what)
 
 
 class InfixConditions(Emitter):

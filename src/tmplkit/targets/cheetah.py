@@ -248,6 +248,8 @@ class CheetahEmitter(InfixConditions):
         return cheetah_text(node.text)
 
     def visit_Output(self, node: ir.Output) -> str:
+        if node.value.format is not None:
+            raise self.refuse_format(node.value.format, node.pos)
         printed = "${" + self.value(node.value) + "}"
         if node.url is None or not isinstance(node.value.ref, ir.Path):
             return printed

@@ -200,6 +200,8 @@ class FreemarkerEmitter(InfixConditions):
     # --- outputs -------------------------------------------------------------------------
 
     def visit_Output(self, node: ir.Output) -> str:
+        if node.value.format is not None:
+            raise self.refuse_format(node.value.format, node.pos)
         value = node.value
         # The value, its filters applied in order: `expr` stays None while it is the raw path
         # (maybe missing); `printed` says it is a string already.

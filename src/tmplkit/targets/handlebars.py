@@ -279,6 +279,8 @@ class HandlebarsEmitter(Emitter):
         return literal_text(node.text)
 
     def visit_Output(self, node: ir.Output) -> str:
+        if node.value.format is not None:
+            raise self.refuse_format(node.value.format, node.pos)
         plan = escaping(node.value.filters, self.html)
         expr = self.value(node.value, plan, node.pos)
         if node.url is not None and isinstance(node.value.ref, ir.Path):
@@ -527,6 +529,8 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         missing or null, so a later `default` changes nothing (in the reference too).
         """
         value = node.value
+        if value.format is not None:  # no helpers, no formatting: Mandrill has no way to say it
+            raise self.refuse_format(value.format, node.pos)
         if node.url is not None and isinstance(value.ref, ir.Path):
             self.unchecked_url(value.ref)
         first = value.filters[0] if value.filters else None

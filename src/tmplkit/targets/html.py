@@ -12,6 +12,7 @@ import jinja2
 
 from .. import ir
 from ..errors import RenderError
+from ..i18n.formats import FormatError
 from .base import Emitter
 from .jinja import JinjaEmitter, shared_environment
 
@@ -25,10 +26,16 @@ class HtmlEmitter(Emitter):
     helpers = None
 
     def emit(self, body: ir.Body) -> str:
-        source = JinjaEmitter(html=self.html, file=self.file).emit(body)
+        jinja = JinjaEmitter(html=self.html, file=self.file)
+        jinja.locale = self.locale
+        source = jinja.emit(body)
         data = dict(self.data) if self.data is not None else {}
         try:
             return shared_environment(self.html).from_string(source).render(data)
+        except FormatError as exc:  # a value the sample data gives that no format reads
+            raise RenderError(
+                f"{self.file}: cannot render with the sample data: {exc.message}", hint=exc.hint
+            ) from None
         except jinja2.TemplateError as exc:
             raise RenderError(f"{self.file}: cannot render with the sample data: {exc}") from None
         except (TypeError, ValueError) as exc:  # e.g. a loop over a number in the data

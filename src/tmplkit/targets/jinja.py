@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from .. import ir
 from ..errors import RenderError
+from ..i18n import formats
 from ..urls import INERT_URL, describe_unsafe, unsafe_scheme
 from .base import InfixConditions
 
@@ -46,7 +47,9 @@ class JinjaEmitter(InfixConditions):
         "DataEnvironment (a SandboxedEnvironment reading data by key only, no globals) with "
         "autoescape=<HTML part>, undefined=ChainableUndefined, "
         "finalize=print_value, keep_trailing_newline=True and the default/d, upper, lower, "
-        "escape/e, safe and check_url filters of tmplkit.targets.jinja"
+        "escape/e, safe and check_url filters of tmplkit.targets.jinja; format_date, "
+        "format_datetime, format_time, format_number, format_decimal, format_percent and "
+        "format_currency (Babel, tmplkit.i18n.formats) where the template formats values"
     )
 
     def visit_Text(self, node: ir.Text) -> str:
@@ -67,9 +70,29 @@ class JinjaEmitter(InfixConditions):
 
     def value(self, value: ir.Value) -> str:
         out = self.ref(value.ref)
+        if value.format is not None:
+            out += self.format_filter(value.format, value.ref)
         for f in value.filters:
             out += f"|default({jinja_string(f.arg or '')})" if f.name == "default" else f"|{f.name}"
         return out
+
+    def format_filter(self, fmt: ir.Format, ref: ir.Ref) -> str:
+        """`|format_currency("EUR", locale="fr-FR", field="order.total")`: the environment's
+        filter formats with Babel in the locale compiled for; `field` names the value in errors."""
+        args: list[str] = []
+        if isinstance(fmt.currency, ir.Path):
+            args.append(self.ref(fmt.currency))
+        elif fmt.currency is not None:
+            args.append(jinja_string(fmt.currency))
+        if fmt.format is not None:
+            args.append("format=" + jinja_string(fmt.format))
+        if fmt.tz is not None:
+            args.append("tz=" + jinja_string(fmt.tz))
+        args.append("locale=" + jinja_string(self.format_locale))
+        args.append("field=" + jinja_string(ref.dotted()))
+        if isinstance(fmt.currency, ir.Path):
+            args.append("currency_field=" + jinja_string(fmt.currency.dotted()))
+        return f"|{formats.FILTER_OF[fmt.kind]}({', '.join(args)})"
 
     def visit_Output(self, node: ir.Output) -> str:
         out = self.value(node.value)
@@ -176,6 +199,54 @@ def _escape(value: Any) -> Markup:
 def _safe(value: Any) -> Markup:
     """`safe`: the printed value, marked as safe HTML."""
     return value if isinstance(value, Markup) else Markup(str(_printable(value)))
+
+
+def _format_filter(kind: formats.Kind) -> Any:
+    """The environment's filter for one kind of value (tmplkit.i18n.formats, with Babel):
+    missing and null print nothing; a value it cannot read is a FormatError naming `field`."""
+
+    def format_value(
+        value: Any,
+        format: str | None = None,
+        tz: str | None = None,
+        *,
+        locale: str,
+        field: str = "value",
+    ) -> str:
+        if value is None or isinstance(value, ChainableUndefined):
+            return ""
+        return formats.formatter(kind, format, locale, tz)(value, field)
+
+    format_value.__name__ = formats.FILTER_OF[kind]
+    return format_value
+
+
+def _format_currency(
+    value: Any,
+    currency: Any,
+    format: str | None = None,
+    *,
+    locale: str,
+    field: str = "value",
+    currency_field: str = "currency",
+) -> str:
+    """`format_currency(currency)`: money in the locale, the currency a code or a data value."""
+    if value is None or isinstance(value, ChainableUndefined):
+        return ""
+    if isinstance(currency, ChainableUndefined):
+        currency = None
+    return formats.formatter("currency", format, locale)(value, field, currency, currency_field)
+
+
+FORMAT_FILTERS: dict[str, Any] = {
+    "format_date": _format_filter("date"),
+    "format_datetime": _format_filter("datetime"),
+    "format_time": _format_filter("time"),
+    "format_decimal": _format_filter("decimal"),
+    "format_number": _format_filter("decimal"),
+    "format_percent": _format_filter("percent"),
+    "format_currency": _format_currency,
+}
 
 
 class UrlReports:
@@ -285,6 +356,7 @@ def environment(*, autoescape: bool) -> SandboxedEnvironment:
     env.filters["escape"] = env.filters["e"] = _escape
     env.filters["safe"] = _safe
     env.filters["check_url"] = _check_url
+    env.filters.update(FORMAT_FILTERS)
     env.globals.clear()  # no range(), dict(), lipsum…: a missing `range` key is just missing
     return env
 

@@ -235,6 +235,8 @@ class LiquidEmitter(Emitter):
         return liquid_text(node.text)
 
     def visit_Output(self, node: ir.Output) -> str:
+        if node.value.format is not None:
+            raise self.refuse_format(node.value.format, node.pos)
         self._pos = node.pos
         fallback, steps = plan_filters(node.value.filters, self.html)
         ref = node.value.ref
