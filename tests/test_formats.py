@@ -11,13 +11,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel import Locale, localedata
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
 import tmplkit
 from tmplkit import compile_string
 from tmplkit.errors import TemplateError
-from tmplkit.i18n.formats import FormatError, format_value, formatter, is_rtl
+from tmplkit.i18n.formats import (
+    WIDTHS,
+    DateSpec,
+    FormatError,
+    NumberSpec,
+    Unsupported,
+    currency_table,
+    date_spec,
+    format_value,
+    formatter,
+    is_rtl,
+    number_spec,
+)
 from tmplkit.parse import parse
 from tmplkit.targets.jinja import environment
 
@@ -538,3 +551,111 @@ def test_compile_to_html_names_the_sample_data(tmp_path: Path) -> None:
     assert compile_string("{{ n|format_number }}", "html", data={"n": 1e6}, locale="de-DE") == (
         "1.000.000"
     )
+
+
+# --- the expansion for targets: applied without Babel, it prints what Babel prints ---------------
+
+
+def print_number(spec: NumberSpec, value: Decimal, currency: str | None = None) -> str:
+    """The algorithm every target writes in its own language (see NumberSpec)."""
+    fraction = spec.fraction
+    texts = spec.negative if value < 0 else spec.positive
+    if fraction is None:  # a currency read from the data
+        assert currency is not None
+        table = currency_table_for[0]
+        digits = table.digits.get(currency, 2)
+        fraction = (digits, digits)
+        symbol = table.symbols.get(currency, currency)
+        texts = (
+            texts[0].replace("¤¤", currency).replace("¤", symbol),
+            texts[1].replace("¤¤", currency).replace("¤", symbol),
+        )
+    digits_text = f"{abs(value).scaleb(spec.scale).quantize(Decimal(1).scaleb(-fraction[1])):f}"
+    integer, _, frac = digits_text.partition(".")
+    integer = integer.rjust(spec.min_int, "0")
+    if spec.grouping is not None:
+        size, groups = spec.grouping[0], []
+        while len(integer) > size:
+            groups.insert(0, integer[-size:])
+            integer, size = integer[:-size], spec.grouping[1]
+        integer = spec.group.join([integer, *groups])
+    frac = frac.ljust(fraction[0], "0")
+    while len(frac) > fraction[0] and frac.endswith("0"):
+        frac = frac[:-1]
+    return texts[0] + integer + (spec.decimal + frac if frac else "") + texts[1]
+
+
+currency_table_for: list[Any] = [None]
+
+
+def print_date(spec: DateSpec, moment: dt.datetime) -> str:
+    out = []
+    for part in spec.parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        value = {
+            "year": moment.year,
+            "year2": moment.year % 100,
+            "month": moment.month,
+            "day": moment.day,
+            "hour": moment.hour,
+            "hour12": moment.hour % 12 or 12,
+            "hour11": moment.hour % 12,
+            "hour24": moment.hour or 24,
+            "minute": moment.minute,
+            "second": moment.second,
+        }.get(part.name)
+        if value is not None:
+            out.append(str(value).rjust(part.pad, "0"))
+        elif part.name == "month_name":
+            out.append(part.names[moment.month - 1])
+        elif part.name == "weekday":
+            out.append(part.names[moment.weekday()])
+        else:
+            out.append(part.names[moment.hour >= 12])
+    return "".join(out)
+
+
+ALL_LOCALES = sorted(
+    "-".join(filter(None, (l.language, l.script, l.territory, l.variant)))
+    for l in (Locale.parse(i) for i in localedata.locale_identifiers())
+)
+
+
+def test_the_expansion_prints_what_babel_prints_in_every_locale() -> None:
+    values = [Decimal(v) for v in ("0", "7", "-1234567.891", "0.125", "1234.5", "-0.004")]
+    moments = ["2026-01-05T00:07:09", "2024-02-29T12:30:00", "1999-12-31T23:59:59"]
+    unsupported: set[tuple[str, str, str]] = set()
+    for locale in ALL_LOCALES:
+        currency_table_for[0] = currency_table(locale)
+        for kind in ("decimal", "percent"):
+            spec = number_spec(kind, None, locale, None)
+            for v in values:
+                assert print_number(spec, v) == fmt(v, kind, locale), (locale, kind, v)
+        for code in ("EUR", "JPY", "BHD", "INR"):
+            spec = number_spec("currency", None, locale, code)
+            data = number_spec("currency", None, locale, None)
+            for v in values:
+                expected = fmt(v, "currency", locale, currency=code)
+                assert print_number(spec, v) == expected, (locale, code, v)
+                assert print_number(data, v, code) == expected, (locale, code, v)
+        for kind, width in [(k, w) for k in ("date", "time", "datetime") for w in WIDTHS]:
+            try:
+                spec = date_spec(kind, width, locale)  # type: ignore[arg-type]
+            except Unsupported as exc:
+                unsupported.add((str(exc).split(" (")[0], f"{kind} {width}", locale[:7]))
+                continue
+            for text in moments:
+                moment = dt.datetime.fromisoformat(text)
+                assert print_date(spec, moment) == fmt(text, kind, locale, width), (locale, kind)
+    # Only the zones of long and full times, and zh-Hant's flexible day periods, need Babel.
+    reasons = {(reason, what) for reason, what, _ in unsupported}
+    assert reasons == {
+        ("a time zone field", "time long"),
+        ("a time zone field", "time full"),
+        ("a time zone field", "datetime long"),
+        ("a time zone field", "datetime full"),
+        *(("flexible day periods", f"{k} {w}") for k in ("time", "datetime") for w in WIDTHS),
+    }
+    assert {loc for reason, _, loc in unsupported if reason.startswith("flex")} == {"zh-Hant"}

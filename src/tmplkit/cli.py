@@ -1056,6 +1056,11 @@ def i18n_extract(
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
 @click.option("--replace", is_flag=True, help="Replace all translations (Dyspatch's PUT).")
 @click.option("--force", is_flag=True, help="Let --replace remove translations the file lacks.")
+@click.option(
+    "--force-language",
+    is_flag=True,
+    help="Import a PO file whose Language header names another language than LOCALE.",
+)
 @json_option
 @pass_ctx
 def i18n_import(
@@ -1068,12 +1073,14 @@ def i18n_import(
     dry_run: bool,
     replace: bool,
     force: bool,
+    force_language: bool,
     as_json: bool,
 ) -> None:
     """Import LOCALE's translations from FILE (PO, or JSON keyed by source string).
 
     Everything is validated first (placeholders, plural forms, HTML tags, % signs, unknown
-    keys); with any problem, each is reported and nothing is written.
+    keys); with any problem, each is reported and nothing is written. A PO file's plural
+    forms are read by its own Plural-Forms header and mapped onto LOCALE's CLDR rule.
 
     \b
     Examples:
@@ -1094,10 +1101,13 @@ def i18n_import(
         dry_run=dry_run,
         replace=replace,
         force=force,
+        force_language=force_language,
     )
     if as_json:
         print_json(report.to_json())
     elif report.ok:
+        for warning in report.warnings:
+            click.echo(f"warning: {file}: {warning}", err=True)
         verb = "would write" if dry_run else "wrote"
         click.echo(
             f"{report.locale}: {report.translated} translations new or changed, "

@@ -177,15 +177,31 @@ class IsCount:
 
 
 @dataclass(frozen=True, slots=True)
+class IsDecimal:
+    """True when the value is a number > 0 with a fraction (1.5; not 2.0, not a boolean).
+    Plural selection tests it where IsCount failed: such a count chooses its form by the CLDR
+    operands of its digits (NumberTest with operand i, v or f)."""
+
+    ref: Ref
+
+
+Operand: TypeAlias = Literal["n", "i", "v", "f"]
+
+
+@dataclass(frozen=True, slots=True)
 class NumberTest:
-    """A plural rule's test on a count: `count % mod <op> value` (`count <op> value` without
-    `mod`). Only evaluated where IsCount holds for the same value (see i18n/plural.py).
+    """A plural rule's test on a count: `operand % mod <op> value` (`operand <op> value` without
+    `mod`). Operand `n` is the count itself, only evaluated where IsCount holds for the same
+    value; `i`, `v` and `f` are CLDR operands of a decimal count as printed (1.25: i = 1, the
+    integer digits; v = 2, how many fraction digits; f = 25, the fraction digits as a whole
+    number), only evaluated where IsDecimal holds (see i18n/plural.py).
     """
 
     ref: Ref
     op: Literal["==", "!=", "<", ">", "<=", ">="]
     value: int
     mod: int | None = None
+    operand: Operand = "n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +221,7 @@ class Or:
     right: Cond
 
 
-Cond: TypeAlias = Truthy | Compare | IsCount | NumberTest | Not | And | Or
+Cond: TypeAlias = Truthy | Compare | IsCount | IsDecimal | NumberTest | Not | And | Or
 
 # --- nodes ---------------------------------------------------------------------------------
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from . import ir
 from .errors import TmplkitError
 from .i18n.catalog import TAG_RE, Catalog, Message, describe_key, load, tags
-from .i18n.locales import fallback_chain, normalize, plural_rule
+from .i18n.locales import PluralRule, fallback_chain, normalize, plural_rule
 from .i18n.plural import select_form
-from .parse import PLACEHOLDER_RE, merge_text
+from .parse import FORMAT_TOKEN_RE, merge_text
 
 if TYPE_CHECKING:
     from .model import Block, Template
@@ -74,16 +74,24 @@ def _with_placeholders(
         return [ir.Text(literal(text))]
     out: list[ir.Node] = []
     pos = 0
-    for m in PLACEHOLDER_RE.finditer(text):
+    for m in FORMAT_TOKEN_RE.finditer(text):  # `%%` and `%(name)s`, left to right
+        name = m.group(1)
+        if name is None:
+            continue  # a literal percent sign, turned into `%` with the text around it
         if m.start() > pos:
-            out.append(ir.Text(literal(text[pos : m.start()].replace("%%", "%"))))
-        value = trans.binding(m.group(1))
+            out.append(ir.Text(literal(_percent(text[pos : m.start()]))))
+        value = trans.binding(name)
         if value is not None:
             out.append(ir.Output(value, trans.pos))
         pos = m.end()
     if pos < len(text):
-        out.append(ir.Text(literal(text[pos:].replace("%%", "%"))))
+        out.append(ir.Text(literal(_percent(text[pos:]))))
     return out
+
+
+def _percent(text: str) -> str:
+    """python-format text between placeholders: each `%%` is a percent sign."""
+    return FORMAT_TOKEN_RE.sub("%", text)
 
 
 def _escape_text(text: str) -> str:
@@ -101,14 +109,15 @@ def source_nodes(trans: ir.Trans, source_locale: str = DEFAULT_SOURCE_LOCALE) ->
     rule = plural_rule(source_locale)
     singular = message_nodes(trans.msgid, trans)
     plural = message_nodes(trans.plural, trans)
-    forms = [plural] if rule.count == 1 else [singular] + [plural] * (rule.count - 1)
-    return _select(trans, rule.expr, forms)
+    # The source's two strings: the singular is CLDR's `one` (English 1, French 0 and 1.5).
+    forms = [singular if category == "one" else plural for category in rule.categories]
+    return _select(trans, rule, forms)
 
 
-def _select(trans: ir.Trans, expr: str, forms: list[ir.Body]) -> ir.Body:
+def _select(trans: ir.Trans, rule: PluralRule, forms: list[ir.Body]) -> ir.Body:
     count = trans.binding(trans.count or "count")
     assert count is not None, "the parser binds the plural count"
-    return select_form(count.ref, expr, forms, trans.pos)
+    return select_form(count.ref, rule.expr, forms, trans.pos, decimals=rule.decimals)
 
 
 def map_trans(body: ir.Body, fn: Callable[[ir.Trans], ir.Body]) -> ir.Body:
@@ -207,7 +216,7 @@ class Localizer:
             return message_nodes(forms[0], trans, markup, where)
         rule = plural_rule(locale)
         bodies = [message_nodes(f, trans, markup, where) for f in forms]
-        return _select(trans, rule.expr, bodies)
+        return _select(trans, rule, bodies)
 
     def _warn(self, trans: ir.Trans, message: str, label: str) -> None:
         key = (label, trans_key(trans))

@@ -22,6 +22,9 @@ from .errors import TemplateError
 from .i18n import formats
 
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
+# python-format read left to right: a literal `%%`, or a `%(name)s` placeholder (group 1), so
+# that `100%%(v)s` is "100%(v)s" with no placeholder in it.
+FORMAT_TOKEN_RE = re.compile(r"%%|%\((\w+)\)s")
 BLOCK_INCLUDE_RE = re.compile(r"^blocks/([a-z0-9][a-z0-9._-]*)$")
 
 FILTERS = {"default", "upper", "lower", "safe", "escape", "e", "d"}
@@ -486,6 +489,12 @@ class _Converter:
             return [self.for_(node)]
         if isinstance(node, jn.Include):
             return [self.include(node)]
+        if isinstance(node, jn.Assign) and isinstance(node.target, jn.Name):
+            if node.target.name == "_trans":
+                # Jinja computes a trans block's first binding once, before the block, when it
+                # is a call (`{% trans x=f() %}`): refused as _() refuses a call.
+                tag = self.take("{%", r"trans\b", node.node.lineno or 1)
+                self.value(node.node, tag)
         hint = STATEMENT_HINTS.get(type(node))
         tag = self.take("{%", None, node.lineno)
         if hint:
@@ -638,8 +647,11 @@ class _Converter:
             if count_expr is not None and count is None and kw.value == count_expr:
                 count = kw.key
         if count_expr is not None and count is None:
-            bindings.append(("count", self.value(count_expr, tag)))
-            count = "count"
+            # Jinja's newstyle ngettext gives the count the name `num` (and drops a trans
+            # block's own `num=` binding for it): a string using %(num)s means the count.
+            used = placeholders(msgid + "\x00" + (plural or ""))
+            count = "num" if "num" in used and all(n != "num" for n, _ in bindings) else "count"
+            bindings.append((count, self.value(count_expr, tag)))
         has_vars = bool(bindings)
         if not has_vars and from_block:
             # Jinja escapes % as %% in every trans block; gettext writes a placeholder-free string
@@ -689,8 +701,8 @@ class _Converter:
         has_vars: bool,
     ) -> None:
         if not has_vars:
-            if PLACEHOLDER_RE.search(msgid) or PLACEHOLDER_RE.search(plural or ""):
-                used = PLACEHOLDER_RE.findall(msgid + (plural or ""))[0]
+            if placeholders(msgid) or placeholders(plural or ""):
+                used = placeholders(msgid + "\x00" + (plural or ""))[0]
                 self.fail(
                     f"placeholder %({used})s has no value",
                     pos,
@@ -700,15 +712,14 @@ class _Converter:
             return
         names = {n for n, _ in bindings}
         for text in (msgid, plural or ""):
-            stripped = PLACEHOLDER_RE.sub("", text).replace("%%", "")
-            if "%" in stripped:
+            if "%" in FORMAT_TOKEN_RE.sub("", text):
                 self.fail(
                     f"invalid % in {text!r}",
                     pos,
                     construct="translation string",
                     hint="write a literal percent sign as %% when the string has placeholders",
                 )
-            for used in PLACEHOLDER_RE.findall(text):
+            for used in placeholders(text):
                 if used not in names:
                     self.fail(
                         f"placeholder %({used})s has no value",
@@ -1067,5 +1078,6 @@ def merge_text(nodes: list[ir.Node]) -> ir.Body:
 
 
 def placeholders(text: str) -> list[str]:
-    """The `%(name)s` placeholder names in a msgid, in order of appearance."""
-    return PLACEHOLDER_RE.findall(text)
+    """The `%(name)s` placeholder names in a python-format string, in order of appearance
+    (`%%(name)s` is a literal percent sign and text, not a placeholder)."""
+    return [m.group(1) for m in FORMAT_TOKEN_RE.finditer(text) if m.group(1)]

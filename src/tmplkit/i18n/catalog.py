@@ -16,10 +16,11 @@ from babel.util import TextWrapper
 
 from ..datafile import BOM, decode_utf8, loads
 from ..errors import TmplkitError
-from ..parse import PLACEHOLDER_RE
+from ..parse import placeholders
 from ..text import VOID
 from ..urls import SAFE_SCHEMES, is_url_attribute, url_is_safe, url_scheme
-from .locales import PluralRule, display_name, plural_rule
+from .locales import PluralRule, display_name, language_of, plural_rule
+from .pluralforms import PluralFormsError, compile_expression, map_forms, often, read_header
 
 CONTEXT_SEP = "\x04"  # gettext's own separator, as po2json and Jed write keys with a context
 TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^<>]*?)?)\s*(/?)>|<!--.*?-->", re.S)
@@ -80,6 +81,9 @@ class Message:
     comments: list[str] = field(default_factory=list)  # extracted (translator) comments
     locations: list[tuple[str, int]] = field(default_factory=list)
     line: int | None = None  # where it stood in the file it was read from
+    # For each plural form, the msgstr[] index of the file it was read from (see conform):
+    # problems name the form the translator wrote.
+    origin: list[int] | None = None
 
     @property
     def key(self) -> Key:
@@ -88,7 +92,7 @@ class Message:
     @property
     def python_format(self) -> bool:
         """Only strings with placeholders are python-format (a plain "50% off" is not)."""
-        return bool(PLACEHOLDER_RE.search(self.msgid) or PLACEHOLDER_RE.search(self.plural or ""))
+        return bool(placeholders(self.msgid) or placeholders(self.plural or ""))
 
     @property
     def translated(self) -> bool:
@@ -108,6 +112,15 @@ class Catalog:
     project: str = "tmplkit"
     # Header fields kept from the file read (PO-Revision-Date, Last-Translator, Language-Team).
     metadata: dict[str, str] = field(default_factory=dict)
+    # As read from a PO file: its Plural-Forms and Language headers, the line of its header
+    # entry, and what the reader found wrong in entries (escapes, msgid_plural with msgstr).
+    plural_forms: str | None = None
+    language: str | None = None
+    header_line: int | None = None
+    defects: list[Problem] = field(default_factory=list)
+    from_json: bool = False  # JSON has no header: plural forms come in the locale's order
+    # The forms the file's own rule chooses often (see pluralforms.often), once conformed.
+    file_often: set[int] | None = None
 
     def add(self, message: Message) -> Message:
         existing = self.messages.get(message.key)
@@ -147,15 +160,24 @@ def _decode(data: bytes | str, name: str) -> str:
 
 
 def read_po(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
-    """A catalog from PO text; bad encoding or syntax is a CatalogError with file:line."""
+    """A catalog from PO text; bad encoding or syntax is a CatalogError with file:line.
+
+    What msgfmt refuses in an entry and polib lets through (an unknown escape, msgid_plural
+    with a plain msgstr, msgstr[] indexes out of order) is kept in `defects`, for validate.
+    """
     text = _decode(data, name)
-    _check_po_strings(text, name)
+    escapes = _check_po_strings(text, name)
     try:
         po = polib.pofile(text, encoding="utf-8")
     except (OSError, ValueError) as exc:
         raise CatalogError(f"{name}{_polib_where(exc)}") from None
     catalog = Catalog(locale=locale or po.metadata.get("Language") or None)
     catalog.metadata = {k: v for k, v in po.metadata.items() if k in KEPT_HEADERS}
+    catalog.plural_forms = po.metadata.get("Plural-Forms")
+    catalog.language = po.metadata.get("Language")
+    header = re.search(r'^msgid ""\s*$', text, re.M)
+    catalog.header_line = text.count("\n", 0, header.start()) + 1 if header else None
+    starts: list[tuple[int, Key | None]] = []
     for entry in po:
         if entry.obsolete:
             continue
@@ -165,6 +187,14 @@ def read_po(data: bytes | str, name: str, locale: str | None = None) -> Catalog:
                 f"{name}:{entry.linenum}: duplicate entry {describe_key(message.key)}"
             )
         catalog.add(message)
+        starts.append((entry.linenum, message.key))
+        for problem in _entry_defects(entry):
+            catalog.defects.append(Problem(problem, name, entry.linenum, message.key))
+    for line, escape in escapes:
+        # the entry the line belongs to: the last one starting at or before it (or the header)
+        before = [(start, key) for start, key in starts if start <= line]
+        start, key = before[-1] if before else (catalog.header_line or line, None)
+        catalog.defects.append(Problem(_escape_problem(escape), name, start, key))
     for entry in po.obsolete_entries():
         message = _from_entry(entry)
         message.obsolete = True
@@ -176,10 +206,17 @@ PO_STRING_LINE = re.compile(
     r"^(?:#~\s*)?(?:#\|\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"
     r'(?:"(?:[^"\\]|\\.)*"\s*)+$'
 )
+QUOTED_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+ESCAPE_RE = re.compile(r"\\(x[0-9A-Fa-f]+|[0-7]{1,3}|.)")
+# The escapes polib reads (and msgfmt): backslash, quote, n t r v b f.
+READ_ESCAPES = frozenset('\\"ntrvbf')
 
 
-def _check_po_strings(text: str, name: str) -> None:
-    """msgfmt's check that polib skips: every quoted string ends on its line."""
+def _check_po_strings(text: str, name: str) -> list[tuple[int, str]]:
+    """msgfmt's checks that polib skips: every quoted string ends on its line (a syntax error
+    otherwise); and the escapes in the strings of active entries that polib would not read,
+    as (line, escape)."""
+    escapes = []
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         body = re.sub(r"^(?:#~|#\|)\s*", "", stripped)
@@ -187,6 +224,38 @@ def _check_po_strings(text: str, name: str) -> None:
             stripped
         ):
             raise CatalogError(f"{name}:{number}: syntax error: unterminated or malformed string")
+        if stripped.startswith(('"', "msgctxt", "msgid", "msgstr")):
+            for quoted in QUOTED_RE.findall(stripped):
+                for escape in ESCAPE_RE.findall(quoted):
+                    if escape not in READ_ESCAPES:
+                        escapes.append((number, "\\" + escape))
+    return escapes
+
+
+def _escape_problem(escape: str) -> str:
+    if escape[1:] in ("a",) or escape[1:2] == "x" or escape[1:].isdigit():
+        return (
+            f"the escape {escape} is valid C but not read here (write the character itself; "
+            "tmplkit reads \\n \\t \\r \\v \\b \\f \\\" and \\\\)"
+        )
+    return f"unknown escape {escape} (a literal backslash is written \\\\)"
+
+
+def _entry_defects(entry: polib.POEntry) -> list[str]:
+    """What msgfmt refuses in a plural entry that polib reads anyway."""
+    if not entry.msgid_plural:
+        return []
+    out = []
+    if entry.msgstr:
+        out.append(
+            "msgid_plural with a plain msgstr (give one msgstr[N] per plural form, from "
+            "msgstr[0])"
+        )
+    for position, index in enumerate(sorted(entry.msgstr_plural)):
+        if index != position:
+            out.append(f"msgstr[{index}] has the wrong index (msgstr[{position}] is missing)")
+            break
+    return out
 
 
 def _polib_where(exc: Exception) -> str:
@@ -317,7 +386,7 @@ def read_json(data: bytes | str, name: str, locale: str | None = None) -> Catalo
         raise  # pragma: no cover (loads raised)
     if not isinstance(raw, dict):
         raise CatalogError(f"{name}: expected a JSON object of source string → translation")
-    catalog = Catalog(locale=locale)
+    catalog = Catalog(locale=locale, from_json=True)
     lines = _json_key_lines(text)
     for key, value in raw.items():
         context, _, msgid = key.rpartition(CONTEXT_SEP)
@@ -493,19 +562,137 @@ def percent_problems(text: str, python_format: bool) -> list[str]:
     return problems
 
 
+def conform(
+    incoming: Catalog, locale: str, file: str, *, force_language: bool = False
+) -> tuple[list[Problem], list[str]]:
+    """A translation file brought to `locale`'s plural rule: (problems, warnings).
+
+    The PO header is checked as msgfmt -c checks it: a file with plural translations needs a
+    Plural-Forms that gettext can use, and each plural entry its nplurals forms. Its Language
+    must be the locale's language unless `force_language`. When the file's rule is not the
+    locale's, each plural message's forms are mapped onto the locale's (pluralforms.map_forms),
+    remembering which msgstr[] each came from (Message.origin). JSON has no header: its forms
+    are in the locale's order already.
+    """
+    problems: list[Problem] = []
+
+    def header(message: str) -> None:
+        problems.append(Problem("header: " + message, file, incoming.header_line, None, locale))
+
+    if incoming.language and not force_language:
+        theirs = language_of(incoming.language)
+        if theirs is None:
+            header(
+                f"Language {incoming.language!r} is not a language id (give --force-language "
+                f"to import the file as {locale})"
+            )
+        elif theirs != language_of(locale):
+            header(
+                f"Language {incoming.language!r} is another language than {locale} (give "
+                f"--force-language to import the file as {locale})"
+            )
+    plurals = [m for m in incoming.active if m.plural is not None and any(m.translations)]
+    if incoming.from_json or not plurals:
+        return problems, []
+    if incoming.plural_forms is None:
+        header(
+            "no Plural-Forms, and the file has plural translations (gettext reads them by "
+            f'"Plural-Forms: {plural_rule(locale).header}" for {locale})'
+        )
+        return problems, []
+    try:
+        theirs_rule = read_header(incoming.plural_forms)
+    except PluralFormsError as exc:
+        header(exc.message)
+        return problems, []
+    for m in plurals:
+        if len(m.translations) != theirs_rule.count:
+            problems.append(
+                Problem(
+                    f"{len(m.translations)} plural forms, the file's Plural-Forms has "
+                    f"nplurals={theirs_rule.count}",
+                    file,
+                    m.line,
+                    m.key,
+                    locale,
+                )
+            )
+            m.translations = []  # reported; nothing else to check in it
+    rule = plural_rule(locale)
+    incoming.file_often = often(theirs_rule.count, theirs_rule.evaluate)
+    if _same_rule(theirs_rule.header, rule.header):
+        return problems, []
+    try:
+        mapping = map_forms(theirs_rule, rule, locale)
+    except PluralFormsError as exc:
+        header(exc.message)
+        return problems, []
+    for m in plurals:
+        if m.translations:
+            m.origin = list(mapping.forms)
+            m.translations = [m.translations[i] for i in mapping.forms]
+    return problems, list(mapping.warnings)
+
+
+def _same_rule(a: str, b: str) -> bool:
+    """The same Plural-Forms, whatever its spacing and outer parentheses."""
+
+    def squeeze(header: str) -> str:
+        text = re.sub(r"\s+", "", header).rstrip(";")
+        name, _, expr = text.partition("plural=")
+        while expr.startswith("(") and expr.endswith(")") and _balanced_parens(expr[1:-1]):
+            expr = expr[1:-1]
+        return name + expr
+
+    return squeeze(a) == squeeze(b)
+
+
+def _balanced_parens(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def conform_stored(catalog: Catalog, locale: str, name: str) -> None:
+    """A project's own catalog read by the locale's rule: one written with another rule (by an
+    older tmplkit, or by hand) has its plural forms mapped as an import maps them; a rule that
+    does not map is a CatalogError naming the file."""
+    if catalog.plural_forms is None:
+        return
+    rule = plural_rule(locale)
+    if _same_rule(catalog.plural_forms, rule.header):
+        return
+    try:
+        mapping = map_forms(read_header(catalog.plural_forms), rule, locale)
+    except PluralFormsError as exc:
+        raise CatalogError(f"{name}:{catalog.header_line or 1}: {exc.message}") from None
+    for m in catalog.messages.values():
+        if m.plural is not None and len(m.translations) > max(mapping.forms):
+            m.translations = [m.translations[i] for i in mapping.forms]
+
+
 def validate(
     incoming: Catalog,
     source: Catalog,
     locale: str,
     file: str,
 ) -> list[Problem]:
-    """Every problem of `incoming` translations against the source keys, for `locale`."""
+    """Every problem of `incoming` translations against the source keys, for `locale`
+    (after conform: plural forms in the locale's order)."""
     problems: list[Problem] = []
     rule = plural_rule(locale)
+    # Forms served by fewer than pluralforms.OFTEN counts may leave a placeholder out, as
+    # msgfmt -c allows ("one", "two"); checked for the locale's rule and the file's own.
+    rare = set(range(rule.count)) - often(rule.count, compile_expression(rule.expr))
 
     def add(message: str, m: Message) -> None:
         problems.append(Problem(message, file, m.line, m.key, locale))
 
+    for defect in incoming.defects:
+        problems.append(Problem(defect.message, file, defect.line, defect.key, locale))
     for m in incoming.active:
         original = source.get(m.key)
         if original is None:
@@ -525,46 +712,59 @@ def validate(
                     f"({rule.header})",
                     m,
                 )
-            names = set(PLACEHOLDER_RE.findall(original.plural))
-            singular = set(PLACEHOLDER_RE.findall(original.msgid))
+            names = set(placeholders(original.plural))
+            allowed = names | set(placeholders(original.msgid))
+            labels = m.origin or list(range(len(m.translations)))
+            # a file form may leave a name out if every form it gives is rare, in both rules
+            strict = {labels[i] for i in range(len(labels)) if i not in rare}
+            strict |= incoming.file_often or set()
+            reported: set[int] = set()
             for i, form in enumerate(m.translations):
-                if not form:
+                label = labels[i]
+                if not form or label in reported:
                     continue
-                used = set(PLACEHOLDER_RE.findall(form))
-                allowed = names | singular
-                unknown = used - allowed
-                missing = names - used
-                # As msgfmt allows, a single-number form (msgstr[0]) may leave a name out.
-                if i == 0 and rule.count > 1:
-                    missing = set()
-                if unknown:
-                    add(f"form {i}: unknown placeholder " + _names(unknown), m)
-                if missing:
-                    add(f"form {i}: missing placeholder " + _names(missing), m)
-                for p in percent_problems(form, original.python_format):
-                    add(f"form {i}: {p}", m)
-                for p in tag_problems(original.plural, form):
-                    add(f"form {i}: {p}", m)
-                for p in url_problems(original.plural, form):
-                    add(f"form {i}: {p}", m)
+                reported.add(label)
+                used = set(placeholders(form))
+                missing = names - used if label in strict else set()
+                found = [f"unknown placeholder {_names(used - allowed)}"] if used - allowed else []
+                found += [f"missing placeholder {_names(missing)}"] if missing else []
+                found += percent_problems(form, original.python_format)
+                found += newline_problems(original.msgid, form)
+                found += tag_problems(original.plural, form)
+                found += url_problems(original.plural, form)
+                for p in found:
+                    add(f"form {label}: {p}", m)
         else:
             if m.plural is not None:
                 add("the source is not a plural: give a single translation", m)
                 continue
             if not m.translation:
                 continue
-            used = set(PLACEHOLDER_RE.findall(m.translation))
-            names = set(PLACEHOLDER_RE.findall(original.msgid))
+            used = set(placeholders(m.translation))
+            names = set(placeholders(original.msgid))
             if used - names:
                 add("unknown placeholder " + _names(used - names), m)
             if names - used:
                 add("missing placeholder " + _names(names - used), m)
             for p in percent_problems(m.translation, original.python_format):
                 add(p, m)
+            for p in newline_problems(original.msgid, m.translation):
+                add(p, m)
             for p in tag_problems(original.msgid, m.translation):
                 add(p, m)
             for p in url_problems(original.msgid, m.translation):
                 add(p, m)
+    return problems
+
+
+def newline_problems(source: str, translation: str) -> list[str]:
+    """msgfmt -c's rule: a translation starts and ends with a line break where the source
+    does, and only there."""
+    problems = []
+    for where, test in (("starts", str.startswith), ("ends", str.endswith)):
+        if test(source, "\n") != test(translation, "\n"):
+            which = "the source" if test(source, "\n") else "the translation"
+            problems.append(f"only {which} {where} with a line break (\\n)")
     return problems
 
 
@@ -632,8 +832,12 @@ def _copy_translation(donor: Message, target: Message) -> bool:
 
 
 def load(path: Path, locale: str | None = None) -> Catalog:
-    """A PO or JSON catalog file, by its extension."""
+    """A PO or JSON catalog file, by its extension; a project's PO catalog of a locale is read
+    by the locale's plural rule (conform_stored)."""
     data = path.read_bytes()
     if path.suffix == ".json":
         return read_json(data, str(path), locale)
-    return read_po(data, str(path), locale)
+    catalog = read_po(data, str(path), locale)
+    if locale is not None:
+        conform_stored(catalog, locale, str(path))
+    return catalog

@@ -125,6 +125,8 @@ def is_rtl(tag: str) -> bool:
 # The CLDR pattern fields of a date, and those of a time (a datetime takes both).
 DATE_FIELDS = frozenset("GyYuUQqMLlwWdDFgEec")
 TIME_FIELDS = frozenset("abBhHKkmsSAzZOvVxX")
+# Fields CLDR defines that Babel 2.18 fails on (KeyError, ValueError): refused when parsing.
+BABEL_LACKS = {"g": "modified Julian day", "b": "stand-alone day periods"}
 
 
 def date_format_problem(fmt: str, kind: Kind = "datetime") -> str | None:
@@ -137,6 +139,8 @@ def date_format_problem(fmt: str, kind: Kind = "datetime") -> str | None:
         letter, count = m.group(1), len(m.group(0))
         if letter not in babel_dates.PATTERN_CHARS:
             return f"'{letter}' is not a CLDR date field"
+        if letter in BABEL_LACKS:
+            return f"'{m.group(0)}' is a CLDR field Babel cannot format ({BABEL_LACKS[letter]})"
         widths = babel_dates.PATTERN_CHARS[letter]
         if kind == "date" and letter not in DATE_FIELDS:
             return f"'{m.group(0)}' is a time field, and a date has no time"
@@ -212,12 +216,14 @@ def to_decimal(value: Any, kind: Kind, field: str) -> decimal.Decimal:
 def to_date(value: Any, field: str) -> dt.date:
     """`YYYY-MM-DD`, or the date of an ISO 8601 datetime as written."""
     if isinstance(value, str):
-        m = DATE_RE.match(value) or DATETIME_RE.match(value)
+        m = DATE_RE.match(value)
         if m is not None:
             try:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 pass
+        elif DATETIME_RE.match(value):
+            return _datetime(value, "date", field).date()
     elif isinstance(value, dt.date):  # a Python sender's date or datetime
         return value.date() if isinstance(value, dt.datetime) else value
     raise _bad("date", field, value)
@@ -225,32 +231,33 @@ def to_date(value: Any, field: str) -> dt.date:
 
 def to_datetime(value: Any, field: str) -> dt.datetime:
     """`YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]`, aware when it has an offset."""
-    if isinstance(value, str):
-        m = DATETIME_RE.match(value)
-        if m is not None:
-            try:
-                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                return dt.datetime.combine(day, _time(m.groups()[3:]))
-            except ValueError:
-                pass
-    elif isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime):
         return value
-    raise _bad("datetime", field, value)
+    return _datetime(value, "datetime", field)
+
+
+def _datetime(value: Any, kind: Kind, field: str) -> dt.datetime:
+    m = DATETIME_RE.match(value) if isinstance(value, str) else None
+    if m is not None:
+        try:
+            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return dt.datetime.combine(day, _time(m.groups()[3:]))
+        except ValueError:
+            pass
+    raise _bad(kind, field, value)
 
 
 def to_time(value: Any, field: str) -> dt.time:
     """`HH:MM[:SS[.fff]][Z|±HH:MM]`, or the time of an ISO 8601 datetime as written."""
     if isinstance(value, str):
         m = TIME_RE.match(value)
-        groups = m.groups() if m is not None else None
-        if groups is None:
-            m = DATETIME_RE.match(value)
-            groups = m.groups()[3:] if m is not None else None
-        if groups is not None:
+        if m is not None:
             try:
-                return _time(groups)
+                return _time(m.groups())
             except ValueError:
                 pass
+        elif DATETIME_RE.match(value):
+            return _datetime(value, "time", field).timetz()
     elif isinstance(value, dt.datetime):
         return value.timetz()
     elif isinstance(value, dt.time):
@@ -294,6 +301,8 @@ class Formatter:
         kind = self.kind
         if self.number is not None:
             number = to_decimal(value, kind, field)
+            if number.is_zero():
+                number = abs(number)  # -0 prints 0: no target can tell a JSON -0.0 from 0
             if kind == "currency":
                 currency = check_currency(currency, currency_field or field)
             with decimal.localcontext(_CONTEXT):
@@ -391,3 +400,228 @@ def format_value(
 
 
 FilterFunction: TypeAlias = Callable[..., str]
+
+
+# --- the same formats expanded for targets that print values themselves -------------------------
+#
+# A target without Babel gets, at compile time, everything CLDR says about the format in the
+# locale (separators, grouping, currency symbols and digits, month and weekday names, the order
+# of a date's fields), and prints the value with its own arithmetic and string functions. What
+# a target could not print exactly as Babel does is an Unsupported with the reason.
+
+
+class Unsupported(Exception):
+    """A format no expansion can print without Babel (a time zone's name, a per-mille pattern
+    with significant digits, …); the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class NumberSpec:
+    """A number format expanded for one locale, as Babel's NumberPattern.apply prints it.
+
+    The value (its exact decimal digits) has its point moved right by `scale` (2 for a percent),
+    is rounded half to even to `fraction[1]` digits, its integer digits padded with zeros to
+    `min_int` and grouped (`grouping`: the primary size, then the secondary one, from the right;
+    None: no separators), and its fraction cut of trailing zeros down to `fraction[0]` digits
+    (no decimal separator when nothing is left). `positive` or `negative` (the sign of the value
+    before rounding; zero is positive) give the text around it. For a currency read from the
+    data, `fraction` is None (the currency's digits: `CurrencyTable.digits`) and the texts keep
+    `¤¤` (the code) and `¤` (the symbol) to replace, in that order.
+    """
+
+    positive: tuple[str, str]
+    negative: tuple[str, str]
+    min_int: int
+    fraction: tuple[int, int] | None
+    grouping: tuple[int, int] | None
+    decimal: str
+    group: str
+    scale: int
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTable:
+    """What a currency read from the data needs, for one locale: the ISO 4217 codes CLDR knows,
+    the symbols that are not the code itself, and the fraction digits that are not 2."""
+
+    codes: tuple[str, ...]
+    symbols: dict[str, str]
+    digits: dict[str, int]
+
+
+DateFieldName: TypeAlias = Literal[
+    "year", "year2", "month", "day", "hour", "hour12", "hour11", "hour24", "minute", "second",
+    "month_name", "weekday", "period",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DateField:
+    """One field of a date pattern expanded for a locale: a number padded with zeros to `pad`
+    digits (`year2`: the year's last two), or a name: `month_name` (12 names, January first),
+    `weekday` (7, Monday first), `period` (2: am, pm)."""
+
+    name: DateFieldName
+    pad: int = 0
+    names: tuple[str, ...] = ()
+
+
+DatePart: TypeAlias = str | DateField
+
+
+@dataclass(frozen=True, slots=True)
+class DateSpec:
+    """A date, datetime or time format expanded for one locale: literal texts and fields, in
+    order; `tz` the zone a datetime is shown in (None: as written)."""
+
+    kind: Kind
+    parts: tuple[DatePart, ...]
+    tz: str | None = None
+
+    def fields(self) -> set[DateFieldName]:
+        return {p.name for p in self.parts if isinstance(p, DateField)}
+
+
+def number_spec(kind: Kind, fmt: str | None, locale: str, currency: str | None) -> NumberSpec:
+    """The number format of a filter expanded for `locale`; `currency` is the code of
+    format_currency("EUR"), None for a currency read from the data (or no currency)."""
+    number = formatter(kind, fmt, locale).number
+    assert number is not None
+    if number.exp_prec or "@" in number.pattern:
+        raise Unsupported("a scientific or significant-digits pattern")
+    texts = number.prefix + number.suffix
+    if any("¤¤¤" in t for t in texts):
+        raise Unsupported("a currency's name (¤¤¤), which changes with the amount")
+    loc = babel_locale(locale)
+
+    def text(t: str) -> str:
+        if kind == "currency" and currency is not None:
+            t = t.replace("¤¤", currency).replace(
+                "¤", babel_numbers.get_currency_symbol(currency, loc)
+            )
+        return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", t)
+
+    if kind == "currency":
+        digits = babel_numbers.get_currency_precision(currency) if currency else None
+        fraction = (digits, digits) if digits is not None else None
+    else:
+        fraction = number.frac_prec
+    grouping = None if number.grouping[0] >= 1000 else number.grouping
+    return NumberSpec(
+        positive=(text(number.prefix[0]), text(number.suffix[0])),
+        negative=(text(number.prefix[1]), text(number.suffix[1])),
+        min_int=number.int_prec[0],
+        fraction=fraction,
+        grouping=grouping,
+        decimal=babel_numbers.get_decimal_symbol(loc),
+        group=babel_numbers.get_group_symbol(loc),
+        scale=number.scale,
+    )
+
+
+@lru_cache(maxsize=64)
+def currency_table(locale: str) -> CurrencyTable:
+    """Every currency code CLDR knows, with its symbol and digits in `locale` (see
+    CurrencyTable): what a target needs to print a currency read from the data."""
+    loc = babel_locale(locale)
+    codes = tuple(sorted(CURRENCIES))
+    symbols = {c: s for c in codes if (s := babel_numbers.get_currency_symbol(c, loc)) != c}
+    digits = {c: d for c in codes if (d := babel_numbers.get_currency_precision(c)) != 2}
+    return CurrencyTable(codes, symbols, digits)
+
+
+_NUMBER_FIELDS: dict[str, DateFieldName] = {
+    "d": "day",
+    "H": "hour",
+    "h": "hour12",
+    "K": "hour11",
+    "k": "hour24",
+    "m": "minute",
+    "s": "second",
+}
+_ZONES = frozenset("zZOvVxX")
+
+
+def date_spec(kind: Kind, fmt: str | None, locale: str, tz: str | None = None) -> DateSpec:
+    """The date, datetime or time format of a filter expanded for `locale` (see DateSpec)."""
+    f = formatter(kind, fmt, locale, tz)
+    loc = f.locale
+    if f.glue is not None:
+        assert f.date is not None and f.time is not None
+        date_parts, time_parts = _parts(f.date, loc), _parts(f.time, loc)
+        parts: list[DatePart] = []
+        for piece in re.split(r"(\{[01]\})", f.glue):
+            if piece == "{0}":
+                parts.extend(time_parts)
+            elif piece == "{1}":
+                parts.extend(date_parts)
+            elif piece:
+                parts.append(piece)
+    else:
+        pattern = f.date if f.date is not None else f.time
+        assert pattern is not None
+        parts = _parts(pattern, loc)
+    merged: list[DatePart] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return DateSpec(kind, tuple(merged), tz)
+
+
+def _parts(pattern: babel_dates.DateTimePattern, loc: Locale) -> list[DatePart]:
+    """A Babel pattern's texts and fields (from its `%(field)s` format), expanded."""
+    out: list[DatePart] = []
+    for m in re.finditer(r"%\((\w+)\)s|%%|[^%]+", pattern.format):
+        token = m.group(0)
+        if m.group(1) is None:
+            out.append("%" if token == "%%" else token)
+        else:
+            out.append(_field(m.group(1), loc))
+    return out
+
+
+def _field(name: str, loc: Locale) -> DatePart:
+    char, num = name[0], len(name)
+    if char == "y":
+        return DateField("year2", 2) if num == 2 else DateField("year", num)
+    if char in "ML":
+        if num <= 2:
+            return DateField("month", num)
+        width = {3: "abbreviated", 4: "wide", 5: "narrow"}[num]
+        context = "format" if char == "M" else "stand-alone"
+        names = babel_dates.get_month_names(width, context, loc)
+        return DateField("month_name", names=tuple(str(names[i]) for i in range(1, 13)))
+    if char == "E" or (char == "c" and num >= 3):
+        width = {3: "abbreviated", 4: "wide", 5: "narrow", 6: "short"}[max(3, num)]
+        context = "stand-alone" if char == "c" else "format"
+        names = babel_dates.get_day_names(width, context, loc)
+        return DateField("weekday", names=tuple(str(names[i]) for i in range(7)))
+    if char == "a":
+        width = {3: "abbreviated", 4: "wide", 5: "narrow"}[max(3, num)]
+        periods = babel_dates.get_period_names(width, "format", loc)
+        return DateField("period", names=(str(periods["am"]), str(periods["pm"])))
+    if char == "G":  # years 1 to 9999: always the current era
+        width = {3: "abbreviated", 4: "wide", 5: "narrow"}[max(3, num)]
+        return str(babel_dates.get_era_names(width, loc)[1])
+    if char in _NUMBER_FIELDS:
+        return DateField(_NUMBER_FIELDS[char], num)
+    if char in _ZONES:
+        raise Unsupported(f"a time zone field ({name}), which needs CLDR's zone names")
+    what = {
+        "B": "flexible day periods",
+        "S": "fractions of a second",
+        "Y": "week-numbering years",
+        "u": "extended years",
+        "Q": "quarters",
+        "q": "quarters",
+        "w": "week numbers",
+        "W": "week numbers",
+        "D": "days of the year",
+        "F": "weekdays in the month",
+        "e": "local weekday numbers",
+        "c": "local weekday numbers",
+        "A": "milliseconds in the day",
+    }.get(char, "a field")
+    raise Unsupported(f"{what} ({name})")

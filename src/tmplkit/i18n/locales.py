@@ -1,4 +1,4 @@
-"""Language ids (BCP 47), their names, fallback chains and gettext plural rules, from Babel."""
+"""Language ids (BCP 47), their names, fallback chains and plural rules, from Babel (CLDR)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.plurals import get_plural
 
 from ..errors import TmplkitError
+from .cldr import from_babel
 
 PSEUDO = {"qps-ploc": "Pseudo (accented)", "qps-plocm": "Pseudo (mirrored)"}
 LANG_HINT = "write it like fr-FR or es-419"
@@ -72,12 +72,26 @@ def fallback_chain(
     return [t for t in chain if t != source] + [source]
 
 
+def language_of(value: str) -> str | None:
+    """The language subtag of a language id as a PO header writes it (`pt_BR`, `sr@latin`,
+    `zh-Hans`, `iw`: `pt`, `sr`, `zh`, `he`); None for what is not one."""
+    raw = re.split(r"[@.]", value.strip())[0]
+    try:
+        return normalize(raw).split("-")[0]
+    except LocaleError:
+        return None
+
+
 @dataclass(frozen=True)
 class PluralRule:
-    """A language's gettext plural rule: how many forms, and the C expression choosing one."""
+    """A language's CLDR plural rule: its forms (CLDR categories, `other` last), the gettext
+    expression choosing one for a whole count (the PO header's), and the one choosing for a
+    decimal count over the operands i, v and f (None: every decimal takes `other`)."""
 
     count: int
     expr: str
+    categories: tuple[str, ...] = ("one", "other")
+    decimals: str | None = None
 
     @property
     def header(self) -> str:
@@ -85,10 +99,11 @@ class PluralRule:
         return f"nplurals={self.count}; plural={expr};"
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=256)
 def plural_rule(tag: str) -> PluralRule:
-    """The plural rule Babel (CLDR-derived) gives a language; pseudo-locales use English's."""
+    """The CLDR plural rule of a language (Babel's `Locale.plural_form`, see cldr.py), with its
+    region's where CLDR has one (pt-PT is not pt); pseudo-locales use English's."""
     if tag in PSEUDO:
         tag = "en"
-    rule = get_plural(normalize(tag).replace("-", "_"))
-    return PluralRule(rule.num_plurals, rule.plural_expr.strip())
+    cldr = from_babel(Locale.parse(normalize(tag).replace("-", "_")).plural_form)
+    return PluralRule(len(cldr.categories), f"({cldr.expr})", cldr.categories, cldr.decimals)

@@ -1,16 +1,23 @@
-"""gettext plural expressions (`n%10>=2 && n%10<=4 ? 1 : 2`) as IR conditions choosing a form."""
+"""gettext plural expressions (`n%10>=2 && n%10<=4 ? 1 : 2`) as IR conditions choosing a form.
+
+A language's rule (see cldr.py) is two such expressions: one over the whole count n, for whole
+counts (the PO header's), and one over the CLDR operands i, v and f of a decimal count (1.25:
+i = 1, v = 2, f = 25), for counts with a fraction. Anything else (missing, text, a boolean, a
+negative number) takes the last form, `other`.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from .. import ir
 from ..errors import TmplkitError
 
-TOKEN_RE = re.compile(r"\s*(?:(\d+)|(n)|(==|!=|<=|>=|&&|\|\||[<>?:%()!]))")
+TOKEN_RE = re.compile(r"\s*(?:(\d+)|([nivf])|(==|!=|<=|>=|&&|\|\||[<>?:%()!]))")
 
 
 class PluralExprError(TmplkitError):
@@ -47,11 +54,12 @@ def _tokens(expr: str) -> list[str]:
 class _Parser:
     """Recursive descent over gettext's C subset: ?:, ||, &&, !, comparisons, n % k, ()."""
 
-    def __init__(self, expr: str, ref: ir.Ref) -> None:
+    def __init__(self, expr: str, ref: ir.Ref, operands: tuple[str, ...] = ("n",)) -> None:
         self.tokens = _tokens(expr)
         self.i = 0
         self.ref = ref
         self.expr = expr
+        self.operands = operands
 
     def peek(self) -> str | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -99,8 +107,8 @@ class _Parser:
             inner = self.decision()
             self.take(")")
             return inner
-        if self.peek() == "n":
-            self.take()
+        if self.peek() in self.operands:
+            operand = self.take()
             mod = None
             if self.peek() == "%":
                 self.take()
@@ -110,7 +118,7 @@ class _Parser:
                 raise PluralExprError(f"cannot read the plural expression {self.expr!r}")
             self.take()
             value = int(self.take())
-            return ir.NumberTest(self.ref, op, value, mod)  # type: ignore[arg-type]
+            return ir.NumberTest(self.ref, op, value, mod, operand)  # type: ignore[arg-type]
         return int(self.take())
 
     def as_cond(self, node: Decision | ir.Cond) -> ir.Cond:
@@ -125,25 +133,46 @@ class _Parser:
         return Choice(node, 1, 0)  # a bare test: true is form 1, as in C
 
 
-def decision(expr: str, ref: ir.Ref) -> Decision:
-    """The expression as a decision tree over form indexes."""
-    parser = _Parser(expr, ref)
+DECIMAL_OPERANDS = ("i", "v", "f")
+
+
+def decision(expr: str, ref: ir.Ref, *, decimal: bool = False) -> Decision:
+    """The expression as a decision tree over form indexes: over the count n, or with
+    `decimal`, over the operands i, v and f of a decimal count."""
+    parser = _Parser(expr, ref, DECIMAL_OPERANDS if decimal else ("n",))
     result = parser.as_decision(parser.decision())
     if parser.peek() is not None:
         raise PluralExprError(f"cannot read the plural expression {expr!r}")
     return result
 
 
-def select_form(ref: ir.Ref, expr: str, forms: list[ir.Body], pos: ir.Pos = ir.NOWHERE) -> ir.Body:
+def select_form(
+    ref: ir.Ref,
+    expr: str,
+    forms: list[ir.Body],
+    pos: ir.Pos = ir.NOWHERE,
+    *,
+    decimals: str | None = None,
+) -> ir.Body:
     """Nodes printing the plural form the rule chooses for the count at `ref`.
 
-    A count that is not a whole number >= 0 (missing, text, a fraction) takes the last form,
-    gettext's most general one ("other").
+    `expr` chooses for a whole number >= 0, `decimals` (over i, v, f) for a number with a
+    fraction; anything else (missing, text, a boolean, a negative number, and a decimal when
+    `decimals` is None) takes the last form, "other". The chain starts with that test:
+    `if not IsCount: (if IsDecimal: decimal forms, else last) elif …`.
     """
     if len(forms) == 1:
         return forms[0]
     tree = decision(expr, ref)
-    guard = (ir.Not(ir.IsCount(ref)), forms[-1])
+    not_whole: ir.Body = forms[-1]
+    if decimals is not None:
+        branches, else_ = _flatten(decision(decimals, ref, decimal=True), forms, pos)
+        if branches:
+            decimal_body: ir.Body = (ir.If(tuple(branches), else_, pos),)
+        else:
+            decimal_body = else_
+        not_whole = (ir.If(((ir.IsDecimal(ref), decimal_body),), forms[-1], pos),)
+    guard = (ir.Not(ir.IsCount(ref)), not_whole)
     branches, else_ = _flatten(tree, forms, pos)
     return (ir.If((guard, *branches), else_, pos),)
 
@@ -170,18 +199,55 @@ def _form(index: int, forms: list[ir.Body]) -> ir.Body:
     return forms[min(index, len(forms) - 1)]
 
 
-def evaluate(expr: str, n: int) -> int:
-    """The form index the expression gives for a whole number n (for tests and reports)."""
-    tree = decision(expr, ir.Path(("n",)))
+Operands = dict[str, int]
+
+
+def operands(value: object) -> Operands | None:
+    """The CLDR operands of a count: n for a whole number >= 0 (2.0 is 2); i, v and f for a
+    number > 0 with a fraction, read from its shortest decimal digits (JSON's 1.50 is the number
+    1.5: i = 1, v = 1, f = 5). None for anything else: not a number, a boolean, a negative."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if isinstance(value, int):
+        return {"n": value} if value >= 0 else None
+    number = Decimal(repr(value)) if isinstance(value, float) else value
+    if not number.is_finite() or number < 0:
+        return None
+    if number == number.to_integral_value():
+        return {"n": int(number)}
+    whole, _, fraction = format(number.normalize(), "f").partition(".")
+    return {"i": int(whole), "v": len(fraction), "f": int(fraction)}
+
+
+def evaluate(expr: str, n: int | Operands, *, decimal: bool = False) -> int:
+    """The form index the expression gives for a whole number n, or (with `decimal`) for a
+    decimal count's operands (for tests and reports)."""
+    tree = decision(expr, ir.Path(("n",)), decimal=decimal)
+    values = n if isinstance(n, dict) else {"n": n}
     while isinstance(tree, Choice):
-        tree = tree.then if holds(tree.cond, n) else tree.else_
+        tree = tree.then if holds(tree.cond, values) else tree.else_
     return tree
 
 
-def holds(cond: ir.Cond, n: int) -> bool:
-    """Whether a plural test holds for the whole number n."""
+def choose(count: int, expr: str, decimals: str | None, value: object) -> int:
+    """The form a rule of `count` forms chooses for a value of the data, as select_form's
+    chain does in every target."""
+    found = operands(value)
+    if found is None or count == 1:
+        return count - 1
+    if "n" in found:
+        return min(evaluate(expr, found["n"]), count - 1)
+    if decimals is None:
+        return count - 1
+    return min(evaluate(decimals, found, decimal=True), count - 1)
+
+
+def holds(cond: ir.Cond, n: int | Operands) -> bool:
+    """Whether a plural test holds for the whole number n (or a decimal's operands)."""
     if isinstance(cond, ir.NumberTest):
-        value = n % cond.mod if cond.mod else n
+        value = n[cond.operand] if isinstance(n, dict) else n
+        if cond.mod:
+            value %= cond.mod
         return {
             "==": value == cond.value,
             "!=": value != cond.value,

@@ -14,6 +14,7 @@ from .catalog import (
     CatalogError,
     Message,
     Problem,
+    conform,
     describe_key,
     json_text,
     load,
@@ -94,6 +95,7 @@ class ImportReport:
     unchanged: int = 0
     removed: int = 0  # with replace: translations the catalogs had and the file has not
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # imported anyway (see conform)
 
     @property
     def ok(self) -> bool:
@@ -110,6 +112,7 @@ class ImportReport:
             "translated": self.translated,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "warnings": self.warnings,
         }
 
 
@@ -134,6 +137,7 @@ def import_translations(
     dry_run: bool = False,
     replace: bool = False,
     force: bool = False,
+    force_language: bool = False,
 ) -> ImportReport:
     """Validate a translation file and store it in the catalogs, all or nothing.
 
@@ -142,6 +146,8 @@ def import_translations(
     replaces all of the catalogs' translations with the file's, and when that would remove
     translations the file lacks it needs `force` (else a CatalogError says how many). A file
     with no entries at all is a CatalogError: an empty or truncated file is never a success.
+    A PO file is read by its own header (catalog.conform): its Plural-Forms, mapped onto the
+    locale's CLDR rule, and its Language, which must be the locale's unless `force_language`.
     The catalogs are written in one transaction: killed or out of disk space, the import lands
     whole or not at all.
     """
@@ -159,7 +165,10 @@ def import_translations(
         for message in catalog.messages.values():
             source.add(message)
     _fill_plurals(incoming, source)
-    report.problems = validate(incoming, source, locale, str(path))
+    report.problems, report.warnings = conform(
+        incoming, locale, str(path), force_language=force_language
+    )
+    report.problems += validate(incoming, source, locale, str(path))
     if report.problems:
         return report
     with project.lock():

@@ -407,12 +407,30 @@ class AmpscriptEmitter(InfixConditions):
         kind, text = self.read(ref, "__type"), self.read(ref)
         return f'{kind} == "number" AND RegExMatch({text}, "^[0-9]+\\z", 0) != ""'
 
-    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
-        """`Mod(n, 10) >= 2`, `n != 1`: only evaluated where IsCount holds (n is digits)."""
+    def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
+        """A number > 0 with a fraction: a number attribute printed as digits, a point, digits."""
         ref = cond.ref
-        if isinstance(ref, ir.LoopVar) and ref.attr not in ("index", "index0"):
+        if isinstance(ref, ir.LoopVar):
+            return "1 == 0"  # loop variables are whole numbers or booleans
+        kind, text = self.read(ref, "__type"), self.read(ref)
+        return f'{kind} == "number" AND RegExMatch({text}, "^[0-9]+\\.[0-9]+\\z", 0) != ""'
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+        """`Mod(n, 10) >= 2`, `n != 1`: only evaluated where IsCount holds (n is digits); a
+        decimal count's operands (where IsDecimal holds) are read from its digits by RegExMatch:
+        i the digits before the point, f those after it, v their Length."""
+        ref = cond.ref
+        if isinstance(ref, ir.LoopVar) and (
+            ref.attr not in ("index", "index0") or cond.operand != "n"
+        ):
             return "1 == 0"  # never evaluated: loop.first and loop.last are not counts
         n = self.text_of(ref)
+        if cond.operand == "i":
+            n = f'RegExMatch({n}, "^[0-9]+", 0)'
+        elif cond.operand in ("v", "f"):
+            n = f'RegExMatch({n}, "[0-9]+\\z", 0)'
+            if cond.operand == "v":
+                n = f"Length({n})"
         if cond.mod:
             n = f"Mod({n}, {cond.mod})"
         return f"{n} {cond.op} {cond.value}"

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import ir
+from ..i18n import formats
 from ..urls import INERT_URL
 from .base import InfixConditions
 
@@ -52,6 +53,12 @@ HELPERS: dict[str, str] = {
         "lambda v: (isinstance(v, int) and not isinstance(v, bool) "
         "or isinstance(v, float) and v.is_integer()) and v >= 0"
     ),
+    # A decimal count (a number > 0 with a fraction) and its CLDR operands, from its digits.
+    "tk_decimal": "lambda v: isinstance(v, float) and not v.is_integer() and v > 0",
+    "tk_operand": (
+        "lambda v, o: int(v) if o == 'i' else len(str(v).partition('.')[2]) if o == 'v' "
+        "else int(str(v).partition('.')[2])"
+    ),
     # URL checks (urls.unsafe_scheme, the same reading): `tk_url(text, suffix, open, decode)`.
     "tk_re": "__import__('re')",
     "tk_url_scheme": (
@@ -68,6 +75,102 @@ HELPERS: dict[str, str] = {
         "'', (__import__('html').unescape(v) if dec else v) + sfx)"
         ".lstrip(''.join(map(chr, range(33)))), opn)"
     ),
+    # Values in the reader's locale (format_date, format_currency, …): the locale's CLDR data
+    # is expanded at compile time into `tk_fmt<N>` tuples (i18n/formats.py: NumberSpec,
+    # DateSpec); these read a value as the reference does and print it with that data.
+    "tk_decimal_mod": "__import__('decimal')",
+    "tk_context": (
+        "tk_decimal_mod.Context(prec=4000, rounding=tk_decimal_mod.ROUND_HALF_EVEN, "
+        "Emax=1000000, Emin=-1000000)"
+    ),
+    "tk_fail": "lambda message: (_ for _ in ()).throw(ValueError(message))",
+    "tk_json": (
+        "lambda f, v, what: tk_fail(f + ': ' + __import__('json').dumps(None if v is tk_missing "
+        "else v, ensure_ascii=False) + ' is not ' + what)"
+    ),
+    "tk_number_of": (
+        "lambda v, f: tk_decimal_mod.Decimal(v) if type(v) is int "
+        "else tk_decimal_mod.Decimal(repr(v)) if type(v) is float "
+        "else tk_decimal_mod.Decimal(v) if type(v) is str "
+        "and tk_re.fullmatch('-?[0-9]+(?:[.][0-9]+)?', v) else tk_json(f, v, 'a number')"
+    ),
+    "tk_group": (
+        "lambda i, size, then, sep: tk_group(i[:-size], then, then, sep) + sep + i[-size:] "
+        "if len(i) > size else i"
+    ),
+    "tk_fraction": "lambda f, lo, sep: (lambda x: sep + x if x else '')(f[:lo] + f[lo:].rstrip('0'))",
+    # s: (positive prefix, suffix, negative prefix, suffix, min integer digits, (min, max)
+    # fraction digits, (primary, secondary) grouping or None, decimal and group separators,
+    # scale); rounded half to even on the exact decimal digits.
+    "tk_number_text": (
+        "lambda d, s: (lambda i, f, t: t[0] + (tk_group(i.zfill(s[4]), s[6][0], s[6][1], s[8]) "
+        "if s[6] else i.zfill(s[4])) + tk_fraction(f, s[5][0], s[7]) + t[1])(*format(d.copy_abs()"
+        ".scaleb(s[9], "
+        "tk_context).quantize(tk_decimal_mod.Decimal(1).scaleb(-s[5][1]), context=tk_context), "
+        "'f').partition('.')[::2], s[2:4] if d < 0 else s[0:2])"
+    ),
+    "tk_number": (
+        "lambda v, f, s: '' if v is None or v is tk_missing "
+        "else tk_number_text(tk_number_of(v, f), s)"
+    ),
+    # A currency from the data: its code checked, its symbol and digits from tk_currencies.
+    "tk_code": (
+        "lambda c, f: c if type(c) is str and c in tk_currencies[0] "
+        "else tk_json(f, c, 'an ISO 4217 currency code')"
+    ),
+    "tk_priced": (
+        "lambda s, c: tuple(t.replace('¤¤', c).replace('¤', tk_currencies[1].get(c, c)) "
+        "for t in s[:4]) + (s[4], (tk_currencies[2].get(c, 2),) * 2) + s[6:]"
+    ),
+    "tk_money": (
+        "lambda v, f, s, c, cf: '' if v is None or v is tk_missing "
+        "else (lambda d: tk_number_text(d, tk_priced(s, tk_code(c, cf))))(tk_number_of(v, f))"
+    ),
+    "tk_datetime_mod": "__import__('datetime')",
+    # An ISO 8601 date, datetime or time as (year, month, day, hour, minute, second, fraction,
+    # offset) strings; a time alone leaves the date's three empty.
+    "tk_iso": (
+        "lambda v: (tk_re.fullmatch('([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2})"
+        "(?::([0-9]{2})(?:[.]([0-9]{1,9}))?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?', v) or tk_re.fullmatch("
+        "'()()()([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.]([0-9]{1,9}))?)?(Z|[+-][0-9]{2}:[0-9]{2})?',"
+        " v)) if type(v) is str else None"
+    ),
+    "tk_valid": (
+        "lambda g: (not g[0] or int(g[0]) >= 1 and 1 <= int(g[1]) <= 12 and 1 <= int(g[2]) <= "
+        "__import__('calendar').monthrange(int(g[0]), int(g[1]))[1]) and (g[3] is None or "
+        "int(g[3]) < 24 and int(g[4]) < 60 and int(g[5] or 0) < 60 and (g[7] in (None, 'Z') or "
+        "int(g[7][1:3]) < 24 and int(g[7][4:]) < 60))"
+    ),
+    "tk_offset": (
+        "lambda z: None if z is None else tk_datetime_mod.timezone.utc if z == 'Z' else "
+        "tk_datetime_mod.timezone((-1 if z[0] == '-' else 1) * tk_datetime_mod.timedelta("
+        "hours=int(z[1:3]), minutes=int(z[4:])))"
+    ),
+    # What each kind reads: a date (or a datetime's date), a datetime, a time (or a datetime's).
+    "tk_moment": (
+        "lambda v, f, k, tz: (lambda m: (lambda g: tk_zoned(tk_datetime_mod.datetime(int(g[0] or "
+        "2000), int(g[1] or 1), int(g[2] or 1), int(g[3] or 0), int(g[4] or 0), int(g[5] or 0), "
+        "tzinfo=tk_offset(g[7])), tz) if (g[0] if k == 'date' else g[3] is not None and (g[0] or "
+        "k == 'time')) and tk_valid(g) else tk_json(f, v, {'date': 'an ISO 8601 date', "
+        "'datetime': 'an ISO 8601 datetime', 'time': 'an ISO 8601 time'}[k]))(m.groups() if m "
+        "else (None,) * 8))(tk_iso(v))"
+    ),
+    "tk_zoned": (
+        "lambda m, tz: m if tz is None else (m if m.tzinfo else m.replace(tzinfo="
+        "tk_datetime_mod.timezone.utc)).astimezone(__import__('zoneinfo').ZoneInfo(tz))"
+    ),
+    "tk_date_part": (
+        "lambda p, m: p if isinstance(p, str) else p[2][m.month - 1] if p[0] == 'month_name' "
+        "else p[2][m.weekday()] if p[0] == 'weekday' else p[2][m.hour >= 12] if p[0] == 'period' "
+        "else str({'year': m.year, 'year2': m.year % 100, 'month': m.month, 'day': m.day, "
+        "'hour': m.hour, 'hour12': m.hour % 12 or 12, 'hour11': m.hour % 12, 'hour24': m.hour or "
+        "24, 'minute': m.minute, 'second': m.second}[p[0]]).zfill(p[1])"
+    ),
+    # s: (kind, time zone or None, parts): texts, and (field, zero padding, names) fields.
+    "tk_when": (
+        "lambda v, f, s: '' if v is None or v is tk_missing else (lambda m: ''.join(tk_date_part("
+        "p, m) for p in s[2]))(tk_moment(v, f, s[0], s[1]))"
+    ),
 }
 NEEDS: dict[str, tuple[str, ...]] = {
     "tk_get": ("tk_missing",),
@@ -79,6 +182,18 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "tk_url_scheme": ("tk_re",),
     "tk_url_safe": ("tk_re", "tk_url_scheme"),
     "tk_url": ("tk_re", "tk_url_safe"),
+    "tk_context": ("tk_decimal_mod",),
+    "tk_json": ("tk_fail", "tk_missing"),
+    "tk_number_of": ("tk_decimal_mod", "tk_re", "tk_json"),
+    "tk_number_text": ("tk_context", "tk_group", "tk_fraction"),
+    "tk_number": ("tk_missing", "tk_number_of", "tk_number_text"),
+    "tk_code": ("tk_json",),
+    "tk_money": ("tk_missing", "tk_number_of", "tk_number_text", "tk_priced", "tk_code"),
+    "tk_iso": ("tk_re",),
+    "tk_offset": ("tk_datetime_mod",),
+    "tk_moment": ("tk_iso", "tk_valid", "tk_offset", "tk_zoned", "tk_json"),
+    "tk_zoned": ("tk_datetime_mod",),
+    "tk_when": ("tk_missing", "tk_moment", "tk_date_part"),
 }
 
 # Names a loop variable must not take: they would shadow Python builtins the helpers use, or
@@ -143,6 +258,9 @@ class CheetahEmitter(InfixConditions):
         self.used: set[str] = set()  # the helpers the template needs
         self.locals: list[str] = []  # the Python name of each enclosing loop's variable
         self.counted: set[int] = set()  # loop depths whose loop.* variables are used
+        self.specs: dict[str, str] = {}  # a format's expanded CLDR data -> its tk_fmt<N> name
+        self.currencies: str | None = None  # the locale's currency table, when one is read
+        self.pos = ir.NOWHERE  # the output being emitted (for refusals)
 
     # -- the whole template --
 
@@ -183,7 +301,11 @@ class CheetahEmitter(InfixConditions):
             if name in self.used:
                 need(name)
         order = list(HELPERS)
-        return "".join(f"#set {n} = {HELPERS[n]}\n" for n in sorted(needed, key=order.index))
+        lines = [f"#set {n} = {HELPERS[n]}\n" for n in sorted(needed, key=order.index)]
+        if self.currencies is not None:
+            lines.append(f"#set tk_currencies = {self.currencies}\n")
+        lines += [f"#set {name} = {data}\n" for data, name in self.specs.items()]
+        return "".join(lines)
 
     def use(self, helper: str) -> str:
         self.used.add(helper)
@@ -225,6 +347,8 @@ class CheetahEmitter(InfixConditions):
         value, a "str", or "markup" (final, never escaped)."""
         expr = self.ref(value.ref)
         kind = "any"  # any value | "str": a plain string | "markup": final, never escaped
+        if value.format is not None:
+            expr, kind = self.formatted(value.format, value.ref), "str"
         for f in value.filters:
             if f.name == "default":
                 if kind == "any":
@@ -242,14 +366,54 @@ class CheetahEmitter(InfixConditions):
                 kind = "markup"
         return expr, kind
 
+    def formatted(self, fmt: ir.Format, ref: ir.Ref) -> str:
+        """A format filter as a call of the helpers above with the locale's CLDR data, expanded
+        once per template (`tk_fmt1 = (…)`): the printed text, "" for missing or null."""
+        value, field = self.ref(ref), repr(ref.dotted())
+        locale = self.format_locale
+        try:
+            if fmt.kind in formats.DATE_KINDS:
+                date = formats.date_spec(fmt.kind, fmt.format, locale, fmt.tz)
+                parts = tuple(
+                    p if isinstance(p, str) else (p.name, p.pad, p.names) for p in date.parts
+                )
+                return f"{self.use('tk_when')}({value}, {field}, {self.spec((fmt.kind, fmt.tz, parts))})"
+            code = fmt.currency if isinstance(fmt.currency, str) else None
+            number = formats.number_spec(fmt.kind, fmt.format, locale, code)
+        except formats.Unsupported as exc:
+            raise self.refuse_format(fmt, self.pos, str(exc)) from None
+        spec = self.spec(
+            (
+                *number.positive,
+                *number.negative,
+                number.min_int,
+                number.fraction,
+                number.grouping,
+                number.decimal,
+                number.group,
+                number.scale,
+            )
+        )
+        if not isinstance(fmt.currency, ir.Path):
+            return f"{self.use('tk_number')}({value}, {field}, {spec})"
+        table = formats.currency_table(locale)
+        self.currencies = (
+            f"(frozenset({' '.join(table.codes)!r}.split()), {table.symbols!r}, {table.digits!r})"
+        )
+        currency = f"{self.ref(fmt.currency)}, {fmt.currency.dotted()!r}"
+        return f"{self.use('tk_money')}({value}, {field}, {spec}, {currency})"
+
+    def spec(self, data: tuple[Any, ...]) -> str:
+        """The name of a format's expanded data, defined once at the template's top."""
+        return self.specs.setdefault(repr(data), f"tk_fmt{len(self.specs) + 1}")
+
     # -- nodes --
 
     def visit_Text(self, node: ir.Text) -> str:
         return cheetah_text(node.text)
 
     def visit_Output(self, node: ir.Output) -> str:
-        if node.value.format is not None:
-            raise self.refuse_format(node.value.format, node.pos)
+        self.pos = node.pos
         printed = "${" + self.value(node.value) + "}"
         if node.url is None or not isinstance(node.value.ref, ir.Path):
             return printed
@@ -306,9 +470,15 @@ class CheetahEmitter(InfixConditions):
     def cond_IsCount(self, cond: ir.IsCount) -> str:
         return f"{self.use('tk_count')}({self.ref(cond.ref)})"
 
+    def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
+        return f"{self.use('tk_decimal')}({self.ref(cond.ref)})"
+
     def cond_NumberTest(self, cond: ir.NumberTest) -> str:
-        # Python's `%` and comparisons, as in the reference: the value is a count here.
+        # Python's `%` and comparisons, as in the reference: the value is a count here (or a
+        # decimal count's operand, where IsDecimal holds).
         n = self.ref(cond.ref)
+        if cond.operand != "n":
+            n = f"{self.use('tk_operand')}({n}, '{cond.operand}')"
         if cond.mod:
             n += f" % {cond.mod}"
         return f"{n} {cond.op} {cond.value}"

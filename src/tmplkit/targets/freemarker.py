@@ -344,15 +344,31 @@ class FreemarkerEmitter(InfixConditions):
         exists = f"{path}??" if simple else f"({path})??"
         return f"{exists} && {path}?is_number && {path} gte 0 && {path} == {path}?floor"
 
-    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
-        """`n % 10 gte 2`: only evaluated where IsCount holds, so `n` is a whole number."""
+    def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
+        """A number > 0 with a fraction: `(n)?? && n?is_number && n gt 0 && n != n?floor`."""
         ref = cond.ref
         if isinstance(ref, ir.LoopVar):
-            if ref.attr not in ("index", "index0"):
+            return "false"  # loop variables are whole numbers or booleans
+        path, simple = self.path(ref)
+        exists = f"{path}??" if simple else f"({path})??"
+        return f"{exists} && {path}?is_number && {path} gt 0 && {path} != {path}?floor"
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+        """`n % 10 gte 2`: only evaluated where IsCount holds, so `n` is a whole number; the
+        operands of a decimal (where IsDecimal holds) are read from its digits, `n?c`."""
+        ref = cond.ref
+        if isinstance(ref, ir.LoopVar):
+            if ref.attr not in ("index", "index0") or cond.operand != "n":
                 return "false"  # never evaluated: loop.first and loop.last are not counts
             n = self.loop_var(ref)
         else:
             n = self.path(ref)[0]
+        if cond.operand == "i":
+            n += "?floor"
+        elif cond.operand == "v":
+            n += '?c?keep_after(".")?length'
+        elif cond.operand == "f":
+            n += '?c?keep_after(".")?number'
         if cond.mod:
             n += f" % {cond.mod}"
         return f"{n} {FTL_OPS[cond.op]} {cond.value}"

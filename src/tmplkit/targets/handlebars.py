@@ -66,6 +66,16 @@ function (Handlebars) {
   function count(value) {
     return typeof value === 'number' && value >= 0 && value % 1 === 0;
   }
+  // A decimal count (a number > 0 with a fraction) and its CLDR operands, read from its
+  // digits: i the whole part, v how many digits follow the point, f those digits.
+  function decimal(value) {
+    return typeof value === 'number' && value > 0 && value % 1 !== 0;
+  }
+  function operand(value, which) {
+    var digits = String(value).split('.');
+    if (which === 'i') return Number(digits[0]);
+    return which === 'v' ? digits[1].length : Number(digits[1]);
+  }
   // Whether printed text may start a URL (tmplkit.urls.unsafe_scheme): tabs and line breaks
   // dropped, leading blanks and controls too; then no scheme, or an allowed one. `open`:
   // scheme letters come before it; `markup`: raw text, whose character references the
@@ -101,6 +111,8 @@ function (Handlebars) {
     tk_lower: function (value) { return text(value).toLowerCase(); },
     tk_inc: function (n) { return n + 1; },
     tk_count: function (value) { return count(value); },
+    tk_decimal: function (value) { return decimal(value); },
+    tk_operand: function (value, which) { return operand(value, which); },
     tk_mod: function (n, m) { return n % m; },
     tk_lt: function (a, b) { return a < b; },
     tk_le: function (a, b) { return a <= b; },
@@ -131,6 +143,8 @@ HELPER_NAMES = (
     "tk_lower",
     "tk_inc",
     "tk_count",
+    "tk_decimal",
+    "tk_operand",
     "tk_mod",
     "tk_lt",
     "tk_le",
@@ -453,9 +467,17 @@ class HandlebarsEmitter(Emitter):
             return "true" if cond.ref.attr in ("index", "index0") else "false"
         return Call("tk_count", (self.path(cond.ref, self._pos),))
 
+    def cond_IsDecimal(self, cond: ir.IsDecimal) -> Expr:
+        if isinstance(cond.ref, ir.LoopVar):  # loop variables are whole numbers or booleans
+            return "false"
+        return Call("tk_decimal", (self.path(cond.ref, self._pos),))
+
     def cond_NumberTest(self, cond: ir.NumberTest) -> Expr:
-        # Only evaluated where tk_count holds: the value is a number.
+        # Only evaluated where tk_count holds: the value is a number (where tk_decimal holds,
+        # a decimal, whose CLDR operand tk_operand reads).
         n = self.ref(cond.ref, self._pos)
+        if cond.operand != "n":
+            n = Call("tk_operand", (n, f'"{cond.operand}"'))
         if cond.mod:
             n = Call("tk_mod", (n, str(cond.mod)))
         return Call(NUMBER_OPS[cond.op], (n, str(cond.value)))
@@ -517,6 +539,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         "a key containing [ or ]",
         "a plural rule with %",
         "a plural rule that needs a type test",
+        "a plural rule with forms for decimal counts",
     )
     escapes_in_brackets = False  # none documented
 
@@ -639,11 +662,20 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         Mandrill cannot tell a count from other values, but the rule's tests are written as
         `==` comparisons with whole numbers, which nothing but such a number passes: whatever
         is not a count then goes where a count larger than every number in the rule goes. That
-        must be the last form, as the first test wants; it is for every rule without `%`.
+        must be the last form, as the first test wants; it is for the rules without `%`
+        whose decimal counts all take the last form too (not French's `i = 0,1`: 1.5 is one).
         """
         (_, last), *tests = node.branches
         rest = ir.If(tuple(tests), node.else_, node.pos)
         out = self.visit_If(rest) if tests else self.emit(node.else_)  # refuses `%` first
+        if any(isinstance(n, ir.If) for n in last):  # (i18n/plural.py: IsDecimal, its forms)
+            raise self.refuse_plural(
+                "a plural rule with forms for decimal counts",
+                "which gives decimal counts forms of their own",
+                node.pos,
+                "Mandrill cannot tell a decimal count such as 1.5 from a whole one; choose "
+                "the plural form before sending",
+            )
         big = 1 + max((t.value for t in number_tests(node)), default=0)
         if chosen(tuple(tests), node.else_, big) != last:
             raise self.refuse_type_test(node.pos)
@@ -679,7 +711,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
                 pos,
                 "Mandrill's backtick comparisons have no arithmetic; choose the plural form "
                 "before sending, or compile for a locale whose rule only compares the count, "
-                "such as en, de, fr or ja",
+                "such as en, de or ja",
             )
         values, negated = count_values(test)
         if negated:

@@ -139,13 +139,29 @@ class JinjaEmitter(InfixConditions):
         n = self.ref(cond.ref)
         return f"(({n} is integer or ({n} is float and {n} % 1 == 0)) and {n} >= 0)"
 
-    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+    def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
         n = self.ref(cond.ref)
+        return f"({n} is float and {n} % 1 != 0 and {n} > 0)"
+
+    def cond_NumberTest(self, cond: ir.NumberTest) -> str:
+        n = self.operand_of(cond)
         return (
             f"{n} % {cond.mod} {cond.op} {cond.value}"
             if cond.mod
             else f"{n} {cond.op} {cond.value}"
         )
+
+    def operand_of(self, cond: ir.NumberTest) -> str:
+        """The count, or a CLDR operand of a decimal count read from its printed digits
+        (`1.25|string`): i its whole part, v how many digits follow the point, f those digits."""
+        n = self.ref(cond.ref)
+        if cond.operand == "i":
+            return f"{n}|int"
+        if cond.operand == "v":
+            return f"({n}|string|length - {n}|int|string|length - 1)"
+        if cond.operand == "f":
+            return f'{n}|string|replace({n}|int|string ~ ".", "", 1)|int'
+        return n
 
 
 # --- the reference environment ---------------------------------------------------------------

@@ -153,7 +153,7 @@ class LiquidEmitter(Emitter):
         self._pos = ir.NOWHERE
         # Counts (and their remainders) already computed by the setup being built, so that an
         # if/elif chain of plural tests normalizes its count once.
-        self._counts: dict[tuple[ir.Ref, int | None], str] = {}
+        self._counts: dict[tuple[ir.Ref, int | None, str], str] = {}
 
     # -- the whole template ------------------------------------------------------------------
 
@@ -390,6 +390,9 @@ class LiquidEmitter(Emitter):
     def cond_IsCount(self, cond: ir.IsCount) -> str:
         return self._expr(self._nnf(cond, False))
 
+    def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
+        return self._expr(self._nnf(cond, False))
+
     def cond_NumberTest(self, cond: ir.NumberTest) -> str:
         return self._expr(self._nnf(cond, False))
 
@@ -404,6 +407,8 @@ class LiquidEmitter(Emitter):
             return self._truthy(cond.ref, negate)
         if isinstance(cond, ir.IsCount):
             return _Atom(self._count_var(cond.ref) + (" < 0" if negate else " >= 0"))
+        if isinstance(cond, ir.IsDecimal):
+            return _Atom(self._decimal_var(cond.ref) + (" < 0" if negate else " >= 0"))
         if isinstance(cond, ir.NumberTest):
             return self._number_test(cond, negate)
         return self._compare(cond, negate)
@@ -447,7 +452,7 @@ class LiquidEmitter(Emitter):
         """
         if isinstance(ref, ir.LoopVar) and ref.attr in ("index", "index0"):
             return "forloop." + ref.attr
-        var = self._counts.get((ref, None))
+        var = self._counts.get((ref, None, "n"))
         if var is not None:
             return var
         x = self.ref(ref)
@@ -461,20 +466,68 @@ class LiquidEmitter(Emitter):
             "{% if " + tmp + " == " + x + " and " + tmp + " >= 0 %}"
             "{% assign " + var + " = " + tmp + " %}{% endif %}{% endif %}"
         )
-        self._counts[(ref, None)] = var
+        self._counts[(ref, None, "n")] = var
+        return var
+
+    def _decimal_var(self, ref: ir.Ref) -> str:
+        """A variable holding the value when it is a decimal count (a number > 0 with a
+        fraction), and -1 otherwise; the same tests as _count_var, `round` now differing."""
+        if isinstance(ref, ir.LoopVar):
+            return "-1"  # loop variables are whole numbers or booleans
+        var = self._counts.get((ref, None, "d"))
+        if var is not None:
+            return var
+        x = self.ref(ref)
+        var = self._tmp("d")
+        tmp = self._prefix + "v"
+        self._setup.append(
+            "{% assign " + var + " = -1 %}"
+            "{% assign " + tmp + " = " + x + " | plus: 0 %}"
+            "{% if " + tmp + " == " + x + " %}"
+            "{% assign " + tmp + " = " + x + " | round %}"
+            "{% if " + tmp + " != " + x + " and " + x + " > 0 %}"
+            "{% assign " + var + " = " + x + " %}{% endif %}{% endif %}"
+        )
+        self._counts[(ref, None, "d")] = var
+        return var
+
+    def _operand_var(self, ref: ir.Ref, operand: str) -> str:
+        """A CLDR operand of a decimal count, read from its printed digits (`1.25`): i its
+        whole part, v how many digits follow the point, f those digits as a number."""
+        var = self._counts.get((ref, None, operand))
+        if var is not None:
+            return var
+        d = self._decimal_var(ref)
+        var = self._tmp(operand)
+        if operand == "i":
+            self._setup.append("{% assign " + var + " = " + d + " | floor %}")
+        else:
+            digits = self._counts.get((ref, None, "digits"))
+            if digits is None:
+                digits = self._tmp("t")
+                self._setup.append(
+                    "{% assign " + digits + " = " + d + ' | append: "" | split: "." %}'
+                )
+                self._counts[(ref, None, "digits")] = digits
+            size = " | size" if operand == "v" else " | plus: 0"
+            self._setup.append("{% assign " + var + " = " + digits + ".last" + size + " %}")
+        self._counts[(ref, None, operand)] = var
         return var
 
     def _number_test(self, cond: ir.NumberTest, negate: bool) -> _Node:
         """`count % mod <op> value` on the normalized count (its remainder computed first)."""
-        n = self._count_var(cond.ref)
+        if cond.operand == "n":
+            n = self._count_var(cond.ref)
+        else:
+            n = self._operand_var(cond.ref, cond.operand)
         if cond.mod:
-            rest = self._counts.get((cond.ref, cond.mod))
+            rest = self._counts.get((cond.ref, cond.mod, cond.operand))
             if rest is None:
                 rest = self._tmp("m")
                 self._setup.append(
                     "{% assign " + rest + " = " + n + " | modulo: " + str(cond.mod) + " %}"
                 )
-                self._counts[(cond.ref, cond.mod)] = rest
+                self._counts[(cond.ref, cond.mod, cond.operand)] = rest
             n = rest
         op = NEGATED[cond.op] if negate else cond.op
         return _Atom(f"{n} {op} {cond.value}")
@@ -518,7 +571,7 @@ class LiquidEmitter(Emitter):
 
 
 def _cond_refs(cond: ir.Cond) -> Iterator[ir.Ref]:
-    if isinstance(cond, ir.Truthy | ir.Compare | ir.IsCount | ir.NumberTest):
+    if isinstance(cond, ir.Truthy | ir.Compare | ir.IsCount | ir.IsDecimal | ir.NumberTest):
         yield cond.ref
     elif isinstance(cond, ir.Not):
         yield from _cond_refs(cond.expr)

@@ -1,0 +1,123 @@
+"""The formatting corpus: format_* filters × data sets × five locales, for every target's engine.
+
+Each case's expected output is the reference rendering: the template compiled for the locale to
+tmplkit's jinja target and rendered in its sandboxed environment (which formats with Babel).
+A target that accepts the filters must print exactly that in its own engine; one that refuses
+them says so in one line, tested where the target is.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from tests.differential.corpus import Source
+from tests.differential.harness import _ENVS, ENTITY_ALIASES, Mismatch
+from tests.engines import render_batch
+from tmplkit import compile_string
+
+S = Source
+
+# The locales the Done-when names (the sample's, and Arabic for its digits and direction).
+LOCALES = ["fr-FR", "de-DE", "pl-PL", "ja-JP", "ar-EG"]
+
+FORMAT_SOURCES: list[Source] = [
+    S("number", "<p>{{ n|format_number }} {{ n|format_decimal }}</p>"),
+    S("decimal_pattern", '<p>{{ n|format_decimal("#,##0.00") }}</p>'),
+    S("percent", "<p>{{ ratio|format_percent }}</p>"),
+    S("currency_code", '<p>{{ price|format_currency("EUR") }} {{ price|format_currency("JPY") }}</p>'),
+    S("currency_usd_text", '{{ price|format_currency("USD") }}', html=False),
+    S("currency_from_data", "<p>{{ price|format_currency(currency) }}</p>"),
+    S("date", "<p>{{ day|format_date }}</p>"),
+    S("date_widths", '<p>{{ day|format_date("short") }}|{{ day|format_date("long") }}|'
+      '{{ day|format_date("full") }}</p>'),
+    S("date_pattern", '{{ day|format_date("d MMMM y") }}', html=False),
+    S("datetime", "<p>{{ moment|format_datetime }}</p>"),
+    S("datetime_tz", '<p>{{ moment|format_datetime("short", "Europe/Paris") }}</p>'),
+    S("time", '<p>{{ moment|format_time("short") }}</p>'),
+    S("escaped", "<p>{{ price|format_currency(currency)|e }}</p>"),
+    S("in_loop", "<ul>{% for l in lines %}<li>{{ l.price|format_currency(currency) }}</li>"
+      "{% endfor %}</ul>"),
+]
+
+FORMAT_DATASETS: dict[str, dict[str, Any]] = {
+    "typical": {
+        "n": 1234567.891,
+        "ratio": 0.256,
+        "price": 49,
+        "currency": "USD",
+        "day": "2026-10-12",
+        "moment": "2026-10-12T14:05:09Z",
+        "lines": [{"price": "19.99"}, {"price": 1200.5}],
+    },
+    "strings_and_negatives": {
+        "n": "-0.5",
+        "ratio": "1",
+        "price": "-1234.565",
+        "currency": "EUR",
+        "day": "2024-02-29",
+        "moment": "2026-01-01T00:00:00+05:30",
+        "lines": [{"price": "0"}],
+    },
+    "large_and_small": {
+        "n": 12345678901234567890,
+        "ratio": 0.0001,
+        "price": 0.005,
+        "currency": "JPY",
+        "day": "1999-12-31",
+        "moment": "2026-07-04T23:59:59.5",
+        "lines": [],
+    },
+    "missing_and_null": {"n": None, "price": None, "currency": "GBP", "lines": [{}]},
+}
+
+
+def reference_for(source: Source, locale: str, data: dict[str, Any]) -> str:
+    """What the source prints for `locale`: the jinja target in tmplkit's environment."""
+    return _reference(source, locale).render(data)
+
+
+@cache
+def _reference(source: Source, locale: str) -> Any:
+    compiled = compile_string(source.template, html=source.html, file=source.name, locale=locale)
+    return _ENVS[source.html].from_string(compiled)
+
+
+def run_formats(
+    target: str,
+    engine: str,
+    *,
+    sources: list[Source] | None = None,
+    locales: list[str] | None = None,
+    case_extra: dict[str, Any] | None = None,
+) -> tuple[int, list[Mismatch]]:
+    """Compile each formatting source for each locale to `target`, render every data set in
+    one engine batch, compare with the reference exactly (only entity spellings made one: the
+    no-break and narrow no-break spaces CLDR puts in numbers must be the same characters)."""
+    sources = FORMAT_SOURCES if sources is None else sources
+    locales = LOCALES if locales is None else locales
+    cases: list[dict[str, Any]] = []
+    keys: list[tuple[Source, str, str]] = []
+    for locale in locales:
+        for source in sources:
+            compiled = compile_string(
+                source.template, target, html=source.html, file=source.name, locale=locale
+            )
+            for name, data in FORMAT_DATASETS.items():
+                cases.append({"template": compiled, "data": data, **(case_extra or {})})
+                keys.append((source, locale, name))
+    results = render_batch(engine, cases)
+    mismatches = []
+    for (source, locale, name), result in zip(keys, results, strict=True):
+        expected = entities(reference_for(source, locale, FORMAT_DATASETS[name]))
+        got = entities(result["output"]) if result["ok"] else "ERROR: " + result["error"]
+        if got != expected:
+            mismatches.append(Mismatch(f"{source.name} [{locale}]", name, expected, got))
+    return len(cases), mismatches
+
+
+def entities(text: str) -> str:
+    """Equivalent entity spellings made one; whitespace kept exactly."""
+    for pattern, canonical in ENTITY_ALIASES:
+        text = pattern.sub(canonical, text)
+    return text
