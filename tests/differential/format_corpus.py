@@ -15,6 +15,7 @@ from tests.differential.corpus import Source
 from tests.differential.harness import _ENVS, ENTITY_ALIASES, Mismatch
 from tests.engines import render_batch
 from tmplkit import compile_string
+from tmplkit.errors import RenderError
 
 S = Source
 
@@ -121,3 +122,46 @@ def entities(text: str) -> str:
     for pattern, canonical in ENTITY_ALIASES:
         text = pattern.sub(canonical, text)
     return text
+
+
+# Values a filter cannot read: each is the render error the reference gives (a FormatError
+# naming the field and the value), word for word, in every target that formats.
+BAD_FORMAT_DATA: list[tuple[str, dict[str, Any]]] = [
+    ("{{ n|format_number }}", {"n": "12,50"}),
+    ("{{ n|format_percent }}", {"n": True}),
+    ("{{ n|format_decimal }}", {"n": [1, {"a": "x" * 80}]}),
+    ('{{ p|format_currency("EUR") }}', {"p": "abc"}),
+    ("{{ p|format_currency(c) }}", {"p": 1, "c": "eur"}),
+    ("{{ p|format_currency(c) }}", {"p": 1}),
+    ("{% for l in ls %}{{ l.p|format_currency(l.c) }}{% endfor %}", {"ls": [{"p": "x", "c": "?"}]}),
+    ("{% for l in ls %}{{ l.p|format_currency(l.c) }}{% endfor %}", {"ls": [{"p": 2, "c": 7}]}),
+    ("{{ d|format_date }}", {"d": "2026-02-30"}),
+    ("{{ d|format_date }}", {"d": "12/10/2026"}),
+    ("{{ d|format_datetime }}", {"d": "2026-10-12"}),
+    ('{{ d|format_datetime("short", "Europe/Paris") }}', {"d": "2026-10-12T24:00:00"}),
+    ("{{ d|format_datetime }}", {"d": "2026-10-12T10:00:00+02:60"}),
+    ('{{ d|format_time("short") }}', {"d": "9:05"}),
+    ("{{ d|format_datetime }}", {"d": 1760000000}),
+]
+
+
+def format_errors(
+    target: str, engine: str, prefix: str = "", case_extra: dict[str, Any] | None = None
+) -> list[str]:
+    """Each BAD_FORMAT_DATA case compiled for fr-FR and rendered in the engine, where its error
+    is not the reference's (`prefix`: how the engine names the exception, "ValueError: ")."""
+    cases, expected = [], []
+    for source, data in BAD_FORMAT_DATA:
+        try:
+            reference_for(Source("bad", source), "fr-FR", data)
+        except RenderError as exc:
+            expected.append(prefix + str(exc))
+        template = compile_string(source, target, locale="fr-FR")
+        cases.append({"template": template, "data": data, **(case_extra or {})})
+    assert len(expected) == len(cases)  # the reference refuses every one
+    results = render_batch(engine, cases)
+    return [
+        f"{source}: expected {want!r}, got {got!r}"
+        for (source, _), want, got in zip(BAD_FORMAT_DATA, expected, results, strict=True)
+        if got != {"ok": False, "error": want}
+    ]

@@ -7,10 +7,20 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.differential.corpus import DATASETS, SOURCES, Source
+from tests.differential.format_corpus import (
+    FORMAT_DATASETS,
+    FORMAT_SOURCES,
+    LOCALES,
+    format_errors,
+    run_formats,
+)
 from tests.differential.harness import reference, run
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_parts, compile_string, open_project
+from tmplkit.errors import CompileError
 from tmplkit.targets.cheetah import HELPERS, CheetahEmitter, cheetah_text
 from tmplkit.targets.jinja import environment
 
@@ -238,3 +248,38 @@ def test_the_documented_example_is_what_the_target_writes() -> None:
     (source,) = re.findall(r"^```jinja\n(.*?)\n^```$", doc, re.M | re.S)
     (emitted,) = re.findall(r"^```cheetah\n(.*?)\n^```$", doc, re.M | re.S)
     assert cheetah(source) == emitted
+
+
+# --- values in the reader's locale (format_date, format_currency, …) ---------------------------
+
+
+def test_format_corpus_matches_the_reference() -> None:
+    require_engine("cheetah")
+    cases, mismatches = run_formats("cheetah", "cheetah")
+    assert cases == len(FORMAT_SOURCES) * len(FORMAT_DATASETS) * len(LOCALES) == 280
+    assert mismatches == [], "\n".join(map(str, mismatches))
+
+
+def test_a_value_the_filter_cannot_read_is_the_reference_error() -> None:
+    require_engine("cheetah")
+    assert format_errors("cheetah", "cheetah", "ValueError: ") == []
+
+
+def test_a_format_the_expansion_cannot_print_is_refused() -> None:
+    with pytest.raises(CompileError) as exc:
+        compile_string('{{ t|format_time("long") }}', "cheetah", file="t.html", locale="fr-FR")
+    assert str(exc.value) == (
+        "t.html:1:1: the cheetah target cannot express format_time in fr-FR (a time zone field "
+        "(z), which needs CLDR's zone names) (hint: format the value in your data and print it "
+        "as it is)"
+    )
+
+
+def test_only_the_format_helpers_used_are_defined() -> None:
+    date = [line.split(" = ")[0] for line in cheetah("{{ d|format_date }}").splitlines()[:-1]]
+    assert "#set tk_money" not in date and "#set tk_currencies" not in date
+    assert "#set tk_when" in date and "#set tk_number" not in date
+    money = cheetah("{{ p|format_currency(c) }}{{ p|format_currency(c) }}{{ p|format_number }}")
+    assert money.count("#set tk_currencies = ") == 1
+    assert money.count("#set tk_fmt") == 2  # one per format, however often it is used
+    assert "#set tk_when" not in money and "#set tk_iso" not in money

@@ -84,24 +84,32 @@ HELPERS: dict[str, str] = {
         "Emax=1000000, Emin=-1000000)"
     ),
     "tk_fail": "lambda message: (_ for _ in ()).throw(ValueError(message))",
-    "tk_json": (
-        "lambda f, v, what: tk_fail(f + ': ' + __import__('json').dumps(None if v is tk_missing "
-        "else v, ensure_ascii=False) + ' is not ' + what)"
+    # The reference's FormatError, word for word (formats.shown, formats.EXPECTED).
+    "tk_shown": (
+        "lambda v: (lambda t: t if len(t) <= 60 else t[:57] + '\u2026')(__import__('json').dumps("
+        "None if v is tk_missing else v, ensure_ascii=False, default=str))"
+    ),
+    "tk_expected": repr(dict(formats.EXPECTED)),
+    "tk_bad": (
+        "lambda f, v, k: tk_fail(f + ': ' + tk_shown(v) + ' is not ' + tk_expected[k][0] + "
+        "' (hint: send ' + tk_expected[k][0] + ' such as ' + tk_expected[k][1] + ')')"
     ),
     "tk_number_of": (
-        "lambda v, f: tk_decimal_mod.Decimal(v) if type(v) is int "
+        "lambda v, f, k: tk_decimal_mod.Decimal(v) if type(v) is int "
         "else tk_decimal_mod.Decimal(repr(v)) if type(v) is float "
         "else tk_decimal_mod.Decimal(v) if type(v) is str "
-        "and tk_re.fullmatch('-?[0-9]+(?:[.][0-9]+)?', v) else tk_json(f, v, 'a number')"
+        "and tk_re.fullmatch('-?[0-9]+(?:[.][0-9]+)?', v) else tk_bad(f, v, k)"
     ),
     "tk_group": (
         "lambda i, size, then, sep: tk_group(i[:-size], then, then, sep) + sep + i[-size:] "
         "if len(i) > size else i"
     ),
-    "tk_fraction": "lambda f, lo, sep: (lambda x: sep + x if x else '')(f[:lo] + f[lo:].rstrip('0'))",
+    "tk_fraction": (
+        "lambda f, lo, sep: (lambda x: sep + x if x else '')(f[:lo] + f[lo:].rstrip('0'))"
+    ),
     # s: (positive prefix, suffix, negative prefix, suffix, min integer digits, (min, max)
     # fraction digits, (primary, secondary) grouping or None, decimal and group separators,
-    # scale); rounded half to even on the exact decimal digits.
+    # scale, kind); rounded half to even on the exact decimal digits.
     "tk_number_text": (
         "lambda d, s: (lambda i, f, t: t[0] + (tk_group(i.zfill(s[4]), s[6][0], s[6][1], s[8]) "
         "if s[6] else i.zfill(s[4])) + tk_fraction(f, s[5][0], s[7]) + t[1])(*format(d.copy_abs()"
@@ -111,12 +119,13 @@ HELPERS: dict[str, str] = {
     ),
     "tk_number": (
         "lambda v, f, s: '' if v is None or v is tk_missing "
-        "else tk_number_text(tk_number_of(v, f), s)"
+        "else tk_number_text(tk_number_of(v, f, s[10]), s)"
     ),
     # A currency from the data: its code checked, its symbol and digits from tk_currencies.
     "tk_code": (
         "lambda c, f: c if type(c) is str and c in tk_currencies[0] "
-        "else tk_json(f, c, 'an ISO 4217 currency code')"
+        "else tk_fail(f + ': ' + tk_shown(c) + ' is not an ISO 4217 currency code '"
+        "'(hint: send a code such as \"EUR\")')"
     ),
     "tk_priced": (
         "lambda s, c: tuple(t.replace('¤¤', c).replace('¤', tk_currencies[1].get(c, c)) "
@@ -124,7 +133,8 @@ HELPERS: dict[str, str] = {
     ),
     "tk_money": (
         "lambda v, f, s, c, cf: '' if v is None or v is tk_missing "
-        "else (lambda d: tk_number_text(d, tk_priced(s, tk_code(c, cf))))(tk_number_of(v, f))"
+        "else (lambda d: tk_number_text(d, tk_priced(s, tk_code(c, cf))))("
+        "tk_number_of(v, f, s[10]))"
     ),
     "tk_datetime_mod": "__import__('datetime')",
     # An ISO 8601 date, datetime or time as (year, month, day, hour, minute, second, fraction,
@@ -151,9 +161,8 @@ HELPERS: dict[str, str] = {
         "lambda v, f, k, tz: (lambda m: (lambda g: tk_zoned(tk_datetime_mod.datetime(int(g[0] or "
         "2000), int(g[1] or 1), int(g[2] or 1), int(g[3] or 0), int(g[4] or 0), int(g[5] or 0), "
         "tzinfo=tk_offset(g[7])), tz) if (g[0] if k == 'date' else g[3] is not None and (g[0] or "
-        "k == 'time')) and tk_valid(g) else tk_json(f, v, {'date': 'an ISO 8601 date', "
-        "'datetime': 'an ISO 8601 datetime', 'time': 'an ISO 8601 time'}[k]))(m.groups() if m "
-        "else (None,) * 8))(tk_iso(v))"
+        "k == 'time')) and tk_valid(g) else tk_bad(f, v, k))(m.groups() if m else (None,) * 8))("
+        "tk_iso(v))"
     ),
     "tk_zoned": (
         "lambda m, tz: m if tz is None else (m if m.tzinfo else m.replace(tzinfo="
@@ -183,15 +192,16 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "tk_url_safe": ("tk_re", "tk_url_scheme"),
     "tk_url": ("tk_re", "tk_url_safe"),
     "tk_context": ("tk_decimal_mod",),
-    "tk_json": ("tk_fail", "tk_missing"),
-    "tk_number_of": ("tk_decimal_mod", "tk_re", "tk_json"),
+    "tk_shown": ("tk_missing",),
+    "tk_bad": ("tk_fail", "tk_shown", "tk_expected"),
+    "tk_number_of": ("tk_decimal_mod", "tk_re", "tk_bad"),
     "tk_number_text": ("tk_context", "tk_group", "tk_fraction"),
     "tk_number": ("tk_missing", "tk_number_of", "tk_number_text"),
-    "tk_code": ("tk_json",),
+    "tk_code": ("tk_fail", "tk_shown"),
     "tk_money": ("tk_missing", "tk_number_of", "tk_number_text", "tk_priced", "tk_code"),
     "tk_iso": ("tk_re",),
     "tk_offset": ("tk_datetime_mod",),
-    "tk_moment": ("tk_iso", "tk_valid", "tk_offset", "tk_zoned", "tk_json"),
+    "tk_moment": ("tk_iso", "tk_valid", "tk_offset", "tk_zoned", "tk_bad"),
     "tk_zoned": ("tk_datetime_mod",),
     "tk_when": ("tk_missing", "tk_moment", "tk_date_part"),
 }
@@ -377,7 +387,8 @@ class CheetahEmitter(InfixConditions):
                 parts = tuple(
                     p if isinstance(p, str) else (p.name, p.pad, p.names) for p in date.parts
                 )
-                return f"{self.use('tk_when')}({value}, {field}, {self.spec((fmt.kind, fmt.tz, parts))})"
+                spec = self.spec((fmt.kind, fmt.tz, parts))
+                return f"{self.use('tk_when')}({value}, {field}, {spec})"
             code = fmt.currency if isinstance(fmt.currency, str) else None
             number = formats.number_spec(fmt.kind, fmt.format, locale, code)
         except formats.Unsupported as exc:
@@ -392,6 +403,7 @@ class CheetahEmitter(InfixConditions):
                 number.decimal,
                 number.group,
                 number.scale,
+                fmt.kind,
             )
         )
         if not isinstance(fmt.currency, ir.Path):
