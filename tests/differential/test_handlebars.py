@@ -16,11 +16,19 @@ from typing import Any
 import pytest
 
 from tests.differential.corpus import DATASETS, SOURCES, Source
+from tests.differential.format_corpus import (
+    FORMAT_DATASETS,
+    FORMAT_SOURCES,
+    LOCALES,
+    format_errors,
+    reference_for,
+    run_formats,
+)
 from tests.differential.harness import normalize, reference, run
 from tests.differential.mandrill_model import MODEL_JS, model
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_string
-from tmplkit.errors import CompileError
+from tmplkit.errors import CompileError, RenderError
 from tmplkit.targets import get_emitter
 from tmplkit.targets.handlebars import HELPER_NAMES, HELPERS_JS
 
@@ -53,7 +61,8 @@ def test_docs_hold_the_exact_helper_source_the_tests_register() -> None:
 def test_every_helper_is_defined_in_javascript_and_java() -> None:
     js = set(re.findall(r"^    (tk_\w+): function", HELPERS_JS, re.M))
     java = set(re.findall(r'registerHelper\(\s*"(tk_\w+)"', code_blocks("java")[0]))
-    assert js == java == set(HELPER_NAMES)
+    # tk_format (format_date, format_currency, …) is JavaScript only: handlebarsjava refuses.
+    assert js == java | {"tk_format"} == set(HELPER_NAMES)
     used = set()
     for source in SOURCES:
         used |= set(re.findall(r"\btk_\w+", compile_string(source.template, "handlebars")))
@@ -588,3 +597,154 @@ MANDRILL_REFUSALS = [
 @pytest.mark.parametrize(("source", "message"), MANDRILL_REFUSALS)
 def test_mandrill_refusal(source: str, message: str) -> None:
     assert str(compile_refusal(source, "mandrillhandlebars")) == message
+
+
+# --- values in the reader's locale (format_date, format_currency, …) ---------------------------
+
+BIG_INT_ERROR = (
+    "n: 12345678901234567000 is not a number JavaScript reads exactly (whole numbers end at "
+    '2^53) (hint: send it as a decimal string such as "12345678901234567890")'
+)
+
+
+def test_format_corpus_matches_the_reference_but_for_integers_beyond_2_53() -> None:
+    require_engine("handlebars")
+    cases, mismatches = run_formats("handlebars", "handlebars", case_extra={"helpers": HELPERS_JS})
+    assert cases == len(FORMAT_SOURCES) * len(FORMAT_DATASETS) * len(LOCALES) == 280
+    # The one data set whose n (12345678901234567890) JSON.parse has already rounded: refused
+    # in JavaScript rather than misprinted; every other case prints what render prints.
+    assert {(m.source, m.dataset, m.got) for m in mismatches} == {
+        (f"{name} [{locale}]", "large_and_small", f"ERROR: {BIG_INT_ERROR}")
+        for name in ("number", "decimal_pattern")
+        for locale in LOCALES
+    }
+
+
+def test_a_value_the_filter_cannot_read_is_the_reference_error_in_handlebars_js() -> None:
+    require_engine("handlebars")
+    assert format_errors("handlebars", "handlebars", case_extra={"helpers": HELPERS_JS}) == []
+
+
+# Exact decimals and time zones, beyond the corpus: each as render prints it, in five locales.
+FORMAT_EDGES = [
+    Source(
+        "numbers",
+        '{{ n|format_currency("USD") }}|{{ n|format_decimal }}|{{ n|format_percent }}|'
+        '{{ n|format_decimal("#,##0.###") }}|{{ n|format_currency("BHD") }}|'
+        '{{ n|format_decimal("0000.00") }}|{{ n|format_decimal("#,##,##0.0") }}|'
+        '{{ n|format_percent("#,##0.0%") }}|{{ n|format_currency(c) }}',
+        html=False,
+    ),
+    Source(
+        "moments",
+        '{{ d|format_date("full") }}|{{ d|format_time }}|{{ d|format_datetime }}|'
+        '{{ d|format_datetime("short", "Europe/Paris") }}|'
+        '{{ d|format_datetime("EEEE d MMMM y HH:mm:ss a h K k", "America/New_York") }}|'
+        '{{ d|format_datetime("medium", "Asia/Kolkata") }}|'
+        '{{ d|format_datetime("yy-M-d H:m:s", "Pacific/Kiritimati") }}|'
+        '{{ d|format_datetime("y-MM-dd HH:mm:ss", "Australia/Lord_Howe") }}',
+        html=False,
+    ),
+]
+EDGE_NUMBERS: list[Any] = [
+    2.675,  # 2.67499999… as a double: 2.68 from its digits
+    0.125,
+    "0.135",
+    "-0.004",  # rounds to zero, keeps its sign
+    -0.0,
+    "-0",
+    1e-7,
+    1.5e-10,
+    123456789.125,
+    9007199254740991,
+    "12345678901234567890123.5",
+    "007.50",
+    5e-324,
+    0.1,
+    -1234.5,
+]
+EDGE_MOMENTS = [
+    "0099-03-04T05:06:07Z",
+    "2026-03-29T01:30:00Z",  # the hour Paris skips
+    "2026-03-29T00:59:59",
+    "2026-10-25T00:30:00Z",
+    "1900-01-01T00:00:00Z",  # Paris's local mean time, +00:09:21
+    "2026-10-12T23:30:00.123456789-05:00",
+    "2024-02-29",  # a date: format_time and format_datetime refuse it
+    "2026-10-12T00:00:00+14:00",
+    "1582-10-10T12:00:00Z",
+]
+
+
+def test_exact_decimals_and_time_zones_match_the_reference_in_handlebars_js() -> None:
+    require_engine("handlebars")
+    labels, cases, expected = [], [], []
+    for locale in ("en-US", "fr-FR", "ar-EG", "hi-IN", "de-CH"):
+        for source in FORMAT_EDGES:
+            template = compile_string(source.template, "handlebars", html=False, locale=locale)
+            values = EDGE_NUMBERS if source.name == "numbers" else EDGE_MOMENTS
+            for value in values:
+                data = {"n": value, "c": "CHF", "d": value}
+                try:
+                    want = reference_for(source, locale, data)
+                except RenderError as exc:
+                    want = f"ERROR: {exc}"
+                labels.append(f"{source.name} [{locale}] {value!r}")
+                cases.append({"template": template, "data": data, "helpers": HELPERS_JS})
+                expected.append(want)
+    results = render_batch("handlebars", cases)
+    mismatches = [
+        f"{label}:\n  expected {want!r}\n  got      {got!r}"
+        for label, want, result in zip(labels, expected, results, strict=True)
+        if want != (got := result["output"] if result["ok"] else "ERROR: " + result["error"])
+    ]
+    assert len(cases) == 5 * (len(EDGE_NUMBERS) + len(EDGE_MOMENTS)) == 120
+    assert mismatches == [], "\n".join(mismatches)
+
+
+def test_a_format_filter_is_one_tk_format_call_with_the_locale_data() -> None:
+    assert compile_string('{{ d|format_date("d MMM") }}', "handlebars", locale="de-DE") == (
+        '{{tk_format d "d" \'{"k":"date","z":null,"p":[["day",1,[]]," ",["month_name",0,'
+        '["Jan.","Feb.","März","Apr.","Mai","Juni","Juli","Aug.","Sept.","Okt.","Nov.",'
+        '"Dez."]]]}\'}}'
+    )
+    # |e in a text part: escaped by handlebars where it prints ({{…}}, not {{{…}}}).
+    out = compile_string("{{ p|format_percent|e }}", "handlebars", html=False, locale="fr-FR")
+    assert out == (
+        '{{tk_format p "p" \'{"k":"percent","p":["","\u00a0%"],"n":["-","\u00a0%"],'
+        '"i":1,"f":[0,0],"g":[3,3],"d":",","s":"\u202f","x":2}\'}}'
+    )
+    # A currency from the data: its value and field, and the locale's currency table.
+    out = compile_string("{{ p|format_currency(o.cur) }}", "handlebars", locale="ja-JP")
+    assert (
+        out.startswith('{{tk_format p "p" \'{"k":"currency",') and ' o.cur "o.cur" \'{"c":"' in out
+    )
+    assert '"JPY":"￥"' in out and '"BHD":3' in out
+
+
+def test_handlebars_refuses_what_the_expansion_cannot_print() -> None:
+    with pytest.raises(CompileError) as info:
+        compile_string('{{ t|format_time("long") }}', "handlebars", file="t.html", locale="fr-FR")
+    assert str(info.value) == (
+        "t.html:1:1: the handlebars target cannot express format_time in fr-FR (a time zone field "
+        "(z), which needs CLDR's zone names) (hint: format the value in your data and print it "
+        "as it is)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("handlebarsjava", "tk_format is a handlebars.js helper only"),
+        ("mandrillhandlebars", "Mandrill cannot register helpers"),
+    ],
+)
+def test_targets_without_tk_format_refuse_every_format_filter(target: str, why: str) -> None:
+    for name in ("format_date", "format_datetime", "format_time", "format_number"):
+        with pytest.raises(CompileError) as info:
+            compile_string(f"<p>{{{{ v|{name} }}}}</p>", target, file="t.html", locale="pl-PL")
+        shown = "format_decimal" if name == "format_number" else name
+        assert str(info.value) == (
+            f"t.html:1:4: the {target} target cannot express {shown} in pl-PL ({why}) (hint: "
+            "format the value in your data and print it as it is)"
+        )
