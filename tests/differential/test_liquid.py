@@ -7,10 +7,17 @@ from typing import Any
 import pytest
 
 from tests.differential.corpus import DATASETS, SOURCES
-from tests.differential.harness import normalize, run
+from tests.differential.format_corpus import (
+    FORMAT_DATASETS,
+    FORMAT_SOURCES,
+    LOCALES,
+    run_formats,
+)
+from tests.differential.harness import _ENVS, normalize, run
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_string
 from tmplkit.errors import TemplateError
+from tmplkit.i18n.formats import FormatError
 from tmplkit.targets import get_emitter
 from tmplkit.targets.liquid import LiquidEmitter
 
@@ -263,3 +270,198 @@ def test_metadata() -> None:
     assert LiquidEmitter.refuses == ()
     assert LiquidEmitter.helpers is None
     assert "Shopify Liquid" in LiquidEmitter.summary
+
+
+# --- format filters: CLDR's data expanded into Liquid ----------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_format_corpus_matches_the_reference(engine: str) -> None:
+    require_engine(engine)
+    sources = [s for s in FORMAT_SOURCES if s.name not in LIQUID_REFUSES]
+    cases, mismatches = run_formats("liquid", engine, sources=sources)
+    assert cases == len(sources) * len(LOCALES) * len(FORMAT_DATASETS)
+    if engine == "liquidjs":
+        # LiquidJS reads the data's JSON numbers as doubles: 12345678901234567890 arrives as
+        # 12345678901234567000 (docs/targets/liquid.md: send such numbers as strings).
+        lost = {(m.source.split(" [")[0], m.dataset) for m in mismatches}
+        assert lost == {("number", "large_and_small"), ("decimal_pattern", "large_and_small")}
+        assert all("567\u202f000" in m.got or "567.000" in m.got or "567,000" in m.got
+                   or "567\xa0000" in m.got for m in mismatches)  # fmt: skip
+    else:
+        assert mismatches == [], "\n".join(map(str, mismatches))
+
+
+# The corpus's sources the liquid target refuses (tested below).
+LIQUID_REFUSES = {"datetime_tz"}
+
+# (template printing `v`, locale, values): each value rendered by each engine must equal the
+# reference (tmplkit's jinja target with Babel).
+FORMAT_EDGES: list[tuple[str, str, list[Any]]] = [
+    (
+        '{{ v|format_decimal("#,##0.00") }}',
+        "en-US",
+        [2.675, 9.995, 0.125, 0.135, 999.995, -0.004, "-0.005", "-0", -0.0, 0, "0.00",
+         "007.50", 1e21, 1e-7, 123456789012345680000.0, 1.5e300, "99999999999999999999.999",
+         "12345678901234567890123.5", 5e-324, 0.5, 1.5, 2.5, "0.0050000001"],
+    ),
+    ("{{ v|format_decimal }}", "fr-FR", [1234567.891, 0.0005, 0.0015, 0.9995, -999999.9996]),
+    ('{{ v|format_decimal("000.#") }}', "de-DE", [0, 7.25, 7.35, 12345.05, "-1.96"]),
+    ('{{ v|format_decimal("#,##,##0.###") }}', "en-IN", [1234567.8915, 12, 123456, -1e10]),
+    ("{{ v|format_percent }}", "de-DE", [0.256, "1", 0.0001, 0.005, 0.015, -0.125, 12.5]),
+    ('{{ v|format_percent("#,##0.0%") }}', "en-US", [0.12345, 0.00049, 1e-7]),
+    ('{{ v|format_currency("BHD") }}|{{ v|format_currency("CLF") }}|{{ v|format_currency("JPY") }}',
+     "ar-EG", [0.5, 1234.56789, -2.5, "0.00005"]),
+    ("{{ v.p|format_currency(v.c) }}", "ja-JP",
+     [{"p": 1, "c": c} for c in ("KWD", "JPY", "CHF", "XXX", "GBP", "INR")]),
+    ("{{ v|format_date(\"full\") }}|{{ v|format_date(\"EEE d MMM yy\") }}", "en-US",
+     ["0001-01-01", "0004-02-29", "1900-03-01", "2000-02-29", "2026-12-06", "9999-12-31",
+      "2026-10-12T23:59:59.123456789-05:00", "1582-10-10"]),
+    ('{{ v|format_datetime("EEEE, d MMMM y, HH:mm:ss") }}|{{ v|format_datetime("medium") }}',
+     "pl-PL", ["2026-01-05T00:07:09", "2026-06-30T12:00Z"]),
+    ('{{ v|format_datetime("yyyy-MM-dd HH:mm:ss a h K k") }}', "en-US",
+     ["0999-01-01T00:00:00", "2026-10-12T12:05:09+14:00", "2026-10-12T23:59:59.5"]),
+    ("{{ v|format_time(\"medium\") }}|{{ v|format_time(\"h:mm a\") }}", "ar-EG",
+     ["00:00", "12:30:15", "23:59:59.999999999", "07:05Z", "18:00:01+05:30",
+      "2026-10-12T09:08:07"]),
+]  # fmt: skip
+
+# Values the reference refuses with a FormatError ("… is not a number", …): Liquid cannot stop
+# a render, so the value prints nothing (the text around it stays).
+BAD_VALUES: list[tuple[str, str, list[Any]]] = [
+    ("{{ v|format_decimal }}", "en-US",
+     ["abc", "", "1e5", "+1", "1.", ".5", "1,5", " 1", "--1", "-", "١٢", True, False, [1], {"a": 1},
+      "0x10", "Infinity", "NaN"]),
+    ("{{ v.p|format_currency(v.c) }}", "en-US",
+     [{"p": 1, "c": c} for c in ("usd", "EURO", "", 978, None, "U,S", "ZZZ")]
+     + [{"p": "x", "c": "EUR"}]),
+    ("{{ v|format_date }}", "en-US",
+     ["2026-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "0000-01-01",
+      "2026-1-01", "20261012", "2026-10-12T", "2026-10-12T25:00", "2026-10-12 10:00", 20261012,
+      "2026-10-12T10:00+24:00", "2026-10-12T10:00+01:60", "2026-10-12T10:00:00.1234567890",
+      "2026-10-12T10:00.5", "２０２６-10-12"]),
+    ("{{ v|format_datetime }}", "en-US", ["2026-10-12", "10:00"]),
+    ("{{ v|format_time }}", "en-US", ["24:00", "23:60", "12:00:60", "12", "12:00:00Z0", "2026-10-12"]),
+]  # fmt: skip
+
+
+def _edge_cases(table: list[tuple[str, str, list[Any]]]) -> list[tuple[str, str, Any]]:
+    return [(src, locale, value) for src, locale, values in table for value in values]
+
+
+def _reference_text(src: str, locale: str, value: Any) -> str:
+    compiled = compile_string(src, html=False, locale=locale)
+    return str(_ENVS[False].from_string(compiled).render({"v": value}))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_format_edges_match_the_reference(engine: str) -> None:
+    require_engine(engine)
+    edges = _edge_cases(FORMAT_EDGES)
+    cases = [
+        {"template": "[" + compile_string(src, "liquid", html=False, locale=locale) + "]",
+         "data": {"v": value}}
+        for src, locale, value in edges
+    ]  # fmt: skip
+    failures = []
+    for (src, locale, value), result in zip(edges, render_batch(engine, cases), strict=True):
+        expected = "[" + _reference_text(src, locale, value) + "]"
+        got = result["output"] if result["ok"] else "ERROR: " + result["error"]
+        if got != expected and not (engine == "liquidjs" and _past_double(value)):
+            failures.append(f"{src} [{locale}] {value!r}: expected {expected!r}, got {got!r}")
+    assert failures == [], "\n".join(failures)
+
+
+def _past_double(value: Any) -> bool:
+    """A JSON number LiquidJS cannot hold exactly (it reads every number as a double)."""
+    return type(value) is int and abs(value) > 2**53
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_bad_values_print_nothing(engine: str) -> None:
+    require_engine(engine)
+    edges = _edge_cases(BAD_VALUES)
+    for src, locale, value in edges:
+        with pytest.raises(FormatError):
+            _reference_text(src, locale, value)
+    cases = [
+        {"template": "[" + compile_string(src, "liquid", html=False, locale=locale) + "]",
+         "data": {"v": value}}
+        for src, locale, value in edges
+    ]  # fmt: skip
+    outputs = [
+        r["output"] if r["ok"] else "ERROR: " + r["error"] for r in render_batch(engine, cases)
+    ]
+    assert outputs == ["[]"] * len(edges)
+
+
+def test_missing_and_null_values_print_nothing() -> None:
+    src = "{{ v|format_decimal }}|{{ w.x|format_date }}|{{ v|format_currency(c) }}"
+    assert _reference_text(src, "fr-FR", None) == "||"
+    compiled = compile_string(src, "liquid", html=False, locale="fr-FR")
+    for engine in ENGINES:
+        require_engine(engine)
+        results = render_batch(
+            engine,
+            [
+                {"template": compiled, "data": d}
+                for d in ({}, {"v": None, "w": {"x": None}, "c": "EUR"})
+            ],
+        )
+        assert [r["output"] for r in results] == ["||", "||"], engine
+
+
+@pytest.mark.parametrize(
+    ("src", "message"),
+    [
+        (
+            '<p>\n  {{ m|format_datetime("short", "Europe/Paris") }}',
+            "t.html:2:3: the liquid target cannot express format_datetime in fr-FR "
+            '(tz="Europe/Paris": Liquid has no time zone data) '
+            "(hint: format the value in your data and print it as it is)",
+        ),
+        (
+            '{{ m|format_time("full") }}',
+            "t.html:1:1: the liquid target cannot express format_time in fr-FR (a time zone "
+            "field (zzzz), which needs CLDR's zone names) "
+            "(hint: format the value in your data and print it as it is)",
+        ),
+        (
+            '{{ n|format_decimal("@@#") }}',
+            "t.html:1:1: the liquid target cannot express format_decimal in fr-FR (a scientific "
+            "or significant-digits pattern) "
+            "(hint: format the value in your data and print it as it is)",
+        ),
+        (
+            '{{ n|format_currency("EUR", "#,##0.00 ¤¤¤") }}',
+            "t.html:1:1: the liquid target cannot express format_currency in fr-FR (a "
+            "currency's name (¤¤¤), which changes with the amount) "
+            "(hint: format the value in your data and print it as it is)",
+        ),
+        (
+            '{{ m|format_date("QQQ y") }}',
+            "t.html:1:1: the liquid target cannot express format_date in fr-FR (quarters (QQQ)) "
+            "(hint: format the value in your data and print it as it is)",
+        ),
+    ],
+)
+def test_format_refusals(src: str, message: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        compile_string(src, "liquid", file="t.html", locale="fr-FR")
+    assert str(info.value) == message
+
+
+def test_refused_corpus_sources_are_refused() -> None:
+    for source in FORMAT_SOURCES:
+        if source.name in LIQUID_REFUSES:
+            with pytest.raises(TemplateError, match="has no time zone data"):
+                compile_string(source.template, "liquid", html=source.html, locale="de-DE")
+
+
+def test_emitted_currency_tables_come_once_at_the_top() -> None:
+    out = compile_string(
+        "{{ a|format_currency(c) }}{{ b|format_currency(c) }}", "liquid", locale="fr-FR"
+    )
+    assert out.startswith("{% capture tk_f_codes %},ADP,AED,")
+    assert out.count("{% capture tk_f_symbols %}") == 1
+    assert "|USD=$US|" in out and ",JPY=0," in out
