@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 
 from tests.differential.corpus import DATASETS, SOURCES, Source
+from tests.differential.format_corpus import entities, reference_for, run_formats
 from tests.differential.harness import ENTITY_ALIASES, reference, run
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_string
 from tmplkit.errors import TemplateError
+from tmplkit.i18n.formats import FormatError, format_value
 from tmplkit.targets import get_emitter
 from tmplkit.targets.freemarker import HELPERS, FreemarkerEmitter
 
@@ -226,6 +228,179 @@ def test_escape_and_safe_print_null_as_empty() -> None:
         "",
         "&lt;b&gt;",
     ]
+
+
+# --- values in the reader's locale: format_date, format_currency, … ---------------------------
+
+
+def test_formats_match_the_reference() -> None:
+    require_engine(ENGINE)
+    cases, mismatches = run_formats("freemarker", ENGINE)
+    assert cases == 14 * 5 * 4  # sources × locales × data sets
+    assert mismatches == []
+
+
+def test_formats_match_whatever_the_configuration_says() -> None:
+    require_engine(ENGINE)
+    cases, mismatches = run_formats("freemarker", ENGINE, case_extra=HOSTILE)
+    assert cases == 14 * 5 * 4
+    assert mismatches == []
+
+
+# Beyond the corpus: every kind, width and field the expansion writes, patterns with a secondary
+# grouping, a negative subpattern and a minimum of integer digits, zones with DST and odd
+# offsets, in locales with other separators, digits of their own, scripts and 12-hour clocks.
+FORMAT_LOCALES = [
+    *("en-US", "en-IN", "hi-IN", "de-CH", "fa-IR", "he-IL", "th-TH", "zh-Hans-CN", "ko-KR"),
+    *("ru-RU", "sv-SE", "es-ES", "pt-BR", "bn-BD", "my-MM", "sw-KE", "nl-NL", "it-IT", "tr-TR"),
+    *("vi-VN", "ar-SA", "fr-CH", "ja-JP", "ur-PK", "am-ET", "km-KH", "lo-LA", "ca-ES", "cy-GB"),
+    "ga-IE",
+]
+FORMAT_EXTRA = [
+    S(
+        "kinds",
+        "{{ n|format_decimal }}|{{ n|format_percent }}|{{ n|format_currency('EUR') }}"
+        "|{{ n|format_currency('INR') }}|{{ n|format_currency(c) }}",
+        html=False,
+    ),
+    S(
+        "patterns",
+        "{{ n|format_decimal('#,##,##0.###') }}|{{ n|format_decimal('000.00') }}"
+        "|{{ n|format_percent('#,##0.0%') }}|{{ n|format_currency('BHD', '¤¤ #,##0.00;(¤¤ #,##0.00)') }}"
+        "|{{ n|format_decimal('#') }}",
+        html=False,
+    ),
+    S(
+        "dates",
+        "{{ d|format_date('short') }}|{{ d|format_date('medium') }}|{{ d|format_date('long') }}"
+        "|{{ d|format_date('full') }}|{{ d|format_date('EEEE d MMMM y G') }}"
+        "|{{ d|format_date('yy-M-d LLL ccc') }}",
+        html=False,
+    ),
+    S(
+        "times",
+        "{{ d|format_time('short') }}|{{ d|format_time('medium') }}|{{ d|format_time('h:mm:ss a K k') }}",
+        html=False,
+    ),
+    S(
+        "datetimes",
+        "{{ d|format_datetime('short') }}|{{ d|format_datetime('medium', 'America/New_York') }}"
+        "|{{ d|format_datetime('short', 'Asia/Kolkata') }}"
+        "|{{ d|format_datetime('EEE d MMM y HH:mm', 'Europe/Paris') }}"
+        "|{{ d|format_datetime('EEEE', 'Pacific/Kiritimati') }}",
+        html=False,
+    ),
+    S(
+        "loop",
+        "{% for x in xs %}{{ loop.index|format_decimal }}:{{ x|format_percent|e }};{% endfor %}",
+    ),
+]
+FORMAT_DATA: list[dict[str, Any]] = [
+    {"n": 0, "c": "JPY", "d": "2026-01-05T00:07:09", "xs": [0.5, "1"]},
+    {"n": -1234567.891, "c": "BHD", "d": "2024-02-29T12:30:00Z", "xs": []},
+    {"n": "0.125", "c": "INR", "d": "1999-12-31T23:59:59-08:00"},
+    {"n": "1234.5", "c": "XXX", "d": "2026-03-29T01:30:00+00:00"},
+    {"n": -0.004, "c": "CHF", "d": "2026-10-25T00:59:59.999Z"},
+    {"n": 98765432109876543210.98765, "c": "CLP", "d": "2000-02-29T12:00:00+14:00"},
+    {"n": "-0", "c": "USD", "d": "1901-01-01T12:00:00", "xs": [None, 2]},
+]
+
+
+def test_formats_beyond_the_corpus_in_thirty_locales() -> None:
+    require_engine(ENGINE)
+    keys = [(s, loc, d) for loc in FORMAT_LOCALES for s in FORMAT_EXTRA for d in FORMAT_DATA]
+    cases = [
+        {"template": compile_string(s.template, "freemarker", html=s.html, locale=loc), "data": d}
+        for s, loc, d in keys
+    ]
+    results = render_batch(ENGINE, cases)
+    assert len(results) == 30 * 6 * 7
+    mismatches = [
+        (s.name, loc, d, expected, got)
+        for (s, loc, d), r in zip(keys, results, strict=True)
+        if (expected := entities(reference_for(s, loc, d)))
+        != (got := entities(r["output"]) if r["ok"] else r["error"])
+    ]
+    assert mismatches == []
+
+
+BAD_VALUES: list[Any] = [
+    *("12,50", "1e3", " 12", True, "", [1], "2026-02-30", "12/10/2026", "2026-10-12", "9:05"),
+    *("2026-10-12T24:00:00", "2026-10-12T10:00:00+02:60", "2026-10-12T10:00:00+24:00"),
+    *("2026-10-12T10:00", 1760000000, "x" * 80, None),
+]
+
+
+def test_a_value_the_filter_cannot_read_stops_with_render_s_message() -> None:
+    """The field, the value (JSON, cut at 60 characters) and the hint, as render says it."""
+    require_engine(ENGINE)
+    templates = {
+        kind: compile_string(f"{{{{ o.x|{name} }}}}", "freemarker", html=False, locale="pl-PL")
+        for kind, name in [
+            ("decimal", "format_decimal"),
+            ("percent", "format_percent"),
+            ("date", "format_date"),
+            ("datetime", "format_datetime"),
+            ("time", "format_time"),
+        ]
+    }
+    money = compile_string("{{ o.x|format_currency(o.c) }}", "freemarker", locale="pl-PL")
+    cases: list[dict[str, Any]] = []
+    expected: list[str] = []
+    for value in BAD_VALUES:
+        for kind, template in templates.items():
+            cases.append({"template": template, "data": {"o": {"x": value}}})
+            expected.append(_render_says(value, kind))
+        cases.append({"template": money, "data": {"o": {"x": "5", "c": value}}})
+        expected.append(_render_says(5, "currency", value))
+    results = render_batch(ENGINE, cases)
+    assert [r["output"] if r["ok"] else r["error"] for r in results] == expected
+    assert expected[:2] == [
+        'StopException: o.x: "12,50" is not a number (hint: send a number such as 19.99 or "19.99")',
+        'StopException: o.x: "12,50" is not a number (hint: send a number such as 0.25 or "0.25")',
+    ]
+    assert expected[-1] == (
+        'StopException: o.c: null is not an ISO 4217 currency code (hint: send a code such as "EUR")'
+    )
+    assert expected[-2] == ""  # a missing value prints nothing
+
+
+def _render_says(value: Any, kind: Any, code: Any = None) -> str:
+    try:
+        return format_value(
+            value, kind, None, "pl-PL", field="o.x", currency=code, currency_field="o.c"
+        )
+    except FormatError as exc:
+        return f"StopException: {exc}"
+
+
+def test_a_format_freemarker_cannot_print_is_refused() -> None:
+    with pytest.raises(TemplateError) as info:
+        compile_string(
+            '<p>\n  {{ at|format_datetime("full") }}', "freemarker", file="t.html", locale="de-DE"
+        )
+    assert str(info.value) == (
+        "t.html:2:3: the freemarker target cannot express format_datetime in de-DE (a time zone "
+        "field (zzzz), which needs CLDR's zone names) (hint: format the value in your data and "
+        "print it as it is)"
+    )
+
+
+def test_a_format_is_the_locale_s_data_and_a_call() -> None:
+    source = '{{ order.total|format_currency("EUR") }} {{ day|format_date("d MMM") }}'
+    out = compile_string(source, "freemarker", html=False, locale="fr-FR")
+    assert out.endswith(
+        '><#assign tmplkit$fmt1 = {"kind": "currency", "bad": " is not a number (hint: send a '
+        'number such as 19.99 or \\"19.99\\")", "texts": ["", "\u00a0€", "-", "\u00a0€"], '
+        '"min_int": 1, "fraction": [2, 2], "grouping": [3, 3], "decimal": ",", "group": "\u202f", '
+        '"scale": 1}\n'
+        '><#assign tmplkit$fmt2 = {"kind": "date", "bad": " is not an ISO 8601 date (hint: send '
+        'an ISO 8601 date such as \\"2026-10-12\\")", "parts": [{"field": "day", "pad": 1}, " ", '
+        '{"field": "month_name", "names": ["janv.", "févr.", "mars", "avr.", "mai", "juin", '
+        '"juil.", "août", "sept.", "oct.", "nov.", "déc."]}]}\n'
+        '>${((order.total)??)?then(tmplkit$number(order.total, "order.total", tmplkit$fmt1), "")} '
+        '${(day??)?then(tmplkit$when(day, "day", tmplkit$fmt2), "")}'
+    )
 
 
 # --- the emitted text ---------------------------------------------------------------------------

@@ -19,7 +19,11 @@ How each trap is handled:
   loop variable from the enclosing scopes (`fallback_on_null_loop_variable`, not settable from a
   template): `t` would show the data's `t` for a null item;
 - literal text with FTL syntax in it (`${`, `#{`, `<#`, `[=`, …) is wrapped in `<#noparse>`;
-- upper/lower: `?upper_case` follows the locale (Turkish `i` → `İ`), so the template sets en_US.
+- upper/lower: `?upper_case` follows the locale (Turkish `i` → `İ`), so the template sets en_US;
+- format filters (format_date, format_currency, …): Java's locale data is not CLDR's, so the
+  locale's CLDR data is expanded at compile time into `tmplkit$fmt<N>` hashes, printed by
+  `tmplkit$number`/`tmplkit$money`/`tmplkit$when` (exact BigDecimal digits, Java's half-even
+  rounding); a value they cannot read stops the template with render's message.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from .. import ir
+from ..i18n import formats
 from ..urls import INERT_URL
 from .base import InfixConditions, url_check_steps
 
@@ -49,6 +54,20 @@ STR = "tmplkit$str"
 TRUTHY = "tmplkit$truthy"
 LIST = "tmplkit$list"
 URL = "tmplkit$url"
+FAIL = "tmplkit$fail"
+DECIMAL = "tmplkit$decimal"
+GROUP = "tmplkit$group"
+NUMBER = "tmplkit$number"
+MONEY = "tmplkit$money"
+WHEN = "tmplkit$when"
+# The functions each function calls (added with it).
+NEEDS: dict[str, tuple[str, ...]] = {
+    FAIL: (STR,),
+    DECIMAL: (FAIL, STR),
+    NUMBER: (DECIMAL, GROUP, FAIL, STR),
+    MONEY: (NUMBER, DECIMAL, GROUP, FAIL, STR),
+    WHEN: (FAIL, STR),
+}
 HELPERS = {
     # A value as the reference prints it: strings as they are, numbers and booleans like JSON
     # (`?c`: no locale grouping), lists and objects like Python (`['a', 1, True, None]`).
@@ -95,6 +114,93 @@ HELPERS = {
   || s == "data" && t?matches("data:image/(png|gif|jpe?g|webp|bmp|avif);base64,.*", "is")
 ></#function
 >""",
+    # --- values in the reader's locale (format_date, format_currency, …) ---------------------
+    # The locale's CLDR data is expanded at compile time into `tmplkit$fmt<N>` hashes (see
+    # i18n/formats.py: NumberSpec, DateSpec); these read a value as the reference does and
+    # print it with that data. A value they cannot read stops the template with the field, the
+    # value and the reference's message.
+    FAIL: r"""<#function tmplkit$fail field c problem
+><#local t = "null"
+><#if c?has_content><#local v = c[0]
+  ><#local t = v?is_string?then("\"" + v?json_string + "\"",
+    (v?is_boolean || v?is_number)?then(v?c, tmplkit$str(v, true)))
+></#if
+><#stop field + ": " + (t?length gt 60)?then(t[0..<57] + "…", t) + problem></#function
+>""",
+    # A JSON number or a decimal string, exactly (a BigDecimal: never through a double).
+    DECIMAL: r"""<#function tmplkit$decimal v field s
+><#if v?is_number><#return v></#if
+><#if v?is_string && v?matches("-?[0-9]+([.][0-9]+)?")><#return v?number></#if
+><#return tmplkit$fail(field, [v], s.bad)></#function
+>""",
+    # Digits grouped from the right: `size` digits, then groups of `then`.
+    GROUP: r"""<#function tmplkit$group i size then sep
+><#if i?length lte size><#return i></#if
+><#return tmplkit$group(i[0..<i?length - size], then, then, sep) + sep + i[i?length - size..]
+></#function
+>""",
+    # The number scaled (percent) and rounded half to even by Java's DecimalFormat on the exact
+    # digits (ASCII, '.'), then padded, grouped and wrapped in the locale's texts.
+    NUMBER: r"""<#function tmplkit$number v field s
+><#local d = tmplkit$decimal(v, field, s), lo = s.fraction[0], hi = s.fraction[1]
+><#local t = (d?abs * s.scale)?string("0" + (hi gt 0)?then("." + ""?left_pad(lo, "0")
+  + ""?left_pad(hi - lo, "#"), "") + ";; roundingMode=halfEven decimalSeparator='.' zeroDigit='0'")
+><#local i = t?keep_before(".")?left_pad(s.min_int, "0"), f = t?keep_after(".")
+><#if s.grouping?has_content><#local i = tmplkit$group(i, s.grouping[0], s.grouping[1], s.group)
+></#if
+><#local texts = (d lt 0)?then(s.texts[2..3], s.texts[0..1])
+><#return texts[0] + i + f?has_content?then(s.decimal + f, "") + texts[1]></#function
+>""",
+    # Money in a currency read from the data (`c`: [code], or [] when missing or null): the
+    # code checked against tmplkit$currencies (code: [symbol, fraction digits]).
+    MONEY: r"""<#function tmplkit$money v field s c cfield
+><#local d = tmplkit$decimal(v, field, s)
+><#if !(c?has_content && c[0]?is_string && tmplkit$currencies[c[0]]??)
+  ><#return tmplkit$fail(cfield, c, s.bad_code)></#if
+><#local code = c[0], symbol = tmplkit$currencies[code][0], digits = tmplkit$currencies[code][1]
+><#return tmplkit$number(d, field, s + {"fraction": [digits, digits],
+  "texts": s.texts?map(t -> t?replace("¤¤", code)?replace("¤", symbol))})></#function
+>""",
+    # A date, datetime or time: the ISO 8601 text checked as the reference checks it (a time
+    # alone gets a date to be read with), moved to the format's time zone (`?iso(zone)`) if
+    # it has one, and printed part by part; the weekday by Sakamoto's rule, Monday first.
+    WHEN: r"""<#function tmplkit$when v field s
+><#local t = v?is_string?then(v, "")
+><#if s.kind == "time" && t?matches("[0-9]{2}:.*", "s")><#local t = "2000-01-01T" + t></#if
+><#local m = t?matches("([0-9]{4})-([0-9]{2})-([0-9]{2})(T([0-9]{2}):([0-9]{2})"
+  + "(:([0-9]{2})([.][0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?")
+><#if !m || s.kind != "date" && m?groups[4] == ""><#return tmplkit$fail(field, [v], s.bad)></#if
+><#local g = m?groups, z = g[10]
+><#local y = g[1]?number, mo = g[2]?number, d = g[3]?number, h = ("0" + g[5])?number
+><#local mi = ("0" + g[6])?number, sec = ("0" + g[8])?number
+><#local leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+><#if !(y gte 1 && mo gte 1 && mo lte 12 && d gte 1
+  && d lte [31, leap?then(29, 28), 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]
+  && h lt 24 && mi lt 60 && sec lt 60
+  && (z?length lt 6 || z[1..2]?number lt 24 && z[4..5]?number lt 60))
+  ><#return tmplkit$fail(field, [v], s.bad)></#if
+><#if s.tz??><#local t = (g[1] + "-" + g[2] + "-" + g[3] + "T" + g[5] + ":" + g[6] + ":"
+  + (g[8] == "")?then("00", g[8]) + (z == "")?then("Z", z))?datetime.iso?iso(s.tz)
+  ><#local y = t[0..3]?number, mo = t[5..6]?number, d = t[8..9]?number
+  ><#local h = t[11..12]?number, mi = t[14..15]?number, sec = t[17..18]?number
+></#if
+><#local n = {"year": y, "year2": y % 100, "month": mo, "day": d, "hour": h, "minute": mi,
+  "second": sec, "hour12": (h % 12 == 0)?then(12, h % 12), "hour11": h % 12,
+  "hour24": (h == 0)?then(24, h)}
+><#local b = y - (mo lt 3)?then(1, 0)
+><#local weekday = (b + (b / 4)?floor - (b / 100)?floor + (b / 400)?floor
+  + [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4][mo - 1] + d + 6) % 7
+><#local out = ""
+><#list s.parts as p$
+  ><#if p$?is_string><#local out += p$
+  ><#elseif p$.field == "month_name"><#local out += p$.names[mo - 1]
+  ><#elseif p$.field == "weekday"><#local out += p$.names[weekday]
+  ><#elseif p$.field == "period"><#local out += p$.names[(h gte 12)?then(1, 0)]
+  ><#else><#local out += n[p$.field]?c?left_pad(p$.pad, "0")
+  ></#if
+></#list
+><#return out></#function
+>""",
 }
 
 
@@ -129,6 +235,8 @@ class FreemarkerEmitter(InfixConditions):
         self._helpers: set[str] = set()  # the HELPERS the template calls
         self._cases = False  # upper/lower were used: fix the locale
         self._pos = ir.NOWHERE  # where the condition being emitted is (for refusals)
+        self._specs: dict[str, str] = {}  # a format's expanded data (FTL hash) -> its name
+        self._currencies = ""  # the locale's currency table, when a currency comes from data
 
     # --- the template and its header ---------------------------------------------------
 
@@ -141,6 +249,9 @@ class FreemarkerEmitter(InfixConditions):
         if self._cases:
             header += '<#setting locale="en_US"\n>'
         header += "".join(src for name, src in HELPERS.items() if name in self._helpers)
+        if self._currencies:
+            header += f"<#assign tmplkit$currencies = {self._currencies}\n>"
+        header += "".join(f"<#assign {name} = {spec}\n>" for spec, name in self._specs.items())
         return header + text
 
     def body(self, body: ir.Body) -> str:
@@ -162,7 +273,7 @@ class FreemarkerEmitter(InfixConditions):
         return ftl_text(node.text)
 
     def call(self, helper: str, arg: str) -> str:
-        self._helpers.add(helper)
+        self._helpers.update((helper, *NEEDS.get(helper, ())))
         return f"{helper}({strip_parens(arg)})"
 
     # --- references ----------------------------------------------------------------------
@@ -200,8 +311,6 @@ class FreemarkerEmitter(InfixConditions):
     # --- outputs -------------------------------------------------------------------------
 
     def visit_Output(self, node: ir.Output) -> str:
-        if node.value.format is not None:
-            raise self.refuse_format(node.value.format, node.pos)
         value = node.value
         # The value, its filters applied in order: `expr` stays None while it is the raw path
         # (maybe missing); `printed` says it is a string already.
@@ -209,6 +318,8 @@ class FreemarkerEmitter(InfixConditions):
         printed = False
         markup = False  # already HTML (|safe, or |escape then upper/lower): printed with ?no_esc
         escape = False  # |escape, not applied yet: in an HTML part, auto-escaping does it
+        if value.format is not None:  # a string from here on (only safe and escape follow)
+            expr, printed = self.formatted(value.format, value.ref, node.pos), True
 
         def to_string() -> str:
             nonlocal expr, printed
@@ -253,6 +364,62 @@ class FreemarkerEmitter(InfixConditions):
             test = f"{URL}({text}, {str(node.url.open).lower()}, {str(raw).lower()})"
             return "${" + test + "?then(" + expr + ", " + ftl_string(INERT_URL) + ")}"
         return "${" + expr + "}"
+
+    def formatted(self, fmt: ir.Format, ref: ir.Ref, pos: ir.Pos) -> str:
+        """A format filter as a call of the functions above with the locale's CLDR data,
+        expanded once per template (`<#assign tmplkit$fmt1 = {…}>`): "" when missing or null."""
+        locale = self.format_locale
+        bad = " is not {0} (hint: send {0} such as {1})".format(*formats.EXPECTED[fmt.kind])
+        spec: dict[str, Any] = {"kind": fmt.kind, "bad": bad}
+        try:
+            if fmt.kind in formats.DATE_KINDS:
+                date = formats.date_spec(fmt.kind, fmt.format, locale, fmt.tz)
+                spec["parts"] = [
+                    p
+                    if isinstance(p, str)
+                    else {"field": p.name, "names": p.names}
+                    if p.names
+                    else {"field": p.name, "pad": p.pad}
+                    for p in date.parts
+                ]
+                if date.tz is not None:
+                    spec["tz"] = date.tz
+            else:
+                code = fmt.currency if isinstance(fmt.currency, str) else None
+                number = formats.number_spec(fmt.kind, fmt.format, locale, code)
+                spec |= {
+                    "texts": [*number.positive, *number.negative],
+                    "min_int": number.min_int,
+                    "fraction": number.fraction or [],
+                    "grouping": number.grouping or [],
+                    "decimal": number.decimal,
+                    "group": number.group,
+                    "scale": 10**number.scale,
+                }
+        except formats.Unsupported as exc:
+            raise self.refuse_format(fmt, pos, str(exc)) from None
+        helper = WHEN if fmt.kind in formats.DATE_KINDS else NUMBER
+        currency: list[str] = []
+        if isinstance(fmt.currency, ir.Path):  # the code read from the data, checked there
+            helper = MONEY
+            spec["bad_code"] = ' is not an ISO 4217 currency code (hint: send a code such as "EUR")'
+            table = formats.currency_table(locale)
+            self._currencies = ftl_literal(
+                {c: [table.symbols.get(c, c), table.digits.get(c, 2)] for c in table.codes}
+            )
+            code, simple = self.path(fmt.currency)
+            exists = f"{code}??" if simple else f"({code})??"
+            currency = [f"({exists})?then([{code}], [])", ftl_string(fmt.currency.dotted())]
+        args = [ftl_string(ref.dotted()), self.spec(spec), *currency]
+        if isinstance(ref, ir.LoopVar):  # never missing
+            return self.call(helper, ", ".join([self.loop_var(ref), *args]))
+        expr, simple = self.path(ref)
+        exists = f"{expr}??" if simple else f"({expr})??"
+        return f'({exists})?then({self.call(helper, ", ".join([expr, *args]))}, "")'
+
+    def spec(self, data: dict[str, Any]) -> str:
+        """The name of a format's expanded data, assigned once in the template's header."""
+        return self._specs.setdefault(ftl_literal(data), f"tmplkit$fmt{len(self._specs) + 1}")
 
     def escaped(self, expr: str) -> str:
         """A printed value HTML-escaped, as a plain string (for filters that follow)."""
@@ -383,6 +550,18 @@ class FreemarkerEmitter(InfixConditions):
             or (text.startswith("!(") and strip_parens(text[1:]) != text[1:])
         )
         return text if atomic else f"({text})"
+
+
+def ftl_literal(value: Any) -> str:
+    """Data as an FTL literal: strings, whole numbers, sequences and hashes."""
+    if isinstance(value, str):
+        return ftl_string(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(ftl_literal(v) for v in value) + "]"
+    assert isinstance(value, dict), value
+    return "{" + ", ".join(f"{ftl_string(k)}: {ftl_literal(v)}" for k, v in value.items()) + "}"
 
 
 def ftl_number(value: int | float) -> str:
