@@ -165,3 +165,82 @@ def format_errors(
         for (source, _), want, got in zip(BAD_FORMAT_DATA, expected, results, strict=True)
         if got != {"ok": False, "error": want}
     ]
+
+
+# Exact decimals and time zones beyond the corpus, in five locales (run_format_edges).
+FORMAT_EDGES = [
+    S(
+        "numbers",
+        '{{ n|format_currency("USD") }}|{{ n|format_decimal }}|{{ n|format_percent }}|'
+        '{{ n|format_decimal("#,##0.###") }}|{{ n|format_currency("BHD") }}|'
+        '{{ n|format_decimal("0000.00") }}|{{ n|format_decimal("#,##,##0.0") }}|'
+        '{{ n|format_percent("#,##0.0%") }}|{{ n|format_currency(c) }}',
+        html=False,
+    ),
+    S(
+        "moments",
+        '{{ d|format_date("full") }}|{{ d|format_time }}|{{ d|format_datetime }}|'
+        '{{ d|format_datetime("short", "Europe/Paris") }}|'
+        '{{ d|format_datetime("EEEE d MMMM y HH:mm:ss a h K k", "America/New_York") }}|'
+        '{{ d|format_datetime("medium", "Asia/Kolkata") }}|'
+        '{{ d|format_datetime("yy-M-d H:m:s", "Pacific/Kiritimati") }}|'
+        '{{ d|format_datetime("y-MM-dd HH:mm:ss", "Australia/Lord_Howe") }}',
+        html=False,
+    ),
+]
+EDGE_NUMBERS: list[Any] = [
+    2.675,  # 2.67499999… as a double: 2.68 from its digits
+    0.125,
+    "0.135",
+    "-0.004",  # rounds to zero, keeps its sign
+    -0.0,
+    "-0",
+    1e-7,
+    1.5e-10,
+    123456789.125,
+    9007199254740991,
+    "12345678901234567890123.5",
+    "007.50",
+    5e-324,
+    0.1,
+    -1234.5,
+]
+EDGE_MOMENTS = [
+    "0099-03-04T05:06:07Z",
+    "2026-03-29T01:30:00Z",  # the hour Paris skips
+    "2026-03-29T00:59:59",
+    "2026-10-25T00:30:00Z",
+    "1900-01-01T00:00:00Z",  # Paris's local mean time, +00:09:21
+    "2026-10-12T23:30:00.123456789-05:00",
+    "2024-02-29",  # a date: format_time and format_datetime refuse it
+    "2026-10-12T00:00:00+14:00",
+    "1582-10-10T12:00:00Z",
+]
+
+
+def run_format_edges(
+    target: str, engine: str, prefix: str = "", case_extra: dict[str, Any] | None = None
+) -> tuple[int, list[str]]:
+    """FORMAT_EDGES over EDGE_NUMBERS and EDGE_MOMENTS in five locales, rendered in the engine
+    and compared exactly with the reference (its errors too, `prefix` as in format_errors)."""
+    labels, cases, expected = [], [], []
+    for locale in ("en-US", "fr-FR", "ar-EG", "hi-IN", "de-CH"):
+        for source in FORMAT_EDGES:
+            template = compile_string(source.template, target, html=False, locale=locale)
+            values = EDGE_NUMBERS if source.name == "numbers" else EDGE_MOMENTS
+            for value in values:
+                data = {"n": value, "c": "CHF", "d": value}
+                try:
+                    want = reference_for(source, locale, data)
+                except RenderError as exc:
+                    want = f"ERROR: {prefix}{exc}"
+                labels.append(f"{source.name} [{locale}] {value!r}")
+                cases.append({"template": template, "data": data, **(case_extra or {})})
+                expected.append(want)
+    results = render_batch(engine, cases)
+    mismatches = [
+        f"{label}:\n  expected {want!r}\n  got      {got!r}"
+        for label, want, result in zip(labels, expected, results, strict=True)
+        if want != (got := result["output"] if result["ok"] else "ERROR: " + result["error"])
+    ]
+    return len(cases), mismatches

@@ -15,6 +15,7 @@ from tests.differential.format_corpus import (
     FORMAT_SOURCES,
     LOCALES,
     format_errors,
+    run_format_edges,
     run_formats,
 )
 from tests.differential.harness import reference, run
@@ -283,3 +284,10 @@ def test_only_the_format_helpers_used_are_defined() -> None:
     assert money.count("#set tk_currencies = ") == 1
     assert money.count("#set tk_fmt") == 2  # one per format, however often it is used
     assert "#set tk_when" not in money and "#set tk_iso" not in money
+
+
+def test_exact_decimals_and_time_zones_match_the_reference() -> None:
+    require_engine("cheetah")
+    cases, mismatches = run_format_edges("cheetah", "cheetah", "ValueError: ")
+    assert cases == 120
+    assert mismatches == [], "\n".join(mismatches)
