@@ -7,10 +7,13 @@ Translation tools write the plural rule they know: GNU's table (Russian in 3 for
 the project's rule takes the file's form that the file's expression chooses for the same counts
 (n = 0 to 10,000 and beyond, see COUNTS). When one project form would take two different file
 forms, the file cannot be mapped, and the first count where that shows is reported. A project
-form that no whole count takes (CLDR's `other` in Russian, Polish or Czech: decimals only) takes
-the file's form for the decimals of its category when the file's expression, read as a real
-number, gives them all one form (Transifex's `n % 1 != 0 ? 3`), and else the file's last form,
-with a warning.
+form that no whole count takes (CLDR's `other` in Russian, Polish or Czech, `many` in
+Lithuanian: decimals only) takes the file's form that no whole count takes either, when there is
+one such form on each side and the file's expression, read as a real number, gives it to a
+decimal (Transifex's `n % 1 != 0 ? 2` in Lithuanian, whose expression also gives 2.5 its form
+for 2 to 9, and its trailing `: 3` in Russian, which gives 5.5 the form of 5); else the file's
+form for the decimals of its category when the expression gives them all one form; and else
+the file's last form, with a warning.
 """
 
 from __future__ import annotations
@@ -35,15 +38,18 @@ HISTOGRAM = range(1001)
 
 # The counts two rules are compared on: 0 to 10,000, then multiples of powers of ten and their
 # neighbours, where rules with `n % 1000000` (French `many`) or `n % 100000` (Cornish) differ.
-COUNTS: list[int] = [*range(10_001)] + sorted(
-    {
-        k * 10**e + r
-        for e in range(4, 10)
-        for k in (1, 2, 3, 5, 7, 10, 11, 20, 21, 40, 60, 80, 100)
-        for r in (0, 1, 2, 3, 5, 11, 20, 21, 100_000)
-        if k * 10**e + r > 10_000
-    }
-)
+COUNTS: list[int] = [
+    *range(10_001),
+    *sorted(
+        {
+            k * 10**e + r
+            for e in range(4, 10)
+            for k in (1, 2, 3, 5, 7, 10, 11, 20, 21, 40, 60, 80, 100)
+            for r in (0, 1, 2, 3, 5, 11, 20, 21, 100_000)
+            if k * 10**e + r > 10_000
+        }
+    ),
+]
 # Decimal counts, for the project forms only decimals take.
 DECIMALS = [Decimal(f"{i}.{f}") for i in (0, 1, 2, 3, 5, 11, 21, 22, 101) for f in ("1", "5", "25")]
 
@@ -145,16 +151,26 @@ def _map_forms(count: int, expr: str, rule: PluralRule, locale: str) -> FormMap:
                 f"its form {first}, where {locale} takes form {project} "
                 f"({rule.categories[project]}) for both"
             )
-    warnings = []
+    warnings: list[str] = []
     decide = project_evaluate(rule)
+    missing = [p for p in range(rule.count) if p not in taken]
+    used = {theirs for theirs, _ in taken.values()}
+    unused = [k for k in range(file.count) if k not in used]
+    # The file's one decimals form, for the project's one decimals-only form.
+    if (
+        len(missing) == 1
+        and len(unused) == 1
+        and unused[0] in {_real(file.evaluate, x) for x in DECIMALS}
+    ):
+        taken[missing[0]] = (unused[0], -1)
     for project in range(rule.count):
         if project in taken:
             continue
         samples = [x for x in DECIMALS if decide(x) == project]
         forms = {_real(file.evaluate, x) for x in samples}
-        theirs = forms.pop() if len(forms) == 1 else None
-        if theirs is None:
-            theirs = file.count - 1
+        found = forms.pop() if len(forms) == 1 else None
+        theirs = file.count - 1 if found is None else found
+        if found is None:
             example = samples[0] if samples else Decimal("1.5")
             warnings.append(
                 f"{locale}: the file's Plural-Forms ({file.header}) has no form for decimal "
@@ -282,7 +298,9 @@ def _operation(op: str, left: Node, right: Node) -> Node:
                 raise PluralFormsError("the plural expression divides by zero")
             if op == "%":
                 return a % b
-            return a // b if isinstance(a, int) and isinstance(b, int) else a / b
+            if isinstance(a, int) and isinstance(b, int):
+                return a // b
+            return Decimal(a) / Decimal(b)
 
         return divide
     compute: dict[str, Callable[[Number, Number], Number]] = {
