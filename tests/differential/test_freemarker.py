@@ -14,14 +14,20 @@ from typing import Any
 import pytest
 
 from tests.differential.corpus import DATASETS, SOURCES, Source
-from tests.differential.format_corpus import entities, reference_for, run_formats
+from tests.differential.format_corpus import (
+    entities,
+    format_errors,
+    reference_for,
+    run_format_edges,
+    run_formats,
+)
 from tests.differential.harness import ENTITY_ALIASES, reference, run
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_string
 from tmplkit.errors import TemplateError
 from tmplkit.i18n.formats import FormatError, format_value
 from tmplkit.targets import get_emitter
-from tmplkit.targets.freemarker import HELPERS, FreemarkerEmitter
+from tmplkit.targets.freemarker import HELPERS, FreemarkerEmitter, local_mean_time
 
 ENGINE = "freemarker"
 
@@ -247,6 +253,27 @@ def test_formats_match_whatever_the_configuration_says() -> None:
     assert mismatches == []
 
 
+def test_format_edges_match_the_reference() -> None:
+    """Exact decimals, and zones before their first rule (local mean time), DST, +14:00."""
+    require_engine(ENGINE)
+    cases, mismatches = run_format_edges("freemarker", ENGINE, "StopException: ")
+    assert cases == 120
+    assert mismatches == []
+
+
+def test_bad_format_data_stops_with_the_reference_s_error() -> None:
+    require_engine(ENGINE)
+    assert format_errors("freemarker", ENGINE, "StopException: ") == []
+    assert format_errors("freemarker", ENGINE, "StopException: ", case_extra=HOSTILE) == []
+
+
+def test_local_mean_time_is_expanded_for_zones_that_have_one() -> None:
+    assert local_mean_time("Europe/Paris") == (-1855958961000, 561000)  # 1891-03-16, +0:09:21
+    assert local_mean_time("Pacific/Kiritimati") == (-2177415040000, -37760000)
+    assert local_mean_time("UTC") is None
+    assert local_mean_time("Etc/GMT+5") is None
+
+
 # Beyond the corpus: every kind, width and field the expansion writes, patterns with a secondary
 # grouping, a negative subpattern and a minimum of integer digits, zones with DST and odd
 # offsets, in locales with other separators, digits of their own, scripts and 12-hour clocks.
@@ -327,7 +354,7 @@ def test_formats_beyond_the_corpus_in_thirty_locales() -> None:
 BAD_VALUES: list[Any] = [
     *("12,50", "1e3", " 12", True, "", [1], "2026-02-30", "12/10/2026", "2026-10-12", "9:05"),
     *("2026-10-12T24:00:00", "2026-10-12T10:00:00+02:60", "2026-10-12T10:00:00+24:00"),
-    *("2026-10-12T10:00", 1760000000, "x" * 80, None),
+    *("2026-10-12T10:00", 1760000000, "x" * 80, {"a": [None, 1.5, False]}, None),
 ]
 
 

@@ -28,10 +28,12 @@ How each trap is handled:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .. import ir
 from ..i18n import formats
@@ -48,6 +50,8 @@ FTL_SYNTAX_RE = re.compile(r"[$#]\{|</?[#@]|\[/?[#@]|\[=")
 # A `<#noparse>` section ends at `</#noparse>` (or `[/#noparse]`): cut the text before any `/#`.
 NOPARSE_CUT_RE = re.compile(r"(?<=[<\[])(?=/#)")
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
 # The functions an emitted template defines in its header, when it uses them. Each line ends
 # inside a tag (`…\n>`), so that no newline is printed: the header outputs nothing.
 STR = "tmplkit$str"
@@ -55,6 +59,7 @@ TRUTHY = "tmplkit$truthy"
 LIST = "tmplkit$list"
 URL = "tmplkit$url"
 FAIL = "tmplkit$fail"
+JSON = "tmplkit$json"
 DECIMAL = "tmplkit$decimal"
 GROUP = "tmplkit$group"
 NUMBER = "tmplkit$number"
@@ -62,11 +67,11 @@ MONEY = "tmplkit$money"
 WHEN = "tmplkit$when"
 # The functions each function calls (added with it).
 NEEDS: dict[str, tuple[str, ...]] = {
-    FAIL: (STR,),
-    DECIMAL: (FAIL, STR),
-    NUMBER: (DECIMAL, GROUP, FAIL, STR),
-    MONEY: (NUMBER, DECIMAL, GROUP, FAIL, STR),
-    WHEN: (FAIL, STR),
+    FAIL: (JSON,),
+    DECIMAL: (FAIL, JSON),
+    NUMBER: (DECIMAL, GROUP, FAIL, JSON),
+    MONEY: (NUMBER, DECIMAL, GROUP, FAIL, JSON),
+    WHEN: (FAIL, JSON),
 }
 HELPERS = {
     # A value as the reference prints it: strings as they are, numbers and booleans like JSON
@@ -120,12 +125,22 @@ HELPERS = {
     # print it with that data. A value they cannot read stops the template with the field, the
     # value and the reference's message.
     FAIL: r"""<#function tmplkit$fail field c problem
-><#local t = "null"
-><#if c?has_content><#local v = c[0]
-  ><#local t = v?is_string?then("\"" + v?json_string + "\"",
-    (v?is_boolean || v?is_number)?then(v?c, tmplkit$str(v, true)))
-></#if
+><#local t = c?has_content?then(tmplkit$json(c[0]), "null")
 ><#stop field + ": " + (t?length gt 60)?then(t[0..<57] + "…", t) + problem></#function
+>""",
+    # A value as JSON (as render's messages show it).
+    JSON: r"""<#function tmplkit$json v
+><#if v?is_string><#return "\"" + v?json_string + "\""
+><#elseif v?is_boolean || v?is_number><#return v?c
+><#elseif v?is_hash_ex><#local out = []
+><#list v as k$, x$><#local out += [tmplkit$json(k$) + ": " + (x$??)?then(tmplkit$json(x$), "null")]
+></#list
+><#return "{" + out?join(", ") + "}"
+><#elseif v?is_enumerable><#local out = []
+><#list v as x$><#local out += [(x$??)?then(tmplkit$json(x$), "null")]></#list
+><#return "[" + out?join(", ") + "]"
+></#if
+><#return v?string></#function
 >""",
     # A JSON number or a decimal string, exactly (a BigDecimal: never through a double).
     DECIMAL: r"""<#function tmplkit$decimal v field s
@@ -163,7 +178,8 @@ HELPERS = {
 >""",
     # A date, datetime or time: the ISO 8601 text checked as the reference checks it (a time
     # alone gets a date to be read with), moved to the format's time zone (`?iso(zone)`) if
-    # it has one, and printed part by part; the weekday by Sakamoto's rule, Monday first.
+    # it has one (before the zone's first rule, by its local mean time: `lmt`, which Java's
+    # zone data lacks), and printed part by part; the weekday by Sakamoto's rule, Monday first.
     WHEN: r"""<#function tmplkit$when v field s
 ><#local t = v?is_string?then(v, "")
 ><#if s.kind == "time" && t?matches("[0-9]{2}:.*", "s")><#local t = "2000-01-01T" + t></#if
@@ -180,7 +196,9 @@ HELPERS = {
   && (z?length lt 6 || z[1..2]?number lt 24 && z[4..5]?number lt 60))
   ><#return tmplkit$fail(field, [v], s.bad)></#if
 ><#if s.tz??><#local t = (g[1] + "-" + g[2] + "-" + g[3] + "T" + g[5] + ":" + g[6] + ":"
-  + (g[8] == "")?then("00", g[8]) + (z == "")?then("Z", z))?datetime.iso?iso(s.tz)
+  + (g[8] == "")?then("00", g[8]) + (z == "")?then("Z", z))?datetime.iso
+  ><#local t = (s.lmt?? && t?long lt s.lmt[0])?then(
+    (t?long + s.lmt[1])?number_to_datetime?iso_utc, t?iso(s.tz))
   ><#local y = t[0..3]?number, mo = t[5..6]?number, d = t[8..9]?number
   ><#local h = t[11..12]?number, mi = t[14..15]?number, sec = t[17..18]?number
 ></#if
@@ -384,6 +402,8 @@ class FreemarkerEmitter(InfixConditions):
                 ]
                 if date.tz is not None:
                     spec["tz"] = date.tz
+                    if (lmt := local_mean_time(date.tz)) is not None:
+                        spec["lmt"] = list(lmt)
             else:
                 code = fmt.currency if isinstance(fmt.currency, str) else None
                 number = formats.number_spec(fmt.kind, fmt.format, locale, code)
@@ -550,6 +570,31 @@ class FreemarkerEmitter(InfixConditions):
             or (text.startswith("!(") and strip_parens(text[1:]) != text[1:])
         )
         return text if atomic else f"({text})"
+
+
+def local_mean_time(tz: str) -> tuple[int, int] | None:
+    """When a zone's first rule starts (ms since 1970) and its offset before that (ms), the
+    local mean time Python's zone data keeps (Paris: +0:09:21 before 1891) and Java's does not;
+    None for a zone without one."""
+    zone = ZoneInfo(tz)
+
+    def offset(seconds: int) -> dt.timedelta | None:
+        return (EPOCH + dt.timedelta(seconds=seconds)).astimezone(zone).utcoffset()
+
+    def seconds(year: int, month: int) -> int:
+        return int((dt.datetime(year, month, 1, tzinfo=dt.UTC) - EPOCH).total_seconds())
+
+    lmt = offset(seconds(1, 2))
+    # Every half year from 1800 (before any zone's first rule): the first with another offset.
+    steps = [seconds(year, month) for year in range(1800, 2001) for month in (1, 7)]
+    hi = next((t for t in steps if offset(t) != lmt), None)
+    if lmt is None or hi is None:
+        return None
+    lo = steps[steps.index(hi) - 1]
+    while hi - lo > 1:  # the first second with another offset
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if offset(mid) == lmt else (lo, mid)
+    return hi * 1000, int(lmt.total_seconds() * 1000)
 
 
 def ftl_literal(value: Any) -> str:
