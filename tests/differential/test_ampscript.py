@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.differential.corpus import DATASETS, SOURCES, Source
+from tests.differential.format_corpus import FORMAT_SOURCES, LOCALES
 from tests.differential.harness import reference
 from tmplkit import CompileError, RenderError, compile_parts, compile_string, open_project
 from tmplkit.targets.ampscript import AmpscriptEmitter, amp_string, attributes, regex_literal
@@ -179,9 +180,56 @@ def test_regex_literal_escapes_dotnet_metacharacters() -> None:
 
 
 def test_target_metadata() -> None:
-    assert AmpscriptEmitter.refuses == ()
+    assert AmpscriptEmitter.refuses == (
+        "format_date",
+        "format_datetime",
+        "format_time",
+        "format_decimal",
+        "format_percent",
+        "format_currency",
+    )
     assert AmpscriptEmitter.helpers is None
     assert "attributes(data)" in AmpscriptEmitter.summary
+
+
+@pytest.mark.parametrize(
+    ("source", "filter_name", "col"),
+    [
+        ('<p>{{ o.day|format_date("long") }}</p>', "format_date", 4),
+        ('<p>{{ o.at|format_datetime("short", "Europe/Paris") }}</p>', "format_datetime", 4),
+        ("<p>{{ o.at|format_time }}</p>", "format_time", 4),
+        ("<p>{{ n|format_number }}</p>", "format_decimal", 4),
+        ('<p>{{ n|format_decimal("#,##0.00")|e }}</p>', "format_decimal", 4),
+        ("<p>{{ r|format_percent }}</p>", "format_percent", 4),
+        ('<p>{{ o.total|format_currency("EUR") }}</p>', "format_currency", 4),
+        ("{% for l in ls %}{{ l.p|format_currency(l.c) }}{% endfor %}", "format_currency", 18),
+        (
+            '{% trans t=o.total|format_currency("EUR") %}Total: {{ t }}{% endtrans %}',
+            "format_currency",
+            1,
+        ),
+    ],
+)
+def test_every_format_filter_is_refused_in_one_line(
+    source: str, filter_name: str, col: int
+) -> None:
+    """AMPscript formats with .NET's culture data, which is not CLDR's, and no engine is at hand
+    to prove an expansion: the value is formatted in the data instead."""
+    with pytest.raises(CompileError) as info:
+        compile_string(source, "ampscript", file="t.html", locale="fr-FR")
+    assert str(info.value) == (
+        f"t.html:1:{col}: the ampscript target cannot express {filter_name} in fr-FR (AMPscript "
+        "formats values with .NET culture data, not CLDR's) (hint: format the value in your data "
+        "and print it as it is)"
+    )
+    assert info.value.construct == filter_name
+
+
+def test_the_formatting_corpus_is_refused_in_every_locale() -> None:
+    for locale in LOCALES:
+        for source in FORMAT_SOURCES:
+            with pytest.raises(CompileError, match=f"cannot express format_\\w+ in {locale} "):
+                compile_string(source.template, "ampscript", html=source.html, locale=locale)
 
 
 # --- the data convention ------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import ir
 from ..errors import RenderError
+from ..i18n.formats import FILTER_OF
 from ..urls import DATA_IMAGE_TYPES, INERT_URL, SAFE_SCHEMES
 from .base import InfixConditions, url_check_steps
 from .jinja import print_value
@@ -205,6 +206,12 @@ class AmpscriptEmitter(InfixConditions):
         "tmplkit.targets.ampscript.attributes(data) (golden files: no open engine)"
     )
     helpers = None
+    # Format filters: AMPscript's FormatNumber, FormatCurrency and FormatDate read .NET's culture
+    # data, not CLDR's (separators, month abbreviations, currency patterns differ), round
+    # half away from zero, and no AMPscript engine is at hand to prove an expansion with string
+    # functions against render: each is refused, and the value is formatted in the data.
+    refuses = tuple(FILTER_OF.values())
+    FORMAT_WHY = "AMPscript formats values with .NET culture data, not CLDR's"
 
     def __init__(
         self, *, html: bool, file: str = "<template>", data: Mapping[str, Any] | None = None
@@ -306,7 +313,7 @@ class AmpscriptEmitter(InfixConditions):
 
     def visit_Output(self, node: ir.Output) -> str:
         if node.value.format is not None:
-            raise self.refuse_format(node.value.format, node.pos)
+            raise self.refuse_format(node.value.format, node.pos, self.FORMAT_WHY)
         printed = self.value(node.value)
         if node.url is not None and isinstance(node.value.ref, ir.Path):
             expr, _, unescaped = self.filtered(node.value)
