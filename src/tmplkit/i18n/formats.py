@@ -625,3 +625,52 @@ def _field(name: str, loc: Locale) -> DatePart:
         "A": "milliseconds in the day",
     }.get(char, "a field")
     raise Unsupported(f"{what} ({name})")
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneTable:
+    """An IANA time zone's offsets from UTC as a table, for a target that converts datetimes
+    itself: `initial` seconds east of UTC before the first change, then each change as
+    (instant, new offset), instants in Unix seconds, up to `until` (the first instant the table
+    does not cover)."""
+
+    initial: int
+    changes: tuple[tuple[int, int], ...]
+    until: int
+
+
+@lru_cache(maxsize=16)
+def zone_table(tz: str, first_year: int = 1800, until_year: int = 2100) -> ZoneTable:
+    """The offsets of `tz` from year 1 to `until_year` (exclusive), found by asking zoneinfo
+    (the reference's own data) for the offset at each day from `first_year` and bisecting each
+    day where it changes down to the second; before `first_year` the zone's first offset (its
+    local mean time) holds, which is checked."""
+    zone = ZoneInfo(tz)
+
+    def offset(t: int) -> int:
+        delta = dt.datetime.fromtimestamp(t, zone).utcoffset()
+        assert delta is not None
+        return int(delta.total_seconds())
+
+    start = int(dt.datetime(first_year, 1, 1, tzinfo=dt.UTC).timestamp())
+    until = int(dt.datetime(until_year, 1, 1, tzinfo=dt.UTC).timestamp())
+    initial = offset(start)
+    if offset(int(dt.datetime(1, 1, 2, tzinfo=dt.UTC).timestamp())) != initial:
+        raise Unsupported(f"the offsets of {tz} before {first_year}")
+    changes: list[tuple[int, int]] = []
+    current, t = initial, start
+    while t < until:
+        step = min(t + 86400, until)
+        new = offset(step)
+        if new != current:
+            low, high = t, step  # the offset is `current` at low and `new` at high
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset(middle) == current:
+                    low = middle
+                else:
+                    high = middle
+            changes.append((high, new))
+            current = new
+        t = step
+    return ZoneTable(initial, tuple(changes), until)

@@ -267,7 +267,7 @@ _CURRENCY_READ = (
 # digit made 9) says which it is, then every field is checked against the calendar.
 _DATE_READ = (
     "{% assign @ok = false %}{% assign @hast = false %}{% capture @s %}{{ $X }}{% endcapture %}"
-    '{% assign @dp = "" %}{% assign @tp = "" %}{% assign @tsh = "" %}'
+    '{% assign @dp = "" %}{% assign @tp = "" %}{% assign @tsh = "" %}{% assign @off = 0 %}'
     "{% if @s == $X %}"
     "{% assign @sh = @s" + "".join(f' | replace: "{d}", "9"' for d in _DIGITS[:9]) + " %}"
     "{% assign @c = @sh | slice: 0, 11 %}"
@@ -282,10 +282,11 @@ _DATE_READ = (
     "{% elsif @tsh.size > 6 %}{% assign @n = @tsh.size | minus: 6 %}"
     "{% assign @c = @tsh | slice: @n, 6 %}"
     '{% if @c == "+99:99" or @c == "-99:99" %}'
-    "{% assign @z = @n | plus: 1 %}{% assign @z = @tp | slice: @z, 2 | plus: 0 %}"
-    "{% if @z > 23 %}{% assign @ok = false %}{% endif %}"
-    "{% assign @z = @n | plus: 4 %}{% assign @z = @tp | slice: @z, 2 | plus: 0 %}"
-    "{% if @z > 59 %}{% assign @ok = false %}{% endif %}"
+    "{% assign @z = @n | plus: 1 %}{% assign @zh = @tp | slice: @z, 2 | plus: 0 %}"
+    "{% assign @z = @n | plus: 4 %}{% assign @zm = @tp | slice: @z, 2 | plus: 0 %}"
+    "{% if @zh > 23 or @zm > 59 %}{% assign @ok = false %}{% endif %}"
+    "{% assign @off = @zh | times: 60 | plus: @zm | times: 60 %}"
+    '{% if @c == "-99:99" %}{% assign @off = 0 | minus: @off %}{% endif %}'
     "{% assign @tsh = @tsh | slice: 0, @n %}{% endif %}{% endif %}"
     "{% if @tsh.size > 8 %}{% assign @c = @tsh | slice: 8 %}"
     '{% assign @z = @tsh | slice: 9, @tsh.size | remove: "9" %}'
@@ -331,6 +332,51 @@ _WEEKDAY = (
     "{% assign @weekday = @weekday | plus: 6 | modulo: 7 %}"
 )
 
+# A datetime shown in a time zone: its instant in seconds since 0000-03-01 (so every division
+# is of non-negative integers; Hinnant's days_from_civil), the zone's offset at that instant from
+# the table the template assigns at its top (`instant:offset` entries, epoch shifted alike), and
+# the local date and time back (civil_from_days). Past the table's end, nothing is printed.
+_ZONE_CONVERT = (
+    "{% assign @y = @year %}{% if @month < 3 %}{% assign @y = @year | minus: 1 %}{% endif %}"
+    "{% assign @era = @y | divided_by: 400 | floor %}{% assign @n = @era | times: 400 %}"
+    "{% assign @yoe = @y | minus: @n %}{% assign @mp = @month | plus: 9 | modulo: 12 %}"
+    "{% assign @doy = @mp | times: 153 | plus: 2 | divided_by: 5 | floor | plus: @day | minus: 1 %}"
+    "{% assign @n = @yoe | divided_by: 4 | floor %}{% assign @doe = @yoe | times: 365 | plus: @n %}"
+    "{% assign @n = @yoe | divided_by: 100 | floor %}"
+    "{% assign @doe = @doe | minus: @n | plus: @doy %}"
+    "{% assign @utc = @era | times: 146097 | plus: @doe | times: 86400 %}"
+    "{% assign @n = @hour | times: 3600 %}{% assign @utc = @utc | plus: @n %}"
+    "{% assign @n = @minute | times: 60 | plus: @second | minus: @off %}"
+    "{% assign @utc = @utc | plus: @n %}"
+    "{% if @utc >= $UNTIL %}{% assign @ok = false %}{% endif %}"
+    "{% assign @o = $INITIAL %}"
+    '{% for @e in $TABLE %}{% assign @p = @e | split: ":" %}{% assign @t = @p.first | plus: 0 %}'
+    "{% if @t > @utc %}{% break %}{% endif %}{% assign @o = @p.last | plus: 0 %}{% endfor %}"
+    "{% assign @utc = @utc | plus: @o %}"
+    "{% assign @z = @utc | divided_by: 86400 | floor %}{% assign @n = @z | times: 86400 %}"
+    "{% assign @r = @utc | minus: @n %}"
+    "{% assign @era = @z | divided_by: 146097 | floor %}{% assign @n = @era | times: 146097 %}"
+    "{% assign @doe = @z | minus: @n %}"
+    "{% assign @n = @doe | divided_by: 1460 | floor %}{% assign @yoe = @doe | minus: @n %}"
+    "{% assign @n = @doe | divided_by: 36524 | floor %}{% assign @yoe = @yoe | plus: @n %}"
+    "{% assign @n = @doe | divided_by: 146096 | floor %}"
+    "{% assign @yoe = @yoe | minus: @n | divided_by: 365 | floor %}"
+    "{% assign @n = @yoe | divided_by: 4 | floor %}{% assign @doy = @yoe | times: 365 | plus: @n %}"
+    "{% assign @n = @yoe | divided_by: 100 | floor %}{% assign @doy = @doy | minus: @n %}"
+    "{% assign @doy = @doe | minus: @doy %}"
+    "{% assign @mp = @doy | times: 5 | plus: 2 | divided_by: 153 | floor %}"
+    "{% assign @n = @mp | times: 153 | plus: 2 | divided_by: 5 | floor %}"
+    "{% assign @day = @doy | minus: @n | plus: 1 %}"
+    "{% assign @month = @mp | plus: 2 | modulo: 12 | plus: 1 %}"
+    "{% assign @year = @era | times: 400 | plus: @yoe %}"
+    "{% if @month < 3 %}{% assign @year = @year | plus: 1 %}{% endif %}"
+    "{% assign @hour = @r | divided_by: 3600 | floor %}{% assign @n = @hour | times: 3600 %}"
+    "{% assign @r = @r | minus: @n %}{% assign @minute = @r | divided_by: 60 | floor %}"
+    "{% assign @second = @r | modulo: 60 %}"
+)
+# Days from 0000-03-01 to 1970-01-01: Unix seconds + this × 86400 are the epoch above.
+_EPOCH_DAYS = 719468
+
 # Each numeric date field: the Liquid expression of its value (from the fields read above).
 _DATE_NUMBERS = {
     "year": "@year",
@@ -369,6 +415,8 @@ class LiquidEmitter(Emitter):
         # if/elif chain of plural tests normalizes its count once.
         self._counts: dict[tuple[ir.Ref, int | None, str], str] = {}
         self._currencies = ""  # the tables a currency read from the data needs (see emit)
+        self._zones: dict[str, str] = {}  # time zone -> the variable holding its offsets
+        self._zone_tags = ""
 
     # -- the whole template ------------------------------------------------------------------
 
@@ -386,7 +434,7 @@ class LiquidEmitter(Emitter):
             self._aliases["forloop"] = prefix + "forloop"
             head = "{% assign " + prefix + "forloop = forloop %}"
         out = super().emit(body)
-        return head + self._currencies + out
+        return head + self._currencies + self._zone_tags + out
 
     def _tmp(self, hint: str = "") -> str:
         self._count += 1
@@ -504,13 +552,11 @@ class LiquidEmitter(Emitter):
         """A format filter's output: the value formatted by Liquid code written with the
         locale's CLDR data, then the filters. Missing, null and unreadable values (not a
         number, not a date, not a currency code) print nothing: Liquid cannot stop a render."""
-        if fmt.tz is not None:
-            why = f'tz="{fmt.tz}": Liquid has no time zone data'
-            raise self.refuse_format(fmt, node.pos, why)
         locale = self.format_locale
         try:
             if fmt.kind in formats.DATE_KINDS:
-                date = formats.date_spec(fmt.kind, fmt.format, locale)
+                date = formats.date_spec(fmt.kind, fmt.format, locale, fmt.tz)
+                zone = self._zone(fmt.tz) if fmt.tz is not None else ""
                 number = None
             else:
                 code = fmt.currency if isinstance(fmt.currency, str) else None
@@ -520,7 +566,7 @@ class LiquidEmitter(Emitter):
         var = self._prefix + "v"
         x = self.ref(node.value.ref)
         if number is None:
-            self._setup.append(self._date_code(date, x, var))
+            self._setup.append(self._date_code(date, x, var, zone))
         else:
             currency = fmt.currency if isinstance(fmt.currency, ir.Path) else None
             self._setup.append(self._number_code(number, x, currency, var))
@@ -616,8 +662,25 @@ class LiquidEmitter(Emitter):
             )
         return sep
 
-    def _date_code(self, spec: formats.DateSpec, x: str, out: str) -> str:
-        """Tags leaving in `out` the date, datetime or time `x` printed as `spec` says."""
+    def _zone(self, tz: str) -> str:
+        """The tags converting a datetime to the zone `tz` (its offsets assigned once at the
+        template's top)."""
+        table = formats.zone_table(tz)
+        var = self._zones.get(tz)
+        if var is None:
+            var = self._zones[tz] = f"{self._prefix}f_zone{len(self._zones) + 1}"
+            shift = _EPOCH_DAYS * 86400
+            entries = ",".join(f"{t + shift}:{o}" for t, o in table.changes)
+            self._zone_tags += "{% assign " + var + ' = "' + entries + '" | split: "," %}'
+        return (
+            _ZONE_CONVERT.replace("$TABLE", var)
+            .replace("$INITIAL", str(table.initial))
+            .replace("$UNTIL", str(table.until + _EPOCH_DAYS * 86400))
+        )
+
+    def _date_code(self, spec: formats.DateSpec, x: str, out: str, zone: str) -> str:
+        """Tags leaving in `out` the date, datetime or time `x` printed as `spec` says, shown
+        in a time zone by the `zone` tags."""
         other = {"date": _DATE_ONLY, "time": _TIME_ONLY}.get(spec.kind, "")
         setup, pieces = [], []
         values = {"X": x, "OUT": out}
@@ -656,6 +719,7 @@ class LiquidEmitter(Emitter):
         return _fill(
             "".join(setup) + '{% assign $OUT = "" %}{% if $X != nil %}'
             + _DATE_READ.replace("$OTHER", other)
+            + "{% if @ok %}" + zone + "{% endif %}"
             + "{% if @ok %}" + weekday + "{% capture $OUT %}" + "".join(pieces)
             + "{% endcapture %}{% endif %}{% endif %}",
             self._prefix,
