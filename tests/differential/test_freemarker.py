@@ -27,7 +27,7 @@ from tmplkit import compile_string
 from tmplkit.errors import TemplateError
 from tmplkit.i18n.formats import FormatError, format_value
 from tmplkit.targets import get_emitter
-from tmplkit.targets.freemarker import HELPERS, FreemarkerEmitter, local_mean_time
+from tmplkit.targets.freemarker import HELPERS, FreemarkerEmitter
 
 ENGINE = "freemarker"
 
@@ -267,11 +267,44 @@ def test_bad_format_data_stops_with_the_reference_s_error() -> None:
     assert format_errors("freemarker", ENGINE, "StopException: ", case_extra=HOSTILE) == []
 
 
-def test_local_mean_time_is_expanded_for_zones_that_have_one() -> None:
-    assert local_mean_time("Europe/Paris") == (-1855958961000, 561000)  # 1891-03-16, +0:09:21
-    assert local_mean_time("Pacific/Kiritimati") == (-2177415040000, -37760000)
-    assert local_mean_time("UTC") is None
-    assert local_mean_time("Etc/GMT+5") is None
+ZONES = [
+    *("Europe/Paris", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati"),
+    *("Europe/Amsterdam", "Asia/Kathmandu", "America/Sao_Paulo", "Australia/Lord_Howe"),
+    *("Africa/Casablanca", "Europe/Dublin", "Asia/Tehran", "UTC"),
+]
+MOMENTS = [
+    *("1850-06-01T12:00:00Z", "1890-06-01T12:00:00Z", "1900-06-01T12:00:00Z"),
+    *("1920-06-01T12:00:00Z", "1937-06-01T12:00:00Z", "1970-06-01T12:00:00Z"),
+    *("1995-06-01T12:00:00Z", "2026-03-29T01:30:00Z", "2026-10-25T00:59:59Z"),
+    *("2037-06-01T12:00:00Z", "2099-12-31T23:59:59Z", "2100-06-01T12:00:00Z"),
+    "2300-01-01T00:00:00Z",
+]
+
+
+def test_time_zones_follow_the_reference_s_zone_data_through_history() -> None:
+    """Python's zone data and Java's disagree before 1900 (local mean time) and on some zones'
+    history (Amsterdam 1916-1937, Kolkata in the 19th century): the offsets up to 2100 are the
+    reference's, expanded at compile time; Java's after."""
+    require_engine(ENGINE)
+    keys = [(z, m) for z in ZONES for m in MOMENTS]
+    cases = [
+        {
+            "template": compile_string(
+                f'{{{{ d|format_datetime("yyyy-MM-dd HH:mm:ss EEE", "{z}") }}}}',
+                "freemarker",
+                html=False,
+            ),
+            "data": {"d": m},
+        }
+        for z, m in keys
+    ]
+    got = [r["output"] if r["ok"] else r["error"] for r in render_batch(ENGINE, cases)]
+    expected = [
+        format_value(m, "datetime", "yyyy-MM-dd HH:mm:ss EEE", "en-US", field="d", tz=z)
+        for z, m in keys
+    ]
+    assert got == expected
+    assert got[MOMENTS.index("1850-06-01T12:00:00Z")] == "1850-06-01 12:09:21 Sat"  # Paris LMT
 
 
 # Beyond the corpus: every kind, width and field the expansion writes, patterns with a secondary

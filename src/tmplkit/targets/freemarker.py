@@ -28,12 +28,10 @@ How each trap is handled:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .. import ir
 from ..i18n import formats
@@ -49,8 +47,6 @@ FTL_OPS = {"==": "==", "!=": "!=", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte
 FTL_SYNTAX_RE = re.compile(r"[$#]\{|</?[#@]|\[/?[#@]|\[=")
 # A `<#noparse>` section ends at `</#noparse>` (or `[/#noparse]`): cut the text before any `/#`.
 NOPARSE_CUT_RE = re.compile(r"(?<=[<\[])(?=/#)")
-
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 # The functions an emitted template defines in its header, when it uses them. Each line ends
 # inside a tag (`…\n>`), so that no newline is printed: the header outputs nothing.
@@ -177,9 +173,10 @@ HELPERS = {
   "texts": s.texts?map(t -> t?replace("¤¤", code)?replace("¤", symbol))})></#function
 >""",
     # A date, datetime or time: the ISO 8601 text checked as the reference checks it (a time
-    # alone gets a date to be read with), moved to the format's time zone (`?iso(zone)`) if
-    # it has one (before the zone's first rule, by its local mean time: `lmt`, which Java's
-    # zone data lacks), and printed part by part; the weekday by Sakamoto's rule, Monday first.
+    # alone gets a date to be read with), moved to the format's time zone if it has one (by
+    # the zone's offsets from the reference's own zone data, `zone`: formats.zone_table, up to
+    # 2100; by Java's after), and printed part by part; the weekday by Sakamoto's rule, Monday
+    # first.
     WHEN: r"""<#function tmplkit$when v field s
 ><#local t = v?is_string?then(v, "")
 ><#if s.kind == "time" && t?matches("[0-9]{2}:.*", "s")><#local t = "2000-01-01T" + t></#if
@@ -197,8 +194,11 @@ HELPERS = {
   ><#return tmplkit$fail(field, [v], s.bad)></#if
 ><#if s.tz??><#local t = (g[1] + "-" + g[2] + "-" + g[3] + "T" + g[5] + ":" + g[6] + ":"
   + (g[8] == "")?then("00", g[8]) + (z == "")?then("Z", z))?datetime.iso
-  ><#local t = (s.lmt?? && t?long lt s.lmt[0])?then(
-    (t?long + s.lmt[1])?number_to_datetime?iso_utc, t?iso(s.tz))
+  ><#if t?long lt s.zone.until * 1000><#local offset = s.zone.initial
+    ><#list s.zone.changes as c$><#if c$[0] * 1000 gt t?long><#break></#if
+      ><#local offset = c$[1]></#list
+    ><#local t = (t?long + offset * 1000)?number_to_datetime?iso_utc
+  ><#else><#local t = t?iso(s.tz)></#if
   ><#local y = t[0..3]?number, mo = t[5..6]?number, d = t[8..9]?number
   ><#local h = t[11..12]?number, mi = t[14..15]?number, sec = t[17..18]?number
 ></#if
@@ -402,8 +402,12 @@ class FreemarkerEmitter(InfixConditions):
                 ]
                 if date.tz is not None:
                     spec["tz"] = date.tz
-                    if (lmt := local_mean_time(date.tz)) is not None:
-                        spec["lmt"] = list(lmt)
+                    zone = formats.zone_table(date.tz)
+                    spec["zone"] = {
+                        "initial": zone.initial,
+                        "changes": zone.changes,
+                        "until": zone.until,
+                    }
             else:
                 code = fmt.currency if isinstance(fmt.currency, str) else None
                 number = formats.number_spec(fmt.kind, fmt.format, locale, code)
@@ -570,31 +574,6 @@ class FreemarkerEmitter(InfixConditions):
             or (text.startswith("!(") and strip_parens(text[1:]) != text[1:])
         )
         return text if atomic else f"({text})"
-
-
-def local_mean_time(tz: str) -> tuple[int, int] | None:
-    """When a zone's first rule starts (ms since 1970) and its offset before that (ms), the
-    local mean time Python's zone data keeps (Paris: +0:09:21 before 1891) and Java's does not;
-    None for a zone without one."""
-    zone = ZoneInfo(tz)
-
-    def offset(seconds: int) -> dt.timedelta | None:
-        return (EPOCH + dt.timedelta(seconds=seconds)).astimezone(zone).utcoffset()
-
-    def seconds(year: int, month: int) -> int:
-        return int((dt.datetime(year, month, 1, tzinfo=dt.UTC) - EPOCH).total_seconds())
-
-    lmt = offset(seconds(1, 2))
-    # Every half year from 1800 (before any zone's first rule): the first with another offset.
-    steps = [seconds(year, month) for year in range(1800, 2001) for month in (1, 7)]
-    hi = next((t for t in steps if offset(t) != lmt), None)
-    if lmt is None or hi is None:
-        return None
-    lo = steps[steps.index(hi) - 1]
-    while hi - lo > 1:  # the first second with another offset
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if offset(mid) == lmt else (lo, mid)
-    return hi * 1000, int(lmt.total_seconds() * 1000)
 
 
 def ftl_literal(value: Any) -> str:
