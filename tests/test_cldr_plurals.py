@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
 from babel import Locale, localedata
 from babel.core import get_cldr_version
 from babel.plural import PluralRule as BabelRule
@@ -29,8 +28,8 @@ import tmplkit
 from tests.engines import require_engine
 from tmplkit import ir
 from tmplkit.i18n.locales import PluralRule, plural_rule
-from tmplkit.i18n.workflow import import_translations
 from tmplkit.i18n.plural import Choice, decision, holds, operands
+from tmplkit.i18n.workflow import import_translations
 
 # --- CLDR's category, from Babel's rule and exact operands ---------------------------------------
 
@@ -254,7 +253,7 @@ def test_every_po_header_chooses_cldr_s_category_in_gnu_gettext(tmp_path: Path) 
 
 # --- tmplkit render, through a project's catalogs --------------------------------------------------
 
-ITEMS = '{% for x in counts %}{% trans count=x %}{{ count }} item{% pluralize %}{{ count }} items{% endtrans %};{% endfor %}'
+ITEMS = "{% for x in counts %}{% trans count=x %}{{ count }} item{% pluralize %}{{ count }} items{% endtrans %};{% endfor %}"
 
 
 def test_render_chooses_cldr_s_category_for_one_locale_of_each_rule(tmp_path: Path) -> None:
@@ -288,7 +287,7 @@ def test_render_chooses_cldr_s_category_for_one_locale_of_each_rule(tmp_path: Pa
         report = import_translations(project, tag, po)
         assert report.problems == [], tag
     wrong = []
-    for rule, tag in rules.items():
+    for tag in rules.values():
         message = tmplkit.render(
             template.id, {"counts": counts}, project=project, draft=draft.id, locale=tag
         )

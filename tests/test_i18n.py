@@ -182,7 +182,7 @@ def test_pot_entries_flags_and_msgfmt(tmp_path: Path) -> None:
         '#: cart.html.j2:5\n#, python-format\nmsgid "%(count)s item in your cart"\n'
         'msgid_plural "%(count)s items in your cart"\nmsgstr[0] ""\nmsgstr[1] ""\n'
     ) in text
-    assert '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in text
+    assert '"Plural-Forms: nplurals=2; plural=(n!=1);\\n"' in text
     entries = {(e.msgctxt, e.msgid): e.flags for e in polib.pofile(str(pot))}
     assert entries == {
         (None, "Save 50% off"): [],
@@ -317,9 +317,10 @@ def test_sample_catalogs_pass_msgfmt_and_declare_plural_forms(sample_project: Pa
     files = sorted((sample_project / "locales").rglob("*.po"))
     assert len(files) == 24
     expected = {
-        "fr-FR": "nplurals=2; plural=(n > 1);",
-        "de-DE": "nplurals=2; plural=(n != 1);",
-        "pl-PL": "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
+        # CLDR's rules (cldr.py): French `many` for millions, Polish `other` for decimals only
+        "fr-FR": "nplurals=3; plural=(n<=1 ? 0 : n!=0 && n%1000000==0 ? 1 : 2);",
+        "de-DE": "nplurals=2; plural=(n!=1);",
+        "pl-PL": "nplurals=4; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<12 || n%100>14) ? 1 : 2);",
         "ja-JP": "nplurals=1; plural=(0);",
     }
     for file in files:
@@ -341,7 +342,12 @@ def test_po_round_trip_keeps_everything(tmp_path: Path) -> None:
         Message(
             "%(count)s item",
             plural="%(count)s items",
-            translations=["%(count)s produkt", "%(count)s produkty", "%(count)s produktów"],
+            translations=[
+                "%(count)s produkt",
+                "%(count)s produkty",
+                "%(count)s produktów",
+                "%(count)s produktu",
+            ],
         )
     )
     catalog.add(Message("Buy now", translation="Kup teraz", fuzzy=True, previous_msgid="Buy"))
@@ -361,7 +367,12 @@ def test_po_round_trip_keeps_everything(tmp_path: Path) -> None:
             None,
             "%(count)s item",
             "",
-            ["%(count)s produkt", "%(count)s produkty", "%(count)s produktów"],
+            [
+                "%(count)s produkt",
+                "%(count)s produkty",
+                "%(count)s produktów",
+                "%(count)s produktu",
+            ],
             False,
         ),
         (None, "Buy now", "Kup teraz", [], True),
@@ -449,6 +460,7 @@ def test_update_keeps_fuzzies_obsoletes_and_adds(sample_project: Path) -> None:
         "Zamówiono %(count)s produkt.",
         "Zamówiono %(count)s produkty.",
         "Zamówiono %(count)s produktów.",
+        "Zamówiono %(count)s produktu.",  # `other`: decimals (1,5 produktu)
     ]
 
 
@@ -492,7 +504,11 @@ def test_names_and_plural_rules_from_cldr() -> None:
     assert display_name("zh-Hans-CN") == "Chinese (Simplified, China)"
     assert display_name("qps-ploc") == "Pseudo (accented)"
     assert plural_rule("ja-JP").header == "nplurals=1; plural=(0);"
-    assert plural_rule("pl-PL").count == 3
+    assert plural_rule("pl-PL").count == 4
+    assert plural_rule("pl-PL").categories == ("one", "few", "many", "other")
+    assert plural_rule("pl-PL").decimals is None  # every decimal count is `other`
+    assert plural_rule("fr-FR").categories == ("one", "many", "other")
+    assert plural_rule("fr-FR").decimals == "i<=1 ? 0 : 2"  # 1.5 is `one`
     expr = plural_rule("pl-PL").expr
     assert [evaluate(expr, n) for n in (0, 1, 2, 5, 12, 22, 25, 101)] == [2, 0, 1, 2, 2, 1, 2, 2]
 
@@ -933,3 +949,31 @@ def test_a_localized_subject_keeps_no_break_spaces(sample_project: Path) -> None
         WELCOME, sample_data(sample_project, WELCOME), project=project, locale="fr-FR"
     )
     assert message.subject == "Bienvenue chez Acme Shop, Zoë & Léa\xa0!"
+
+
+# --- issue 13, item 7: the three template bugs, rendered ----------------------------------------
+
+
+def test_trans_num_and_a_percent_before_parentheses_render(tmp_path: Path) -> None:
+    template = tmp_path / "apples.txt.j2"
+    template.write_text(
+        "{% trans num=n %}{{ num }} apple{% pluralize %}{{ num }} apples{% endtrans %}|"
+        '{{ _("%(v)s is 100%%(v)s", v=x) }}\n',
+        "utf-8",
+    )
+    assert [tmplkit.render(str(template), {"n": n, "x": "X"}).text for n in (1, 3)] == [
+        "1 apple|X is 100%(v)s\n",
+        "3 apples|X is 100%(v)s\n",
+    ]
+
+
+def test_a_call_in_a_trans_binding_is_one_line_on_the_command_line(
+    tmp_path: Path, run: Any
+) -> None:
+    (tmp_path / "t.txt.j2").write_text("{% trans x=f() %}{{ x }}{% endtrans %}\n", "utf-8")
+    result = run("render", "t.txt.j2", cwd=tmp_path)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "error: t.txt.j2:1:12: calling f() is not portable (hint: templates cannot call code; "
+        "put the value in your recipient data)\n"
+    )

@@ -8,6 +8,7 @@ locales/ changes. Every PO/POT file the commands write goes through the real `ms
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import polib
 import pytest
 
 import tmplkit
+from tests.engines import require_engine
 from tests.test_i18n import msgfmt_c
 
 from .fulldisk import fill, small_disk, unfill
@@ -28,7 +30,12 @@ NEXT_DRAFT = "tdft_01m6gcf97zxybbb8msg2ee1s2d"  # the order confirmation's IN_PR
 PUBLISHED_DRAFT = "tdft_01m2n5dddb84ebykebcpqd9ha6"
 LOCALES = ("fr-FR", "de-DE", "pl-PL", "ja-JP")
 PROMO_DRAFT = "workspaces/acme-shop/orders/promo/drafts/draft-1"
-PO_HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'  # 4 lines
+PLURAL_PL = "nplurals=4; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<12 || n%100>14) ? 1 : 2);"
+# 4 lines: two header fields on one line (a PO string may hold several)
+PO_HEADER = (
+    'msgid ""\nmsgstr ""\n'
+    f'"Content-Type: text/plain; charset=UTF-8\\nPlural-Forms: {PLURAL_PL}\\n"\n\n'
+)
 
 Run = Callable[..., Any]
 
@@ -218,7 +225,6 @@ HI = "'Hi %(name)s,'"
 ORDERED = "'You ordered %(count)s item.'"
 READ = "'Read <a href=\"https://acme.example/help\">our guide</a>.'"
 SAVE = "'Hi <b>%(name)s</b>, save 50%% today.'"
-PLURAL_PL = "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
 
 # name -> (PO entries after the 4-line header, the problems as `LINE: KEY: message`)
 PO_CASES: dict[str, tuple[str, list[str]]] = {
@@ -240,13 +246,13 @@ PO_CASES: dict[str, tuple[str, list[str]]] = {
     "a plural form other than msgstr[0] drops the count": (
         '#, python-format\nmsgid "You ordered %(count)s item."\nmsgid_plural "You ordered %(count)s items."\n'
         'msgstr[0] "Zamówiono jeden produkt."\nmsgstr[1] "Zamówiono kilka produktów."\n'
-        'msgstr[2] "Zamówiono %(count)s produktów."\n',
+        'msgstr[2] "Zamówiono %(count)s produktów."\nmsgstr[3] "Zamówiono %(count)s produktu."\n',
         [f"5: pl-PL: {ORDERED}: form 1: missing placeholder %(count)s"],
     ),
     "wrong number of plural forms": (
         '#, python-format\nmsgid "You ordered %(count)s item."\nmsgid_plural "You ordered %(count)s items."\n'
         'msgstr[0] "Zamówiono %(count)s produkt."\nmsgstr[1] "Zamówiono %(count)s produkty."\n',
-        [f"5: pl-PL: {ORDERED}: 2 plural forms, pl-PL has 3 ({PLURAL_PL})"],
+        [f"5: pl-PL: {ORDERED}: 2 plural forms, the file's Plural-Forms has nplurals=4"],
     ),
     "unbalanced tags": (
         'msgid "Read <a href=\\"https://acme.example/help\\">our guide</a>."\n'
@@ -299,7 +305,8 @@ PO_CASES: dict[str, tuple[str, list[str]]] = {
         ["5: pl-PL: [link] 'View your order': unknown key: not in the source"],
     ),
     "a plural for a singular source": (
-        'msgid "Total"\nmsgid_plural "Totals"\nmsgstr[0] "Suma"\nmsgstr[1] "Sumy"\nmsgstr[2] "Sum"\n',
+        'msgid "Total"\nmsgid_plural "Totals"\nmsgstr[0] "Suma"\nmsgstr[1] "Sumy"\nmsgstr[2] "Sum"\n'
+        'msgstr[3] "Sumy"\n',
         ["5: pl-PL: 'Total': the source is not a plural: give a single translation"],
     ),
     "a singular for a plural source": (
@@ -320,7 +327,7 @@ JSON_CASES: dict[str, tuple[str, list[str]]] = {
     "wrong number of plural forms": (
         '{\n  "Total": "Razem",\n  "You ordered %(count)s item.": [\n    "Zamówiono %(count)s produkt.",\n'
         '    "Zamówiono %(count)s produkty."\n  ]\n}\n',
-        [f"3: pl-PL: {ORDERED}: 2 plural forms, pl-PL has 3 ({PLURAL_PL})"],
+        [f"3: pl-PL: {ORDERED}: 2 plural forms, pl-PL has 4 ({PLURAL_PL})"],
     ),
     "changed tags": (
         '{"Read <a href=\\"https://acme.example/help\\">our guide</a>.":\n'
@@ -443,7 +450,7 @@ def test_import_json_with_several_problems(acme: Path, run: Run, tmp_path: Path)
     problems = [
         f"3: pl-PL: {HI}: unknown placeholder %(imie)s",
         f"3: pl-PL: {HI}: missing placeholder %(name)s",
-        f"4: pl-PL: {ORDERED}: 1 plural forms, pl-PL has 3 ({PLURAL_PL})",
+        f"4: pl-PL: {ORDERED}: 1 plural forms, pl-PL has 4 ({PLURAL_PL})",
         f'5: pl-PL: {READ}: HTML tags differ from the source: adds </b>, <b>; drops </a>, <a href="https://acme.example/help">',
         f"6: pl-PL: {SAVE}: invalid % directive '% t' (write a literal percent sign as %%, placeholders as %(name)s)",
         "7: pl-PL: 'No such string': unknown key: not in the source",
@@ -451,11 +458,209 @@ def test_import_json_with_several_problems(acme: Path, run: Run, tmp_path: Path)
     check_refused(acme, run, file, expect(file, problems))
 
 
+# --- import: what `msgfmt -c` refuses, refused the same way ----------------------------------------
+
+RU_GNU = (  # GNU gettext's Russian rule, in 3 forms (CLDR's has 4: `other` for decimals)
+    "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+    "(n%100<10 || n%100>=20) ? 1 : 2);"
+)
+AR_GNU = (  # GNU gettext's usual Arabic header: `n%100>=11 ? 4` where CLDR says 11..99
+    "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+    "n%100>=11 ? 4 : 5);"
+)
+ORDERED_PO = (
+    '#, python-format\nmsgid "You ordered %(count)s item."\n'
+    'msgid_plural "You ordered %(count)s items."\n'
+)
+FORMS_PL = (
+    'msgstr[0] "Zamówiono %(count)s produkt."\nmsgstr[1] "Zamówiono %(count)s produkty."\n'
+    'msgstr[2] "Zamówiono %(count)s produktów."\nmsgstr[3] "Zamówiono %(count)s produktu."\n'
+)
+
+
+def po_header(*fields: str) -> str:
+    """A PO header entry with these fields after Content-Type, one per line, and a blank line."""
+    lines = "".join(f'"{f}\\n"\n' for f in fields)
+    return f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n{lines}\n'
+
+
+def msgfmt_check(path: Path) -> subprocess.CompletedProcess[str]:
+    """The real GNU `msgfmt -c` on a translator's file (its warnings about header fields a
+    translation tool left out, such as Last-Translator, are not errors)."""
+    require_engine("msgfmt")
+    return subprocess.run(
+        ["msgfmt", "-c", "-o", "/dev/null", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+
+
+def msgfmt_refuses(path: Path, message: str) -> None:
+    """msgfmt -c refuses the file too, saying `message`."""
+    proc = msgfmt_check(path)
+    assert proc.returncode == 1, proc.stderr
+    assert message in proc.stderr
+
+
+# name -> (locale, the file, the problems as `LINE: LOCALE: KEY: message`, what msgfmt -c says)
+MSGFMT_CASES: dict[str, tuple[str, str, list[str], str]] = {
+    "msgid_plural with a plain msgstr": (
+        "pl-PL",
+        PO_HEADER + ORDERED_PO + 'msgstr "Zamówiono %(count)s produkt."\n',
+        [
+            f"5: pl-PL: {ORDERED}: msgid_plural with a plain msgstr (give one msgstr[N] per "
+            "plural form, from msgstr[0])"
+        ],
+        "syntax error",
+    ),
+    "an unknown escape": (
+        "pl-PL",
+        PO_HEADER + 'msgid "Delivery"\nmsgstr "Dos\\qtawa"\n',
+        ["5: pl-PL: 'Delivery': unknown escape \\q (a literal backslash is written \\\\)"],
+        "invalid control sequence",
+    ),
+    "no Plural-Forms": (
+        "pl-PL",
+        po_header() + ORDERED_PO + FORMS_PL,
+        [
+            "1: pl-PL: header: no Plural-Forms, and the file has plural translations (gettext "
+            f'reads them by "Plural-Forms: {PLURAL_PL}" for pl-PL)'
+        ],
+        'header entry lacks a "plural=EXPRESSION" attribute',
+    ),
+    "nplurals smaller than the expression's forms": (
+        "pl-PL",
+        po_header("Plural-Forms: nplurals=2; plural=(n==1 ? 0 : n%10>=2 ? 1 : 2);")
+        + ORDERED_PO
+        + 'msgstr[0] "Zamówiono %(count)s produkt."\nmsgstr[1] "Zamówiono %(count)s produkty."\n',
+        [
+            "1: pl-PL: header: Plural-Forms says nplurals=2, but its expression gives form 2 for n = 0"
+        ],
+        "nplurals = 2 but plural expression can produce values as large as 2",
+    ),
+    "fewer msgstr[] than nplurals": (
+        "pl-PL",
+        PO_HEADER + ORDERED_PO + FORMS_PL.rsplit("msgstr[3]", 1)[0],
+        [f"5: pl-PL: {ORDERED}: 3 plural forms, the file's Plural-Forms has nplurals=4"],
+        "but some messages have only 3 plural forms",
+    ),
+    "only the translation ends with \\n": (
+        "pl-PL",
+        PO_HEADER + 'msgid "Delivery"\nmsgstr "Dostawa\\n"\n',
+        ["5: pl-PL: 'Delivery': only the translation ends with a line break (\\n)"],
+        "entries do not both end with '\\n'",
+    ),
+    "only the translation starts with \\n": (
+        "pl-PL",
+        PO_HEADER + 'msgid "Delivery"\nmsgstr "\\nDostawa"\n',
+        ["5: pl-PL: 'Delivery': only the translation starts with a line break (\\n)"],
+        "entries do not both begin with '\\n'",
+    ),
+    "a Russian form for 1, 21, 31… drops the count": (
+        "ru",
+        po_header("Language: ru", f"Plural-Forms: {RU_GNU}")
+        + ORDERED_PO
+        + 'msgstr[0] "Вы заказали один товар."\nmsgstr[1] "Вы заказали %(count)s товара."\n'
+        'msgstr[2] "Вы заказали %(count)s товаров."\n',
+        [f"7: ru: {ORDERED}: form 0: missing placeholder %(count)s"],
+        "a format specification for argument 'count' doesn't exist in 'msgstr[0]'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MSGFMT_CASES), ids=list(MSGFMT_CASES))
+def test_import_refuses_what_msgfmt_refuses(
+    acme: Path, run: Run, case: str, tmp_path: Path
+) -> None:
+    locale, text, problems, says = MSGFMT_CASES[case]
+    file = tmp_path / "in.po"
+    file.write_text(text, "utf-8")
+    before = locale_files(acme)
+    result = run("i18n", "import", locale, file, cwd=acme)
+    assert (result.code, result.out, result.err) == (1, "", expect(file, problems))
+    assert locale_files(acme) == before  # byte for byte, every file under locales/
+    msgfmt_refuses(file, says)
+
+
+def test_import_refuses_an_empty_file_as_msgfmt_does(acme: Path, run: Run, tmp_path: Path) -> None:
+    file = tmp_path / "pl.po"
+    file.write_bytes(b"")
+    err = f"error: {file}: the file is empty (an empty file imports nothing)\n"
+    check_refused(acme, run, file, err)
+    msgfmt_refuses(file, "PO file header missing or invalid")
+
+
+def test_a_language_header_of_another_language_needs_force_language(
+    acme: Path, run: Run, tmp_path: Path
+) -> None:
+    """msgfmt cannot know which language a file is imported as, so it accepts the file; the
+    import refuses it unless --force-language says the file is meant for LOCALE."""
+    file = tmp_path / "pl.po"
+    file.write_text(po_header("Language: de_DE") + 'msgid "Delivery"\nmsgstr "Wysyłka"\n', "utf-8")
+    problem = (
+        "1: pl-PL: header: Language 'de_DE' is another language than pl-PL (give "
+        "--force-language to import the file as pl-PL)"
+    )
+    check_refused(acme, run, file, expect(file, [problem]))
+    assert msgfmt_check(file).returncode == 0
+    result = run("i18n", "import", "pl-PL", file, "--force-language", cwd=acme)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith("pl-PL: 1 translations new or changed, 0 unchanged; wrote ")
+
+
+def test_arabic_forms_for_exactly_1_and_2_may_drop_the_count(
+    acme: Path, run: Run, tmp_path: Path
+) -> None:
+    """GNU's Arabic header imports as CLDR's Arabic rule; its forms for 0, 1 and 2 serve a
+    single count each and may leave %(count)s out, as msgfmt -c allows. The 6-form catalog
+    written, and its export, pass msgfmt -c."""
+    forms = [
+        "لم تطلب أي منتج.",
+        "طلبت منتجًا واحدًا.",
+        "طلبت منتجين.",
+        "طلبت %(count)s منتجات.",
+        "طلبت %(count)s منتجًا.",
+        "طلبت %(count)s منتج.",
+    ]
+    file = tmp_path / "ar.po"
+    file.write_text(
+        po_header("Language: ar", f"Plural-Forms: {AR_GNU}")
+        + ORDERED_PO
+        + "".join(f'msgstr[{i}] "{form}"\n' for i, form in enumerate(forms)),
+        "utf-8",
+    )
+    assert msgfmt_check(file).returncode == 0
+    result = run("i18n", "import", "ar", file, "--template", ORDER, cwd=acme)
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        "ar: 1 translations new or changed, 0 unchanged; wrote 1 catalogs\n"
+        "  locales/ar/acme-shop/orders/order-confirmation.po\n"
+    )
+    exported = run("i18n", "export", "ar", "--template", ORDER, "-o", "ar-out.po", cwd=acme)
+    assert exported.code == 0
+    for path in (acme / "locales/ar/acme-shop/orders/order-confirmation.po", acme / "ar-out.po"):
+        msgfmt_c(path)
+        po = polib.pofile(str(path))
+        assert po.metadata["Plural-Forms"] == (
+            "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+            "n%100>=11 && n%100<=99 ? 4 : 5);"
+        )
+        entry = po.find("You ordered %(count)s item.")
+        assert [entry.msgstr_plural[i] for i in range(6)] == forms
+    for n, form in ((0, 0), (1, 1), (2, 2), (3, 3), (11, 4), (100, 5), (102, 5)):
+        data = tmp_path / "data.json"
+        data.write_text(json.dumps({"order": {"item_count": n}}), "utf-8")
+        html = run("render", ORDER, "--locale", "ar", "--data", data, "--format", "html", cwd=acme)
+        assert forms[form].replace("%(count)s", str(n)) in html.out, n
+
+
 UNREADABLE = {
     "latin-1 PO": (
         "pl.po",
         PO_HEADER.encode() + b'msgid "Delivery"\nmsgstr "Livra' + b'\xe7\xe3o"\n',
-        "error: {file}:6: not UTF-8 (invalid continuation byte 0xe7 at byte 94)\n",
+        "error: {file}:6: not UTF-8 (invalid continuation byte 0xe7 at byte 195)\n",
     ),
     "latin-1 JSON": (
         "pl.json",
@@ -662,7 +867,10 @@ def test_export_a_block_as_json(acme: Path, run: Run) -> None:
     msgfmt_c(acme / "fr.po")
     po = polib.pofile(str(acme / "fr.po"))
     assert po.metadata["Language"] == "fr-FR"
-    assert po.metadata["Plural-Forms"] == "nplurals=2; plural=(n > 1);"
+    assert (
+        po.metadata["Plural-Forms"]
+        == "nplurals=3; plural=(n<=1 ? 0 : n!=0 && n%1000000==0 ? 1 : 2);"
+    )
     assert po.find("View your order", msgctxt="button").msgstr == "Voir la commande"
 
 

@@ -225,3 +225,36 @@ def test_string_literals_hold_characters_not_utf16_halves() -> None:
         "t.j2:1:28: the string literal holds \\udc00, half of a UTF-16 pair, alone "
         "(hint: write the character itself (or \\U0001f600 for one beyond \\uffff))"
     )
+
+
+# --- issue 13, item 7: three {% trans %}/_() bugs found with Jinja's own i18n tests -------------
+
+
+def test_a_call_in_a_trans_binding_is_the_one_line_error_of_gettext() -> None:
+    hint = "(hint: templates cannot call code; put the value in your recipient data)"
+    with pytest.raises(TemplateError) as trans:
+        parse("{% trans x=f() %}{{ x }}{% endtrans %}")
+    assert str(trans.value) == f"<template>:1:12: calling f() is not portable {hint}"
+    with pytest.raises(TemplateError) as gettext:
+        parse('{{ _("%(x)s", x=f()) }}')
+    assert str(gettext.value) == f"<template>:1:17: calling f() is not portable {hint}"
+
+
+def test_a_trans_binding_named_num_is_the_plural_count() -> None:
+    (node,) = parse(
+        "{% trans num=n %}{{ num }} apple{% pluralize %}{{ num }} apples{% endtrans %}"
+    ).body
+    assert node == ir.Trans(
+        "%(num)s apple",
+        plural="%(num)s apples",
+        bindings=(("num", ir.Value(p("n"))),),
+        count="num",
+        pos=ir.Pos(1, 1),
+    )
+
+
+def test_a_literal_percent_before_a_name_in_parentheses_is_valid_python_format() -> None:
+    (node,) = parse('{{ _("%(v)s is 100%%(v)s", v=x) }}').body
+    assert node == ir.Trans(
+        "%(v)s is 100%%(v)s", bindings=(("v", ir.Value(p("x"))),), pos=ir.Pos(1, 1)
+    )

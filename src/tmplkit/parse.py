@@ -489,12 +489,15 @@ class _Converter:
             return [self.for_(node)]
         if isinstance(node, jn.Include):
             return [self.include(node)]
-        if isinstance(node, jn.Assign) and isinstance(node.target, jn.Name):
-            if node.target.name == "_trans":
-                # Jinja computes a trans block's first binding once, before the block, when it
-                # is a call (`{% trans x=f() %}`): refused as _() refuses a call.
-                tag = self.take("{%", r"trans\b", node.node.lineno or 1)
-                self.value(node.node, tag)
+        if (
+            isinstance(node, jn.Assign)
+            and isinstance(node.target, jn.Name)
+            and node.target.name == "_trans"
+        ):
+            # Jinja computes a trans block's first binding once, before the block, when it is
+            # a call (`{% trans x=f() %}`): refused as _() refuses a call.
+            tag = self.take("{%", r"trans\b", node.node.lineno or 1)
+            self.value(node.node, tag)
         hint = STATEMENT_HINTS.get(type(node))
         tag = self.take("{%", None, node.lineno)
         if hint:

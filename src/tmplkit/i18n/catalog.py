@@ -20,7 +20,14 @@ from ..parse import placeholders
 from ..text import VOID
 from ..urls import SAFE_SCHEMES, is_url_attribute, url_is_safe, url_scheme
 from .locales import PluralRule, display_name, language_of, plural_rule
-from .pluralforms import PluralFormsError, compile_expression, map_forms, often, read_header
+from .pluralforms import (
+    HISTOGRAM,
+    PluralFormsError,
+    compile_expression,
+    map_forms,
+    often,
+    read_header,
+)
 
 CONTEXT_SEP = "\x04"  # gettext's own separator, as po2json and Jed write keys with a context
 TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^<>]*?)?)\s*(/?)>|<!--.*?-->", re.S)
@@ -236,7 +243,7 @@ def _escape_problem(escape: str) -> str:
     if escape[1:] in ("a",) or escape[1:2] == "x" or escape[1:].isdigit():
         return (
             f"the escape {escape} is valid C but not read here (write the character itself; "
-            "tmplkit reads \\n \\t \\r \\v \\b \\f \\\" and \\\\)"
+            'tmplkit reads \\n \\t \\r \\v \\b \\f \\" and \\\\)'
         )
     return f"unknown escape {escape} (a literal backslash is written \\\\)"
 
@@ -248,8 +255,7 @@ def _entry_defects(entry: polib.POEntry) -> list[str]:
     out = []
     if entry.msgstr:
         out.append(
-            "msgid_plural with a plain msgstr (give one msgstr[N] per plural form, from "
-            "msgstr[0])"
+            "msgid_plural with a plain msgstr (give one msgstr[N] per plural form, from msgstr[0])"
         )
     for position, index in enumerate(sorted(entry.msgstr_plural)):
         if index != position:
@@ -579,6 +585,13 @@ def conform(
     def header(message: str) -> None:
         problems.append(Problem("header: " + message, file, incoming.header_line, None, locale))
 
+    def unreadable() -> tuple[list[Problem], list[str]]:
+        # Without a usable rule no plural form can be told apart: the header problem is the
+        # one to report, not a count of forms against the locale's rule for each entry.
+        for m in plurals:
+            m.translations = []
+        return problems, []
+
     if incoming.language and not force_language:
         theirs = language_of(incoming.language)
         if theirs is None:
@@ -599,12 +612,12 @@ def conform(
             "no Plural-Forms, and the file has plural translations (gettext reads them by "
             f'"Plural-Forms: {plural_rule(locale).header}" for {locale})'
         )
-        return problems, []
+        return unreadable()
     try:
         theirs_rule = read_header(incoming.plural_forms)
     except PluralFormsError as exc:
         header(exc.message)
-        return problems, []
+        return unreadable()
     for m in plurals:
         if len(m.translations) != theirs_rule.count:
             problems.append(
@@ -626,7 +639,7 @@ def conform(
         mapping = map_forms(theirs_rule, rule, locale)
     except PluralFormsError as exc:
         header(exc.message)
-        return problems, []
+        return unreadable()
     for m in plurals:
         if m.translations:
             m.origin = list(mapping.forms)
@@ -686,7 +699,10 @@ def validate(
     rule = plural_rule(locale)
     # Forms served by fewer than pluralforms.OFTEN counts may leave a placeholder out, as
     # msgfmt -c allows ("one", "two"); checked for the locale's rule and the file's own.
-    rare = set(range(rule.count)) - often(rule.count, compile_expression(rule.expr))
+    # A form that no count up to 1000 takes is not rare either: Polish and Russian `other`
+    # serves every decimal count, French `many` every multiple of a million.
+    whole = compile_expression(rule.expr)
+    rare = {whole(n) for n in HISTOGRAM} - often(rule.count, whole)
 
     def add(message: str, m: Message) -> None:
         problems.append(Problem(message, file, m.line, m.key, locale))

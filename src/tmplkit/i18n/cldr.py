@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from math import lcm
 from typing import Any, Literal
 
@@ -56,20 +56,21 @@ class Junction:
     """Tests joined by `&&` (kind "and") or `||` (kind "or")."""
 
     kind: Literal["and", "or"]
-    parts: tuple[Expr, ...]
+    parts: tuple[Test | Junction, ...]  # constants are folded away (see _junction)
 
     def text(self) -> str:
         sep = " && " if self.kind == "and" else " || "
         return sep.join(
-            f"({p.text()})" if isinstance(p, Junction) and p.kind == "or" and self.kind == "and"
+            f"({p.text()})"
+            if isinstance(p, Junction) and p.kind == "or" and self.kind == "and"
             else p.text()
             for p in self.parts
         )
 
     def holds(self, operands: dict[str, int]) -> bool:
         if self.kind == "and":
-            return all(p.holds(operands) for p in self.parts)
-        return any(p.holds(operands) for p in self.parts)
+            return all(_holds(p, operands) for p in self.parts)
+        return any(_holds(p, operands) for p in self.parts)
 
 
 Expr = Test | Junction | bool
@@ -103,7 +104,7 @@ OPERANDS: dict[Kind, dict[str, str | int]] = {
 def _convert(node: tuple[str, Any], kind: Kind) -> Expr:
     op, args = node
     if op == "and" or op == "or":
-        return _junction(op, [_convert(a, kind) for a in args])
+        return _junction("and" if op == "and" else "or", [_convert(a, kind) for a in args])
     if op == "not":
         return _negate(_convert(args[0], kind))
     if op == "relation":
@@ -199,7 +200,7 @@ def from_babel(rule: BabelRule) -> CldrPlural:
     return _from_rules(tuple(sorted(rule.rules.items())))
 
 
-@lru_cache(maxsize=None)  # CLDR has a few dozen distinct rules for its thousand locales
+@cache  # CLDR has a few dozen distinct rules for its thousand locales
 def _from_rules(rules: tuple[tuple[str, str], ...]) -> CldrPlural:
     rule = BabelRule(rules)
     categories = tuple(c for c in CATEGORIES if c in rule.tags or c == "other")
@@ -272,6 +273,5 @@ def _other_reached(chain: list[tuple[int, Expr]]) -> bool:
     if period > 10_000:
         return True
     return any(
-        not any(_holds(cond, {"n": n}) for _, cond in chain)
-        for n in range(limit + 1 + period)
+        not any(_holds(cond, {"n": n}) for _, cond in chain) for n in range(limit + 1 + period)
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeAlias
 
 from .. import ir

@@ -169,6 +169,7 @@ def import_translations(
         incoming, locale, str(path), force_language=force_language
     )
     report.problems += validate(incoming, source, locale, str(path))
+    report.problems.sort(key=lambda p: p.line or 0)  # in file order (stable within an entry)
     if report.problems:
         return report
     with project.lock():
