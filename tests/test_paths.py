@@ -7,7 +7,10 @@ as it was (and the project too, for writes).
 
 from __future__ import annotations
 
+import json
 import os
+import stat
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -235,3 +238,48 @@ def test_dotdot_and_absolute_paths_are_refused_by_the_store(sample_project: Path
         txn.write(Path("/tmp/escape.txt"), "no\n")
     assert not (sample_project.parent / "escape.txt").exists()
     assert not Path("/tmp/escape.txt").exists()
+
+
+# --- -o into something that is not a regular file -----------------------------------------------
+
+
+def _read_fifo(fifo: Path) -> tuple[threading.Thread, list[bytes]]:
+    """A reader on a named pipe (a writer's open blocks until one is there)."""
+    got: list[bytes] = []
+
+    def read() -> None:
+        with open(fifo, "rb") as fh:
+            got.append(fh.read())
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread, got
+
+
+def test_output_into_a_named_pipe_or_a_device_writes_into_it(
+    sample_project: Path, run: Run, tmp_path: Path
+) -> None:
+    """`-o /dev/null` (or a pipe) is written into, as a shell's `>` does; the atomic rename
+    used for regular files would replace the device with a file (as root, /dev/null itself)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    thread, got = _read_fifo(fifo)
+    result = run("compile", "acme-shop/account/welcome", "-t", "jinja", "-o", fifo, cwd=sample_project)
+    thread.join(10)
+    assert (result.code, result.err) == (0, "")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the pipe
+    expected = run("compile", "acme-shop/account/welcome", "-t", "jinja", cwd=sample_project).out
+    assert got == [expected.encode("utf-8")]
+    thread, got = _read_fifo(fifo)
+    batch = run(
+        "render-batch", "acme-shop/account/welcome", "--recipients", "-", "--out", fifo,
+        cwd=sample_project, stdin='{"user": {"first_name": "Ada"}, "to": "ada@example.com"}\n',
+    )  # fmt: skip
+    thread.join(10)
+    assert batch.code == 0, batch.err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    (line,) = got[0].decode("utf-8").splitlines()
+    assert json.loads(line)["subject"] == "Welcome to Acme Shop, Ada!"
+    devnull = run("compile", "acme-shop/account/welcome", "-t", "jinja", "-o", os.devnull, cwd=sample_project)
+    assert (devnull.code, devnull.err) == (0, "")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -45,7 +45,7 @@ from .i18n.plural import count_problems
 from .localize import DEFAULT_SOURCE_LOCALE
 from .pipeline import plural_counts, resolve
 from .render import Message, PreparedMessage, Renderer
-from .store import Project
+from .store import Project, is_special
 
 try:  # the C escapers behind json.dumps; the pure-Python ones otherwise
     from _json import encode_basestring as _escape
@@ -1031,6 +1031,10 @@ def open_output(path: str | None) -> Iterator[BatchOutput]:
             out.flush()
         return
     target = Path(path)
+    if is_special(target):  # /dev/null, a named pipe: written into, never renamed over
+        with open(target, "wb") as special:
+            yield BatchOutput(special, None)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

@@ -19,7 +19,15 @@ from .model import Draft, DraftStatus, Folder, Template
 from .parse import read_source
 from .pipeline import count_warnings, load_data_file, parse_data, resolve
 from .render import Renderer
-from .store import CHANNEL_PARTS, Project, atomic_write, init_project, join_and, open_project
+from .store import (
+    CHANNEL_PARTS,
+    Project,
+    atomic_write,
+    init_project,
+    is_special,
+    join_and,
+    open_project,
+)
 from .targets import TARGETS, get_emitter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -969,8 +977,16 @@ def warn(lines: Sequence[str]) -> None:
 
 
 def write_output(output: str, text: str) -> None:
-    """An -o FILE, atomically; a full disk is one line naming it, and the old file stays."""
+    """An -o FILE, atomically; a full disk is one line naming it, and the old file stays.
+
+    A FILE that is not a regular file (/dev/null, /dev/stdout, a named pipe) is written into,
+    as a shell's `>` does: renaming over it would replace the device with a file.
+    """
     try:
+        if is_special(Path(output)):
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            return
         atomic_write(Path(output), text)
     except OSError as exc:
         raise storage_error(exc, output) from None

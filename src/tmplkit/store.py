@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 import time
 import tomllib
@@ -114,6 +115,16 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def is_special(path: Path) -> bool:
+    """Whether `path` names something other than a regular file or a directory (a device such
+    as /dev/null, a named pipe, a socket): an output written into, never renamed over."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _mode_for(path: Path) -> int:
