@@ -30,10 +30,13 @@ demo: $(VENV)/.installed
 	@echo "== HTML part: build/demo/order-confirmation.html ($$(wc -c < build/demo/order-confirmation.html) bytes) =="
 	@grep -m 3 -o '<h1[^>]*>[^<]*</h1>\|Hi [^<]*,' build/demo/order-confirmation.html
 	@echo
-	@echo "== localized: tmplkit render $(DEMO) --locale pl-PL / ja-JP (subject; Polish plural) =="
-	@$(TMPLKIT) render $(DEMO) --locale pl-PL --format subject
-	@$(TMPLKIT) render $(DEMO) --locale pl-PL --format text | grep -m 1 "Zamówiono"
-	@$(TMPLKIT) render $(DEMO) --locale ja-JP --format subject
+	@echo "== localized: the subject, date, item count, a price and the total for fr-FR, pl-PL, ja-JP and ar-EG =="
+	@for locale in fr-FR pl-PL ja-JP ar-EG; do \
+		echo "-- $$locale"; \
+		$(TMPLKIT) render $(DEMO) --locale $$locale --format subject; \
+		$(TMPLKIT) render $(DEMO) --locale $$locale --format text | sed -n '9p;11p;14p;18p'; \
+		$(TMPLKIT) render $(DEMO) --locale $$locale --format html | grep -m 1 -o '<html[^>]*>'; \
+	done
 	@$(TMPLKIT) compile $(DEMO) --target jinja -o build/demo/order-confirmation.jinja.html
 	@echo
 	@echo "== compiled to the jinja target: build/demo/order-confirmation.jinja.html (the order-lines loop) =="

@@ -69,9 +69,11 @@ def main() -> None:
     source_html = emit_part(sources.parts["html"], project, "jinja", owner=sources.template)
 
     env = jinja2.Environment(autoescape=True)
-    env.filters["check_url"] = tmplkit.targets.jinja.environment(autoescape=True).filters[
-        "check_url"
-    ]  # the template's own URL checks (href="{{ order.url }}"), as any sender registers them
+    # The template's own URL checks (href="{{ order.url }}") and value formatting
+    # (format_currency, format_date: Babel), as any sender registers them.
+    theirs = tmplkit.targets.jinja.environment(autoescape=True).filters
+    wanted = [name for name in theirs if name == "check_url" or name.startswith("format_")]
+    env.filters.update({name: theirs[name] for name in wanted})
     bare = env.from_string(source_html)
     prepared = tmplkit.Renderer(project).prepare(template.id)
     converter = html2text.HTML2Text()

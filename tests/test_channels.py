@@ -29,7 +29,7 @@ SHIPPING = "acme-shop/orders/shipping-notification"
 WELCOME = "acme-shop/account/welcome"
 
 ORDER_SMS = (
-    "Acme Shop: order #AC-104829 is confirmed, 3 items for $115.49. "
+    "Acme Shop: order #AC-104829 is confirmed, 3 items for 115.49 USD. "
     "Details: https://acme.example/account/orders/AC-104829"
 )
 SHIPPING_SMS = (
@@ -85,20 +85,33 @@ def test_channels_are_translated_with_the_locales_plural_rule(sample: tmplkit.Pr
         data["order"]["item_count"] = count
         return renderer.render(ORDER, data, locale=locale).channels["sms"].split(". ")[0]
 
-    number = "Acme Shop: zamówienie nr AC-104829 jest potwierdzone"
-    assert [sms("pl-PL", n) for n in (1, 3, 5, 22)] == [
-        f"{number}, 1 produkt za 115.49 $",
-        f"{number}, 3 produkty za 115.49 $",
-        f"{number}, 5 produktów za 115.49 $",
-        f"{number}, 22 produkty za 115.49 $",
+    number = "Acme Shop: zamówienie nr AC-104829 potwierdzone"
+    assert [sms("pl-PL", n) for n in (1, 3, 5, 22, 1.5)] == [
+        f"{number}, 1 produkt za 115,49 USD",
+        f"{number}, 3 produkty za 115,49 USD",
+        f"{number}, 5 produktów za 115,49 USD",
+        f"{number}, 22 produkty za 115,49 USD",
+        f"{number}, 1.5 produktu za 115,49 USD",  # CLDR's `other`: fractions
     ]
-    # French: 0 and 1 are singular
-    assert [sms("fr-FR", n) for n in (0, 1, 2)] == [
-        "Acme Shop : commande #AC-104829 confirmée, 0 article pour 115.49 $",
-        "Acme Shop : commande #AC-104829 confirmée, 1 article pour 115.49 $",
-        "Acme Shop : commande #AC-104829 confirmée, 2 articles pour 115.49 $",
+    # French: 0, 1 and 1.5 are singular (CLDR's `one`: i = 0 or 1)
+    assert [sms("fr-FR", n) for n in (0, 1, 1.5, 2)] == [
+        "Acme Shop : commande #AC-104829 confirmée, 0 article pour 115,49 USD",
+        "Acme Shop : commande #AC-104829 confirmée, 1 article pour 115,49 USD",
+        "Acme Shop : commande #AC-104829 confirmée, 1.5 article pour 115,49 USD",
+        "Acme Shop : commande #AC-104829 confirmée, 2 articles pour 115,49 USD",
     ]
-    assert sms("en-US", 1) == "Acme Shop: order #AC-104829 is confirmed, 1 item for $115.49"
+    # Arabic: zero, one, two, few (3-10), many (11-99), other (100-102)
+    order = "Acme Shop: تم تأكيد الطلب رقم AC-104829، "
+    assert [sms("ar-EG", n).removeprefix(order) for n in (0, 1, 2, 3, 11, 100, 102)] == [
+        "بلا منتجات، بقيمة 115.49 USD",
+        "منتج واحد بقيمة 115.49 USD",
+        "منتجان بقيمة 115.49 USD",
+        "3 منتجات بقيمة 115.49 USD",
+        "11 منتجًا بقيمة 115.49 USD",
+        "100 منتج بقيمة 115.49 USD",
+        "102 منتج بقيمة 115.49 USD",
+    ]
+    assert sms("en-US", 1) == "Acme Shop: order #AC-104829 is confirmed, 1 item for 115.49 USD"
 
 
 def test_push_in_every_locale(sample: tmplkit.Project) -> None:

@@ -18,6 +18,7 @@ from babel import numbers as babel_numbers
 import tmplkit
 from tmplkit import compile_string
 from tmplkit.errors import TemplateError
+from tmplkit.i18n import formats
 from tmplkit.i18n.formats import (
     WIDTHS,
     DateSpec,
@@ -618,8 +619,8 @@ def print_date(spec: DateSpec, moment: dt.datetime) -> str:
 
 
 ALL_LOCALES = sorted(
-    "-".join(filter(None, (l.language, l.script, l.territory, l.variant)))
-    for l in (Locale.parse(i) for i in localedata.locale_identifiers())
+    "-".join(filter(None, (loc.language, loc.script, loc.territory, loc.variant)))
+    for loc in (Locale.parse(i) for i in localedata.locale_identifiers())
 )
 
 
@@ -659,3 +660,21 @@ def test_the_expansion_prints_what_babel_prints_in_every_locale() -> None:
         *(("flexible day periods", f"{k} {w}") for k in ("time", "datetime") for w in WIDTHS),
     }
     assert {loc for reason, _, loc in unsupported if reason.startswith("flex")} == {"zh-Hant"}
+
+
+def test_a_formatter_remembers_what_it_printed_but_never_an_error() -> None:
+    formatter = formats.formatter("currency", None, "fr-FR")
+    formatter.printed.clear()
+    assert formatter(115.49, "order.total", "USD") == "115,49\u00a0$US"
+    assert formatter(115.49, "order.total", "EUR") == "115,49\u00a0€"  # the currency is in the key
+    assert formatter("115.49", "order.total", "USD") == "115,49\u00a0$US"
+    assert len(formatter.printed) == 3
+    for _ in range(2):  # a value it cannot read is refused each time, naming the field
+        with pytest.raises(formats.FormatError, match=r'^order\.total: "12,50" is not a number'):
+            formatter("12,50", "order.total", "USD")
+    with pytest.raises(formats.FormatError, match=r"^order\.total: \[1\] is not a number"):
+        formatter([1], "order.total", "USD")  # a list cannot be a key: formatted, refused
+    for n in range(formats.MEMO_SIZE + 10):
+        formatter(n, "n", "USD")
+    assert len(formatter.printed) <= formats.MEMO_SIZE
+    assert formatter(7, "n", "USD") == "7,00\u00a0$US"

@@ -142,6 +142,7 @@ def test_compile_parts_lists_variables() -> None:
     compiled = tmplkit.compile_parts("acme-shop/orders/order-confirmation", project=project)
     assert compiled.variables == [
         "customer.first_name",
+        "order.currency",
         "order.item_count",
         "order.lines",
         "order.number",

@@ -25,6 +25,7 @@ import pytest
 from lxml import etree
 
 import tmplkit
+from tmplkit.i18n.formats import FormatError
 from tmplkit.pipeline import emit_part, resolve
 from tmplkit.prepare import (
     NotPreparable,
@@ -77,8 +78,8 @@ def per_message(emitted: str, data: dict[str, Any]) -> str:
 
 
 def assert_exact(emitted: str, prepared: PreparedParts, data: dict[str, Any], label: str) -> None:
-    ours = canonical(render(prepared.html, data))
-    reference = canonical(per_message(emitted, data))
+    ours = _outcome(lambda: render(prepared.html, data))
+    reference = _outcome(lambda: per_message(emitted, data))
     if ours != reference:
         import difflib
 
@@ -86,6 +87,15 @@ def assert_exact(emitted: str, prepared: PreparedParts, data: dict[str, Any], la
             difflib.unified_diff(reference.splitlines(), ours.splitlines(), lineterm="", n=2)
         )
         pytest.fail(f"{label}: compile-time inlining differs from per-message:\n{diff}")
+
+
+def _outcome(make: Any) -> str:
+    """The canonical message, or the error a value a format filter cannot read gives (a
+    hostile string as the order date): both ways must fail alike."""
+    try:
+        return canonical(make())
+    except FormatError as exc:
+        return f"error: {exc}"
 
 
 # --- the sample drafts and their data sets ---------------------------------------------------------

@@ -172,8 +172,11 @@ def test_the_parts_are_the_text_and_fit(text: str) -> None:
 # --- the report on the sample project ------------------------------------------------------------
 
 JA_RESET = tuple("：このリンクから分以内にパスワードを再設定してください")
-JA_ORDER = tuple("：ご注文を承りました（点、ドル）。詳細")
+JA_ORDER = tuple("：ご注文を承りました（点、）。詳細")
 JA_SHIPPING = ("ë", *"様、のご注文をで発送しまた。追跡：")
+AR_RESET = tuple("أعدتينكلمةاروبهذطخق")
+AR_ORDER = tuple("تمأكيدالطبرق،نجةفص")
+AR_SHIPPING = (*"مرحبًا", "ë", *"،طلكقنفيإعتّه")
 
 # template × locale: encoding, the characters forcing UCS-2, length, segments
 SAMPLE_FIGURES = [
@@ -182,17 +185,20 @@ SAMPLE_FIGURES = [
     (RESET, "de-DE", "GSM-7", (), 160, 1),  # exactly one SMS
     (RESET, "pl-PL", "UCS-2", ("ł", "ą"), 141, 3),
     (RESET, "ja-JP", "UCS-2", JA_RESET, 116, 2),
-    (ORDER, "en-US", "GSM-7", (), 117, 1),
-    (ORDER, "fr-FR", "GSM-7", (), 124, 1),
-    (ORDER, "de-DE", "GSM-7", (), 126, 1),
-    (ORDER, "pl-PL", "UCS-2", ("ó", "ł"), 134, 2),
-    (ORDER, "ja-JP", "UCS-2", JA_ORDER, 96, 2),
+    (RESET, "ar-EG", "UCS-2", AR_RESET, 136, 3),
+    (ORDER, "en-US", "GSM-7", (), 120, 1),
+    (ORDER, "fr-FR", "GSM-7", (), 126, 1),
+    (ORDER, "de-DE", "GSM-7", (), 128, 1),
+    (ORDER, "pl-PL", "UCS-2", ("ó", "ł"), 131, 2),
+    (ORDER, "ja-JP", "UCS-2", JA_ORDER, 97, 2),
+    (ORDER, "ar-EG", "UCS-2", AR_ORDER, 123, 2),
     # the sample customer is Zoë: her ë makes every language UCS-2
     (SHIPPING, "en-US", "UCS-2", ("ë",), 143, 3),
     (SHIPPING, "fr-FR", "UCS-2", ("ë",), 149, 3),
     (SHIPPING, "de-DE", "UCS-2", ("ë",), 160, 3),
     (SHIPPING, "pl-PL", "UCS-2", ("ń", "ë", "ó", "Ś"), 154, 3),
     (SHIPPING, "ja-JP", "UCS-2", JA_SHIPPING, 119, 2),
+    (SHIPPING, "ar-EG", "UCS-2", AR_SHIPPING, 144, 3),
 ]
 RESET_URL = "https://acme.example/account/password/reset?token=q8Zr2vT0kLm4Xw7B&uid=58213"
 
@@ -230,16 +236,16 @@ def test_report_of_every_template_with_an_sms_part_in_every_locale(
         + RESET_URL
     )
     assert texts[(ORDER, "fr-FR")] == (
-        "Acme Shop : commande #AC-104829 confirmée, 3 articles pour 115.49 $. "
+        "Acme Shop : commande #AC-104829 confirmée, 3 articles pour 115,49 USD. "
         "Détails : https://acme.example/account/orders/AC-104829"
     )
     assert texts[(ORDER, "pl-PL")] == (
-        "Acme Shop: zamówienie nr AC-104829 jest potwierdzone, 3 produkty za 115.49 $. "
+        "Acme Shop: zamówienie nr AC-104829 potwierdzone, 3 produkty za 115,49 USD. "
         "Szczegóły: https://acme.example/account/orders/AC-104829"
     )
     assert report.max_segments is None and report.over == []
     assert all(r.warnings == () for r in report.rows)
-    assert [r.template_id for r in report.rows[::5]] == [
+    assert [r.template_id for r in report.rows[::6]] == [
         "tem_01m2tes7aa7mr85hk6z60dyz85",
         "tem_01m2n5d9rf9y9x6nmxjjscqfn0",
         "tem_01m2qd7872k9hs1c89hkwa0wb6",
@@ -251,18 +257,20 @@ def test_report_with_a_budget_marks_those_over_it(sample: tmplkit.Project) -> No
     over = [(r.template, r.locale) for r in report.over]
     assert over == [
         (RESET, "pl-PL"),
+        (RESET, "ar-EG"),
         (SHIPPING, "en-US"),
         (SHIPPING, "fr-FR"),
         (SHIPPING, "de-DE"),
         (SHIPPING, "pl-PL"),
+        (SHIPPING, "ar-EG"),
     ]
-    assert [r.over_budget for r in report.rows].count(True) == 5
+    assert [r.over_budget for r in report.rows].count(True) == 7
     assert sms.report(sample, max_segments=3).over == []
 
 
 def test_report_of_one_source_locales_and_data(sample: tmplkit.Project) -> None:
     report = sms.report(sample, SHIPPING, locales=["de_DE", "en-US"])
-    assert rows(report) == [SAMPLE_FIGURES[12], SAMPLE_FIGURES[10]]  # in the order given
+    assert rows(report) == [SAMPLE_FIGURES[14], SAMPLE_FIGURES[12]]  # in the order given
     # The same message to a Zoe: GSM-7, one SMS in German (160 septets), as in English.
     data = json.loads((sample.root / "workspaces" / SHIPPING / "sample.json").read_text("utf-8"))
     data["customer"]["first_name"] = "Zoe & Lea"
@@ -315,16 +323,19 @@ acme-shop/account/password-reset        fr-FR   GSM-7     156     1
 acme-shop/account/password-reset        de-DE   GSM-7     160     1
 acme-shop/account/password-reset        pl-PL   UCS-2     141     3         ł ą
 acme-shop/account/password-reset        ja-JP   UCS-2     116     2         ： こ の リ ン ク か ら (+19 more)
-acme-shop/orders/order-confirmation     en-US   GSM-7     117     1
-acme-shop/orders/order-confirmation     fr-FR   GSM-7     124     1
-acme-shop/orders/order-confirmation     de-DE   GSM-7     126     1
-acme-shop/orders/order-confirmation     pl-PL   UCS-2     134     2         ó ł
-acme-shop/orders/order-confirmation     ja-JP   UCS-2     96      2         ： ご 注 文 を 承 り ま (+11 more)
+acme-shop/account/password-reset        ar-EG   UCS-2     136     3         أ ع د ت ي ن ك ل (+11 more)
+acme-shop/orders/order-confirmation     en-US   GSM-7     120     1
+acme-shop/orders/order-confirmation     fr-FR   GSM-7     126     1
+acme-shop/orders/order-confirmation     de-DE   GSM-7     128     1
+acme-shop/orders/order-confirmation     pl-PL   UCS-2     131     2         ó ł
+acme-shop/orders/order-confirmation     ja-JP   UCS-2     97      2         ： ご 注 文 を 承 り ま (+9 more)
+acme-shop/orders/order-confirmation     ar-EG   UCS-2     123     2         ت م أ ك ي د ا ل (+10 more)
 acme-shop/orders/shipping-notification  en-US   UCS-2     143     3         ë
 acme-shop/orders/shipping-notification  fr-FR   UCS-2     149     3         ë
 acme-shop/orders/shipping-notification  de-DE   UCS-2     160     3         ë
 acme-shop/orders/shipping-notification  pl-PL   UCS-2     154     3         ń ë ó Ś
 acme-shop/orders/shipping-notification  ja-JP   UCS-2     119     2         ë 様 、 の ご 注 文 を (+10 more)
+acme-shop/orders/shipping-notification  ar-EG   UCS-2     144     3         م ر ح ب ً ا ë ، (+12 more)
 """
 
 
@@ -340,13 +351,13 @@ def test_cli_budget_exit_codes(sample_project: Path, run: Run) -> None:
         "TEMPLATE                                LOCALE  ENCODING  LENGTH  SEGMENTS  MAX 2  "
         "UCS-2 FORCED BY\n"
         "acme-shop/account/password-reset        pl-PL   UCS-2     141     3         OVER   ł ą\n"
-        "acme-shop/orders/order-confirmation     pl-PL   UCS-2     134     2         ok     ó ł\n"
+        "acme-shop/orders/order-confirmation     pl-PL   UCS-2     131     2         ok     ó ł\n"
         "acme-shop/orders/shipping-notification  pl-PL   UCS-2     154     3         OVER   "
         "ń ë ó Ś\n"
     )
     assert over.err == "error: 2 of 3 SMS take more than 2 segments\n"
     one = run("sms-report", RESET, "--max-segments", "1", cwd=sample_project)
-    assert (one.code, one.err) == (1, "error: 2 of 5 SMS take more than 1 segment\n")
+    assert (one.code, one.err) == (1, "error: 3 of 6 SMS take more than 1 segment\n")
     within = run("sms-report", "--max-segments", "3", cwd=sample_project)
     assert (within.code, within.err) == (0, "")
     assert within.out.splitlines()[0].split() == [
@@ -465,7 +476,7 @@ def test_cli_max_segments_must_be_positive(sample_project: Path, run: Run) -> No
 def test_cli_warns_when_a_locale_falls_back(sample_project: Path, run: Run) -> None:
     result = run("sms-report", ORDER, "--locale", "es-ES", cwd=sample_project)
     assert result.code == 0
-    assert result.out.splitlines()[1].split() == [ORDER, "es-ES", "GSM-7", "117", "1"]
+    assert result.out.splitlines()[1].split() == [ORDER, "es-ES", "GSM-7", "120", "1"]
     assert result.err.splitlines() == [
         "warning: template order-confirmation: 'Acme Shop: order #%(number)s is confirmed, "
         "%(count)s item...': no es-ES translation; using the source (en-US)",
@@ -521,7 +532,7 @@ def test_status_library_measures_only_when_asked(sample: tmplkit.Project) -> Non
     assert measured[ORDER] == {
         "encoding": "UCS-2",
         "forcedBy": ["ó", "ł"],
-        "length": 134,
+        "length": 131,
         "segments": 2,
     }
     assert measured[WELCOME] is None

@@ -214,7 +214,7 @@ EXPECTED = {
         + "# Your parcel is on its way!\n\n"
         "Hi Zoë & Léa,\n\n"
         "Good news: order #AC-104829 has left our warehouse and is now with UPS.\n\n"
-        "Estimated delivery: Wednesday, October 14\n\n"
+        "Estimated delivery: Wednesday, October 14, 2026\n\n"
         "Tracking number: 1Z999AA10123456784\n\n"
         "Track your parcel (https://www.ups.com/track?loc=en_US&tracknum=1Z999AA10123456784)\n\n"
         "## In this parcel\n\n"

@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo, available_timezones
@@ -283,6 +284,9 @@ def _time(groups: tuple[str | None, ...]) -> dt.time:
 # --- formatting (the reference) -----------------------------------------------------------------
 
 
+MEMO_SIZE = 4096  # values remembered per format and locale
+
+
 @dataclass(frozen=True, slots=True)
 class Formatter:
     """One filter's formatting for one locale, with what Babel parses once already parsed."""
@@ -294,10 +298,27 @@ class Formatter:
     time: babel_dates.DateTimePattern | None = None
     glue: str | None = None  # a named datetime width: "{1}, {0}" (date, time)
     tz: dt.tzinfo | None = None
+    # What values printed as, by (type, value, currency): a message prints its total in the
+    # HTML and the text part, and a batch prints the same prices again and again.
+    printed: dict[tuple[type, Any, Any], str] = dataclass_field(default_factory=dict, compare=False)
 
     def __call__(
         self, value: Any, field: str, currency: Any = None, currency_field: str = ""
     ) -> str:
+        try:
+            key = (type(value), value, currency)
+            return self.printed[key]
+        except KeyError:
+            text = self.format(value, field, currency, currency_field)
+            if len(self.printed) >= MEMO_SIZE:
+                self.printed.clear()
+            self.printed[key] = text
+            return text
+        except TypeError:  # a list or an object: not a value this filter reads
+            return self.format(value, field, currency, currency_field)
+
+    def format(self, value: Any, field: str, currency: Any, currency_field: str) -> str:
+        """The value formatted (see __call__, which remembers what it gave)."""
         kind = self.kind
         if self.number is not None:
             number = to_decimal(value, kind, field)
