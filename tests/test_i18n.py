@@ -315,13 +315,16 @@ def test_catalog_layout(sample_project: Path) -> None:
 
 def test_sample_catalogs_pass_msgfmt_and_declare_plural_forms(sample_project: Path) -> None:
     files = sorted((sample_project / "locales").rglob("*.po"))
-    assert len(files) == 24
+    assert len(files) == 30  # 6 catalogs (4 templates, 2 blocks) × 5 locales
     expected = {
         # CLDR's rules (cldr.py): French `many` for millions, Polish `other` for decimals only
         "fr-FR": "nplurals=3; plural=(n<=1 ? 0 : n!=0 && n%1000000==0 ? 1 : 2);",
         "de-DE": "nplurals=2; plural=(n!=1);",
         "pl-PL": "nplurals=4; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<12 || n%100>14) ? 1 : 2);",
         "ja-JP": "nplurals=1; plural=(0);",
+        # zero, one, two, few, many, other: GNU's usual Arabic header, the same forms
+        "ar-EG": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3"
+        " : n%100>=11 && n%100<=99 ? 4 : 5);",
     }
     for file in files:
         msgfmt_c(file)
@@ -432,12 +435,12 @@ def test_update_keeps_fuzzies_obsoletes_and_adds(sample_project: Path) -> None:
     changed = [r for r in rows if (r.added, r.fuzzy, r.obsolete) != (0, 0, 0)]
     assert [(r.file, r.fuzzy, r.obsolete) for r in changed] == [
         (f"locales/{loc}/acme-shop/orders/order-confirmation.po", 1, 0)
-        for loc in ("fr-FR", "de-DE", "pl-PL", "ja-JP")
+        for loc in ("fr-FR", "de-DE", "pl-PL", "ja-JP", "ar-EG")
     ]
     after = {p: p.read_bytes() for p in (sample_project / "locales").rglob("*.po")}
     assert {p for p in after if after[p] != before[p]} == {
         sample_project / f"locales/{loc}/acme-shop/orders/order-confirmation.po"
-        for loc in ("fr-FR", "de-DE", "pl-PL", "ja-JP")
+        for loc in ("fr-FR", "de-DE", "pl-PL", "ja-JP", "ar-EG")
     }
     for path in after:
         msgfmt_c(path)
@@ -588,11 +591,20 @@ def test_a_locale_without_catalogs_falls_back_to_the_source(sample_project: Path
     data = sample_data(sample_project, ORDER)
     source = tmplkit.render(ORDER, data, project=project)
     spanish = tmplkit.render(ORDER, data, project=project, locale="es_ES")
+
+    def in_spanish(text: str) -> str:
+        """The source's words, its values formatted for es-ES (CLDR) all the same."""
+        text = text.replace("October 12, 2026", "12 de octubre de 2026")
+        for price in ("49.00", "34.50", "19.99", "12.00", "115.49"):
+            text = text.replace(f"${price}", price.replace(".", ",") + "\u00a0US$")
+        return text
+
     assert (spanish.subject, spanish.html, spanish.text) == (
         source.subject,
-        source.html.replace('<html lang="en">', '<html lang="es-ES">', 1),
-        source.text,
+        in_spanish(source.html.replace('<html lang="en">', '<html lang="es-ES">', 1)),
+        in_spanish(source.text),
     )
+    assert "placed on 12 de octubre de 2026" in spanish.text
     assert spanish.locale == "es-ES"
     assert (
         spanish.warnings[0]
@@ -601,7 +613,9 @@ def test_a_locale_without_catalogs_falls_back_to_the_source(sample_project: Path
     assert all(
         w.endswith("no es-ES translation; using the source (en-US)") for w in spanish.warnings
     )
-    assert spanish.channels == source.channels
+    assert spanish.channels == {  # the SMS total too: format_decimal("0.00")
+        part: text.replace("115.49 USD", "115,49 USD") for part, text in source.channels.items()
+    }
     # 21 strings of the published draft (2 of them in its sms part), 5 of its blocks
     assert len(spanish.warnings) == 26
 

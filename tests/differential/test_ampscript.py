@@ -688,6 +688,10 @@ def test_sample_project_renders_like_the_reference_through_the_model() -> None:
         if not (directory / "template.toml").is_file():
             continue
         data = json.loads((directory / "sample.json").read_text("utf-8"))
+        if directory.parent.name == "orders":  # they format dates and prices: refused
+            with pytest.raises(CompileError, match="cannot express format_date in en-US"):
+                compile_parts(str(directory), "ampscript", project=project)
+            continue
         compiled = compile_parts(str(directory), "ampscript", project=project)
         ref = compile_parts(str(directory), "jinja", project=project)
         for part in ("subject", "html", "text"):
@@ -697,7 +701,7 @@ def test_sample_project_renders_like_the_reference_through_the_model() -> None:
             expected = environment(autoescape=part == "html").from_string(getattr(ref, part))
             assert Model(attributes(data)).run(source) == expected.render(data), directory.name
             checked += 1
-    assert checked == 9
+    assert checked == 5  # password-reset: subject, html, text; welcome: subject, html
 
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "targets" / "ampscript.md"
