@@ -594,13 +594,25 @@ def date_spec(kind: Kind, fmt: str | None, locale: str, tz: str | None = None) -
 def _parts(pattern: babel_dates.DateTimePattern, loc: Locale) -> list[DatePart]:
     """A Babel pattern's texts and fields (from its `%(field)s` format), expanded."""
     out: list[DatePart] = []
-    for m in re.finditer(r"%\((\w+)\)s|%%|[^%]+", pattern.format):
+    for m in re.finditer(r"%\((\w+)\)s|%%|[^%]+", str(pattern.format)):
         token = m.group(0)
         if m.group(1) is None:
             out.append("%" if token == "%%" else token)
         else:
             out.append(_field(m.group(1), loc))
     return out
+
+
+NameContext: TypeAlias = Literal["format", "stand-alone"]
+NAME_WIDTHS: dict[int, Literal["abbreviated", "wide", "narrow"]] = {
+    3: "abbreviated",
+    4: "wide",
+    5: "narrow",
+}
+DAY_WIDTHS: dict[int, Literal["abbreviated", "wide", "narrow", "short"]] = {
+    **NAME_WIDTHS,
+    6: "short",
+}
 
 
 def _field(name: str, loc: Locale) -> DatePart:
@@ -610,22 +622,18 @@ def _field(name: str, loc: Locale) -> DatePart:
     if char in "ML":
         if num <= 2:
             return DateField("month", num)
-        width = {3: "abbreviated", 4: "wide", 5: "narrow"}[num]
-        context = "format" if char == "M" else "stand-alone"
-        names = babel_dates.get_month_names(width, context, loc)
+        context: NameContext = "format" if char == "M" else "stand-alone"
+        names = babel_dates.get_month_names(NAME_WIDTHS[num], context, loc)
         return DateField("month_name", names=tuple(str(names[i]) for i in range(1, 13)))
     if char == "E" or (char == "c" and num >= 3):
-        width = {3: "abbreviated", 4: "wide", 5: "narrow", 6: "short"}[max(3, num)]
-        context = "stand-alone" if char == "c" else "format"
-        names = babel_dates.get_day_names(width, context, loc)
+        day_context: NameContext = "stand-alone" if char == "c" else "format"
+        names = babel_dates.get_day_names(DAY_WIDTHS[max(3, num)], day_context, loc)
         return DateField("weekday", names=tuple(str(names[i]) for i in range(7)))
     if char == "a":
-        width = {3: "abbreviated", 4: "wide", 5: "narrow"}[max(3, num)]
-        periods = babel_dates.get_period_names(width, "format", loc)
+        periods = babel_dates.get_period_names(NAME_WIDTHS[max(3, num)], "format", loc)
         return DateField("period", names=(str(periods["am"]), str(periods["pm"])))
     if char == "G":  # years 1 to 9999: always the current era
-        width = {3: "abbreviated", 4: "wide", 5: "narrow"}[max(3, num)]
-        return str(babel_dates.get_era_names(width, loc)[1])
+        return str(babel_dates.get_era_names(NAME_WIDTHS[max(3, num)], loc)[1])
     if char in _NUMBER_FIELDS:
         return DateField(_NUMBER_FIELDS[char], num)
     if char in _ZONES:

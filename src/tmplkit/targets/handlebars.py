@@ -924,7 +924,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             return block("if", self.comparison(cond, pos), then, else_)
         if isinstance(cond, ir.NumberTest):
             return self.count_test(cond, then, else_, pos)
-        if isinstance(cond, ir.IsCount):  # only ever first in a plural chain, handled there
+        if isinstance(cond, ir.IsCount | ir.IsDecimal):  # first in a plural chain, handled there
             raise self.refuse_type_test(pos)
         if self.always_true(cond):
             return then
