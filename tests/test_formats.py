@@ -678,3 +678,43 @@ def test_a_formatter_remembers_what_it_printed_but_never_an_error() -> None:
         formatter(n, "n", "USD")
     assert len(formatter.printed) <= formats.MEMO_SIZE
     assert formatter(7, "n", "USD") == "7,00\u00a0$US"
+
+
+# --- the sample's order confirmation, as Babel formats it ---------------------------------------
+
+ORDER_LINES = [  # (line prefix in the text part, the amount in the sample's data)
+    ("SCF-MER-GRY | Merino Wool Scarf, Heather Grey | 1 | ", "49.00"),
+    ("KIT-SP-OAK | Salt & Pepper Mill Set <Oak> | 1 | ", "34.50"),
+    ("MUG-STN-12 | Stoneware Mug, 12 oz | 1 | ", "19.99"),
+]
+# The words around the values, per locale: shipping, total, and the date's sentence.
+ORDER_WORDS = {
+    "fr-FR": ("Frais de livraison", "Total", "passée le {date}, et"),
+    "de-DE": ("Versandkosten", "Gesamt", "vom {date} erhalten"),
+    "pl-PL": ("Koszt dostawy", "Razem", "złożone {date} i"),
+    "ja-JP": ("送料", "合計", "{date}にいただいた"),
+    "ar-EG": ("الشحن", "الإجمالي", "المقدَّم في {date}،"),
+}
+
+
+@pytest.mark.parametrize("locale", sorted(ORDER_WORDS))
+def test_the_sample_order_prints_its_date_and_amounts_as_babel_does(
+    sample_project: Path, run: Any, locale: str
+) -> None:
+    result = run(
+        "render", "acme-shop/orders/order-confirmation", "--locale", locale, "--format", "text",
+        cwd=sample_project,
+    )  # fmt: skip
+    assert (result.code, result.err) == (0, "")
+    lines = result.out.splitlines()
+    babel = locale.replace("-", "_")
+
+    def money(amount: str) -> str:
+        return str(babel_numbers.format_currency(Decimal(amount), "USD", locale=babel))
+
+    shipping, total, sentence = ORDER_WORDS[locale]
+    date = babel_dates.format_date(dt.date(2026, 10, 12), "long", locale=babel)
+    expected = [prefix + money(amount) for prefix, amount in ORDER_LINES]
+    expected += [f"{shipping} | {money('12.00')}", f"{total} | {money('115.49')}"]
+    assert [line for line in lines if " | " in line][1:] == expected  # after the header row
+    assert sum(sentence.format(date=date) in line for line in lines) == 1
