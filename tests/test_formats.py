@@ -718,3 +718,14 @@ def test_the_sample_order_prints_its_date_and_amounts_as_babel_does(
     expected += [f"{shipping} | {money('12.00')}", f"{total} | {money('115.49')}"]
     assert [line for line in lines if " | " in line][1:] == expected  # after the header row
     assert sum(sentence.format(date=date) in line for line in lines) == 1
+
+
+def test_a_datetime_moved_past_year_9999_is_an_error_naming_it() -> None:
+    with pytest.raises(formats.FormatError) as info:
+        formats.format_value(
+            "9999-12-31T23:59:59-12:00", "datetime", "short", "fr-FR", field="d", tz="Europe/Paris"
+        )
+    assert str(info.value) == (
+        'd: "9999-12-31T23:59:59-12:00" is out of range in Europe/Paris (hint: send a datetime '
+        "between the years 1 and 9999 in that time zone)"
+    )

@@ -342,7 +342,13 @@ class Formatter:
         if stamp.tzinfo is None:
             stamp = stamp.replace(tzinfo=dt.UTC)
         if self.tz is not None:
-            stamp = stamp.astimezone(self.tz)
+            try:
+                stamp = stamp.astimezone(self.tz)
+            except OverflowError:  # 9999-12-31T23:00-12:00 in Paris is in year 10000
+                raise FormatError(
+                    f"{field}: {shown(value)} is out of range in {self.tz}",
+                    hint="send a datetime between the years 1 and 9999 in that time zone",
+                ) from None
         if self.glue is None:
             assert self.date is not None
             return str(self.date.apply(stamp, self.locale))
