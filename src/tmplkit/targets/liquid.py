@@ -896,43 +896,38 @@ class LiquidEmitter(Emitter):
         """
         if isinstance(ref, ir.LoopVar) and ref.attr in ("index", "index0"):
             return "forloop." + ref.attr
-        var = self._counts.get((ref, None, "n"))
-        if var is not None:
-            return var
-        x = self.ref(ref)
-        var = self._tmp("n")
-        tmp = self._prefix + "v"
-        self._setup.append(
-            "{% assign " + var + " = -1 %}"
-            "{% assign " + tmp + " = " + x + " | plus: 0 %}"
-            "{% if " + tmp + " == " + x + " %}"
-            "{% assign " + tmp + " = " + x + " | round %}"
-            "{% if " + tmp + " == " + x + " and " + tmp + " >= 0 %}"
-            "{% assign " + var + " = " + tmp + " %}{% endif %}{% endif %}"
-        )
-        self._counts[(ref, None, "n")] = var
-        return var
+        return self._number_var(ref, "n")
 
     def _decimal_var(self, ref: ir.Ref) -> str:
         """A variable holding the value when it is a decimal count (a number > 0 with a
         fraction), and -1 otherwise; the same tests as _count_var, `round` now differing."""
         if isinstance(ref, ir.LoopVar):
             return "-1"  # loop variables are whole numbers or booleans
-        var = self._counts.get((ref, None, "d"))
+        return self._number_var(ref, "d")
+
+    def _number_var(self, ref: ir.Ref, kind: str) -> str:
+        """The variable of _count_var (kind "n": the rounded value when it equals the value and
+        is >= 0) or of _decimal_var ("d": the value when rounding changes it and it is > 0),
+        -1 otherwise; a number is what `plus: 0` leaves equal. Computed once per chain."""
+        var = self._counts.get((ref, None, kind))
         if var is not None:
             return var
         x = self.ref(ref)
-        var = self._tmp("d")
+        var = self._tmp(kind)
         tmp = self._prefix + "v"
+        if kind == "n":
+            test, value = tmp + " == " + x + " and " + tmp + " >= 0", tmp
+        else:
+            test, value = tmp + " != " + x + " and " + x + " > 0", x
         self._setup.append(
             "{% assign " + var + " = -1 %}"
             "{% assign " + tmp + " = " + x + " | plus: 0 %}"
             "{% if " + tmp + " == " + x + " %}"
             "{% assign " + tmp + " = " + x + " | round %}"
-            "{% if " + tmp + " != " + x + " and " + x + " > 0 %}"
-            "{% assign " + var + " = " + x + " %}{% endif %}{% endif %}"
+            "{% if " + test + " %}"
+            "{% assign " + var + " = " + value + " %}{% endif %}{% endif %}"
         )
-        self._counts[(ref, None, "d")] = var
+        self._counts[(ref, None, kind)] = var
         return var
 
     def _operand_var(self, ref: ir.Ref, operand: str) -> str:
