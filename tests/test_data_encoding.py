@@ -124,7 +124,7 @@ def test_a_plural_count_that_is_a_string_warns_or_fails_with_strict(
 
 def test_csv_counts_of_digits_are_numbers(sample_project: Path, run: Run, tmp_path: Path) -> None:
     file = tmp_path / "r.csv"
-    file.write_text("order.item_count,order.number\n1,A1\n2,A2\nmany,A3\n")
+    file.write_text("order.item_count,order.number\n1,A1\n2,A2\nmany,A3\n1.5,A4\n")
     args = (
         "--project",
         sample_project,
@@ -143,6 +143,7 @@ def test_csv_counts_of_digits_are_numbers(sample_project: Path, run: Run, tmp_pa
     )
     assert "Zamówiono 1 produkt." in result.out
     assert "Zamówiono 2 produkty." in result.out
+    assert "Zamówiono 1.5 produktu." in result.out  # a fraction: CLDR's `other`
     result = run(*args, "--strict")
     assert result.code == 1
     assert result.err.splitlines()[0] == (

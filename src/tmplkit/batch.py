@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import sys
 import tempfile
@@ -454,8 +455,12 @@ def _csv_record(row: list[str], columns: tuple[tuple[str, ...], ...]) -> dict[st
     return data
 
 
+DECIMAL_CELL = re.compile(r"[0-9]+\.[0-9]+")
+
+
 def _numbers_at(data: dict[str, Any], paths: tuple[str, ...]) -> None:
-    """CSV cells of decimal digits at these paths become ints, in place."""
+    """CSV cells of decimal digits at these paths become ints, and cells such as `1.5`
+    numbers with a fraction (CLDR gives such counts their own plural forms), in place."""
     for path in paths:
         *parents, last = path.split(".")
         target: Any = data
@@ -465,6 +470,8 @@ def _numbers_at(data: dict[str, Any], paths: tuple[str, ...]) -> None:
             value = target.get(last)
             if isinstance(value, str) and value.isascii() and value.isdigit():
                 target[last] = int(value)
+            elif isinstance(value, str) and DECIMAL_CELL.fullmatch(value):
+                target[last] = float(value)
 
 
 def _message_line(line: int, message: Message, tail: bytes) -> bytes:
