@@ -814,7 +814,14 @@ def render_batch_command(
 
 
 @cli.command("compile")
-@click.argument("source")
+@click.argument("source", required=False)
+@click.option(
+    "--all",
+    "all_templates",
+    is_flag=True,
+    help="Every published template, in the source language and each project locale, "
+    "into the directory -o DIR (with a manifest.json).",
+)
 @click.option(
     "--target",
     "-t",
@@ -826,29 +833,35 @@ def render_batch_command(
     "--draft", "draft_id", metavar="ID", help="Compile this draft instead of the published one."
 )
 @click.option(
-    "--locale", metavar="LANG", help="Translate into LANG (falls back fr-CA → fr → source)."
+    "--locale",
+    metavar="LANG",
+    help="Translate into LANG (falls back fr-CA → fr → source); with --all, only LANG and "
+    "the source language.",
 )
 @strict_option
 @click.option(
     "--part",
     type=click.Choice(["html", "text", "subject", "sms", "push", "chat"]),
-    default="html",
-    show_default=True,
-    help="The part to print (sms, push, chat: the draft's channel parts).",
+    help="The part to print (default: html, or text for a text-only source; sms, push, "
+    "chat: the draft's channel parts).",
 )
 @click.option(
-    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write to FILE (atomically) instead of stdout; with --all, the directory DIR.",
 )
 @json_option
 @pass_ctx
 def compile_command(
     obj: Context,
-    source: str,
+    source: str | None,
+    all_templates: bool,
     target: str,
     draft_id: str | None,
     locale: str | None,
     strict: bool,
-    part: str,
+    part: str | None,
     output: str | None,
     as_json: bool,
 ) -> None:
@@ -865,11 +878,24 @@ def compile_command(
       tmplkit compile acme-shop/orders/order-confirmation -t liquid --part sms
       tmplkit compile welcome.html.j2 -t jinja -o build/welcome.html.j2
       tmplkit compile acme-shop/account/welcome -t jinja --json
+      tmplkit compile --all -t liquid -o build/liquid
     """
+    if all_templates:
+        if source or draft_id or part:
+            raise click.UsageError(
+                "--all compiles every published template: no SOURCE, --draft or --part"
+            )
+        if not output:
+            raise click.UsageError("--all needs -o DIR")
+        compile_all_command(obj.project, target, output, locale, strict, as_json)
+        return
+    if source is None:
+        raise click.UsageError("missing SOURCE (or --all)")
     compiled = compile_parts(
         source, target, project=obj.maybe_project(), draft=draft_id, locale=locale, strict=strict
     )
     warn(compiled.warnings)
+    part = part or compiled.main_part
     if as_json:
         text = json.dumps(compiled.to_json(), indent=2, ensure_ascii=False) + "\n"
     else:
@@ -881,6 +907,35 @@ def compile_command(
         write_output(output, text)
     else:  # a channel part keeps no final newline (it would cost a character): end the line
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def compile_all_command(
+    project: Project, target: str, output: str, locale: str | None, strict: bool, as_json: bool
+) -> None:
+    """`compile --all`: the tree and manifest written, each file listed; refusals as error
+    lines (exit 1) after everything that could be compiled is written."""
+    from .compile_all import Progress, compile_all, summary_json
+
+    with Progress.on_terminal() as progress:
+        build, changes = compile_all(
+            project, target, output, locale=locale, strict=strict, progress=progress
+        )
+    warn(build.warnings)
+    if as_json:
+        print_json(summary_json(build, changes))
+    else:
+        for name in changes.written:
+            click.echo(f"written {name}")
+        for name in changes.removed:
+            click.echo(f"removed {name}")
+        click.echo(
+            f"{output}: {len(changes.written)} written, {len(changes.unchanged)} unchanged, "
+            f"{len(changes.removed)} removed, {len(build.refusals)} refused"
+        )
+    for refusal in build.refusals:
+        click.echo(f"error: {refusal.line()}", err=True)
+    if build.refusals:
+        sys.exit(1)
 
 
 @cli.command("sms-report")

@@ -11,7 +11,7 @@ from .htmllang import localize_html
 from .i18n.locales import normalize
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
 from .parse import parse
-from .pipeline import Part, build_ir, emit_part, inline_blocks, resolve, variables
+from .pipeline import Part, SourceSet, build_ir, emit_part, inline_blocks, resolve, variables
 from .store import CHANNEL_PARTS, Project
 from .targets import get_emitter
 
@@ -34,6 +34,12 @@ class Compiled:
     locale: str | None = None
     warnings: tuple[str, ...] = ()
     channels: dict[str, str] = field(default_factory=dict)  # sms, push, chat: those it has
+
+    @property
+    def main_part(self) -> str:
+        """The part `compile` prints by default: html, or text for a text-only source
+        (`notice.txt.j2`, a draft with only body.txt.j2)."""
+        return "text" if self.html is None and self.text is not None else "html"
 
     def part(self, name: str) -> str | None:
         """A part by name: subject, html, text, or a channel part (sms, push, chat)."""
@@ -70,7 +76,14 @@ def compile_parts(
 ) -> Compiled:
     """Compile every part of SOURCE (subject, html, text, and the channel parts sms, push,
     chat it has) to `target`, for `locale`."""
-    sources = resolve(source, project, draft)
+    return compile_sources(resolve(source, project, draft), target, locale=locale, strict=strict)
+
+
+def compile_sources(
+    sources: SourceSet, target: str = "jinja", *, locale: str | None = None, strict: bool = False
+) -> Compiled:
+    """`compile_parts` for sources resolved already (compile --all resolves each template once
+    and compiles it in every locale)."""
     data = sources.sample_data() if target == "html" else None
     localizer = Localizer(locale, sources.project, strict) if locale else None
     owner = sources.template
@@ -109,14 +122,15 @@ def compile(
     *,
     project: Project | None = None,
     draft: str | None = None,
-    part: str = "html",
+    part: str | None = None,
     strict: bool = False,
 ) -> str:
-    """One part (html by default; subject, text, sms, push, chat) of SOURCE in the target
-    language."""
+    """One part (subject, html, text, sms, push, chat; by default html, or text for a
+    text-only source) of SOURCE in the target language."""
     compiled = compile_parts(
         source, target, project=project, draft=draft, locale=locale, strict=strict
     )
+    part = part or compiled.main_part
     text = compiled.part(part)
     if text is None:
         raise TmplkitError(f"{source} has no {part} part")
