@@ -99,13 +99,15 @@ def test_render_sets_lang_and_dir(tmp_path: Path) -> None:
     )
 
 
-# The order confirmation formats its date and prices, which ampscript, handlebarsjava and Mandrill
-# refuse: they compile the welcome message; Mandrill also refuses Arabic's plural rule (it needs
-# %), so it compiles that one for Urdu, another right-to-left language (with the source's text).
+# The order confirmation formats its date and prices, which ampscript, handlebarsjava, Mandrill
+# and SendGrid refuse: they compile the welcome message; Mandrill and SendGrid also refuse
+# Arabic's plural rule (it needs %), so they compile that one for Urdu, another right-to-left
+# language (with the source's text).
 SAMPLE_FOR = {
     "ampscript": (WELCOME, "ar-EG"),
     "handlebarsjava": (WELCOME, "ar-EG"),
     "mandrillhandlebars": (WELCOME, "ur-PK"),
+    "sendgrid": (WELCOME, "ur-PK"),
 }
 
 

@@ -14,6 +14,7 @@ REGISTRY: dict[str, str] = {
     "handlebars": "handlebars:HandlebarsEmitter",
     "handlebarsjava": "handlebars:HandlebarsJavaEmitter",
     "mandrillhandlebars": "handlebars:MandrillHandlebarsEmitter",
+    "sendgrid": "sendgrid:SendgridEmitter",
     "liquid": "liquid:LiquidEmitter",
     "freemarker": "freemarker:FreemarkerEmitter",
     "cheetah": "cheetah:CheetahEmitter",

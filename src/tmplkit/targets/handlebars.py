@@ -757,7 +757,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         '"", 0, false and []); URLs from the data are not checked (compile warns)'
     )
     helpers = None
-    refuses = (
+    refuses: ClassVar[tuple[str, ...]] = (
         "upper or lower after escape",
         "printing loop.index",
         "a comparison with a loop variable",
