@@ -50,12 +50,14 @@ from .store import CHANNEL_PARTS, Project, is_special
 MANIFEST = "manifest.json"
 PART_ORDER = (*MAIN_PARTS, *CHANNEL_PARTS)
 
-# The file extension of each target's templates, as its own tooling names them.
+# The file extension of each target's templates, as its own tooling names them (a target not
+# listed here writes .txt files).
 EXTENSIONS = {
     "jinja": ".j2",
     "handlebars": ".hbs",
     "handlebarsjava": ".hbs",
     "mandrillhandlebars": ".hbs",
+    "sendgrid": ".hbs",
     "liquid": ".liquid",
     "freemarker": ".ftl",
     "cheetah": ".tmpl",
