@@ -30,6 +30,7 @@ from tests.engines import render_batch, require_engine
 from tmplkit import compile_string, ir
 from tmplkit.compiler import compile_parts
 from tmplkit.errors import CompileError
+from tmplkit.htmlcontext import mark_urls
 from tmplkit.i18n.locales import PluralRule, plural_rule
 from tmplkit.i18n.plural import select_form
 from tmplkit.localize import lower
@@ -215,6 +216,17 @@ def test_the_corpus_with_upper_or_lower_renders_the_value_as_sent() -> None:
     }
     assert mismatches == {("mixed", "falsy_empty_obj")}  # {} is true: the list shows
     assert len(cases) == 3 * 17
+
+
+def test_a_url_from_the_data_prints_unchecked_and_compiling_warns() -> None:
+    body = mark_urls(lower(parse('<a href="{{ u }}">{{ u }}</a><img src="{{ i.src }}">').body))
+    emitter = get_emitter(TARGET)(html=True, file="t.html")
+    assert emitter.emit(body) == '<a href="{{this.u}}">{{this.u}}</a><img src="{{this.i.src}}">'
+    assert emitter.warnings == [
+        "t.html: the sendgrid target cannot check the URL scheme of u, i.src (hint: SendGrid has "
+        "no string helpers; send only http, https, mailto, tel or sms URLs there, or compile for "
+        "another target)"
+    ]
 
 
 # --- comparisons and defaults -----------------------------------------------------------------------
