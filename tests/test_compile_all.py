@@ -269,6 +269,48 @@ def test_one_locale_and_the_source(sample_project: Path, tmp_path: Path, run: Ru
     assert manifest(out)["locales"] == ["en-US", "fr-FR"]
 
 
+def test_a_locale_is_a_language_id(sample_project: Path, tmp_path: Path, run: Run) -> None:
+    out = tmp_path / "build"
+    result = run(
+        "compile", "--all", "-t", "jinja", "--locale", "de_de", "-o", out, cwd=sample_project
+    )
+    assert result.code == 0
+    assert files_in(out) == sorted([*tree(PARTS, ["de-DE", "en-US"], ".j2"), "manifest.json"])
+    bad = run(
+        "compile",
+        "--all",
+        "-t",
+        "jinja",
+        "--locale",
+        "../x",
+        "-o",
+        tmp_path / "b",
+        cwd=sample_project,
+    )
+    assert (bad.code, bad.out) == (1, "")
+    assert bad.err.startswith("error: '../x' is not a language id")
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_template_that_cannot_be_read_is_refused_in_every_locale(
+    sample_project: Path, tmp_path: Path, run: Run
+) -> None:
+    draft = sample_project / "workspaces/acme-shop/account/welcome/drafts/published"
+    (draft / "body.html.j2").unlink()
+    out = tmp_path / "build"
+    result = run(
+        "compile", "--all", "-t", "jinja", "--locale", "fr-FR", "-o", out, cwd=sample_project
+    )
+    reason = (
+        'draft tdft_01m2tk2km6nk9x64j6mb5ps4nk ("Launch version") has no body'
+        " (body.html.j2 or body.txt.j2)"
+    )
+    assert (result.code, result.err) == (1, f"error: en-US: {reason}\nerror: fr-FR: {reason}\n")
+    assert result.out.splitlines()[-1] == f"{out}: 22 written, 0 unchanged, 0 removed, 2 refused"
+    welcome = manifest(out)["templates"][1]
+    assert (welcome["locales"], welcome["refused"]) == ({}, {"en-US": reason, "fr-FR": reason})
+
+
 def test_json_summary(sample_project: Path, tmp_path: Path, run: Run) -> None:
     out = tmp_path / "build"
     run("compile", "--all", "-t", "jinja", "-o", out, cwd=sample_project)

@@ -43,6 +43,7 @@ import filelock
 
 from .compiler import MAIN_PARTS, Compiled, compile_sources
 from .errors import ProjectError, TmplkitError, storage_error
+from .i18n.locales import normalize
 from .model import Template
 from .pipeline import resolve
 from .store import CHANNEL_PARTS, Project, is_special
@@ -121,10 +122,12 @@ def template_path(project: Project, template: Template) -> str:
 
 
 def build_locales(project: Project, locale: str | None = None) -> list[str]:
-    """The source locale and every project locale, or the source locale and `locale`."""
-    source = project.settings.source_locale
+    """The source locale and every project locale, or the source locale and `locale`, in
+    their BCP 47 form (`fr_fr` is `fr-FR`): each names a directory, so it must be a language
+    id (normalize refuses anything else, such as `../x`)."""
+    source = normalize(project.settings.source_locale)
     wanted = [locale] if locale else project.settings.locales
-    return [source, *(lang for lang in wanted if lang != source)]
+    return [source, *(lang for lang in map(normalize, wanted) if lang != source)]
 
 
 def compile_project(
@@ -146,20 +149,28 @@ def compile_project(
     entries = []
     done, total = 0, len(templates) * len(locales)
     for path, template in templates:
-        sources = resolve(template.id, project)
         entry: dict[str, Any] = {
             "template": path,
             "templateId": template.id,
-            "draftId": sources.draft.id if sources.draft else None,
+            "draftId": template.published_draft_id,
             "name": template.name,
-            "sender": sources.sender,
-            "replyTo": sources.reply_to,
+            "sender": None,
+            "replyTo": None,
             "variables": None,  # known once a locale compiles
             "locales": {},
             "refused": {},
         }
+        unresolved: TmplkitError | None = None
+        try:  # a draft without a body, a part that is not UTF-8: refused in every locale
+            sources = resolve(template.id, project)
+        except TmplkitError as exc:
+            unresolved = exc
+        else:
+            entry["sender"], entry["replyTo"] = sources.sender, sources.reply_to
         for lang in locales:
             try:
+                if unresolved is not None:
+                    raise unresolved
                 result = compile_sources(sources, target, locale=lang, strict=strict)
             except TmplkitError as exc:
                 build.refusals.append(Refusal(path, lang, str(exc)))
