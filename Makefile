@@ -58,6 +58,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/size.py
 	$(PY) benchmarks/import.py
 	$(PY) benchmarks/batch.py --n 1000000
+	$(PY) benchmarks/foundation.py
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check src tests

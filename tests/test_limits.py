@@ -356,9 +356,9 @@ def test_the_collector_is_paused_while_compiling_then_as_it_was(
     enabled: list[bool] = []
     prepare_html = render_module.prepare_html
 
-    def spying(html: str) -> Any:
+    def spying(html: str, **options: Any) -> Any:
         enabled.append(gc.isenabled())
-        return prepare_html(html)
+        return prepare_html(html, **options)
 
     monkeypatch.setattr(render_module, "prepare_html", spying)
     assert prepared("<p>{{ a }}</p>").render({"a": 1}).html == "<p>1</p>"

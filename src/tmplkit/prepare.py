@@ -35,13 +35,18 @@ How, in four steps:
 The text part is derived from the same protected tree (after inlining, so CSS-hidden elements
 are known), with the tokens put back: loops print one line per row (see tmplkit.text).
 
-Refused (NotPreparable), each with its reason: an output that may print HTML (`|safe`); a
-Jinja tag in a tag or attribute name, or an output between attributes or in an unquoted value;
-an output in an attribute the stylesheet selects on, or in a `style` attribute of an element
-the stylesheet styles; Jinja in a `<style>` element; structural selectors (`:first-child`,
-`:nth-child()`, `+`, `~`, `:empty`, `:has()`) with data-dependent markup; a block whose tags
-the HTML5 parser separates; a style css-inline gives to an element the template does not write
-(an implied `<body>`, or a `<tbody>` whose first row is inside a loop or condition).
+Refused (NotPreparable), each with its reason: an output that may print HTML (`|safe`) other
+than in a quoted attribute value (there, only without `guarded=True`: a value holding the
+attribute's quote ends it and writes markup, and `PreparedParts.guard` names those messages,
+and those with `&`, for the caller to inline on their own); a Jinja tag in a tag or attribute
+name, or an output between attributes or in an unquoted value; an output in an attribute the
+stylesheet selects on, or in a `style` attribute of an element the stylesheet styles; Jinja in
+a `<style>` element; a structural selector (`:first-child`, `:nth-child()`, `+`, `~`…) that
+may match an element whose siblings depend on the data (a loop's rows, a condition's
+paragraph: see _check_structure), and `:empty` or `:has()` with any data-dependent markup; a
+block whose tags the HTML5 parser separates; a style css-inline gives to an element the
+template does not write (an implied `<body>`, or a `<tbody>` whose first row is inside a loop
+or condition).
 """
 
 from __future__ import annotations
@@ -80,10 +85,16 @@ class NotPreparable(TmplkitError):
 
 @dataclass(frozen=True)
 class PreparedParts:
-    """Jinja templates: `html` for autoescape=True, CSS inlined; `text` for autoescape=False."""
+    """Jinja templates: `html` for autoescape=True, CSS inlined; `text` for autoescape=False.
+
+    `guard` (autoescape=True, empty when every message is served) prints something for a
+    message `html` does not serve: that message is inlined on its own instead (rendered from
+    the source, then `inliner().inline`). Only `prepare_html(..., guarded=True)` makes one.
+    """
 
     html: str
     text: str
+    guard: str = ""
 
 
 def inliner() -> css_inline.CSSInliner:
@@ -125,6 +136,8 @@ class JTag:
     owner: int = -1  # start tag (attr, tag, raw) or comment number
     attr: int = -1
     quoted: bool = True
+    raw_html: bool = False  # an output that prints its value unescaped (`|safe`)
+    line: int = 0
 
     @property
     def dynamic(self) -> bool:
@@ -175,21 +188,25 @@ def _classify(source: str, tags: list[Tag]) -> list[JTag]:
         text = source[tag.start : tag.end]
         keyword = tag.inner.split(None, 1)[0] if tag.kind == "{%" and tag.inner else ""
         literal = None
+        raw_html = False
         if tag.kind == "{%" and keyword not in STATEMENTS:
             raise NotPreparable(f"line {tag.line}: unsupported Jinja statement {text}")
         if tag.kind == "{{":
-            literal = _output_literal(text, tag.line)
-        out.append(JTag(n, tag.start, tag.end, text, tag.kind, keyword, literal))
+            literal, raw_html = _output_literal(text, tag.line)
+        jtag = JTag(n, tag.start, tag.end, text, tag.kind, keyword, literal, raw_html=raw_html)
+        jtag.line = tag.line
+        out.append(jtag)
     return out
 
 
 _PLAIN_OUTPUT = re.compile(r"\{\{[-+]?\s*[A-Za-z_][\w.\[\]]*(?:\|(?!safe\b)\w+)*\s*[-+]?\}\}")
 
 
-def _output_literal(text: str, line: int) -> str | None:
-    """What a constant output prints; None for one that prints data. Refuses raw HTML."""
+def _output_literal(text: str, line: int) -> tuple[str | None, bool]:
+    """What a constant output prints (None for one that prints data), and whether the output
+    prints unescaped HTML (`|safe`: then it is data, even of constants)."""
     if _PLAIN_OUTPUT.fullmatch(text):
-        return None  # a path with filters but no arguments: data, never |safe
+        return None, False  # a path with filters but no arguments: data, never |safe
     try:
         return _output_literal_parsed(text)
     except NotPreparable as exc:
@@ -197,7 +214,7 @@ def _output_literal(text: str, line: int) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _output_literal_parsed(text: str) -> str | None:
+def _output_literal_parsed(text: str) -> tuple[str | None, bool]:
     """_output_literal by the tag's text alone: the same output on a thousand lines is parsed
     once."""
     try:
@@ -209,10 +226,10 @@ def _output_literal_parsed(text: str) -> str | None:
         if f.name in ("escape", "e"):
             escaped = True
         elif f.name == "safe" and not escaped:
-            raise NotPreparable(f"{text} may print HTML (|safe)")
+            return None, True
     if any(True for _ in template.find_all(jn.Name)):
-        return None
-    return str(shared_environment(True).from_string(text).render())
+        return None, False
+    return str(shared_environment(True).from_string(text).render()), False
 
 
 _TAG_NAME = re.compile(r"[^\s/>]*")
@@ -424,11 +441,44 @@ _PSEUDO_ATTRS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class CompoundKey:
+    """What an element must have to match a compound selector, at least: its name, classes and
+    id. The compound's other conditions are left out, so the key matches more, never less."""
+
+    tag: str | None = None  # all three lowercased: a document in quirks mode matches classes
+    classes: frozenset[str] = frozenset()  # and ids regardless of case
+    id: str | None = None
+
+    def may_match(self, el: Element) -> bool:
+        if self.tag is not None and el.tag.lower() != self.tag:
+            return False
+        if self.id is not None and el.attrs.get("id", "").lower() != self.id:
+            return False
+        if not self.classes:
+            return True
+        return self.classes <= set(_ASCII_WS.split(el.attrs.get("class", "").lower()))
+
+
+_ASCII_WS = re.compile(r"[ \t\n\f\r]+")
+
+
+@dataclass(frozen=True, slots=True)
+class StructuralSelector:
+    """A complex selector that depends on siblings (`li:first-child`, `p + .stat`)."""
+
+    text: str
+    keys: tuple[CompoundKey, ...]  # each compound's: it matches nothing if one matches nothing
+    structural: tuple[CompoundKey, ...]  # the compounds whose match depends on siblings
+
+
 @dataclass
 class CssInfo:
     rules: bool = False  # any style rule at all
     attrs: set[str] = field(default_factory=set)  # attributes selectors depend on
     structural: bool = False  # a rule css-inline inlines depends on siblings or emptiness
+    selectors: list[StructuralSelector] = field(default_factory=list)  # those rules' selectors
+    deep: bool = False  # among them :empty or :has(), which depend on an element's content
 
 
 def css_info(css: str) -> CssInfo:
@@ -480,9 +530,174 @@ def _selector_info(selector: str, info: CssInfo, top: bool) -> None:
         if pseudo.lower() in _PSEUDO_ATTRS:
             info.attrs.add(_PSEUDO_ATTRS[pseudo.lower()])
     if top:
-        bare = re.sub(r"\[[^\]]*\]|\([^)]*\)", "", plain)
+        bare = re.sub(r"\[[^\]]*\]", "", plain)  # [href~=x] is no sibling; :is(a + b) is
         if _STRUCTURAL.search(plain) or re.search(r"[+~]", bare):
             info.structural = True
+            for complex_selector in _split_outside_brackets(plain, ","):
+                found = _structural_selector(complex_selector.strip())
+                if found is not None:
+                    info.selectors.append(found)
+            if re.search(r":(?:empty|has\()", plain, re.I):
+                info.deep = True
+
+
+def _split_outside_brackets(text: str, separators: str) -> list[str]:
+    """`text` cut at each separator outside () and []: a selector list into its selectors."""
+    parts: list[str] = []
+    depth = start = 0
+    for i, c in enumerate(text):
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and c in separators:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _compounds(selector: str) -> list[tuple[str, str]]:
+    """A complex selector's compounds, each with the combinator before it ("" for the first,
+    " " for a descendant)."""
+    out: list[tuple[str, str]] = []
+    depth = 0
+    combinator = ""
+    current: list[str] = []
+    for c in selector:
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and c in _WS + ">+~":
+            if current:
+                out.append((combinator, "".join(current)))
+                current.clear()
+                combinator = " "
+            if c not in _WS:
+                combinator = c
+            continue
+        current.append(c)
+    if current:
+        out.append((combinator, "".join(current)))
+    return out
+
+
+_KEY_NAME = r"(-?[_a-zA-Z\u0080-\uffff][\w\u0080-\uffff-]*)"
+
+
+def _compound_key(compound: str) -> CompoundKey:
+    bare = re.sub(r"\[[^\]]*\]", "", compound)
+    while True:  # arguments of :not(), :is(), :nth-child()…, innermost first
+        shorter = re.sub(r"\([^()]*\)", "", bare)
+        if shorter == bare:
+            break
+        bare = shorter
+    if "\\" in bare or "|" in bare:  # escapes, namespaces: read as matching anything
+        return CompoundKey()
+    name = re.match(r"[A-Za-z][\w-]*", bare)
+    ids = re.findall("#" + _KEY_NAME, bare)
+    return CompoundKey(
+        name.group().lower() if name else None,
+        frozenset(c.lower() for c in re.findall(r"\." + _KEY_NAME, bare)),
+        ids[0].lower() if ids else None,
+    )
+
+
+def _structural_selector(selector: str) -> StructuralSelector | None:
+    compounds = _compounds(selector)
+    if not compounds:
+        return None
+    keys = tuple(_compound_key(c) for _, c in compounds)
+    structural = []
+    for i, (combinator, compound) in enumerate(compounds):
+        after = compounds[i + 1][0] if i + 1 < len(compounds) else ""
+        inner = re.sub(r"\[[^\]]*\]", "", compound)
+        if (
+            _STRUCTURAL.search(compound)
+            or combinator in ("+", "~")
+            or after in ("+", "~")
+            or ("(" in inner and re.search(r"[+~]", inner))  # :is(a + b), :nth-child(2n+1)
+        ):
+            structural.append(keys[i])
+    if not structural:
+        return None
+    return StructuralSelector(selector, keys, tuple(structural))
+
+
+# --- structural selectors: whose siblings depend on the data ------------------------------------
+
+
+def _open_blocks(sc: Scan) -> list[tuple[int, ...]]:
+    """Per start tag, the {% if %}/{% for %} blocks in text open around it (their numbers)."""
+    out: list[tuple[int, ...]] = []
+    stack: list[int] = []
+    k = 0
+    for tag in sc.starts:
+        while k < len(sc.jtags) and sc.jtags[k].start < tag.start:
+            j = sc.jtags[k]
+            k += 1
+            if j.kind != "{%" or j.context != DATA:
+                continue
+            if j.keyword in ("if", "for"):
+                stack.append(j.n)
+            elif j.keyword in ("endif", "endfor") and stack:
+                stack.pop()
+        out.append(tuple(stack))
+    return out
+
+
+_ALWAYS_IMPLIED = frozenset({"html", "head", "body"})
+
+
+def _unstable(sc: Scan, tree: Element, marked: dict[int, list[Element]]) -> list[Element]:
+    """The elements whose siblings may differ between messages: the children of an element
+    with a child inside a block it is not inside itself (a loop's rows, a condition's
+    paragraph, each branch of a lifted class), or with a child the parser implies (a <tbody>,
+    there or not as a loop prints rows or none). Outputs print text only: they move no
+    element (`|safe` in text is refused before)."""
+    blocks = _open_blocks(sc)
+    index = {id(el): k for k, els in marked.items() for el in els}
+    varying_parents: set[int] = set()
+    for el in tree.iter():
+        parent = el.parent
+        if parent is None:
+            continue
+        k = index.get(id(el))
+        if k is None:
+            if el.tag not in _ALWAYS_IMPLIED:
+                varying_parents.add(id(parent))
+            continue
+        ancestor: Element | None = parent
+        while ancestor is not None and id(ancestor) not in index:
+            ancestor = ancestor.parent
+        outer = blocks[index[id(ancestor)]] if ancestor is not None else ()
+        if blocks[k] != outer:
+            varying_parents.add(id(parent))
+    return [el for el in tree.iter() if el.parent is not None and id(el.parent) in varying_parents]
+
+
+def _check_structure(
+    sc: Scan, info: CssInfo, tree: Element, marked: dict[int, list[Element]]
+) -> None:
+    """Refuses a structural selector that may match an element whose siblings depend on the
+    data. A selector one of whose compounds matches no element of the template (every
+    element a message has is a copy of one) matches nothing in any message."""
+    if not info.selectors:
+        return
+    elements = [el for el in tree.iter() if el.parent is not None]
+    live = [s for s in info.selectors if all(any(k.may_match(e) for e in elements) for k in s.keys)]
+    if not live:
+        return
+    unstable = _unstable(sc, tree, marked)
+    for selector in live:
+        for key in selector.structural:
+            el = next((e for e in unstable if key.may_match(e)), None)
+            if el is not None:
+                raise NotPreparable(
+                    f"the structural selector {selector.text!r} may match a <{el.tag}> whose"
+                    " siblings depend on the data"
+                )
 
 
 # --- step 1: lift conditionals out of start tags -------------------------------------------------
@@ -671,10 +886,14 @@ def _attr_escape(value: str) -> str:
     return escape_delimiters(value.replace("\u00a0", "&nbsp;"))
 
 
-def _check_contexts(sc: Scan, info: CssInfo) -> None:
+def _check_contexts(sc: Scan, info: CssInfo, guarded: bool) -> None:
     for j in sc.jtags:
         if not j.dynamic:
             continue
+        if j.raw_html and (j.context != ATTR or not guarded):
+            # In text it may write elements; in an attribute, only a value holding the quote
+            # can (see _guard), and only a caller that honours the guard may accept it.
+            raise NotPreparable(f"line {j.line}: {j.text} may print HTML (|safe)")
         if j.context == NAME:
             raise NotPreparable(f"{j.text} in a tag or attribute name")
         if j.context == TAG:
@@ -690,10 +909,9 @@ def _check_contexts(sc: Scan, info: CssInfo) -> None:
                 )
         if j.context == RAW and sc.starts[j.owner].name == "style":
             raise NotPreparable(f"{j.text} inside a <style> element")
-    if info.structural and any(j.dynamic and j.context == DATA for j in sc.jtags):
+    if info.deep and any(j.dynamic and j.context == DATA for j in sc.jtags):
         raise NotPreparable(
-            "the stylesheet has structural selectors (:first-child, :nth-child(), +, ~, :empty,"
-            " :has()) and the template's markup depends on the data"
+            "the stylesheet has :empty or :has() and the template's markup depends on the data"
         )
     for tag in _inside_blocks(sc, ("style", "link")):
         raise NotPreparable(f"a <{tag.name}> inside {{% if %}} or {{% for %}}")
@@ -784,13 +1002,18 @@ def _protect(sc: Scan, tokens: Tokens, marker: str) -> str:
     return "".join(out)
 
 
-def prepare_html(jinja_html: str) -> PreparedParts:
+def prepare_html(jinja_html: str, *, guarded: bool = False) -> PreparedParts:
     """The emitted Jinja HTML part, CSS inlined at compile time, and its derived text part.
 
-    Both results are Jinja template texts: `html` renders (autoescape=True) every message equal
-    to `inliner().inline(<the message rendered from jinja_html>)`, up to how the HTML5 parser
-    reads it; `text` renders (autoescape=False) its plain-text part. Raises NotPreparable when
-    that cannot be promised (see the module's docstring).
+        Both results are Jinja template texts: `html` renders (autoescape=True) every message equal
+        to `inliner().inline(<the message rendered from jinja_html>)`, up to how the HTML5 parser
+        reads it; `text` renders (autoescape=False) its plain-text part. Raises NotPreparable when
+        that cannot be promised (see the module's docstring).
+
+        `guarded=True` is for a caller that honours `PreparedParts.guard`: it accepts `|safe` in a
+        quoted attribute value (`href="{{ url|safe }}"`), which writes markup of its own only when
+        the value holds the attribute's quote; the guard names those messages (and those whose value
+    holds `&`, which the derived text part would print undecoded).
     """
     source = jinja_html
     sc = scan(source)
@@ -808,7 +1031,7 @@ def prepare_html(jinja_html: str) -> PreparedParts:
                 f"lifting conditional attributes nests the template more than {ir.MAX_DEPTH}"
                 " levels deep"
             )
-    _check_contexts(sc, info)
+    _check_contexts(sc, info, guarded)
 
     tokens = Tokens([j.text for j in sc.jtags], _token_prefix(source))
     marker = f"data-{tokens.prefix}-id"
@@ -823,12 +1046,42 @@ def prepare_html(jinja_html: str) -> PreparedParts:
         if marker in el.attrs:
             marked.setdefault(int(el.attrs.pop(marker)), []).append(el)
     _check_blocks(sc, tree, tokens, marked)
+    _check_structure(sc, info, tree, marked)
     html = _restore(sc, tree, marked, tokens)
     try:
         text = derive_text(tree, Tokens(_text_part_tags(sc), tokens.prefix))
     except ValueError as exc:
         raise NotPreparable(f"text part: {exc}") from None
-    return PreparedParts(html, text)
+    return PreparedParts(html, text, _guard(sc))
+
+
+_OUTPUT_EXPRESSION = re.compile(r"\{\{[-+]?(.*?)[-+]?\}\}", re.S)
+
+
+def _guard(sc: Scan) -> str:
+    """PreparedParts.guard: prints something when a `|safe` value in an attribute holds the
+    quote of its attribute, which ends the attribute there and lets the rest of the value write
+    attributes and elements of its own (css-inline would style those, and the prepared HTML
+    cannot), or holds `&`, which may start a character reference: the HTML part reads it as the
+    message does, but the text part would print it undecoded. It keeps the template's
+    statements, so each output is checked where, and as often as, it prints."""
+    if not any(j.raw_html for j in sc.jtags):
+        return ""
+    out: list[str] = []
+    for j in sc.jtags:
+        if j.kind == "{%":
+            out.append(j.text)
+        elif j.raw_html:
+            quote = sc.starts[j.owner].attrs[j.attr].quote
+            m = _OUTPUT_EXPRESSION.fullmatch(j.text)
+            assert m is not None and quote in ('"', "'")
+            literal = "'\"'" if quote == '"' else '"\'"'
+            out.append(
+                f"{{% with tk_guard_value = ({m.group(1)})|string %}}"
+                f'{{% if {literal} in tk_guard_value or "&" in tk_guard_value %}}!{{% endif %}}'
+                "{% endwith %}"
+            )
+    return "".join(out)
 
 
 _STRING = r'"(?:[^"\\]|\\.)*"'

@@ -164,6 +164,12 @@ class PreparedMessage:
     # The HTML part checks URLs (`check_url`): each message collects what it replaced.
     url_checks: bool = False
     strict: bool = False  # an unsafe URL in the data is an error, not a warning
+    # A `|safe` value in an attribute (prepare.PreparedParts.guard): a message the guard prints
+    # something for is rendered from `html_source` and inlined on its own, its text part derived
+    # from that HTML unless the draft has its own.
+    html_guard: CompiledPart | None = None
+    html_source: CompiledPart | None = None
+    text_derived: bool = False
 
     def render(self, data: dict[str, Any] | None = None) -> Message:
         if data is not None and not isinstance(data, dict):
@@ -183,10 +189,15 @@ class PreparedMessage:
         return message
 
     def _render(self, values: dict[str, Any]) -> Message:
-        html = self.html.render(values) if self.html else ""
-        if self.inline_per_message is not None and html:
-            html = inliner().inline(html)
-        text = self.text.render(values) if self.text is not None else html_to_text(html)
+        text_part = self.text
+        if self.html_guard is not None and self.html_source and self.html_guard.render(values):
+            html = inliner().inline(self.html_source.render(values))
+            text_part = None if self.text_derived else text_part
+        else:
+            html = self.html.render(values) if self.html else ""
+            if self.inline_per_message is not None and html:
+                html = inliner().inline(html)
+        text = text_part.render(values) if text_part is not None else html_to_text(html)
         subject = one_line(self.subject.render(values)) if self.subject else ""
         return Message(
             subject=subject,
@@ -261,16 +272,26 @@ class Renderer:
         html_text = emitted.get("html")
         text_source = emitted.get("text")
         per_message: str | None = None
+        guard: CompiledPart | None = None
+        source_html: CompiledPart | None = None
+        text_derived = False
         if html_text is not None:
+            # Without a stylesheet a guarded message would be reserialized by css-inline: a
+            # `|safe` attribute then keeps the part as written, as any NotPreparable does.
+            stylesheet = STYLESHEET_RE.search(html_text) is not None
             try:
-                prepared = prepare_html(html_text)
+                prepared = prepare_html(html_text, guarded=stylesheet)
             except NotPreparable as exc:
                 # Only a part with a stylesheet needs its CSS inlined; others stay as written.
-                per_message = str(exc) if STYLESHEET_RE.search(html_text) else None
+                per_message = str(exc) if stylesheet else None
             else:
+                if prepared.guard:
+                    guard = part("html", prepared.guard, True)
+                    source_html = part("html", html_text, True)
                 html_text = prepared.html
                 if text_source is None:
                     text_source = prepared.text
+                    text_derived = True
         return PreparedMessage(
             subject=part("subject", emitted["subject"], False) if "subject" in emitted else None,
             html=part("html", html_text, True) if html_text is not None else None,
@@ -282,6 +303,9 @@ class Renderer:
             locale=localizer.locale if localizer else None,
             warnings=tuple(localizer.warnings) if localizer else (),
             inline_per_message=per_message,
+            html_guard=guard,
+            html_source=source_html,
+            text_derived=text_derived,
             url_checks=html_text is not None and CHECK_URL in html_text,
             strict=strict,
             channels=tuple(
