@@ -341,7 +341,9 @@ def test_stdin_in_process(run: Callable[..., Result], sample_project: Path) -> N
 def test_strict_and_json_summary(
     run: Callable[..., Result], sample_project: Path, write: Callable[[str, str], Path]
 ) -> None:
-    path = write("r.jsonl", jsonl({"l": "fr-FR"}, {"l": "it-IT"}, {"l": "fr-CA"}, {}))
+    # --strict also checks each record against the template's variable types: whole orders.
+    records = ({**SAMPLE, "l": "fr-FR"}, {**SAMPLE, "l": "it-IT"}, {**SAMPLE, "l": "fr-CA"}, SAMPLE)
+    path = write("r.jsonl", jsonl(*records))
     out = path.with_name("out.jsonl")
     r = run("--project", sample_project, "render-batch", SOURCE, "--recipients", path,
             "--locale-field", "l", "--strict", "--out", out, "--json")  # fmt: skip

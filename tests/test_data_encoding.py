@@ -3,6 +3,7 @@ JSON one line, plural counts that are not numbers (a warning, an error with --st
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,9 @@ def test_catalog_files_bom_and_bytes(
 def test_a_plural_count_that_is_a_string_warns_or_fails_with_strict(
     sample_project: Path, run: Run
 ) -> None:
-    data = '{"order": {"item_count": "1"}}'
+    # A whole order (--strict checks the rest against the variable types too).
+    sample = json.loads((sample_project / "workspaces" / ORDER / "sample.json").read_text("utf-8"))
+    data = json.dumps({**sample, "order": {**sample["order"], "item_count": "1"}})
     args = ("--project", sample_project, "render", ORDER, "--data", "-", "--format", "html")
     result = run(*args, "--locale", "pl-PL", stdin=data)
     warning = "the plural count 'order.item_count' is the string '1', not a number"
@@ -124,7 +127,15 @@ def test_a_plural_count_that_is_a_string_warns_or_fails_with_strict(
 
 def test_csv_counts_of_digits_are_numbers(sample_project: Path, run: Run, tmp_path: Path) -> None:
     file = tmp_path / "r.csv"
-    file.write_text("order.item_count,order.number\n1,A1\n2,A2\nmany,A3\n1.5,A4\n")
+    # The other columns: what --strict requires of an order (its variable types).
+    rest = (
+        ",order.currency,order.placed_on,order.shipping_cost,order.total,order.url,unsubscribe_url",
+        ",USD,2026-10-12,1,2.50,https://acme.example/o,https://acme.example/u",
+    )
+    file.write_text(
+        f"order.item_count,order.number{rest[0]}\n"
+        + "".join(f"{n},A{i}{rest[1]}\n" for i, n in enumerate(["1", "2", "many", "1.5"], 1))
+    )
     args = (
         "--project",
         sample_project,

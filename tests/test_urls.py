@@ -353,6 +353,7 @@ def test_cli_render_warns_and_strict_fails(run: Any, tmp_path: Path) -> None:
     assert json.loads(r.out)["warnings"] == [
         "html: user.url: unsafe URL scheme 'javascript' replaced"
     ]
+    data = json.dumps({"user": {"url": "javascript:alert(1)"}, "logo": ""})  # all it needs
     r = run("render", path, "--data", "-", "--strict", stdin=data)
     assert (r.code, r.out) == (1, "")
     assert r.err == (

@@ -47,6 +47,7 @@ from .localize import DEFAULT_SOURCE_LOCALE
 from .pipeline import plural_counts, resolve
 from .render import Message, PreparedMessage, Renderer
 from .store import Project, is_special
+from .variables import Variables, of_sources
 
 try:  # the C escapers behind json.dumps; the pure-Python ones otherwise
     from _json import encode_basestring as _escape
@@ -249,6 +250,7 @@ class _Worker:
         self.prepared: dict[str | None, _Prepared | str] = {}
         self.reported: set[str] = set()
         self._counts: tuple[str, ...] | None = None
+        self._types: Variables | None = None
 
     @property
     def counts(self) -> tuple[str, ...]:
@@ -270,6 +272,20 @@ class _Worker:
         if problems and self.options.strict:
             raise _Bad(problems[0])
         return [f"{p}: the last plural form is used" for p in problems]
+
+    def check_types(self, kind: str, data: dict[str, Any]) -> None:
+        """Under `strict`: a record whose data does not match the template's variable types
+        is a _Bad record naming every problem with its path (CSV cells of digits are
+        numbers), and then its plural counts that are not numbers."""
+        if self._types is None:
+            o = self.options
+            self._types = of_sources(resolve(o.source, self.renderer.project, o.draft))
+        if kind == "csv":
+            _numbers_at(data, self.counts)
+        problems = self._types.validate(data, csv=kind == "csv", skip=self.counts)
+        problems += count_problems(data, self.counts)  # worded as check_counts words them
+        if problems:
+            raise _Bad("; ".join(problems))
 
     def prepare(self, locale: str | None) -> _Prepared | str:
         hit = self.prepared.get(locale)
@@ -328,6 +344,8 @@ class _Worker:
                 data = self.parse(chunk.kind, item, columns)
                 if data is None:  # a blank line
                     continue
+                if o.strict:
+                    self.check_types(chunk.kind, data)
                 notes += [(line, note) for note in self.check_counts(chunk.kind, data)]
                 prepared = self.prepare(self.record_locale(data))
                 if isinstance(prepared, str):

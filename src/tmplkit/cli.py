@@ -29,6 +29,7 @@ from .store import (
     open_project,
 )
 from .targets import TARGETS, get_emitter
+from .variables import of_sources, schema_title, strict_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -710,6 +711,12 @@ def render(
     if fmt in CHANNEL_PARTS and fmt not in sources.parts:
         raise TmplkitError(f"{source} has no {fmt} part ({CHANNEL_PARTS[fmt]})")
     values = load_data(data, sources)
+    if strict:  # every value that does not match the template's variable types, each a line
+        problems = strict_problems(sources, values)
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        if problems:
+            sys.exit(1)
     counts = count_warnings(sources, values, strict=strict)  # would pick the wrong form
     message = Renderer(sources.project).render_sources(
         sources, values, locale=locale, strict=strict
@@ -936,6 +943,53 @@ def compile_all_command(
         click.echo(f"error: {refusal.line()}", err=True)
     if build.refusals:
         sys.exit(1)
+
+
+@cli.command("variables")
+@click.argument("source")
+@click.option(
+    "--draft", "draft_id", metavar="ID", help="Show this draft's variables, not the published's."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "jsonschema"]),
+    default="text",
+    show_default=True,
+    help="text: a table; json: the list --json prints; jsonschema: a JSON Schema (draft "
+    "2020-12) of the data.",
+)
+@json_option
+@pass_ctx
+def variables_command(
+    obj: Context, source: str, draft_id: str | None, fmt: str, as_json: bool
+) -> None:
+    """Show the data SOURCE reads: each variable's path, type, and whether it is required.
+
+    \b
+    SOURCE is a template id (tem_…), a draft id (tdft_…), a template's slug path
+    (acme-shop/orders/order-confirmation), a template or draft directory, or a .j2 file.
+
+    \b
+    Types are inferred from how the template uses each value, refined by its sample.json,
+    and declared in template.toml's [variables] table (declarations win). A list's items are
+    PATH[]: order.lines[].price. `render --strict` checks recipient data against them.
+
+    \b
+    Examples:
+      tmplkit variables acme-shop/orders/order-confirmation
+      tmplkit variables acme-shop/account/welcome --json
+      tmplkit variables tem_01m2n5d9rf9y9x6nmxjjscqfn0 --format jsonschema > order.schema.json
+    """
+    sources = resolve(source, obj.maybe_project(), draft_id)
+    found = of_sources(sources)
+    if fmt == "jsonschema":
+        print_json(found.json_schema(schema_title(sources)))
+    elif as_json or fmt == "json":
+        print_json(found.to_json())
+    else:
+        rows = [(v.path, v.type, "yes" if v.required else "no", v.source) for v in found]
+        print_table(rows, ["PATH", "TYPE", "REQUIRED", "FROM"])
 
 
 @cli.command("sms-report")

@@ -14,6 +14,7 @@ from .parse import parse
 from .pipeline import Part, SourceSet, build_ir, emit_part, inline_blocks, resolve, variables
 from .store import CHANNEL_PARTS, Project
 from .targets import get_emitter
+from .variables import Variables, of_sources
 
 MAIN_PARTS = ("subject", "html", "text")
 
@@ -34,6 +35,8 @@ class Compiled:
     locale: str | None = None
     warnings: tuple[str, ...] = ()
     channels: dict[str, str] = field(default_factory=dict)  # sms, push, chat: those it has
+    # `variables` with their types (variables.py): what `tmplkit variables` shows
+    variable_types: Variables = field(default_factory=Variables)
 
     @property
     def main_part(self) -> str:
@@ -60,6 +63,7 @@ class Compiled:
             "text": self.text,
             "channels": dict(self.channels),
             "variables": self.variables,
+            "variableTypes": self.variable_types.to_json(),
             "locale": self.locale,
             "warnings": list(self.warnings),
         }
@@ -112,6 +116,7 @@ def compile_sources(
         locale=localizer.locale if localizer else None,
         warnings=(*(localizer.warnings if localizer else ()), *unsupported),
         channels={name: emitted[name] for name in CHANNEL_PARTS if name in emitted},
+        variable_types=of_sources(sources),
     )
 
 

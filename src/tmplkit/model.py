@@ -288,6 +288,8 @@ class Template:
     history: list[PublishRecord] = field(default_factory=list)
     created_at: str = ""
     updated_at: str = ""
+    # template.toml's [variables]: declared types, read by variables.py, kept when rewritten
+    variables: dict[str, Any] = field(default_factory=dict)
 
     @property
     def workspace_id(self) -> str:
@@ -307,6 +309,8 @@ class Template:
             out["history"] = [
                 {"draft_id": h.draft_id, "published_at": h.published_at} for h in self.history
             ]
+        if self.variables:
+            out["variables"] = self.variables
         return out
 
     def to_json(self, localizations: list[dict[str, Any]] | None = None) -> dict[str, Any]:

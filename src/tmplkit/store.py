@@ -928,7 +928,15 @@ def _template_from(directory: Path, folder: Folder, path: str) -> Template:
         history=[PublishRecord(h["draft_id"], h["published_at"]) for h in data.get("history", [])],
         created_at=data.get("created_at", ""),
         updated_at=data.get("updated_at", ""),
+        variables=_variables_table(data.get("variables", {}), file),
     )
+
+
+def _variables_table(value: Any, file: Path) -> dict[str, Any]:
+    """template.toml's [variables] as written; variables.py checks each declaration."""
+    if not isinstance(value, dict):
+        raise ProjectError(f"{file}: 'variables' must be a table ([variables])")
+    return value
 
 
 def _draft_from(directory: Path, template: Template) -> Draft:
