@@ -26,6 +26,7 @@ import decimal
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeAlias, get_args
 
@@ -116,10 +117,7 @@ class Variables:
         return len(self.items)
 
     def get(self, path: str) -> Variable | None:
-        for v in self.items:
-            if v.path == path:
-                return v
-        return None
+        return self._by_path.get(path)
 
     def to_json(self) -> list[dict[str, Any]]:
         return [v.to_json() for v in self.items]
@@ -142,7 +140,10 @@ class Variables:
         read are not checked, nor the paths in `skip`. `csv`: the data comes from CSV, which
         has no numbers, so a cell of digits (`49.00`) is a number."""
         problems: list[str] = []
-        checked = Variables(tuple(v for v in self.items if v.path not in set(skip)))
+        skipped = frozenset(skip)
+        checked = (
+            Variables(tuple(v for v in self.items if v.path not in skipped)) if skipped else self
+        )
         checked._check_fields(data, "", "", problems, csv)
         return problems
 
@@ -150,12 +151,22 @@ class Variables:
 
     def _children(self, parent: str) -> list[tuple[str, Variable]]:
         """(field name, variable) of each field of `parent` ("" for the top level)."""
-        out = []
+        return self._tree.get(parent, [])
+
+    @cached_property
+    def _tree(self) -> dict[str, list[tuple[str, Variable]]]:
+        """Each parent's fields, worked out once: a batch checks every record against them."""
+        tree: dict[str, list[tuple[str, Variable]]] = {}
         for v in self.items:
-            name = _child_name(parent, v.path)
-            if name is not None:
-                out.append((name, v))
-        return out
+            parent, dot, name = v.path.rpartition(".")
+            if name.endswith(ITEMS):
+                continue  # a list's items: found by their list's path
+            tree.setdefault(parent if dot else "", []).append((name, v))
+        return tree
+
+    @cached_property
+    def _by_path(self) -> dict[str, Variable]:
+        return {v.path: v for v in self.items}
 
     def _schema(self, var: Variable) -> dict[str, Any]:
         schema = dict(_SCHEMA[var.type])
@@ -204,16 +215,6 @@ class Variables:
             if items is not None:
                 for i, item in enumerate(value):
                     self._check(item, items, f"{where}[{i}]", problems, csv)
-
-
-def _child_name(parent: str, path: str) -> str | None:
-    if parent:
-        if path == parent + ITEMS or not path.startswith(parent + "."):
-            return None
-        rest = path[len(parent) + 1 :]
-    else:
-        rest = path
-    return rest if "." not in rest and ITEMS not in rest else None
 
 
 def _is(value: Any, kind: TypeName, csv: bool) -> bool:
