@@ -71,7 +71,7 @@ def test_usage_gives_the_types_and_what_may_be_missing() -> None:
         "{{ name|default('x') }} {{ title|upper }} {{ at|format_datetime }} {{ n }}"
         "{% if vip %}{{ since|format_date }}{% endif %}"
         "{% if plan == 'pro' or level == 2 %}!{% endif %}"
-        "{% for t in tags %}{{ t }}{% endfor %}"
+        "{% for t in tags %}{{ t }}{{ sep }}{% endfor %}"
         "{% for g in groups %}{% for m in g.members %}{{ m.email }}{% endfor %}{% endfor %}"
     )
     assert rows(found) == [
@@ -85,6 +85,7 @@ def test_usage_gives_the_types_and_what_may_be_missing() -> None:
         ("n", "scalar", True, "template"),
         ("name", "scalar", False, "template"),
         ("plan", "string", False, "template"),
+        ("sep", "scalar", False, "template"),  # only inside a loop: not needed without items
         ("since", "date", False, "template"),  # only inside an if
         ("tags", "list", False, "template"),
         ("tags[]", "scalar", True, "template"),

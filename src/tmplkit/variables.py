@@ -13,10 +13,10 @@ comes from three places, each refining the one before (see docs/variables.md):
 3. template.toml's `[variables]` table, which wins.
 
 A variable is required (present and not null) when every message needs it: the template
-prints it, formats it or counts with it, outside any `if`. Printed with `default(...)`, only
-tested, looped over (a missing list is an empty one), or used only inside an `if`, it may be
-missing or null. In a loop's body, the fields it prints are required of every item
-(a field is required relative to its parent: the list itself may still be missing).
+prints it, formats it or counts with it, outside any `if` or loop. Printed with `default(...)`,
+only tested, looped over (a missing list is an empty one), or used only inside an `if` or a
+loop's body, it may be missing or null. In a loop's body, the fields of the items it prints are
+required of every item (relative to its parent: the list itself may still be missing).
 """
 
 from __future__ import annotations
@@ -317,7 +317,8 @@ class _Inference:
                 iterable = self.path(node.iterable, scope)
                 items = iterable + ITEMS
                 self.use(items, "any", False, where)  # looping over nothing prints nothing
-                each = _Where(where.loops | {iterable}, where.conditional)
+                # The body runs only for items: besides the items' fields, nothing is needed.
+                each = _Where(where.loops | {iterable}, conditional=True)
                 self.visit(node.body, {**scope, node.target: items}, each)
                 self.visit(node.else_, scope, where)
             elif isinstance(node, ir.Trans):
