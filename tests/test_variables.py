@@ -336,3 +336,68 @@ def test_render_batch_strict_names_the_records_line(run: Run, tmp_path: Path) ->
         "order.placed_on: expected a date (YYYY-MM-DD), got null",
     }
     assert "error" not in lines[0]
+
+
+# No JSON Schema validator is installed: this one reads the keywords json_schema writes
+# (type, properties, required, items), enough to check the schema says what validate() does.
+JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+def schema_problems(schema: dict[str, Any], value: Any, where: str = "") -> list[str]:
+    kinds = schema.get("type", list(JSON_TYPES))
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if not any(JSON_TYPES[k](value) for k in kinds):
+        return [where]
+    out = []
+    if isinstance(value, dict):
+        for name in schema.get("required", []):
+            if name not in value:
+                out.append(f"{where}.{name}".lstrip("."))
+        for name, sub in schema.get("properties", {}).items():
+            if name in value:
+                out += schema_problems(sub, value[name], f"{where}.{name}".lstrip("."))
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            out += schema_problems(schema["items"], item, f"{where}[{i}]")
+    return out
+
+
+@pytest.mark.parametrize(
+    "template",
+    [ORDER, WELCOME, "acme-shop/account/password-reset", "acme-shop/orders/shipping-notification"],
+)
+def test_each_samples_data_matches_its_json_schema(template: str) -> None:
+    project = open_project(SAMPLE_TEMPLATES)
+    found = variables_of(template, project=project)
+    sample = json.loads((SAMPLE_TEMPLATES / "workspaces" / template / "sample.json").read_text())
+    assert schema_problems(found.json_schema(), sample) == []
+    assert found.validate(sample) == []
+
+
+def test_the_json_schema_rejects_what_validate_rejects() -> None:
+    found = variables_of(ORDER, project=open_project(SAMPLE_TEMPLATES))
+    data = sample_order()
+    data["order"]["lines"][2]["price"] = "abc"
+    data["order"]["lines"][0] = "scarf"
+    data["order"]["total"] = None
+    data["order"]["shipping"] = None
+    data["order"]["item_count"] = 1.5
+    del data["order"]["url"]
+    data["customer"] = []
+    wrong = [problem.split(":")[0] for problem in found.validate(data)]
+    assert wrong == [
+        "customer",
+        "order.lines[0]",
+        "order.lines[2].price",
+        "order.total",
+        "order.url",
+    ]
+    assert sorted(schema_problems(found.json_schema(), data)) == wrong
