@@ -661,6 +661,7 @@ RESET = "acme-shop/account/password-reset"
 UNSAFE_RESET = {
     "user": {"first_name": "A", "email": "a@example.com", "has_password": True},
     "reset": {"url": "javascript:alert(1)", "expires_in_minutes": "30"},
+    "unsubscribe_url": "https://acme.example/u",  # all --strict requires besides
 }
 RESET_WARNINGS = [
     "html: reset.url: unsafe URL scheme 'javascript' replaced",

@@ -401,3 +401,21 @@ def test_the_json_schema_rejects_what_validate_rejects() -> None:
         "order.url",
     ]
     assert sorted(schema_problems(found.json_schema(), data)) == wrong
+
+
+def test_send_strict_sends_nothing_when_the_data_does_not_match(
+    run: Run, sample_project: Path, tmp_path: Path
+) -> None:
+    reset = "acme-shop/account/password-reset"
+    data = json.loads((sample_project / "workspaces" / reset / "sample.json").read_text())
+    del data["reset"]["url"]
+    data["user"]["email"] = 7
+    file = tmp_path / "d.json"
+    file.write_text(json.dumps(data), "utf-8")
+    args = ("send", reset, "--to", "a@example.com", "--data", file, "--strict")
+    result = run(*args, cwd=sample_project)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "error: reset.url: missing (expected a string); user.email: expected a string, got 7\n"
+    )
+    assert not (sample_project / ".tmplkit" / "outbox.jsonl").exists()

@@ -27,11 +27,12 @@ from typing import IO, Any
 
 from ..batch import BatchRun, Records, record_field, render_batch
 from ..batch import _kind as kind_of  # a JSON value's kind, as bad records are told
-from ..errors import DeliveryError, HandoffError, StorageError, TmplkitError
+from ..errors import DeliveryError, HandoffError, RenderError, StorageError, TmplkitError
 from ..i18n.locales import normalize
 from ..pipeline import count_warnings, load_data_file, resolve
 from ..render import Renderer
 from ..store import STATE_DIR, Project
+from ..variables import strict_problems
 from . import DEFAULT_ADAPTER, DEFAULT_CONCURRENCY, open_adapter
 from .base import Adapter, Receipt
 from .envelope import Envelope, Recipient, check_channel
@@ -317,7 +318,8 @@ def send(
     not sent again (the receipt says `skipped`) unless `resend`. With `dry_run` (a stream),
     what would be sent is printed there and nothing is sent or recorded. `on_warning` is
     called with each warning of the rendering (a fallback translation, an unsafe URL replaced,
-    a plural count that is not a number; under `strict` those are errors).
+    a plural count that is not a number; under `strict` those are errors, and so is data that
+    does not match the template's variable types: a RenderError naming every problem).
     Raises HandoffError for a bad setting or recipient, DeliveryError when the sending system
     refused or failed the message.
     """
@@ -333,6 +335,10 @@ def send(
             values = load_data_file(Path(data))
         else:
             values = sources.sample_data() or {}
+        if strict:  # data that does not match the variable types: every problem, one line
+            problems = strict_problems(sources, values)
+            if problems:
+                raise RenderError("; ".join(problems))
         counts = count_warnings(sources, values, strict=strict)
         message = Renderer(project).render_sources(sources, values, locale=locale, strict=strict)
         if on_warning is not None:
