@@ -45,6 +45,7 @@ from .i18n.locales import normalize
 from .i18n.plural import count_problems
 from .localize import DEFAULT_SOURCE_LOCALE
 from .pipeline import plural_counts, resolve
+from .progress import StatusLine
 from .render import Message, PreparedMessage, Renderer
 from .store import Project, is_special
 from .variables import Variables, of_sources
@@ -1094,35 +1095,21 @@ class _TextSink:
         self.text.flush()
 
 
-class _Progress:
+class _Progress(StatusLine):
     """A rate line on a terminal's stderr, redrawn at most 5 times a second."""
 
     def __init__(self, stream: IO[str], total_bytes: int | None) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self.total = total_bytes
         self.done = 0
-        self.last = 0.0
-        self.shown = False
 
     def update(self, summary: BatchSummary, nbytes: int) -> None:
         self.done += nbytes
-        now = time.monotonic()
-        if now - self.last < 0.2:
+        if not self.due():
             return
-        self.last = now
         percent = f"{min(100, 100 * self.done // self.total):3d}%  " if self.total else ""
         failed = f", {summary.failed:,} failed" if summary.failed else ""
-        self.stream.write(
-            f"\r{percent}{summary.total:,} recipients{failed}  {summary.rate:,.0f}/s\x1b[K"
-        )
-        self.stream.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
+        self.show(f"{percent}{summary.total:,} recipients{failed}  {summary.rate:,.0f}/s")
 
 
 def fallback_warning(locale: str, warnings: tuple[str, ...]) -> str:

@@ -46,7 +46,8 @@ from .errors import ProjectError, TmplkitError, storage_error
 from .i18n.locales import normalize
 from .model import Template
 from .pipeline import resolve
-from .store import CHANNEL_PARTS, Project, is_special
+from .progress import StatusLine
+from .store import CHANNEL_PARTS, Project, fsync_dir, is_special, mode_for
 
 MANIFEST = "manifest.json"
 PART_ORDER = (*MAIN_PARTS, *CHANNEL_PARTS)
@@ -243,7 +244,7 @@ def _write_tree(directory: Path, build: ProjectBuild) -> TreeChanges:
         tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".staging", dir=directory.parent)
     )
     try:
-        os.chmod(stage, _dir_mode(directory))
+        os.chmod(stage, mode_for(directory, 0o777))
         for name, data in new.items():
             if name in same:
                 _link(directory / name, stage / name)
@@ -319,21 +320,11 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _dir_mode(directory: Path) -> int:
-    """The old directory's mode, or the umask's default for a new one (mkdtemp makes 0700)."""
-    try:
-        return directory.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o777 & ~umask
-
-
 def _switch(stage: Path, directory: Path) -> None:
     """The staged tree in `directory`'s place: the old one renamed aside, then removed."""
     if not directory.exists():
         os.rename(stage, directory)
-        _fsync_dir(directory.parent)
+        fsync_dir(directory.parent)
         return
     old = stage.with_name(stage.name.removesuffix(".staging") + ".old")
     os.rename(directory, old)
@@ -342,7 +333,7 @@ def _switch(stage: Path, directory: Path) -> None:
     except BaseException:
         os.rename(old, directory)
         raise
-    _fsync_dir(directory.parent)
+    fsync_dir(directory.parent)
     shutil.rmtree(old)
 
 
@@ -364,42 +355,21 @@ def _recover(directory: Path) -> None:
                 os.rename(entry, directory)
 
 
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 # --- progress --------------------------------------------------------------------------------
 
 
-class Progress:
+class Progress(StatusLine):
     """`compiled N/M` on a terminal's stderr once a run has taken more than a second, redrawn
     at most 5 times a second (as render-batch's rate line)."""
 
     def __init__(self, stream: IO[str] | None = None) -> None:
-        self.stream = stream or sys.stderr
+        super().__init__(stream or sys.stderr)
         self.start = time.monotonic()
-        self.last = 0.0
-        self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.start < 1.0 or now - self.last < 0.2:
+        if time.monotonic() - self.start < 1.0 or not self.due():
             return
-        self.last = now
-        self.stream.write(f"\rcompiled {done}/{total}\x1b[K")
-        self.stream.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
+        self.show(f"compiled {done}/{total}")
 
     @classmethod
     @contextlib.contextmanager

@@ -104,7 +104,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp makes 0600 files: keep the old file's mode, or the umask's default for a new one.
-        os.fchmod(fd, _mode_for(path))
+        os.fchmod(fd, mode_for(path))
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
@@ -114,7 +114,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def is_special(path: Path) -> bool:
@@ -127,16 +127,18 @@ def is_special(path: Path) -> bool:
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
-def _mode_for(path: Path) -> int:
+def mode_for(path: Path, new: int = 0o666) -> int:
+    """The mode of the file (or directory) at `path`, to keep when replacing it; the umask's
+    default for `new` when there is none yet (mkstemp makes 0600 files, mkdtemp 0700)."""
     try:
         return path.stat().st_mode & 0o7777
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
-        return 0o666 & ~umask
+        return new & ~umask
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     try:
         dfd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -411,7 +413,7 @@ class Transaction:
         try:
             self._stage(plan)
             os.replace(record, intent)  # the commit point
-            _fsync_dir(txn_dir)
+            fsync_dir(txn_dir)
         except BaseException as exc:
             with contextlib.suppress(OSError):  # else the next holder of the lock does it
                 _roll_back(project, data)
@@ -467,7 +469,7 @@ class Transaction:
         for staged, target, data in plan.files:
             try:
                 staged.parent.mkdir(parents=True, exist_ok=True)  # inside a staged tree
-                _write_file(staged, data, _mode_for(target))
+                _write_file(staged, data, mode_for(target))
             except OSError as exc:
                 raise storage_error(exc, self.project.relpath(target)) from None
             synced.add(staged.parent)
@@ -483,7 +485,7 @@ class Transaction:
             synced.update(d for d in (tree, *tree.rglob("*")) if d.is_dir())
             synced.add(tree.parent)
         for directory in synced:
-            _fsync_dir(directory)
+            fsync_dir(directory)
 
 
 def _rel(project: Project, path: Path) -> str:
@@ -540,7 +542,7 @@ def _roll_forward(project: Project, switches: list[dict[str, str]]) -> None:
                     shutil.rmtree(trash)
                 if path.is_dir() and not path.is_symlink():
                     os.replace(path, trash)  # one step: the directory is whole or gone
-                    _fsync_dir(path.parent)
+                    fsync_dir(path.parent)
                     shutil.rmtree(trash)
                 elif os.path.lexists(path):
                     path.unlink()
@@ -550,7 +552,7 @@ def _roll_forward(project: Project, switches: list[dict[str, str]]) -> None:
             error.hint = "the next tmplkit command completes the change"
             raise error from None
     for directory in touched:
-        _fsync_dir(directory)
+        fsync_dir(directory)
 
 
 def _roll_back(project: Project, record: dict[str, Any]) -> None:
