@@ -1,13 +1,14 @@
-"""Real catalogs, as two projects' translators wrote them, import, render the translator's form
+"""Real catalogs, as three projects' translators wrote them, import, render the translator's form
 for each count, and export again through `msgfmt -c` and `msgcat`.
 
 The files are in tests/data/catalogs/ (its README.md names each project, commit, path and
 licence, and the entries kept). Wagtail's come from Transifex: CLDR-based rules, Russian,
 Polish, Czech, Ukrainian and Lithuanian in 4 forms, the last (or `n % 1 != 0`) for decimal
 counts. GNOME Clocks' come from GNOME's translators: GNU's table, Russian in 3 forms, Arabic
-with `n%100>=11 ? 4 : 5`. Three files cannot be mapped onto CLDR and are refused: Wagtail's
+with `n%100>=11 ? 4 : 5`. Weblate's own come from its translators on Weblate: CLDR-based rules,
+Welsh in 6 forms and Irish in 5. Three files cannot be mapped onto CLDR and are refused: Wagtail's
 Welsh (8 and 11 apart from 4 to 10), Clocks' Hebrew (20, 30… apart from 0) and Irish (0 with
-3 to 6, not with 11 and up).
+3 to 6, not with 11 and up); Weblate's Welsh and Irish, written after CLDR, import.
 
 GNOME's strings are C-format (`%s`, `%d`) and tmplkit's python-format, so a test reads a copy of
 the file whose `%s` and `%d` say `%(count)s` in msgid and msgstr alike (and `c-format` says
@@ -71,6 +72,7 @@ IMPORTED = [
     for project, files in [
         ("wagtail", "ar ru pl cs uk lt he_IL ja zh_Hans"),
         ("gnome-clocks", "ar ru pl cs uk lt ja zh_CN"),
+        ("weblate", "cy ga"),
     ]
     for file in (f"{name}.po" for name in files.split())
 ]
@@ -356,6 +358,38 @@ BY_HAND: dict[Case, dict[Any, int]] = {
     # CLDR's Hebrew `one` has 0.5 (i = 0 and v != 0): the file's form for 1, not for 1.5.
     Case("wagtail", "he_IL.po", "he-IL"): {0: 2, 1: 0, 2: 1, 20: 2, 0.5: 0, 1.5: 2},
     Case("wagtail", "ja.po", "ja"): {0: 0, 1: 0, 2: 0, 1.5: 0},
+    # Weblate's Welsh in CLDR's 6 forms (0, 1, 2, 3, 6, other): 4, 5, 8 and 11 together, and
+    # decimals (`other` in CLDR) with them, where Wagtail's Welsh is refused.
+    Case("weblate", "cy.po", "cy"): {
+        0: 0,
+        1: 1,
+        2: 2,
+        3: 3,
+        4: 5,
+        5: 5,
+        6: 4,
+        7: 5,
+        8: 5,
+        11: 5,
+        20: 5,
+        0.5: 5,
+        1.5: 5,
+    },
+    # Weblate's Irish (`(n>2 && n<7) ? 2`): 0 with 11 and up, as in CLDR, where GNOME Clocks'
+    # `n<7 ? 2` is refused.
+    Case("weblate", "ga.po", "ga"): {
+        0: 4,
+        1: 0,
+        2: 1,
+        3: 2,
+        6: 2,
+        7: 3,
+        10: 3,
+        11: 4,
+        20: 4,
+        0.5: 4,
+        1.5: 4,
+    },
 }
 
 
