@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,8 @@ from .parse import parse
 from .pipeline import Part, SourceSet, build_ir, emit_part, inline_blocks, resolve, variables
 from .store import CHANNEL_PARTS, Project
 from .targets import get_emitter
-from .variables import Variables, of_sources
+from .variables import Variables, infer, of_sources
+from .variables import declare as declare_types
 
 MAIN_PARTS = ("subject", "html", "text")
 
@@ -91,9 +93,10 @@ def compile_sources(
     data = sources.sample_data() if target == "html" else None
     localizer = Localizer(locale, sources.project, strict) if locale else None
     owner = sources.template
+    types = of_sources(sources)
     unsupported: list[str] = []  # what the target could not do (Mandrill's URL checks)
     emitted = {
-        name: emit_part(p, sources.project, target, data, owner, localizer, unsupported)
+        name: emit_part(p, sources.project, target, data, owner, localizer, unsupported, types)
         for name, p in sources.parts.items()
     }
     bodies = [build_ir(p, sources.project, owner) for p in sources.parts.values()]
@@ -116,7 +119,7 @@ def compile_sources(
         locale=localizer.locale if localizer else None,
         warnings=(*(localizer.warnings if localizer else ()), *unsupported),
         channels={name: emitted[name] for name in CHANNEL_PARTS if name in emitted},
-        variable_types=of_sources(sources),
+        variable_types=types,
     )
 
 
@@ -150,12 +153,16 @@ def compile_string(
     file: str = "<string>",
     data: dict[str, Any] | None = None,
     locale: str | None = None,
+    declare: Mapping[str, Any] | None = None,
 ) -> str:
     """Template source text (no blocks) compiled to `target`; `html` says if it is an HTML part.
 
     `data` is the sample data the html target renders with; `locale` the locale its values are
     formatted in (format_date, …) and its `<html lang>` says (the source locale, en-US, without
-    one). Its translations stay in the source language: a string has no catalog.
+    one). Its translations stay in the source language: a string has no catalog. `declare`:
+    variable types as template.toml's `[variables]` declares them (`{"user.name": "string"}`),
+    over the types the source's use gives; without it a string has no types, and each target
+    writes the forms that are exact for any data.
     """
     part = Part("html" if html else "text", source, file)
     body = lower(inline_blocks(parse(source, file).body, part, None))
@@ -165,4 +172,6 @@ def compile_string(
             body = localize_html(body, normalize(locale))
     emitter = get_emitter(target)(html=html, file=file, data=data)
     emitter.locale = normalize(locale) if locale is not None else DEFAULT_SOURCE_LOCALE
+    if declare is not None:
+        emitter.variables = declare_types(infer([body]), declare, file=file)
     return emitter.emit(body)

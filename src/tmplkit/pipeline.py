@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import datafile, ir
 from .errors import NotFound, RenderError, TemplateError, TmplkitError
@@ -25,6 +25,9 @@ from .store import (
     find_project_root,
 )
 from .targets import get_emitter
+
+if TYPE_CHECKING:  # variables.py builds on this module
+    from .variables import Variables
 
 HTML_PARTS = frozenset({"html"})
 
@@ -303,9 +306,12 @@ def emit_part(
     owner: Template | None = None,
     localizer: Localizer | None = None,
     warnings: list[str] | None = None,
+    types: Variables | None = None,
 ) -> str:
-    """The part in the target language; what the target could not do goes to `warnings`."""
+    """The part in the target language; what the target could not do goes to `warnings`.
+    `types`: the template's typed variables, for targets that write plainer forms with them."""
     emitter = get_emitter(target)(html=part.html, file=part.file, data=data)
+    emitter.variables = types
     if localizer is not None:
         emitter.locale = localizer.locale
     else:

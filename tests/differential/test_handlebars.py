@@ -316,6 +316,205 @@ def test_handlebarsjava_refuses_brackets_in_a_key() -> None:
     assert compile_string('{{ u["a]b"] }}', "handlebars") == "{{tk_print u.[a\\]b]}}"
 
 
+# --- typed variables: plain handlebars, no helper (docs/targets/handlebars.md#types) ----------
+
+TYPED_DECLARATIONS: dict[str, Any] = {
+    "user": {"type": "object", "required": True},
+    "user.first_name": {"type": "string", "required": False},  # may be missing or null
+    "user.email": {"type": "string", "required": True},
+    "user.vip": "boolean",
+    "user.points": "integer",
+    "order": {"type": "object", "required": True},
+    "order.total": {"type": "number", "required": True},
+    "order.note": "string",
+    "order.lines": "list",
+    "order.lines[]": {"type": "object", "required": True},
+    "order.lines[].name": {"type": "string", "required": True},
+    "order.lines[].qty": {"type": "integer", "required": False},
+    "order.lines[].gift": "boolean",
+}
+TYPED_SOURCE = (
+    "<h1>Hello {{ user.first_name }}</h1>\n"
+    '<p>{{ user.email|default("no e-mail") }} · {{ user.points|default("<none>") }} points · '
+    "{{ order.total }}</p>\n"
+    "{% if user.vip %}<b>VIP</b>{% elif user.points %}<i>{{ user.points }} points</i>"
+    "{% else %}<i>new</i>{% endif %}\n"
+    '{% if not order.note %}<p>No note</p>{% else %}<p class="note">{{ order.note|escape }}</p>'
+    "{% endif %}\n"
+    '{% if not user.vip %}<a href="/upgrade">Upgrade</a>{% endif %}\n'
+    '<ul>{% for line in order.lines %}<li title="{{ line.name }}">{{ line.name|safe }} × '
+    "{{ line.qty }}{% if line.gift %} (a gift from {{ user.first_name }}){% endif %}</li>"
+    "{% else %}<li>No lines</li>{% endfor %}</ul>"
+)
+# Chained tests: {{#unless}} then {{else if}} and {{else unless}}, closed by {{/unless}}.
+TYPED_CHAIN = (
+    "{% if not order.note %}A{% elif user.vip %}B{% elif not user.points %}C"
+    "{% elif order.lines %}D{% else %}E{% endif %}"
+)
+# What a person fluent in handlebars writes; {{{…}}} in the text part.
+TYPED_HANDLEBARS = (
+    "<h1>Hello {{user.first_name}}</h1>\n"
+    "<p>{{user.email}} · {{#if user.points includeZero=true}}{{user.points}}{{else}}&lt;none&gt;"
+    "{{/if}} points · {{order.total}}</p>\n"
+    "{{#if user.vip}}<b>VIP</b>{{else if user.points}}<i>{{user.points}} points</i>"
+    "{{else}}<i>new</i>{{/if}}\n"
+    '{{#unless order.note}}<p>No note</p>{{else}}<p class="note">{{order.note}}</p>{{/unless}}\n'
+    '{{#unless user.vip}}<a href="/upgrade">Upgrade</a>{{/unless}}\n'
+    '<ul>{{#each order.lines as |line|}}<li title="{{line.name}}">{{{line.name}}} × '
+    "{{line.qty}}{{#if line.gift}} (a gift from {{@root.user.first_name}}){{/if}}</li>"
+    "{{else}}<li>No lines</li>{{/each}}</ul>"
+)
+HOSTILE_STRINGS = [
+    "Ann",
+    "",
+    "0",
+    " ",
+    "false",
+    "null",
+    "<script>alert('x')</script>",
+    "a & b \"q\" 'a' `b` =c",
+    "{{x}} {{{y}}} \\{{z}}",
+    "&amp; &lt;",
+    "Zoë & Léa",
+    "[object Object]",
+]
+
+
+def typed_datasets() -> list[dict[str, Any]]:
+    """Data of the declared types, each optional value also missing and null: a fixed draw."""
+    import random
+
+    draw = random.Random(14)
+    missing = object()
+
+    def pick(*choices: Any) -> Any:
+        return draw.choice(choices)
+
+    def put(target: dict[str, Any], key: str, value: Any) -> None:
+        if value is not missing:
+            target[key] = value
+
+    def item() -> dict[str, Any]:
+        line = {"name": draw.choice(HOSTILE_STRINGS)}
+        put(line, "qty", pick(missing, None, 0, 1, 12, -3))
+        put(line, "gift", pick(missing, None, True, False))
+        return line
+
+    datasets = []
+    for _ in range(80):
+        user: dict[str, Any] = {"email": draw.choice(HOSTILE_STRINGS)}
+        put(user, "first_name", pick(missing, None, *HOSTILE_STRINGS))
+        put(user, "vip", pick(missing, None, True, False))
+        put(user, "points", pick(missing, None, 0, 7, -2, 1000000))
+        order: dict[str, Any] = {"total": pick(0, 2.5, 3.0, 19.99, -1, 100, 0.1 + 0.2)}
+        put(order, "note", pick(missing, None, *HOSTILE_STRINGS))
+        lines = [item() for _ in range(draw.randrange(4))]
+        put(order, "lines", pick(missing, None, lines, lines))
+        datasets.append({"user": user, "order": order})
+    return datasets
+
+
+def test_a_typed_string_prints_in_plain_handlebars() -> None:
+    source = "<p>{{ user.first_name }}</p>"
+    typed = compile_string(source, "handlebars", declare={"user.first_name": "string"})
+    assert typed == "<p>{{user.first_name}}</p>"
+    assert len(typed) == 26 <= 50
+    # without types a string stays exact for any value: [] and {} print as the reference does
+    assert compile_string(source, "handlebars") == "<p>{{tk_print user.first_name}}</p>"
+    # handlebars.java's and Mandrill's forms do not change with types
+    for target in ("handlebarsjava", "mandrillhandlebars"):
+        assert compile_string(source, target, declare={"user.first_name": "string"}) == (
+            compile_string(source, target)
+        )
+
+
+def test_a_typed_template_compiles_to_handlebars_without_a_helper() -> None:
+    html = compile_string(TYPED_SOURCE, "handlebars", declare=TYPED_DECLARATIONS)
+    assert html == TYPED_HANDLEBARS
+    text = compile_string(TYPED_SOURCE, "handlebars", html=False, declare=TYPED_DECLARATIONS)
+    assert text == (
+        "<h1>Hello {{{user.first_name}}}</h1>\n"
+        "<p>{{{user.email}}} · {{#if user.points includeZero=true}}{{{user.points}}}{{else}}"
+        "<none>{{/if}} points · {{{order.total}}}</p>\n"
+        "{{#if user.vip}}<b>VIP</b>{{else if user.points}}<i>{{{user.points}}} points</i>"
+        "{{else}}<i>new</i>{{/if}}\n"
+        '{{#unless order.note}}<p>No note</p>{{else}}<p class="note">{{order.note}}</p>'
+        "{{/unless}}\n"  # |escape escapes in a text part too
+        '{{#unless user.vip}}<a href="/upgrade">Upgrade</a>{{/unless}}\n'
+        '<ul>{{#each order.lines as |line|}}<li title="{{{line.name}}}">{{{line.name}}} × '
+        "{{{line.qty}}}{{#if line.gift}} (a gift from {{{@root.user.first_name}}}){{/if}}</li>"
+        "{{else}}<li>No lines</li>{{/each}}</ul>"
+    )
+    assert "tk_" not in html + text
+
+
+def test_a_typed_template_renders_in_bare_handlebars_js_as_tmplkit_renders_it() -> None:
+    require_engine("handlebars")
+    from tmplkit.parse import parse
+    from tmplkit.variables import declare, infer
+
+    types = declare(infer([parse(TYPED_SOURCE).body]), TYPED_DECLARATIONS)
+    datasets = typed_datasets()
+    assert [types.validate(data) for data in datasets] == [[]] * len(datasets)  # all typed
+    sources = [Source("typed", TYPED_SOURCE), Source("typed_text", TYPED_SOURCE, html=False)]
+    sources.append(Source("typed_chain", TYPED_CHAIN))
+    keys, cases = [], []
+    for source in sources:
+        compiled = compile_string(
+            source.template, "handlebars", html=source.html, declare=TYPED_DECLARATIONS
+        )
+        assert "tk_" not in compiled
+        for i, data in enumerate(datasets):
+            keys.append((source, i))
+            cases.append({"template": compiled, "data": data})  # no helpers registered
+    results = render_batch("handlebars", cases)
+    failures = []
+    for (source, i), result in zip(keys, results, strict=True):
+        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
+        want = normalize(reference(source, datasets[i]))
+        if got != want:
+            failures.append(f"{source.name} {datasets[i]!r}:\n  expected {want!r}\n  got {got!r}")
+    assert failures == []
+    assert len(cases) == 3 * 80
+    assert compile_string(TYPED_CHAIN, "handlebars", declare=TYPED_DECLARATIONS) == (
+        "{{#unless order.note}}A{{else if user.vip}}B{{else unless user.points}}C"
+        "{{else if order.lines}}D{{else}}E{{/unless}}"
+    )
+
+
+def test_docs_show_the_typed_example_the_tests_render() -> None:
+    import tomllib
+
+    (declarations,) = code_blocks("toml")
+    assert tomllib.loads(declarations)["variables"] == TYPED_DECLARATIONS
+    assert code_blocks("jinja") == [TYPED_SOURCE + "\n"]
+    assert TYPED_HANDLEBARS + "\n" in code_blocks("handlebars")
+
+
+def test_typed_forms_keep_a_helper_where_handlebars_differs() -> None:
+    def typed(source: str, declarations: dict[str, Any]) -> str:
+        return compile_string(source, "handlebars", declare=declarations)
+
+    # default("x") on a string or a boolean: "" and false are empty to {{#if}}, not to default
+    assert typed('{{ a|default("x") }}{{ b|default("y") }}', {"a": "string", "b": "boolean"}) == (
+        '{{tk_default a "x"}}{{tk_default b "y"}}'
+    )
+    # an object: {} is true in handlebars, false in the reference; printed, it is "{}"
+    assert typed("{% if o %}{{ o }}{% endif %}", {"o": "object"}) == (
+        "{{#if (tk_truthy o)}}{{tk_print o}}{{/if}}"
+    )
+    # inside tk_and / tk_not a list is tested by tk_truthy ([] is true in JavaScript), a string
+    # as it is; comparisons and loop.index keep their helpers
+    assert typed(
+        '{% if s and not l %}A{% endif %}{% for x in l %}{{ loop.index }}{% if x == "b" %}'
+        "B{% endif %}{% endfor %}",
+        {"s": "string", "l": "list"},
+    ) == (
+        "{{#if (tk_and s (tk_not (tk_truthy l)))}}A{{/if}}{{#each l as |x|}}{{tk_inc @index}}"
+        '{{#if (tk_eq x "b")}}B{{/if}}{{/each}}'
+    )
+
+
 # --- mandrillhandlebars ------------------------------------------------------------------------
 
 INDEX_HINT = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from markupsafe import escape as html_escape
 
@@ -13,6 +13,9 @@ from .. import ir
 from ..errors import CompileError
 from ..i18n.formats import DEFAULT_LOCALE, FILTER_OF
 from ..urls import unsafe_scheme
+
+if TYPE_CHECKING:  # variables.py reads templates through the pipeline, which loads emitters
+    from ..variables import Variable, Variables
 
 
 class Emitter:
@@ -38,6 +41,9 @@ class Emitter:
         self.locale: str | None = None  # the locale compiled for, when known (for messages)
         self.loops: list[ir.For] = []  # the loops around the node being emitted, innermost last
         self.warnings: list[str] = []  # what the emitted text does not do (compile prints them)
+        # The template's typed variables (variables.py), when known: a target may then write a
+        # plainer form that is exact for data of those types (docs/variables.md).
+        self.variables: Variables | None = None
 
     @contextlib.contextmanager
     def inside(self, loop: ir.For) -> Iterator[None]:
@@ -47,6 +53,37 @@ class Emitter:
             yield
         finally:
             self.loops.pop()
+
+    def variable_path(self, path: ir.Path, depth: int | None = None) -> str:
+        """The variables.py path of a data path where it is emitted: `l.price` inside
+        `for l in order.lines` is `order.lines[].price`; an index is `[]`. `depth`: how many of
+        the enclosing loops are in scope (all of them by default)."""
+        depth = len(self.loops) if depth is None else depth
+        out = path.root
+        for i in reversed(range(depth)):
+            if self.loops[i].target == path.root:
+                out = self.variable_path(self.loops[i].iterable, i) + "[]"
+                break
+        for part in path.parts[1:]:
+            out += "[]" if isinstance(part, int) else f".{part}"
+        return out
+
+    def variable(self, path: ir.Path) -> Variable | None:
+        """The typed variable a data path reads here, when the template's types are known."""
+        return None if self.variables is None else self.variables.get(self.variable_path(path))
+
+    def always_present(self, path: ir.Path) -> bool:
+        """Whether data of the template's types always has this path, not null: each step
+        from the data's root (or from the loop item it starts at) is a required field."""
+        if self.variables is None or any(isinstance(p, int) for p in path.parts[1:]):
+            return False  # an index may be past the list's end
+        step = self.variable_path(ir.Path(path.parts[:1]))  # a root, or a loop's item
+        steps = [step]
+        for part in path.parts[1:]:
+            step += f".{part}"
+            steps.append(step)
+        found = [self.variables.get(s) for s in steps]
+        return all(v is not None and v.required for v in found)
 
     @property
     def format_locale(self) -> str:

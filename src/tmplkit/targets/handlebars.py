@@ -2,7 +2,9 @@
 
 handlebars.js and handlebars.java share one language and one emitted text: plain handlebars plus
 the small `tk_*` helpers below, which give conditions, `default`, `upper` and `lower` tmplkit's
-exact semantics (handlebars' own `{{#if}}` treats `{}` as true). Mandrill cannot register helpers:
+exact semantics (handlebars' own `{{#if}}` treats `{}` as true). With the template's variable
+types, handlebars.js gets plain `{{v}}`, `{{#if v}}` and `{{#unless v}}` wherever handlebars
+prints and tests values of those types as the reference does. Mandrill cannot register helpers:
 it gets standard blocks, Mandrill's backtick comparisons and its built-in `upper`/`lower`, and
 refuses what it has no way to say. docs/targets/handlebars.md explains every choice.
 """
@@ -342,6 +344,14 @@ LITERAL_WORDS = frozenset({"true", "false", "null", "undefined", "this", "as"})
 CASE_FILTERS = frozenset({"upper", "lower"})
 PRINTING = frozenset({"default", *CASE_FILTERS})  # filters whose helper prints the value
 NUMBER_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # what handlebars reads as a number literal
+# Variable types (variables.py) that handlebars.js prints as the reference does, missing and null
+# as "" (what tk_print adds is [] and {}), and whose JavaScript truthiness is the reference's.
+PRINTS_AS_IS = frozenset({"string", "number", "integer", "boolean", "date", "datetime", "scalar"})
+# Types handlebars' own {{#if}} and {{#unless}} test as the reference does: [] is false too
+# (an empty object is true in handlebars, so objects keep tk_truthy).
+TESTS_AS_IS = PRINTS_AS_IS | {"list"}
+# Types whose default("x") `{{#if v includeZero=true}}` writes: only missing and null are empty.
+DEFAULTS_AS_IS = frozenset({"number", "integer"})
 DELIMITER_RE = re.compile(r"(\\*)(\{\{)|(\\+)\Z")
 # The helper comparing two numbers with each operator of a plural rule.
 NUMBER_OPS = {
@@ -471,6 +481,9 @@ class HandlebarsEmitter(Emitter):
         "a loop variable named this, undefined or as",
     )
     escapes_in_brackets: ClassVar[bool] = True  # `[a\\]b]` reads as the key `a]b`
+    # Whether the template's variable types let this target write plain handlebars where it is
+    # exact for data of those types (handlebars.js only; docs/targets/handlebars.md says why).
+    typed_forms: ClassVar[bool] = True
     _pos: ir.Pos = ir.NOWHERE
 
     # -- text and outputs --
@@ -479,11 +492,50 @@ class HandlebarsEmitter(Emitter):
         return literal_text(node.text)
 
     def visit_Output(self, node: ir.Output) -> str:
+        typed = self.typed_default(node)
+        if typed is not None:
+            return typed
         plan = escaping(node.value.filters, self.html)
         expr = self.value(node.value, plan, node.pos)
         if node.url is not None and isinstance(node.value.ref, ir.Path):
             expr = self.url_checked(expr, node.url, markup=not plan.at_output)
         return "{{" + body(expr) + "}}" if plan.at_output else "{{{" + body(expr) + "}}}"
+
+    def typed_default(self, node: ir.Output) -> str | None:
+        """`v|default("x")` without a helper, where the type of `v` allows: just `{{v}}` when
+        the data always has it, `{{#if v includeZero=true}}{{v}}{{else}}x{{/if}}` for a number
+        (for a string "" and for a boolean false are empty to {{#if}}: those keep tk_default).
+        Only a leading default, followed by nothing but safe and escape."""
+        value = node.value
+        first, rest = (value.filters[0], value.filters[1:]) if value.filters else (None, ())
+        if (
+            first is None
+            or first.name != "default"
+            or any(f.name not in ("safe", "escape") for f in rest)
+            or value.format is not None
+            or node.url is not None
+            or not isinstance(value.ref, ir.Path)
+            or not self.typed(value.ref, PRINTS_AS_IS)
+        ):
+            return None
+        printed = self.visit_Output(ir.Output(ir.Value(value.ref, rest), node.pos))
+        if self.always_present(value.ref):
+            return printed  # the default never applies
+        if not self.typed(value.ref, DEFAULTS_AS_IS):
+            return None
+        arg = param(self.path(value.ref, node.pos)) + " includeZero=true"
+        return block("if", arg, printed, literal_text(self.fallback(first.arg or "", rest)))
+
+    def fallback(self, text: str, filters: tuple[ir.Filter, ...]) -> str:
+        """The fallback as the reference prints it: through the filters after `default`, and
+        HTML-escaped where the reference escapes (written as text, so no helper runs)."""
+        return apply_steps(text, plan_filters(filters, self.html)[1])
+
+    def typed(self, path: ir.Path, types: frozenset[str]) -> bool:
+        """Whether the template's variable types give `path` one of `types` (and this target
+        writes typed forms)."""
+        var = self.variable(path) if self.typed_forms else None
+        return var is not None and var.type in types
 
     def url_checked(self, expr: Expr, check: ir.UrlCheck, *, markup: bool) -> Expr:
         """`tk_url value [suffix [open [markup]]]`: the value, or INERT_URL if it is unsafe.
@@ -498,8 +550,10 @@ class HandlebarsEmitter(Emitter):
             expr = self.formatted(value.format, value.ref, pos)
         else:
             expr = self.ref(value.ref, pos)
-            if isinstance(value.ref, ir.Path) and not any(
-                f.name in PRINTING for f in value.filters
+            if (
+                isinstance(value.ref, ir.Path)
+                and not any(f.name in PRINTING for f in value.filters)
+                and not self.typed(value.ref, PRINTS_AS_IS)
             ):
                 expr = self.printed(expr)
         for i, f in enumerate(value.filters):
@@ -639,17 +693,31 @@ class HandlebarsEmitter(Emitter):
     # -- blocks --
 
     def visit_If(self, node: ir.If) -> str:
-        first, branch = node.branches[0]
-        if len(node.branches) == 1 and isinstance(first, ir.Not):
-            arg = param(self.condition(first.expr, node.pos))
-            return block("unless", arg, self.emit(branch), self.emit(node.else_))
-        out = ""
+        """`{{#if}}` or `{{#unless}}`, each further branch an `{{else if}}` or `{{else unless}}`
+        (handlebars' chained blocks, closed by the first block's name)."""
+        out = opened = ""
         for i, (cond, branch) in enumerate(node.branches):
-            out += "{{#if " if i == 0 else "{{else if "
-            out += param(self.condition(cond, node.pos)) + "}}" + self.emit(branch)
+            helper, arg = self.test(cond, node.pos, alone=len(node.branches) == 1)
+            out += ("{{#" if i == 0 else "{{else ") + helper + " " + arg + "}}" + self.emit(branch)
+            opened = opened or helper
         if node.else_:
             out += "{{else}}" + self.emit(node.else_)
-        return out + "{{/if}}"
+        return out + "{{/" + opened + "}}"
+
+    def test(self, cond: ir.Cond, pos: ir.Pos, *, alone: bool) -> tuple[str, str]:
+        """The block (`if` or `unless`) and its argument testing `cond`: a typed value as it
+        is, where handlebars' own truthiness is the reference's; `not` alone as `unless`."""
+        inner = cond.expr if isinstance(cond, ir.Not) else cond
+        negated = inner is not cond
+        if (
+            isinstance(inner, ir.Truthy)
+            and isinstance(inner.ref, ir.Path)
+            and self.typed(inner.ref, TESTS_AS_IS)
+        ):
+            return "unless" if negated else "if", param(self.path(inner.ref, pos))
+        if negated and alone:
+            return "unless", param(self.condition(inner, pos))
+        return "if", param(self.condition(cond, pos))
 
     def visit_For(self, node: ir.For) -> str:
         iterable = param(self.path(node.iterable, node.pos))  # read outside the loop's scope
@@ -680,7 +748,9 @@ class HandlebarsEmitter(Emitter):
         if isinstance(cond.ref, ir.LoopVar):
             # loop variables are numbers and booleans: handlebars' own truthiness is exact
             return "true" if cond.ref.attr == "index" else self.loop_var(cond.ref, self._pos)
-        return Call("tk_truthy", (self.path(cond.ref, self._pos),))
+        path = self.path(cond.ref, self._pos)
+        # Inside tk_not, tk_and, tk_or: JavaScript's truthiness, the reference's for these types.
+        return path if self.typed(cond.ref, PRINTS_AS_IS) else Call("tk_truthy", (path,))
 
     def cond_Compare(self, cond: ir.Compare) -> Expr:
         helper = "tk_eq" if cond.op == "==" else "tk_ne"
@@ -730,6 +800,7 @@ class HandlebarsJavaEmitter(HandlebarsEmitter):
     )
     refuses = (*HandlebarsEmitter.refuses, "a key containing [ or ]")
     escapes_in_brackets = False  # its path splitter is \[[^\[\]]+], without escapes
+    typed_forms = False  # handlebars.java's printing and truthiness are not proven here
 
     def formatted(self, fmt: ir.Format, ref: ir.Ref, pos: ir.Pos) -> Expr:
         # tk_format exists in JavaScript only: no Java engine here proves a Java twin.
@@ -770,6 +841,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         "a plural rule with forms for decimal counts",
     )
     escapes_in_brackets = False  # none documented
+    typed_forms = False  # Mandrill's forms are plain already, with its own semantics
 
     # -- outputs --
 
@@ -821,11 +893,6 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         """Mandrill has no helper that reads a string's start: a value that starts a URL is
         printed unchecked, and compiling says so (docs/targets/handlebars.md#urls)."""
         self.unchecked.append(path.dotted())
-
-    def fallback(self, text: str, filters: tuple[ir.Filter, ...]) -> str:
-        """The fallback as the reference prints it: through the filters after `default`, and
-        HTML-escaped where the reference escapes (written as text, so no Mandrill helper runs)."""
-        return apply_steps(text, plan_filters(filters, self.html)[1])
 
     def printed(self, expr: Expr) -> Expr:
         return expr  # Mandrill prints values its own way: no helper to change that
