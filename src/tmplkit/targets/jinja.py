@@ -21,6 +21,10 @@ from .base import InfixConditions
 
 # Keys that Jinja's `a.b` would resolve to a method of dict/list/str before the data's own key.
 SHADOWED = frozenset(n for t in (dict, list, str) for n in dir(t) if not n.startswith("_"))
+DICT_METHODS = frozenset(n for n in dir(dict) if not n.startswith("_"))
+# The Jinja test a typed value passes only when it is there (not missing, not null), for the
+# types a stock Jinja2 prints as environment() does.
+STOCK_TEST = {"string": "string", "integer": "number", "boolean": "boolean"}
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DELIMITER_RE = re.compile(r"\{(?=[{%#]|\Z)")
 
@@ -95,10 +99,57 @@ class JinjaEmitter(InfixConditions):
         return f"|{formats.FILTER_OF[fmt.kind]}({', '.join(args)})"
 
     def visit_Output(self, node: ir.Output) -> str:
+        typed = self.typed_output(node)
+        if typed is not None:
+            return "{{ " + typed + " }}"
         out = self.value(node.value)
         if node.url is not None:
             out += self.url_check(node.value.ref, node.url)
         return "{{ " + out + " }}"
+
+    def typed_output(self, node: ir.Output) -> str | None:
+        """With the template's types, an output a stock `jinja2.Environment` prints as
+        `environment()` does: a string as it is, an integer through `int` (3.0 prints 3), a
+        boolean as `true`/`false`; one that may be missing or null only when it is there
+        (`x if x is string`), or its default otherwise. None where the type (number, object,
+        untyped), a format, a URL check or a filter on a non-string needs `environment()`."""
+        value = node.value
+        if value.format is not None or node.url is not None or not isinstance(value.ref, ir.Path):
+            return None
+        var = self.variable(value.ref)
+        if var is None or var.type not in STOCK_TEST or not self.reachable(value.ref):
+            return None
+        names = [f.name for f in value.filters]
+        fallback: str | None = None
+        if names == ["default"]:
+            fallback = jinja_string(value.filters[0].arg or "")
+            names = []
+        if "default" in names or (names and var.type != "string"):
+            return None
+        ref = self.ref(value.ref)
+        shown = ref + "".join(f"|{n}" for n in names)
+        if var.type == "integer":
+            shown += "|int"
+        elif var.type == "boolean":
+            shown = f'"true" if {ref} else "false"'
+        if self.always_present(value.ref):
+            return shown
+        if var.type == "boolean":
+            shown = f"({shown})"
+        test = f"{ref} is {STOCK_TEST[var.type]}"
+        return f"{shown} if {test}" + ("" if fallback is None else f" else {fallback}")
+
+    def reachable(self, path: ir.Path) -> bool:
+        """Whether a stock Jinja lookup of this data path reads what `environment()` reads, for
+        data of the template's types: every object on the way there is always there (stock
+        Jinja fails on a field of a missing value), and a key named like a dict method (`items`)
+        is always there too (a missing one would give the method)."""
+        if any(isinstance(p, int) for p in path.parts[1:]):
+            return False
+        if len(path.parts) > 1 and not self.always_present(ir.Path(path.parts[:-1])):
+            return False
+        last = path.parts[-1]
+        return not (last in DICT_METHODS and len(path.parts) > 1) or self.always_present(path)
 
     def url_check(self, ref: ir.Ref, check: ir.UrlCheck) -> str:
         """`|check_url("user.url")`: INERT_URL instead of a value with an unsafe scheme."""
@@ -120,8 +171,12 @@ class JinjaEmitter(InfixConditions):
         return out + "{% endif %}"
 
     def visit_For(self, node: ir.For) -> str:
-        # `or []`: a null list loops zero times (Jinja would fail iterating None).
-        out = "{% for " + node.target + " in " + self.ref(node.iterable) + " or [] %}"
+        # `or []`: a null list loops zero times (Jinja would fail iterating None); a list the
+        # template's types always have needs none.
+        iterable = self.ref(node.iterable)
+        if not self.always_present(node.iterable):
+            iterable += " or []"
+        out = "{% for " + node.target + " in " + iterable + " %}"
         with self.inside(node):
             out += self.emit(node.body)
         if node.else_:
