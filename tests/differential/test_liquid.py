@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -252,6 +254,177 @@ def test_emitted_default_and_escape() -> None:
     html = compile_string('{{ n|default("<x>") }}', "liquid")
     assert html.startswith("{% if n == nil %}&lt;x&gt;{% else %}")
     assert html.endswith("{{ tk_v | escape }}{% endif %}")
+
+
+# --- typed variables: plain Liquid (docs/targets/liquid.md#typed-variables) -------------------
+
+# What a person fluent in Liquid writes for test_handlebars' typed template (html part).
+TYPED_LIQUID = (
+    "<h1>Hello {{ user.first_name | escape }}</h1>\n"
+    "<p>{{ user.email | escape }} · {% if user.points == nil %}&lt;none&gt;{% else %}"
+    "{% assign tk_v = user.points | round %}{% if tk_v == user.points %}{{ tk_v }}{% else %}"
+    "{{ user.points }}{% endif %}{% endif %} points · {% assign tk_v = order.total | round %}"
+    "{% if tk_v == order.total %}{{ tk_v }}{% else %}{{ order.total }}{% endif %}</p>\n"
+    "{% if user.vip %}<b>VIP</b>{% elsif user.points and user.points != 0 %}<i>"
+    "{% assign tk_v = user.points | round %}{% if tk_v == user.points %}{{ tk_v }}{% else %}"
+    "{{ user.points }}{% endif %} points</i>{% else %}<i>new</i>{% endif %}\n"
+    "{% unless order.note.size > 0 %}<p>No note</p>{% else %}"
+    '<p class="note">{{ order.note | escape }}</p>{% endunless %}\n'
+    '{% unless user.vip %}<a href="/upgrade">Upgrade</a>{% endunless %}\n'
+    '<ul>{% for line in order.lines %}<li title="{{ line.name | escape }}">{{ line.name }} × '
+    "{% assign tk_v = line.qty | round %}{% if tk_v == line.qty %}{{ tk_v }}{% else %}"
+    "{{ line.qty }}{% endif %}{% if line.gift %} (a gift from {{ user.first_name | escape }})"
+    "{% endif %}</li>{% else %}<li>No lines</li>{% endfor %}</ul>"
+)
+
+
+def test_a_typed_string_prints_in_plain_liquid() -> None:
+    source = "<p>{{ user.first_name }}</p>"
+    typed = compile_string(source, "liquid", declare={"user.first_name": "string"})
+    assert typed == "<p>{{ user.first_name | escape }}</p>"
+    assert len(typed) == 37 <= 70
+    text = compile_string(source, "liquid", html=False, declare={"user.first_name": "string"})
+    assert text == "<p>{{ user.first_name }}</p>"
+    # without types the output is exact for any value ([] and {} and 3.0), as before
+    untyped = compile_string(source, "liquid")
+    assert len(untyped) == 413
+    assert untyped.startswith("<p>{% assign tk_v = user.first_name | plus: 0 %}")
+
+
+def test_a_typed_template_compiles_to_plain_liquid() -> None:
+    from tests.differential.test_handlebars import TYPED_CHAIN, TYPED_DECLARATIONS, TYPED_SOURCE
+
+    html = compile_string(TYPED_SOURCE, "liquid", declare=TYPED_DECLARATIONS)
+    assert html == TYPED_LIQUID
+    # strings and booleans print with no scratch variable; numbers only through `round`
+    assert "capture" not in html
+    assert set(re.findall(r"\{% assign tk_v = ([\w.]+) \| (\w+) %\}", html)) == {
+        ("user.points", "round"),
+        ("order.total", "round"),
+        ("line.qty", "round"),
+    }
+    assert html.count("{% assign") == 4
+    assert compile_string(TYPED_CHAIN, "liquid", declare=TYPED_DECLARATIONS) == (
+        "{% if order.note == nil or order.note == empty %}A{% elsif user.vip %}B"
+        "{% elsif user.points == nil or user.points == 0 %}C{% elsif order.lines.size > 0 %}D"
+        "{% else %}E{% endif %}"
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_typed_template_renders_in_each_engine_as_tmplkit_renders_it(engine: str) -> None:
+    require_engine(engine)
+    from tests.differential.corpus import Source
+    from tests.differential.harness import reference
+    from tests.differential.test_handlebars import (
+        TYPED_CHAIN,
+        TYPED_DECLARATIONS,
+        TYPED_SOURCE,
+        typed_datasets,
+    )
+    from tmplkit.parse import parse
+    from tmplkit.variables import declare, infer
+
+    types = declare(infer([parse(TYPED_SOURCE).body]), TYPED_DECLARATIONS)
+    # integral floats where an integer or a number is declared: 3.0 prints 3, as in Python
+    datasets = typed_datasets() + [
+        {
+            "user": {"email": "e", "points": p},
+            "order": {"total": t, "lines": [{"name": "n", "qty": q}]},
+        }
+        for p, t, q in [(3.0, 3.0, 2.0), (-2.0, -0.0, 0.0), (0.0, 1234.0, 7)]
+    ]
+    assert [types.validate(data) for data in datasets] == [[]] * len(datasets)  # all typed
+    sources = [Source("typed", TYPED_SOURCE), Source("typed_text", TYPED_SOURCE, html=False)]
+    sources.append(Source("typed_chain", TYPED_CHAIN))
+    keys, cases = [], []
+    for source in sources:
+        compiled = compile_string(
+            source.template, "liquid", html=source.html, declare=TYPED_DECLARATIONS
+        )
+        for i, data in enumerate(datasets):
+            keys.append((source, i))
+            cases.append({"template": compiled, "data": data})
+    failures = []
+    for (source, i), result in zip(keys, render_batch(engine, cases), strict=True):
+        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
+        want = normalize(reference(source, datasets[i]))
+        if got != want:
+            failures.append(f"{source.name} {datasets[i]!r}:\n  expected {want!r}\n  got {got!r}")
+    assert failures == []
+    assert len(cases) == 3 * 83
+
+
+SAMPLES = ["orders/order-confirmation", "orders/shipping-notification", "account/password-reset"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_samples_compiled_with_their_types_render_as_the_reference(engine: str) -> None:
+    """Each sample, with the types its sample data gives, in every part and in six locales:
+    the liquid target rendered by the engine equals the jinja target rendered by the reference
+    environment, with the sample's data."""
+    import tmplkit
+    from tmplkit.compiler import compile_parts
+    from tmplkit.pipeline import resolve
+
+    require_engine(engine)
+    project = tmplkit.open_project(Path(__file__).resolve().parents[2] / "sample_templates")
+    cases, expected = [], []
+    for template in [*SAMPLES, "account/welcome"]:
+        path = f"acme-shop/{template}"
+        data = resolve(path, project, None).sample_data()
+        for locale in [None, "fr-FR", "de-DE", "ja-JP", "pl-PL", "ar-EG"]:
+            liquid = compile_parts(path, "liquid", project=project, locale=locale)
+            jinja = compile_parts(path, "jinja", project=project, locale=locale)
+            parts = {"subject": (liquid.subject, jinja.subject), "html": (liquid.html, jinja.html)}
+            if liquid.text:
+                parts["text"] = (liquid.text, jinja.text)
+            for name, text in liquid.channels.items():
+                parts[name] = (text, jinja.channels[name])
+            for name, (ours, theirs) in parts.items():
+                want = _ENVS[name == "html"].from_string(theirs).render(data)
+                cases.append({"template": ours, "data": data})
+                expected.append((f"{template} {locale} {name}", normalize(want)))
+    assert len(cases) == 78
+    results = render_batch(engine, cases)
+    got = [normalize(r["output"]) if r["ok"] else "ERROR: " + r["error"] for r in results]
+    assert [(label, g) for (label, _), g in zip(expected, got, strict=True)] == expected
+
+
+def test_typed_forms_keep_the_general_form_where_liquid_differs() -> None:
+    def typed(source: str, declarations: dict[str, Any]) -> str:
+        return compile_string(source, "liquid", declare=declarations)
+
+    # objects, upper/lower on a boolean or a number, and URLs: as without types
+    for source, declarations in [
+        ("{% if o %}{{ o }}{% endif %}", {"o": "object"}),
+        ("{{ b|upper }}{{ n|lower }}", {"b": "boolean", "n": "number"}),
+        ('<a href="{{ u }}">x</a>', {"u": "string"}),
+    ]:
+        assert typed(source, declarations) == compile_string(source, "liquid")
+    # default("x"): only missing and null take it, as Liquid's `== nil` says (Liquid's own
+    # default also replaces "" and false); nothing when the data always has the value
+    assert (
+        typed(
+            '{{ a|default("x") }}|{{ b|default("y") }}',
+            {
+                "a": "string",
+                "b": {"type": "boolean", "required": True},
+            },
+        )
+        == "{% if a == nil %}x{% else %}{{ a | escape }}{% endif %}|{{ b }}"
+    )
+    # not, inside and/or: nil and "" for strings and lists, nil and false for booleans
+    assert (
+        typed(
+            "{% if not s or not b %}A{% endif %}{% if not s %}B{% endif %}",
+            {
+                "s": {"type": "string", "required": True},
+                "b": "boolean",
+            },
+        )
+        == "{% if s == empty or b != true %}A{% endif %}{% if s == empty %}B{% endif %}"
+    )
 
 
 # --- refusals and metadata -----------------------------------------------------------------

@@ -15,6 +15,10 @@ docs/targets/liquid.md for every construct and why it is written the way it is. 
   (the engines otherwise answer them with a count or an element when the key is missing);
 * literal `{{` and `{%` in text become `{{ "{" }}{` and `{{ "{" }}%`.
 
+With the template's variable types, a string prints as `{{ x | escape }}`, a boolean is tested
+as `{% if x %}`, a string or list by `x.size > 0`, a number against 0, where all three engines
+print and test values of those types as the reference does (docs/targets/liquid.md#typed-variables).
+
 Scratch variables share a prefix (`tk_`, lengthened until no name the template reads starts
 with it); Liquid's `assign` writes a global, so they never shadow the data.
 """
@@ -30,7 +34,7 @@ from typing import Any, Literal, TypeAlias
 from .. import ir
 from ..i18n import formats
 from ..urls import DATA_IMAGE_TYPES, INERT_URL, SAFE_SCHEMES
-from .base import Emitter, apply_steps, constant_is_safe, plan_filters, url_check_steps
+from .base import Emitter, Step, apply_steps, constant_is_safe, plan_filters, url_check_steps
 
 # A name that can follow `.` or stand alone as a variable in all three engines.
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -70,6 +74,16 @@ UNSAFE_IN_STRING_RE = re.compile(r"[{}%\[\]\\\x00-\x1f\x7f]")
 OPENER_RE = re.compile(r"\{(?=[{%]|\Z)")
 
 LIQUID_FILTER = {"upper": "upcase", "lower": "downcase", "escape": "escape"}
+# Variable types (variables.py) written plainly, where all three engines print and test values
+# of the type as the reference does (docs/targets/liquid.md#typed-variables). Strings (dates
+# are strings in the data) print as they are, missing and null as "", and are true when not
+# empty: `size` is their length, or a list's count.
+STRINGS = frozenset({"string", "date", "datetime"})
+SIZED = STRINGS | {"list"}
+# Numbers print through `round` (an integral float prints 3.0 in Shopify and python-liquid, 3 in
+# the reference) and are false at 0, which Liquid holds true.
+NUMBERS = frozenset({"number", "integer"})
+TYPED = SIZED | NUMBERS | {"boolean"}
 # The comparison that holds exactly when the other does not (on numbers).
 NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
@@ -514,7 +528,10 @@ class LiquidEmitter(Emitter):
         shown = "{{ " + var + chain + " }}"
         if node.url is not None:
             shown = self._url_checked(var, node.value.filters, node.url, shown)
-        printed = (
+        plain = None if node.url is not None else self._plain(ref, expr, steps)
+        if plain is not None and (fallback is None or self.always_present(ref)):
+            return self._flush(plain)  # a default the data always has never applies
+        printed = plain or (
             # An integral number prints as an integer (3.0 -> 3): `plus: 0` equals only a
             # number, and `round` is only applied to numbers (python-liquid's round fails on
             # the string "NaN").
@@ -545,6 +562,31 @@ class LiquidEmitter(Emitter):
                 + "{% endif %}"
             )
         return self._flush(printed)
+
+    def _type(self, ref: ir.Ref) -> str | None:
+        """The type the template's variables give a data path, when it is one written plainly."""
+        var = self.variable(ref) if isinstance(ref, ir.Path) else None
+        return var.type if var is not None and var.type in TYPED else None
+
+    def _plain(self, ref: ir.Path, expr: str, steps: list[Step]) -> str | None:
+        """The value printed as a person writes Liquid, where its type makes that exact in all
+        three engines: a string as `{{ x | escape }}` (through upcase/downcase too), a boolean
+        as `{{ x }}` (python-liquid's escape prints True), a number through `round` so that
+        3.0 prints 3; None for the other types, and for filters on a boolean or a number."""
+        kind = self._type(ref)
+        if kind in STRINGS:
+            return "{{ " + expr + "".join(" | " + LIQUID_FILTER[s] for s in steps) + " }}"
+        if any(s != "escape" for s in steps):
+            return None  # upper/lower print True and 3.0 the engines' ways
+        if kind == "boolean":
+            return "{{ " + expr + " }}"
+        if kind in NUMBERS:
+            var = self._prefix + "v"
+            return (
+                "{% assign " + var + " = " + expr + " | round %}{% if " + var + " == " + expr
+                + " %}{{ " + var + " }}{% else %}{{ " + expr + " }}{% endif %}"
+            )  # fmt: skip
+        return None
 
     # -- format filters ----------------------------------------------------------------------
 
@@ -789,6 +831,15 @@ class LiquidEmitter(Emitter):
 
     def visit_If(self, node: ir.If) -> str:
         self._pos = node.pos
+        first = node.branches[0][0]
+        tested = self._unless(first.expr) if isinstance(first, ir.Not) else None
+        if len(node.branches) == 1 and tested is not None:
+            # `not x` on a boolean, string or list: `{% unless x %}`, as a person writes it
+            test = self._expr(self._truthy(tested, False))
+            out = self._flush("{% unless " + test + " %}") + self.emit(node.branches[0][1])
+            if node.else_:
+                out += "{% else %}" + self.emit(node.else_)
+            return out + "{% endunless %}"
         tests = [self.cond(cond) for cond, _ in node.branches]
         out = self._flush("")
         for i, ((_, body), test) in enumerate(zip(node.branches, tests, strict=True)):
@@ -866,10 +917,46 @@ class LiquidEmitter(Emitter):
             if ref.attr == "index":  # 1, 2, ...: always true
                 return _Junction("or" if negate else "and", [])
             return _Atom(x + (" == 0" if negate else " != 0"))
+        typed = self._typed_truthy(ref, x, negate)
+        if typed is not None:
+            return typed
         if negate:
             falsy: list[_Node] = [_Atom(x + " == " + v) for v in ("nil", "false", "0", "empty")]
             return _Junction("or", falsy)
         return _Junction("and", [_Atom(x), _Atom(x + " != 0"), _Atom(x + " != empty")])
+
+    def _unless(self, cond: ir.Cond) -> ir.Path | None:
+        """The value `not cond` tests, when it reads better as `{% unless %}`: a boolean
+        (`unless x`, not `x != true`), a string or list that may be missing (`unless x.size >
+        0`, not `x == nil or x == empty`)."""
+        if not isinstance(cond, ir.Truthy) or not isinstance(cond.ref, ir.Path):
+            return None
+        kind = self._type(cond.ref)
+        if kind == "boolean" or (kind in SIZED and not self.always_present(cond.ref)):
+            return cond.ref
+        return None
+
+    def _typed_truthy(self, ref: ir.Ref, x: str, negate: bool) -> _Node | None:
+        """Reference truthiness of a typed value, as a person writes it in Liquid, where only
+        nil and false are false: a boolean as it is, a string or list by its `size` (by
+        `empty` when the data always has it), a number compared with 0."""
+        kind = self._type(ref)
+        present = isinstance(ref, ir.Path) and self.always_present(ref)
+        if kind == "boolean":
+            return _Atom(x + " != true" if negate else x)
+        if kind in SIZED:
+            if present:
+                return _Atom(x + (" == empty" if negate else " != empty"))
+            if negate:
+                return _Junction("or", [_Atom(x + " == nil"), _Atom(x + " == empty")])
+            return _Atom(x + ".size > 0")
+        if kind in NUMBERS:
+            if negate:
+                zero: list[_Node] = [_Atom(x + " == 0")]
+                return zero[0] if present else _Junction("or", [_Atom(x + " == nil"), *zero])
+            nonzero: list[_Node] = [_Atom(x + " != 0")]
+            return nonzero[0] if present else _Junction("and", [_Atom(x), *nonzero])
+        return None
 
     def _compare(self, cond: ir.Compare, negate: bool) -> _Node:
         equal = (cond.op == "==") != negate
