@@ -51,6 +51,8 @@ TYPED_SOURCE = (
     "<ul>{% for l in order.items %}<li>{{ l.name }} × {{ l.qty }}</li>"
     "{% else %}<li>empty</li>{% endfor %}</ul>"
     "{% for t in order.tags %}#{{ t }} {% else %}no tags{% endfor %}"
+    "{% if order.tags and user.visits %}{% for t in order.tags %}{{ user.visits }}{{ t }}"
+    "{% endfor %}{% endif %}"
     " {{ order.keys }}"
 )
 TYPED_DECLARE = {
@@ -132,8 +134,7 @@ def test_typed_output_is_plain_jinja() -> None:
         == "<p>{{ user.first_name }}</p>"
     )
     assert compile_string(TYPED_SOURCE, html=True, declare=TYPED_DECLARE) == (
-        "<p>Hi {{ user.first_name }}{% if user.nick %} ({{ user.nick if user.nick is string }})"
-        "{% endif %},"
+        "<p>Hi {{ user.first_name }}{% if user.nick %} ({{ user.nick }}){% endif %},"
         ' {{ user.nick if user.nick is string else "friend" }} {{ user.first_name|upper }}</p>'
         "<p>{{ user.age|int }} {{ user.visits|int if user.visits is number }}"
         ' {{ user.visits|int if user.visits is number else "none" }}'
@@ -144,6 +145,8 @@ def test_typed_output_is_plain_jinja() -> None:
         '<ul>{% for l in order["items"] %}<li>{{ l.name }} × {{ l.qty|int }}</li>'
         "{% else %}<li>empty</li>{% endfor %}</ul>"
         "{% for t in order.tags or [] %}#{{ t }} {% else %}no tags{% endfor %}"
+        "{% if order.tags and user.visits %}{% for t in order.tags %}{{ user.visits|int }}{{ t }}"
+        "{% endfor %}{% endif %}"
         ' {{ order["keys"] }}'
     )
 

@@ -44,6 +44,15 @@ def literal(value: ir.Literal_) -> str:
     return jinja_string(value) if isinstance(value, str) else json.dumps(value)
 
 
+def truthy_paths(cond: ir.Cond) -> list[ir.Path]:
+    """The data paths a condition, when true, has found true (and so present, not null)."""
+    if isinstance(cond, ir.Truthy) and isinstance(cond.ref, ir.Path):
+        return [cond.ref]
+    if isinstance(cond, ir.And):
+        return truthy_paths(cond.left) + truthy_paths(cond.right)
+    return []
+
+
 class JinjaEmitter(InfixConditions):
     name = "jinja"
     summary = "Jinja2, rendered with tmplkit.targets.jinja.environment() (the reference)"
@@ -55,6 +64,12 @@ class JinjaEmitter(InfixConditions):
         "format_datetime, format_time, format_number, format_decimal, format_percent and "
         "format_currency (Babel, tmplkit.i18n.formats) where the template formats values"
     )
+
+    def __init__(
+        self, *, html: bool, file: str = "<template>", data: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(html=html, file=file, data=data)
+        self.tested: list[set[str]] = []  # per enclosing `if` branch: the paths it found true
 
     def visit_Text(self, node: ir.Text) -> str:
         return escape_delimiters(node.text)
@@ -107,6 +122,14 @@ class JinjaEmitter(InfixConditions):
             out += self.url_check(node.value.ref, node.url)
         return "{{ " + out + " }}"
 
+    def present(self, path: ir.Path) -> bool:
+        """Whether data of the template's types has this path here, not null: always, or
+        because an enclosing `if` found it true."""
+        if self.always_present(path):
+            return True
+        where = self.variable_path(path) if self.variables is not None else None
+        return any(where in tested for tested in self.tested)
+
     def typed_output(self, node: ir.Output) -> str | None:
         """With the template's types, an output a stock `jinja2.Environment` prints as
         `environment()` does: a string as it is, an integer through `int` (3.0 prints 3), a
@@ -132,7 +155,7 @@ class JinjaEmitter(InfixConditions):
             shown += "|int"
         elif var.type == "boolean":
             shown = f'"true" if {ref} else "false"'
-        if self.always_present(value.ref):
+        if self.present(value.ref):
             return shown
         if var.type == "boolean":
             shown = f"({shown})"
@@ -163,18 +186,24 @@ class JinjaEmitter(InfixConditions):
     def visit_If(self, node: ir.If) -> str:
         out = ""
         for i, (cond, body) in enumerate(node.branches):
-            out += (
-                "{% " + ("if " if i == 0 else "elif ") + self.cond(cond) + " %}" + self.emit(body)
-            )
+            out += "{% " + ("if " if i == 0 else "elif ") + self.cond(cond) + " %}"
+            # In the branch, a value its condition found true is there: `{{ user.nick }}` in
+            # `{% if user.nick %}` needs no test of its own.
+            tested = {self.variable_path(r) for r in truthy_paths(cond)}
+            self.tested.append(tested)
+            try:
+                out += self.emit(body)
+            finally:
+                self.tested.pop()
         if node.else_:
             out += "{% else %}" + self.emit(node.else_)
         return out + "{% endif %}"
 
     def visit_For(self, node: ir.For) -> str:
         # `or []`: a null list loops zero times (Jinja would fail iterating None); a list the
-        # template's types always have needs none.
+        # template's types always have, or one an enclosing `if` found true, needs none.
         iterable = self.ref(node.iterable)
-        if not self.always_present(node.iterable):
+        if not self.present(node.iterable):
             iterable += " or []"
         out = "{% for " + node.target + " in " + iterable + " %}"
         with self.inside(node):
