@@ -62,17 +62,21 @@ def run(
     sources: list[Source] | None = None,
     datasets: dict[str, dict[str, Any]] | None = None,
     case_extra: dict[str, Any] | None = None,
+    declare: dict[str, Any] | None = None,
 ) -> tuple[int, list[Mismatch]]:
     """Compile each source to `target`, render every data set in one engine batch, compare.
 
     Returns the number of cases run and the mismatches (an engine error counts as one).
+    `declare`: variable types, as compile_string takes them (the data sets must be of them).
     """
     sources = SOURCES if sources is None else sources
     datasets = DATASETS if datasets is None else datasets
     cases: list[dict[str, Any]] = []
     keys: list[tuple[Source, str]] = []
     for source in sources:
-        compiled = compile_string(source.template, target, html=source.html, file=source.name)
+        compiled = compile_string(
+            source.template, target, html=source.html, file=source.name, declare=declare
+        )
         for name, data in datasets.items():
             cases.append({"template": compiled, "data": data, **(case_extra or {})})
             keys.append((source, name))

@@ -572,3 +572,133 @@ def test_metadata() -> None:
     assert FreemarkerEmitter.refuses == ()
     assert FreemarkerEmitter.helpers is None  # self-contained: nothing to register
     assert FreemarkerEmitter.summary.startswith("Apache FreeMarker")
+
+
+# --- typed variables: FTL as a person writes it, no function (docs/targets/freemarker.md) ------
+
+# The template and data of the handlebars typed test (one declaration, one draw of data sets),
+# and comparisons, a URL and upper-casing, which FreeMarker also writes without a function.
+TYPED_EXTRA = (
+    '{% if order.note == "Ann" %}=Ann{% endif %}{% if order.note != "0" %}!=0{% endif %}'
+    "{% if user.vip and order.lines %}VL{% endif %}{% if not user.points or not user.vip %}NP"
+    '{% endif %}{% if order.note %}<a href="{{ order.note }}">x</a>{% endif %}'
+    "{{ user.first_name|upper }}"
+    '{{ user.first_name|default("<you>")|safe }}'
+)
+TYPED_FREEMARKER = (
+    '<#ftl output_format="HTML" strip_whitespace=false\n>'
+    "<h1>Hello ${user.first_name!}</h1>\n"
+    '<p>${user.email!"no e-mail"} · ${(user.points?c)!"<none>"} points · ${order.total?c}</p>\n'
+    "<#if user.vip!false><b>VIP</b><#elseif (user.points!0) != 0>"
+    "<i>${(user.points?c)!} points</i><#else><i>new</i></#if>\n"
+    '<#if !order.note?has_content><p>No note</p><#else><p class="note">${order.note!}</p>'
+    "</#if>\n"
+    '<#if !(user.vip!false)><a href="/upgrade">Upgrade</a></#if>\n'
+    '<ul><#list order.lines![] as line><li title="${line.name!}">${(line.name!)?no_esc} × '
+    "${(line.qty?c)!}<#if line.gift!false> (a gift from ${user.first_name!})</#if></li>"
+    "<#else><li>No lines</li></#list></ul>"
+)
+
+
+def typed_sources() -> list[Source]:
+    from tests.differential.test_handlebars import TYPED_CHAIN, TYPED_SOURCE
+
+    return [
+        Source("typed", TYPED_SOURCE),
+        Source("typed_text", TYPED_SOURCE, html=False),
+        Source("typed_chain", TYPED_CHAIN),
+        Source("typed_extra", TYPED_EXTRA),
+        Source("typed_extra_text", TYPED_EXTRA, html=False),
+    ]
+
+
+def test_a_typed_string_is_one_interpolation() -> None:
+    source = "<p>{{ user.first_name }}</p>"
+    typed = compile_string(source, "freemarker", declare={"user.first_name": "string"})
+    assert typed == (
+        '<#ftl output_format="HTML" strip_whitespace=false\n><p>${user.first_name!}</p>'
+    )
+    assert len(typed) == 77 < len(compile_string(source, "freemarker")) == 879
+    # |safe is ?no_esc; a number or a boolean prints with ?c (no locale grouping)
+    declare = {"s": "string", "n": "number", "b": "boolean"}
+    assert compile_string("{{ s|safe }} {{ n }} {{ b }}", "freemarker", declare=declare) == (
+        '<#ftl output_format="HTML" strip_whitespace=false\n>${(s!)?no_esc} ${n?c} ${b?c}'
+    )
+
+
+def test_a_typed_template_compiles_to_ftl_without_a_function() -> None:
+    from tests.differential.test_handlebars import TYPED_DECLARATIONS, TYPED_SOURCE
+
+    html = compile_string(TYPED_SOURCE, "freemarker", declare=TYPED_DECLARATIONS)
+    assert html == TYPED_FREEMARKER
+    text = compile_string(TYPED_SOURCE, "freemarker", html=False, declare=TYPED_DECLARATIONS)
+    assert text == (
+        TYPED_FREEMARKER.replace('"HTML"', '"plainText"')
+        .replace("${order.note!}", "${(order.note!)?html}")  # |escape escapes in text too
+        .replace("${(line.name!)?no_esc}", "${line.name!}")
+    )
+    extra = compile_string(TYPED_EXTRA, "freemarker", declare=TYPED_DECLARATIONS)
+    assert extra == (
+        '<#ftl output_format="HTML" strip_whitespace=false\n><#setting locale="en_US"\n>'
+        + HELPERS["tmplkit$url"]
+        + '<#if (order.note!) == "Ann">=Ann</#if><#if (order.note!) != "0">!=0</#if>'
+        "<#if (user.vip!false) && order.lines?has_content>VL</#if>"
+        "<#if !((user.points!0) != 0) || !(user.vip!false)>NP</#if>"
+        '<#if order.note?has_content><a href="${tmplkit$url((order.note!), false, false)'
+        '?then((order.note!), "about:invalid#tmplkit-unsafe-url")}">x</a></#if>'
+        "${(user.first_name!)?upper_case}"
+        '${(user.first_name!"<you>")?no_esc}'
+    )
+    assert "tmplkit$" not in html + text
+    assert "tmplkit$str" not in extra and "tmplkit$truthy" not in extra
+
+
+@pytest.mark.parametrize("extra", [{}, HOSTILE], ids=["stock", "hostile"])
+def test_a_typed_template_renders_in_freemarker_as_tmplkit_renders_it(
+    extra: dict[str, Any],
+) -> None:
+    require_engine(ENGINE)
+    from tests.differential.test_handlebars import TYPED_DECLARATIONS, typed_datasets
+    from tmplkit.parse import parse
+    from tmplkit.variables import declare, infer
+
+    sources = typed_sources()
+    types = declare(infer([parse(s.template).body for s in sources]), TYPED_DECLARATIONS)
+    datasets = {str(i): data for i, data in enumerate(typed_datasets())}
+    assert [types.validate(data) for data in datasets.values()] == [[]] * 80  # all typed
+    cases, mismatches = run(
+        "freemarker",
+        ENGINE,
+        sources=sources,
+        datasets=datasets,
+        case_extra=extra,
+        declare=TYPED_DECLARATIONS,
+    )
+    assert cases == len(sources) * 80
+    for compiled in typed_compiled(sources):
+        assert not re.search(r"tmplkit\$(str|truthy|list)\b", compiled)
+    # ?c prints at most 16 digits after the point, as tmplkit$str does without types
+    # (docs/targets/freemarker.md#typed-variables): 0.1 + 0.2 prints 0.3, and nothing else differs
+    point3 = {k for k, data in datasets.items() if data["order"]["total"] == 0.1 + 0.2}
+    assert {m.dataset for m in mismatches} == point3
+    assert [
+        m for m in mismatches if m.expected.replace("0.30000000000000004", "0.3") != m.got
+    ] == []
+
+
+def typed_compiled(sources: list[Source]) -> list[str]:
+    from tests.differential.test_handlebars import TYPED_DECLARATIONS
+
+    return [
+        compile_string(s.template, "freemarker", html=s.html, declare=TYPED_DECLARATIONS)
+        for s in sources
+    ]
+
+
+def test_docs_show_the_typed_example_the_emitter_writes() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "targets" / "freemarker.md").read_text("utf-8")
+    section = doc[doc.index("## Typed variables") :]
+    found = re.search(r"```jinja\n(.*?)\n```\n\n```text\n(.*?)\n```", section, re.S)
+    assert found
+    typed = compile_string(found.group(1), "freemarker", declare={"user.first_name": "string"})
+    assert typed == found.group(2)

@@ -24,6 +24,12 @@ How each trap is handled:
   locale's CLDR data is expanded at compile time into `tmplkit$fmt<N>` hashes, printed by
   `tmplkit$number`/`tmplkit$money`/`tmplkit$when` (exact BigDecimal digits, Java's half-even
   rounding); a value they cannot read stops the template with render's message.
+
+With the template's variable types (variables.py) a value of a known type is written as a person
+fluent in FreeMarker writes it, exact for data of that type: `${user.name!}` for a string (the
+HTML output format escapes it), `${(n?c)!}` for a number or a boolean, `<#if s?has_content>`,
+`<#if flag!false>`, `<#list order.lines![] as line>`; the functions above stay only for what
+these forms cannot say (objects, untyped values, comparisons with numbers, formats, URLs).
 """
 
 from __future__ import annotations
@@ -47,6 +53,11 @@ FTL_OPS = {"==": "==", "!=": "!=", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte
 FTL_SYNTAX_RE = re.compile(r"[$#]\{|</?[#@]|\[/?[#@]|\[=")
 # A `<#noparse>` section ends at `</#noparse>` (or `[/#noparse]`): cut the text before any `/#`.
 NOPARSE_CUT_RE = re.compile(r"(?<=[<\[])(?=/#)")
+# Variable types (variables.py) printed and tested without a function, and how:
+STRINGS = frozenset({"string", "date", "datetime"})  # as they are; `?has_content` is truthiness
+NUMBERS = frozenset({"number", "integer"})  # `?c`, as tmplkit$str prints them; `!= 0`
+BOOLEANS = frozenset({"boolean"})  # `?c` (true, false), as tmplkit$str prints them
+LISTS = frozenset({"list"})  # `?has_content`: [] is false, as in the reference
 
 # The functions an emitted template defines in its header, when it uses them. Each line ends
 # inside a tag (`…\n>`), so that no newline is printed: the header outputs nothing.
@@ -329,6 +340,9 @@ class FreemarkerEmitter(InfixConditions):
     # --- outputs -------------------------------------------------------------------------
 
     def visit_Output(self, node: ir.Output) -> str:
+        typed = self.typed_output(node)
+        if typed is not None:
+            return typed
         value = node.value
         # The value, its filters applied in order: `expr` stays None while it is the raw path
         # (maybe missing); `printed` says it is a string already.
@@ -346,7 +360,10 @@ class FreemarkerEmitter(InfixConditions):
             if isinstance(value.ref, ir.LoopVar):
                 expr = self.loop_var(value.ref) + "?c"  # a number or a boolean
             else:
-                expr = self.call(STR, self.read(value.ref) if expr is None else expr)
+                if not self.typed(value.ref, STRINGS):
+                    expr = self.call(STR, self.read(value.ref) if expr is None else expr)
+                elif expr is None:  # a string already: `(name!)`, for the built-ins that follow
+                    expr = f"({self.typed_read(value.ref)})"
             printed = True
             return expr
 
@@ -382,6 +399,53 @@ class FreemarkerEmitter(InfixConditions):
             test = f"{URL}({text}, {str(node.url.open).lower()}, {str(raw).lower()})"
             return "${" + test + "?then(" + expr + ", " + ftl_string(INERT_URL) + ")}"
         return "${" + expr + "}"
+
+    def typed_output(self, node: ir.Output) -> str | None:
+        """A value of a printed type without a function: `${user.name!}`, `${(n?c)!}`; a leading
+        `default("x")` as `!"x"` (both are "missing or null"), then safe and escape only."""
+        value, filters = node.value, node.value.filters
+        fallback = '""'
+        if filters and filters[0].name == "default":
+            fallback, filters = ftl_string(filters[0].arg or ""), filters[1:]
+        if (
+            value.format is not None
+            or node.url is not None
+            or not isinstance(value.ref, ir.Path)
+            or any(f.name not in ("safe", "escape") for f in filters)
+        ):
+            return None
+        var = self.variable(value.ref)
+        if var is None or var.type not in STRINGS | NUMBERS | BOOLEANS:
+            return None
+        if var.type not in STRINGS:  # digits, `.`, `-`, `E`, true, false: nothing to escape
+            return "${" + self.typed_read(value.ref, fallback, "?c") + "}"
+        expr = self.typed_read(value.ref, fallback)
+        # The first of safe and escape decides, as in visit_Output.
+        first = filters[0].name if filters else None
+        if first == "safe" and self.html:
+            expr = ("(" + expr + ")" if "!" in expr else expr) + "?no_esc"
+        elif first == "escape" and not self.html:
+            expr = self.escaped("(" + expr + ")" if "!" in expr else expr)
+        return "${" + expr + "}"
+
+    def typed(self, ref: ir.Ref, types: frozenset[str]) -> bool:
+        """Whether the template's variable types give `ref` one of `types`."""
+        var = self.variable(ref) if isinstance(ref, ir.Path) else None
+        return var is not None and var.type in types
+
+    def typed_read(self, path: ir.Path, fallback: str = '""', builtin: str = "") -> str:
+        """A typed read as FreeMarker is written: `a.b!` (`!""` is written `!`), or `(a.b)!`
+        where a parent may be missing or null too. A string keeps its `!` where the types say
+        it is always there (data that breaks them still prints as the reference does); with a
+        `builtin` (`?c`) it is `a.b?c` then, else `(a.b?c)!`."""
+        expr = self.path(path)[0]
+        if builtin and self.always_present(path):
+            return expr + builtin
+        fallback = "" if fallback == '""' else fallback
+        parent = ir.Path(path.parts[:-1])
+        if builtin or (len(path.parts) > 1 and not self.always_present(parent)):
+            expr = f"({expr}{builtin})"
+        return f"{expr}!{fallback}"
 
     def formatted(self, fmt: ir.Format, ref: ir.Ref, pos: ir.Pos) -> str:
         """A format filter as a call of the functions above with the locale's CLDR data,
@@ -457,18 +521,29 @@ class FreemarkerEmitter(InfixConditions):
         out = ""
         for i, (cond, body) in enumerate(node.branches):
             self._pos = node.pos  # (set again for each branch: a body may hold other ifs)
-            out += ("<#if " if i == 0 else "<#elseif ") + self.cond(cond) + ">" + self.body(body)
+            test = self.cond(cond)
+            if isinstance(cond, ir.Truthy):  # a typed test's own parentheses: `flag!false`
+                test = strip_parens(test)
+            out += ("<#if " if i == 0 else "<#elseif ") + test + ">" + self.body(body)
         if node.else_:
             out += "<#else>" + self.body(node.else_)
         return out + "</#if>"
 
     def visit_For(self, node: ir.For) -> str:
-        items = self.call(LIST, self.read(node.iterable, "[]"))
+        item = None  # the items' typed variable, for a typed list
+        if self.typed(node.iterable, LISTS) and self.variables is not None:
+            items = self.typed_read(node.iterable, "[]")
+            item = self.variables.get(self.variable_path(node.iterable) + "[]")
+        else:
+            items = self.call(LIST, self.read(node.iterable, "[]"))
         # `$` keeps the name apart from data names: FreeMarker reads a null loop variable from
-        # the enclosing scopes, so `t` would show the data's `t` for a null item.
+        # the enclosing scopes, so `t` would show the data's `t` for a null item. Items typed
+        # as never null keep their name.
         base = node.target if NAME_RE.match(node.target) else "item"
         name = base + "$"
-        if name in self._names:
+        if item is not None and item.required and base not in (*RESERVED, *self._names):
+            name = base
+        elif name in self._names:
             name = f"{base}${len(self._names) + 1}"
         out = f"<#list {items} as {name}>"
         self._names.append(name)
@@ -491,9 +566,37 @@ class FreemarkerEmitter(InfixConditions):
             if attr == "index0":
                 return self.loop_var(cond.ref) + " != 0"
             return self.loop_var(cond.ref)
-        return self.call(TRUTHY, self.read(cond.ref))
+        typed = self.typed_test(cond.ref)
+        return self.call(TRUTHY, self.read(cond.ref)) if typed is None else typed
+
+    def typed_test(self, path: ir.Path) -> str | None:
+        """A typed value's truthiness without a function: `s?has_content` (missing, null, ""
+        and [] are false), `(flag!false)`, `((n!0) != 0)`; parenthesized where an operator
+        could bind into it (visit_If drops the parentheses of a whole condition)."""
+        var = self.variable(path)
+        if var is None:
+            return None
+        if var.type in STRINGS | LISTS:
+            expr = self.path(path)[0]
+            parent = ir.Path(path.parts[:-1])
+            if len(path.parts) > 1 and not self.always_present(parent):
+                expr = f"({expr})"
+            return expr + "?has_content"
+        if var.type in BOOLEANS | NUMBERS and self.always_present(path):
+            expr = self.path(path)[0]
+            return expr if var.type in BOOLEANS else f"({expr} != 0)"
+        if var.type in BOOLEANS:
+            return f"({self.typed_read(path, 'false')})"
+        if var.type in NUMBERS:
+            return f"(({self.typed_read(path, '0')}) != 0)"
+        return None
 
     def cond_Compare(self, cond: ir.Compare) -> str:
+        if isinstance(cond.literal, str) and cond.literal and self.typed(cond.ref, STRINGS):
+            # A typed string: missing and null read as "", which equals no other string.
+            assert isinstance(cond.ref, ir.Path)
+            read = self.typed_read(cond.ref)
+            return f"({read}) {cond.op} {ftl_string(cond.literal)}"
         equal = self.equals(cond.ref, cond.literal)
         if cond.op == "==":
             return equal
