@@ -246,6 +246,7 @@ def test_nothing_to_register() -> None:
 
 def test_the_documented_example_is_what_the_target_writes() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs/targets/cheetah.md").read_text("utf-8")
+    doc = doc[: doc.index("## Typed variables")]  # its example: the test below
     (source,) = re.findall(r"^```jinja\n(.*?)\n^```$", doc, re.M | re.S)
     (emitted,) = re.findall(r"^```cheetah\n(.*?)\n^```$", doc, re.M | re.S)
     assert cheetah(source) == emitted
@@ -291,3 +292,97 @@ def test_exact_decimals_and_time_zones_match_the_reference() -> None:
     cases, mismatches = run_format_edges("cheetah", "cheetah", "ValueError: ")
     assert cases == 120
     assert mismatches == [], "\n".join(mismatches)
+
+
+# --- typed variables: Cheetah's own lookups (docs/targets/cheetah.md#typed-variables) ---------
+
+# Beyond the freemarker typed sources (the handlebars typed template, comparisons, a URL,
+# upper-casing): a string that may be missing or null printed lower-cased, raw and escaped.
+TYPED_OPTIONAL = (
+    "{% if user.vip %}{{ order.note|lower }}{{ order.note|safe }}{{ order.note|escape }}{% endif %}"
+)
+
+
+def typed_sources() -> list[Source]:
+    from tests.differential.test_freemarker import typed_sources as freemarker_sources
+
+    return [
+        *freemarker_sources(),
+        Source("typed_optional", TYPED_OPTIONAL),
+        Source("typed_optional_text", TYPED_OPTIONAL, html=False),
+    ]
+
+
+def test_a_typed_string_is_one_lookup() -> None:
+    source = "<p>{{ user.first_name }}</p>"
+    typed = compile_string(source, "cheetah", declare={"user.first_name": "string"})
+    assert typed == HELPERS_LINE["tk_escape"] + "<p>${tk_escape($user.first_name)}</p>"
+    assert len(typed) == 174 < len(cheetah(source)) == 991
+    # untyped: unchanged, exact for any value
+    assert cheetah(source).endswith("<p>${tk_html(tk_var('user', 'first_name'))}</p>")
+    # a text part prints it through Cheetah's filter (null prints ""); one that may be missing
+    # or null reads through getVar
+    declare = {"s": "string", "o": {"type": "string", "required": False}}
+    assert (
+        compile_string(
+            "{{ s }}{% if o %}{{ o }}{% endif %}", "cheetah", html=False, declare=declare
+        )
+        == "${s}#if $getVar('o', None)#${getVar('o', None)}#end if#"
+    )
+    # a root the Template object answers before the data (its request() method) keeps tk_var
+    assert compile_string(
+        "{% if request.city %}!{% endif %}", "cheetah", declare={"request.city": "string"}
+    ).endswith("#if tk_var('request', 'city')#!#end if#")
+    # numbers and booleans keep tk_text: Cheetah prints 3.0 and True
+    assert "tk_text(tk_var('n'))" in compile_string(
+        "{{ n }}", "cheetah", html=False, declare={"n": "integer"}
+    )
+    assert "tk_text(tk_var('b'))" in compile_string(
+        "{{ b }}", "cheetah", html=False, declare={"b": "boolean"}
+    )
+
+
+HELPERS_LINE = {name: f"#set {name} = {text}\n" for name, text in HELPERS.items()}
+
+
+def test_a_typed_template_renders_in_cheetah_as_tmplkit_renders_it() -> None:
+    require_engine("cheetah")
+    from tests.differential.test_handlebars import TYPED_DECLARATIONS, typed_datasets
+    from tmplkit.parse import parse
+    from tmplkit.variables import declare, infer
+
+    sources = typed_sources()
+    types = declare(infer([parse(s.template).body for s in sources]), TYPED_DECLARATIONS)
+    datasets = {str(i): data for i, data in enumerate(typed_datasets())}
+    assert [types.validate(data) for data in datasets.values()] == [[]] * 80  # all typed
+    cases, mismatches = run(
+        "cheetah", "cheetah", sources=sources, datasets=datasets, declare=TYPED_DECLARATIONS
+    )
+    assert cases == len(sources) * 80
+    assert mismatches == [], "\n".join(map(str, mismatches[:5]))
+    from tests.differential.test_handlebars import TYPED_CHAIN
+
+    chain = compile_string(TYPED_CHAIN, "cheetah", declare=TYPED_DECLARATIONS)
+    assert chain == (
+        "#if not $getVar('order.note', None)#A#elif $getVar('user.vip', None)#B"
+        "#elif not $getVar('user.points', None)#C#elif $getVar('order.lines', None)#D#else#E"
+        "#end if#"
+    )
+    for s in sources:
+        compiled = compile_string(s.template, "cheetah", html=s.html, declare=TYPED_DECLARATIONS)
+        # strings, tests and the loop read through Cheetah; numbers, booleans, a default on
+        # a string that may be missing or null and the loop items' optional fields keep the
+        # lookup helpers
+        assert "tk_var('user', 'email')" not in compiled
+        assert ("tk_var('user', 'first_name')" in compiled) == ("first_name|default" in s.template)
+        assert "tk_var('order', 'note')" not in compiled
+        assert "tk_list" not in compiled and "tk_var('user', 'vip')" not in compiled
+
+
+def test_docs_show_the_typed_example_the_emitter_writes() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "targets" / "cheetah.md").read_text("utf-8")
+    section = doc[doc.index("## Typed variables") :]
+    found = re.search(r"```jinja\n(.*?)\n```\n\n.*?```cheetah\n(.*?)\n```", section, re.S)
+    assert found
+    typed = compile_string(found.group(1), "cheetah", declare={"user.first_name": "string"})
+    assert typed == found.group(2)

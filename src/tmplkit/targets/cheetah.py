@@ -6,7 +6,9 @@ defines itself with `#set` (plain Python lambdas, nothing to register): `tk_var(
 looks a path up in the data (the searchList's dictionaries) without ever failing, `tk_html` and
 `tk_text` print a value like the reference (escaped in HTML parts). Conditions and loops are
 ordinary `#if`/`#for` directives over those values; literal text escapes `$` and `#`.
-See docs/targets/cheetah.md.
+With the template's variable types, a path the data always has reads as `$user.first_name`, one
+it may lack as `$getVar('user.first_name', None)` (Cheetah's own lookups), wherever Cheetah prints
+or tests values of that type as the reference does. See docs/targets/cheetah.md.
 """
 
 from __future__ import annotations
@@ -219,6 +221,22 @@ CHEETAH_NAMES = frozenset(
     }
 )
 PY_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+# Variable types (variables.py) Cheetah prints as the reference does: a string as it is, null
+# as "" (a number may be 3.0 or True-like, a boolean prints True: those keep tk_text).
+PRINTS_AS_IS = frozenset({"string"})
+# What a Template instance answers before the data in its search list (its public attributes,
+# Cheetah 3.4): a data root of such a name keeps tk_var.
+TEMPLATE_NAMES = frozenset(
+    {
+        *("NonNumericInputError", "Reserved_SearchList", "application", "compile"),
+        *("errorCatcher", "generatedClassCode", "generatedModuleCode", "getCacheRegion"),
+        *("getCacheRegions", "getFileContents", "getVar", "hasVar", "i18n", "refreshCache"),
+        *("request", "respond", "runAsMainProgram", "searchList", "serverSidePath", "session"),
+        *("shutdown", "sleep", "subclass", "transaction", "varExists", "webInput", "filter"),
+    }
+)
+# A typed path's lookup alone, which `${…}` takes without its `$`.
+LOOKUP_RE = re.compile(r"\$(?:[A-Za-z][A-Za-z0-9_.]*|getVar\('[A-Za-z0-9_.]*', None\))")
 
 # Text hazards beyond `$` and `#`: `#` before the end of a line is Cheetah's EOL slurp token
 # (even escaped), `<%` opens a PSP block, and a backslash before the next tag would escape it.
@@ -355,10 +373,14 @@ class CheetahEmitter(InfixConditions):
     def filtered(self, value: ir.Value) -> tuple[str, str]:
         """The value after its filters, before the part escapes it, and what it is: "any"
         value, a "str", or "markup" (final, never escaped)."""
-        expr = self.ref(value.ref)
         kind = "any"  # any value | "str": a plain string | "markup": final, never escaped
-        if value.format is not None:
+        typed = self.typed_string(value)
+        if typed is not None:
+            expr, kind = typed, "str"
+        elif value.format is not None:
             expr, kind = self.formatted(value.format, value.ref), "str"
+        else:
+            expr = self.ref(value.ref)
         for f in value.filters:
             if f.name == "default":
                 if kind == "any":
@@ -375,6 +397,57 @@ class CheetahEmitter(InfixConditions):
                     expr = f"{self.use('tk_escape')}({expr})"
                 kind = "markup"
         return expr, kind
+
+    def typed_string(self, value: ir.Value) -> str | None:
+        """A string-typed path as Cheetah's own lookup, `or ''` where it may be missing or null
+        (an empty string is the only other false string); None where the types do not allow
+        it, or where a default("x") may apply (only a value the data always has drops it)."""
+        if not isinstance(value.ref, ir.Path) or value.format is not None:
+            return None
+        var = self.variable(value.ref)
+        if var is None or var.type not in PRINTS_AS_IS:
+            return None
+        found = self.lookup(value.ref)
+        if found is None:
+            return None
+        expr, present = found
+        if present:
+            return expr
+        if any(f.name == "default" for f in value.filters):
+            return None
+        return f"({expr} or '')"
+
+    def lookup(self, path: ir.Path) -> tuple[str, bool] | None:
+        """A typed path as plain Cheetah, and whether the data always has it: `$user.name`
+        when it does, `$getVar('user.name', None)` when it may not (searchList only, so not for
+        a loop's item, which keeps tk_path). None when the template's types do not know the
+        path, or a name could read something else (a local, a builtin, a key Python cannot
+        spell)."""
+        if self.variable(path) is None:
+            return None
+        keys = path.parts[1:]
+        if not all(
+            isinstance(k, str) and PY_NAME_RE.match(k) and not keyword.iskeyword(k) for k in keys
+        ):
+            return None
+        present = self.always_present(path)
+        for loop, local in zip(reversed(self.loops), reversed(self.locals), strict=True):
+            if loop.target == path.root:
+                if not present:
+                    return None
+                return "$" + ".".join([local, *(str(k) for k in keys)]), True
+        if unsafe_name(path.root) or path.root in self.locals or path.root in TEMPLATE_NAMES:
+            return None
+        dotted = path.dotted()
+        if present:
+            return "$" + dotted, True
+        return f"$getVar({dotted!r}, None)", False
+
+    def typed_ref(self, ref: ir.Ref) -> str:
+        """A reference tested or looped over: plain Cheetah where the types know it (Python's
+        truthiness is the reference's for every type, and null reads as missing)."""
+        found = self.lookup(ref) if isinstance(ref, ir.Path) else None
+        return self.ref(ref) if found is None else found[0]
 
     def formatted(self, fmt: ir.Format, ref: ir.Ref) -> str:
         """A format filter as a call of the helpers above with the locale's CLDR data, expanded
@@ -426,7 +499,11 @@ class CheetahEmitter(InfixConditions):
 
     def visit_Output(self, node: ir.Output) -> str:
         self.pos = node.pos
-        printed = "${" + self.value(node.value) + "}"
+        plain = self.plain_output(node)
+        if plain is not None:
+            return plain
+        expr = self.value(node.value)
+        printed = "${" + (expr[1:] if LOOKUP_RE.fullmatch(expr) else expr) + "}"
         if node.url is None or not isinstance(node.value.ref, ir.Path):
             return printed
         # The text before the part escapes it; markup (|safe, |escape) read as the browser
@@ -436,6 +513,21 @@ class CheetahEmitter(InfixConditions):
         decode = kind == "markup"
         check = f"{self.use('tk_url')}({text}, {node.url.suffix!r}, {node.url.open}, {decode})"
         return f"#if {check}#{printed}#else#{cheetah_text(INERT_URL)}#end if#"
+
+    def plain_output(self, node: ir.Output) -> str | None:
+        """`${user.first_name}`: a string printed unescaped (a text part, or |safe), read by
+        Cheetah's own lookup, whose output filter prints null as "" as the reference does."""
+        value = node.value
+        if (
+            node.url is not None
+            or not isinstance(value.ref, ir.Path)
+            or (self.html and not value.filters)
+            or any(f.name != "safe" for f in value.filters)
+        ):
+            return None
+        var = self.variable(value.ref)
+        found = self.lookup(value.ref) if var is not None and var.type in PRINTS_AS_IS else None
+        return None if found is None else "${" + found[0][1:] + "}"
 
     def visit_If(self, node: ir.If) -> str:
         out = ""
@@ -450,7 +542,7 @@ class CheetahEmitter(InfixConditions):
         local = node.target
         if unsafe_name(local) or local in self.locals:
             local = f"tkv{depth}_{local}" if PY_NAME_RE.match(local) else f"tkv{depth}"
-        iterable = f"{self.use('tk_list')}({self.ref(node.iterable)})"
+        iterable = self.typed_list(node.iterable)
         with self.inside(node):
             self.locals.append(local)
             try:
@@ -471,13 +563,24 @@ class CheetahEmitter(InfixConditions):
             out += f"#if not {seq}#{self.emit_body(node.else_)}#end if#"
         return out
 
+    def typed_list(self, ref: ir.Path) -> str:
+        """What a loop iterates: a list-typed path as it is (`or []` where it may be missing or
+        null), anything else through tk_list."""
+        var = self.variable(ref)
+        found = self.lookup(ref) if var is not None and var.type == "list" else None
+        if found is None:
+            return f"{self.use('tk_list')}({self.ref(ref)})"
+        expr, present = found
+        return expr if present else f"({expr} or [])"
+
     # -- conditions --
 
     def cond_Truthy(self, cond: ir.Truthy) -> str:
-        return self.ref(cond.ref)
+        return self.typed_ref(cond.ref)
 
     def cond_Compare(self, cond: ir.Compare) -> str:
-        return f"{self.ref(cond.ref)} {cond.op} {cond.literal!r}"
+        # None, as tk_missing, equals no literal
+        return f"{self.typed_ref(cond.ref)} {cond.op} {cond.literal!r}"
 
     def cond_IsCount(self, cond: ir.IsCount) -> str:
         return f"{self.use('tk_count')}({self.ref(cond.ref)})"
