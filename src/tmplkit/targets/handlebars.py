@@ -842,6 +842,10 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
     )
     escapes_in_brackets = False  # none documented
     typed_forms = False  # Mandrill's forms are plain already, with its own semantics
+    # Who the refusal hints and warnings speak of (SendGrid, a subclass, says its own name),
+    # and why a plural rule with % cannot be said.
+    service: ClassVar[str] = "Mandrill"
+    no_arithmetic: ClassVar[str] = "Mandrill's backtick comparisons have no arithmetic"
 
     # -- outputs --
 
@@ -884,8 +888,8 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             self.unchecked = []
             self.warnings.append(
                 f"{self.file}: the {self.name} target cannot check the URL scheme of {fields} "
-                "(hint: Mandrill has no string helpers; send only http, https, mailto, tel or "
-                "sms URLs there, or compile for another target)"
+                f"(hint: {self.service} has no string helpers; send only http, https, mailto, "
+                "tel or sms URLs there, or compile for another target)"
             )
         return text
 
@@ -901,7 +905,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         raise self.refuse(
             "upper or lower after escape",
             pos,
-            "Mandrill cannot escape in the middle of a filter chain; put |escape last",
+            f"{self.service} cannot escape in the middle of a filter chain; put |escape last",
         )
 
     def filter(self, f: ir.Filter, expr: Expr, pos: ir.Pos) -> Expr:
@@ -914,7 +918,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             raise self.refuse(
                 "printing loop.index",
                 pos,
-                "Mandrill cannot add 1 to @index; print loop.index0, or number the items in "
+                f"{self.service} cannot add 1 to @index; print loop.index0, or number the items in "
                 "your data",
             )
         return super().loop_var(var, pos)
@@ -930,7 +934,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
                     raise self.refuse(
                         "an outer loop's variable inside a nested loop",
                         pos,
-                        f"Mandrill has no block parameters; copy {root}'s value into each "
+                        f"{self.service} has no block parameters; copy {root}'s value into each "
                         "item of the inner list in your data",
                     )
                 return "this" + rest
@@ -968,7 +972,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
                 "a plural rule with forms for decimal counts",
                 "which gives decimal counts forms of their own",
                 node.pos,
-                "Mandrill cannot tell a decimal count such as 1.5 from a whole one; choose "
+                f"{self.service} cannot tell a decimal count such as 1.5 from a whole one; choose "
                 "the plural form before sending",
             )
         big = 1 + max((t.value for t in number_tests(node)), default=0)
@@ -1004,7 +1008,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
                 "a plural rule with %",
                 "which needs %",
                 pos,
-                "Mandrill's backtick comparisons have no arithmetic; choose the plural form "
+                f"{self.no_arithmetic}; choose the plural form "
                 "before sending, or compile for a locale whose rule only compares the count, "
                 "such as en, de or ja",
             )
@@ -1022,8 +1026,8 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             "a plural rule that needs a type test",
             "which needs a type test",
             pos,
-            "large counts and values that are not counts take different forms, and Mandrill "
-            "cannot tell them apart; choose the plural form before sending",
+            "large counts and values that are not counts take different forms, and "
+            f"{self.service} cannot tell them apart; choose the plural form before sending",
         )
 
     def refuse_plural(self, construct: str, which: str, pos: ir.Pos, hint: str) -> CompileError:
@@ -1055,8 +1059,8 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             raise self.refuse(
                 "a comparison of a value from outside the loop",
                 pos,
-                "Mandrill's backtick comparisons read the loop item; compare before the loop, "
-                "or copy the value into each item",
+                f"{self.service}'s backtick comparisons read the loop item; compare before the "
+                "loop, or copy the value into each item",
             )
         bare = path.removeprefix("this.")
         literal = cond.literal
@@ -1065,7 +1069,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
                 raise self.refuse(
                     'a comparison with a string holding " ` \\ { or }',
                     pos,
-                    "Mandrill documents no escapes inside backtick conditions",
+                    f"{self.service} documents no escapes inside backtick conditions",
                 )
             text = f'"{literal}"'
         else:

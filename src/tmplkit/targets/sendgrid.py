@@ -30,19 +30,6 @@ from .handlebars import (
 
 DOC_URL = "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-handlebars"
 
-# Mandrill's refusal hints, said of SendGrid (the constructs are the same, the reasons too).
-IN_SENDGRID_WORDS = (
-    ("Mandrill's backtick comparisons have no arithmetic", "SendGrid's helpers have no arithmetic"),
-    ("Mandrill", "SendGrid"),
-)
-
-
-def in_sendgrid_words(text: str) -> str:
-    for mandrill, sendgrid in IN_SENDGRID_WORDS:
-        text = text.replace(mandrill, sendgrid)
-    return text
-
-
 class SendgridEmitter(MandrillHandlebarsEmitter):
     """SendGrid dynamic templates: Mandrill's blocks, SendGrid's `equals`/`notEquals`."""
 
@@ -54,6 +41,8 @@ class SendgridEmitter(MandrillHandlebarsEmitter):
         "(compile warns)"
     )
     helpers = None
+    service = "SendGrid"
+    no_arithmetic = "SendGrid's helpers have no arithmetic"
     refuses: ClassVar[tuple[str, ...]] = (
         "upper or lower after escape",
         "upper or lower of a loop variable",
@@ -73,12 +62,6 @@ class SendgridEmitter(MandrillHandlebarsEmitter):
         "a plural rule with forms for decimal counts",
     )
 
-    def refuse(
-        self, construct: str, pos: ir.Pos, hint: str | None = None, what: str | None = None
-    ) -> CompileError:
-        """The refusals shared with Mandrill, their hints said of SendGrid."""
-        return super().refuse(construct, pos, hint and in_sendgrid_words(hint), what)
-
     def refuse_format(self, fmt: ir.Format, pos: ir.Pos, why: str | None = None) -> CompileError:
         return super().refuse_format(
             fmt, pos, "SendGrid's formatDate has its own English-only tokens, not CLDR's"
@@ -91,19 +74,17 @@ class SendgridEmitter(MandrillHandlebarsEmitter):
         self.uncased: list[str] = []  # fields printed as sent where upper or lower applies
 
     def emit(self, body: ir.Body) -> str:
-        """The part, ending with Mandrill's URL warning said of SendGrid, and one warning naming
+        """The part, ending with Mandrill's URL warning (in SendGrid's name), and one warning naming
         every field whose case `upper` or `lower` would change."""
         text = super().emit(body)
-        if self.depth == 0:
-            self.warnings = [in_sendgrid_words(w) for w in self.warnings]
-            if self.uncased:
-                fields = ", ".join(dict.fromkeys(self.uncased))
-                self.uncased = []
-                self.warnings.append(
-                    f"{self.file}: the {self.name} target cannot change the case of {fields} "
-                    "(hint: SendGrid has no upper or lower helper; send those values in the case "
-                    "the template asks for, or compile for another target)"
-                )
+        if self.depth == 0 and self.uncased:
+            fields = ", ".join(dict.fromkeys(self.uncased))
+            self.uncased = []
+            self.warnings.append(
+                f"{self.file}: the {self.name} target cannot change the case of {fields} "
+                "(hint: SendGrid has no upper or lower helper; send those values in the case "
+                "the template asks for, or compile for another target)"
+            )
         return text
 
     # -- filters: SendGrid has no case helpers --
