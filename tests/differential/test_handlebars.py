@@ -458,24 +458,20 @@ def test_a_typed_template_renders_in_bare_handlebars_js_as_tmplkit_renders_it() 
     assert [types.validate(data) for data in datasets] == [[]] * len(datasets)  # all typed
     sources = [Source("typed", TYPED_SOURCE), Source("typed_text", TYPED_SOURCE, html=False)]
     sources.append(Source("typed_chain", TYPED_CHAIN))
-    keys, cases = [], []
     for source in sources:
         compiled = compile_string(
             source.template, "handlebars", html=source.html, declare=TYPED_DECLARATIONS
         )
         assert "tk_" not in compiled
-        for i, data in enumerate(datasets):
-            keys.append((source, i))
-            cases.append({"template": compiled, "data": data})  # no helpers registered
-    results = render_batch("handlebars", cases)
-    failures = []
-    for (source, i), result in zip(keys, results, strict=True):
-        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
-        want = normalize(reference(source, datasets[i]))
-        if got != want:
-            failures.append(f"{source.name} {datasets[i]!r}:\n  expected {want!r}\n  got {got!r}")
-    assert failures == []
-    assert len(cases) == 3 * 80
+    cases, mismatches = run(  # no helpers registered
+        "handlebars",
+        "handlebars",
+        sources=sources,
+        datasets={str(i): data for i, data in enumerate(datasets)},
+        declare=TYPED_DECLARATIONS,
+    )
+    assert mismatches == [], "\n".join(map(str, mismatches))
+    assert cases == 3 * 80
     assert compile_string(TYPED_CHAIN, "handlebars", declare=TYPED_DECLARATIONS) == (
         "{{#unless order.note}}A{{else if user.vip}}B{{else unless user.points}}C"
         "{{else if order.lines}}D{{else}}E{{/unless}}"

@@ -315,7 +315,6 @@ def test_a_typed_template_compiles_to_plain_liquid() -> None:
 def test_a_typed_template_renders_in_each_engine_as_tmplkit_renders_it(engine: str) -> None:
     require_engine(engine)
     from tests.differential.corpus import Source
-    from tests.differential.harness import reference
     from tests.differential.test_handlebars import (
         TYPED_CHAIN,
         TYPED_DECLARATIONS,
@@ -337,22 +336,15 @@ def test_a_typed_template_renders_in_each_engine_as_tmplkit_renders_it(engine: s
     assert [types.validate(data) for data in datasets] == [[]] * len(datasets)  # all typed
     sources = [Source("typed", TYPED_SOURCE), Source("typed_text", TYPED_SOURCE, html=False)]
     sources.append(Source("typed_chain", TYPED_CHAIN))
-    keys, cases = [], []
-    for source in sources:
-        compiled = compile_string(
-            source.template, "liquid", html=source.html, declare=TYPED_DECLARATIONS
-        )
-        for i, data in enumerate(datasets):
-            keys.append((source, i))
-            cases.append({"template": compiled, "data": data})
-    failures = []
-    for (source, i), result in zip(keys, render_batch(engine, cases), strict=True):
-        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
-        want = normalize(reference(source, datasets[i]))
-        if got != want:
-            failures.append(f"{source.name} {datasets[i]!r}:\n  expected {want!r}\n  got {got!r}")
-    assert failures == []
-    assert len(cases) == 3 * 83
+    cases, mismatches = run(
+        "liquid",
+        engine,
+        sources=sources,
+        datasets={str(i): data for i, data in enumerate(datasets)},
+        declare=TYPED_DECLARATIONS,
+    )
+    assert mismatches == [], "\n".join(map(str, mismatches))
+    assert cases == 3 * 83
 
 
 SAMPLES = ["orders/order-confirmation", "orders/shipping-notification", "account/password-reset"]
