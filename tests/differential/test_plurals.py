@@ -599,19 +599,28 @@ def test_every_rule_renders_cldr_s_categories_in_the_ampscript_model() -> None:
     assert failures == []
 
 
+def compile_each_rule(
+    compile_one: Callable[[PluralRule, str], str],
+) -> tuple[dict[PluralRule, str], dict[str, list[str]]]:
+    """Each distinct rule of GROUPS compiled by `compile_one(rule, its first locale)`, and the
+    locales of the rules refused, by why ("needs %", …)."""
+    compiled: dict[PluralRule, str] = {}
+    refused: dict[str, list[str]] = {}
+    for rule, tags in GROUPS.items():
+        try:
+            compiled[rule] = compile_one(rule, tags[0])
+        except CompileError as exc:
+            which = str(exc).split(", which ")[1].split(" (hint")[0]
+            refused.setdefault(which, []).extend(tags)
+    return compiled, refused
+
+
 def test_every_rule_compiles_for_mandrill_or_is_refused_and_renders_cldr_s_categories() -> None:
     """Mandrill writes the rules that only compare whole counts and whose decimals all take
     `other`: 9 rules, 808 locales; it refuses 17 rules that need % and 8 whose decimal counts
     have forms of their own (docs/targets/handlebars.md#plural-rules-in-mandrill)."""
     require_engine("handlebars")
-    compiled: dict[PluralRule, str] = {}
-    refused: dict[str, list[str]] = {}
-    for rule, tags in GROUPS.items():
-        try:
-            compiled[rule] = model(mandrill(walk_body(rule), tags[0]))
-        except CompileError as exc:
-            which = str(exc).split(", which ")[1].split(" (hint")[0]
-            refused.setdefault(which, []).extend(tags)
+    compiled, refused = compile_each_rule(lambda rule, tag: model(mandrill(walk_body(rule), tag)))
     assert {which: len(tags) for which, tags in refused.items()} == {
         "needs %": 201,
         "gives decimal counts forms of their own": 73,

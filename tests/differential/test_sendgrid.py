@@ -24,6 +24,7 @@ from tests.differential.test_plurals import (
     NOT_COUNTS,
     WALK_DATA,
     cldr_output,
+    compile_each_rule,
     walk_body,
 )
 from tests.engines import render_batch, require_engine
@@ -31,7 +32,7 @@ from tmplkit import compile_string, ir
 from tmplkit.compiler import compile_parts
 from tmplkit.errors import CompileError
 from tmplkit.htmlcontext import mark_urls
-from tmplkit.i18n.locales import PluralRule, plural_rule
+from tmplkit.i18n.locales import plural_rule
 from tmplkit.i18n.plural import select_form
 from tmplkit.localize import lower
 from tmplkit.parse import parse
@@ -467,14 +468,7 @@ def test_every_rule_compiles_or_is_refused_and_renders_cldr_s_categories() -> No
     category; of the values that are not counts, "1" and true take the form of 1, as
     SendGrid's equals coerces them (the reference: `other`)."""
     require_engine("handlebars")
-    compiled: dict[PluralRule, str] = {}
-    refused: dict[str, list[str]] = {}
-    for rule, tags in GROUPS.items():
-        try:
-            compiled[rule] = sendgrid_body(walk_body(rule), tags[0])
-        except CompileError as exc:
-            which = str(exc).split(", which ")[1].split(" (hint")[0]
-            refused.setdefault(which, []).extend(tags)
+    compiled, refused = compile_each_rule(lambda rule, tag: sendgrid_body(walk_body(rule), tag))
     assert {which: len(tags) for which, tags in refused.items()} == {
         "needs %": 201,
         "gives decimal counts forms of their own": 73,
