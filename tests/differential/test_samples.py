@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -167,11 +168,57 @@ GOLDEN_CASES = [
 ]
 
 
-def mandrill_parts(template: str, locale: str | None) -> dict[str, str]:
-    compiled = compile_parts(str(WORKSPACE / template), MANDRILL, locale=locale)
+def sample_parts(template: str, target: str, locale: str | None) -> dict[str, str]:
+    """Every part (subject, html, text and the channel parts) of a sample, compiled."""
+    compiled = compile_parts(str(WORKSPACE / template), target, locale=locale)
     parts = {name: getattr(compiled, name) for name in ("subject", "html", "text")}
     parts.update(compiled.channels)
     return {name: text for name, text in parts.items() if text is not None}
+
+
+def mandrill_parts(template: str, locale: str | None) -> dict[str, str]:
+    return sample_parts(template, MANDRILL, locale)
+
+
+def render_samples_through_model(
+    target: str,
+    locales: list[str | None],
+    refused: Callable[[str, str | None], bool],
+    to_model: Callable[[str], str],
+    helpers: str,
+    data_of: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: data,
+) -> list[tuple[str, str | None, str]]:
+    """Every part of every sample and locale `target` compiles (not `refused`), written for a
+    model of its helpers (`to_model`) and rendered in handlebars.js with the sample's data
+    (`data_of` it), compared with the reference rendering of the jinja target; the failures
+    asserted empty, the (template, locale, part) rendered returned."""
+    require_engine("handlebars")
+    envs = {True: environment(autoescape=True), False: environment(autoescape=False)}
+    keys: list[tuple[str, str | None, str]] = []
+    cases: list[dict[str, Any]] = []
+    expected: list[str] = []
+    for template in TEMPLATES:
+        data = resolve(str(WORKSPACE / template)).sample_data()
+        assert data, f"{template} has sample data"
+        data = data_of(data)
+        for locale in locales:
+            if refused(template, locale):
+                continue
+            reference = compile_parts(str(WORKSPACE / template), "jinja", locale=locale)
+            for part, text in sample_parts(template, target, locale).items():
+                source = reference.part(part)
+                assert source is not None
+                expected.append(envs[part == "html"].from_string(source).render(data))
+                cases.append({"template": to_model(text), "data": data, "helpers": helpers})
+                keys.append((template, locale, part))
+    results = render_batch("handlebars", cases)  # one engine process for every case
+    failures = []
+    for key, want, result in zip(keys, expected, results, strict=True):
+        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
+        if got != normalize(want):
+            failures.append(f"{key}: expected {normalize(want)!r}\n got {got!r}")
+    assert failures == []
+    return keys
 
 
 @pytest.mark.parametrize(
@@ -201,30 +248,9 @@ def test_every_sample_golden_file_belongs_to_a_case() -> None:
 def test_mandrill_samples_render_like_the_reference_with_their_sample_data() -> None:
     """Every sample and locale Mandrill compiles, rendered in handlebars.js through the model of
     backtick comparisons and upper/lower, equals the reference rendering of the jinja target."""
-    require_engine("handlebars")
-    envs = {True: environment(autoescape=True), False: environment(autoescape=False)}
-    keys: list[tuple[str, str | None, str]] = []
-    cases: list[dict[str, Any]] = []
-    expected: list[str] = []
-    for template in TEMPLATES:
-        data = resolve(str(WORKSPACE / template)).sample_data()
-        assert data, f"{template} has sample data"
-        for locale in LOCALES:
-            if (template, locale) in MANDRILL_REFUSALS:
-                continue
-            reference = compile_parts(str(WORKSPACE / template), "jinja", locale=locale)
-            for part, text in mandrill_parts(template, locale).items():
-                source = reference.part(part)
-                expected.append(envs[part == "html"].from_string(source).render(data))
-                cases.append({"template": model(text), "data": data, "helpers": MODEL_JS})
-                keys.append((template, locale, part))
-    results = render_batch("handlebars", cases)  # one engine process for every case
-    failures = []
-    for key, want, result in zip(keys, expected, results, strict=True):
-        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
-        if got != normalize(want):
-            failures.append(f"{key}: expected {normalize(want)!r}\n got {got!r}")
-    assert failures == []
+    keys = render_samples_through_model(
+        MANDRILL, LOCALES, lambda t, loc: (t, loc) in MANDRILL_REFUSALS, model, MODEL_JS
+    )
     assert {t for t, _, _ in keys} == set(TEMPLATES) - set(FORMATTED)
     # password-reset in 3 locales × 4 parts (subject, html, text, sms), welcome 3 × 2
     assert len(keys) == 3 * 4 + 3 * 2

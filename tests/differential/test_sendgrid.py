@@ -27,6 +27,12 @@ from tests.differential.test_plurals import (
     compile_each_rule,
     walk_body,
 )
+from tests.differential.test_samples import (
+    FORMATTED,
+    TEMPLATES,
+    render_samples_through_model,
+    sample_parts,
+)
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_string, ir
 from tmplkit.compiler import compile_parts
@@ -36,9 +42,7 @@ from tmplkit.i18n.locales import plural_rule
 from tmplkit.i18n.plural import select_form
 from tmplkit.localize import lower
 from tmplkit.parse import parse
-from tmplkit.pipeline import resolve
 from tmplkit.targets import get_emitter
-from tmplkit.targets.jinja import environment
 from tmplkit.targets.sendgrid import DOC_URL as EMITTER_DOC_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -311,17 +315,7 @@ def test_refusal(source: str, message: str) -> None:
 
 # --- the sample templates -------------------------------------------------------------------------
 
-TEMPLATES = [
-    "orders/order-confirmation",
-    "orders/shipping-notification",
-    "account/password-reset",
-    "account/welcome",
-]
 LOCALES = [None, "de-DE", "fr-FR", "ja-JP"]  # None: the source locale (en-US)
-FORMATTED = {
-    "orders/order-confirmation": "drafts/published/body.html.j2:44:16",
-    "orders/shipping-notification": "drafts/published/body.html.j2:42:28",
-}
 PLURAL = {
     "account/password-reset": "drafts/published/body.html.j2:48:16",
     "account/welcome": "drafts/published/body.html.j2:41:29",
@@ -348,10 +342,7 @@ def sample_refusal(template: str, locale: str | None) -> str | None:
 
 
 def parts(template: str, locale: str | None) -> dict[str, str]:
-    compiled = compile_parts(str(WORKSPACE / template), TARGET, locale=locale)
-    found = {name: getattr(compiled, name) for name in ("subject", "html", "text")}
-    found.update(compiled.channels)
-    return {name: text for name, text in found.items() if text is not None}
+    return sample_parts(template, TARGET, locale)
 
 
 @pytest.mark.parametrize("locale", LOCALES, ids=lambda locale: locale or "source")
@@ -411,30 +402,14 @@ def test_the_samples_render_through_the_model_like_the_reference() -> None:
     """Every sample and locale sendgrid compiles, each part rendered in handlebars.js through
     the model with the sample's data, equals the reference rendering of the jinja target; with
     the data the warnings ask for (the e-mail address in lower case)."""
-    require_engine("handlebars")
-    envs = {True: environment(autoescape=True), False: environment(autoescape=False)}
-    keys: list[tuple[str, str | None, str]] = []
-    cases: list[dict[str, Any]] = []
-    expected: list[str] = []
-    for template in TEMPLATES:
-        data = lower_email(resolve(str(WORKSPACE / template)).sample_data())
-        for locale in LOCALES:
-            if sample_refusal(template, locale) is not None:
-                continue
-            reference = compile_parts(str(WORKSPACE / template), "jinja", locale=locale)
-            for part, text in parts(template, locale).items():
-                source = reference.part(part)
-                assert source is not None
-                expected.append(envs[part == "html"].from_string(source).render(data))
-                cases.append({"template": text, "data": data, "helpers": MODEL_JS})
-                keys.append((template, locale, part))
-    results = render_batch("handlebars", cases)
-    failures = []
-    for key, want, result in zip(keys, expected, results, strict=True):
-        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
-        if got != normalize(want):
-            failures.append(f"{key}: expected {normalize(want)!r}\n got {got!r}")
-    assert failures == []
+    keys = render_samples_through_model(
+        TARGET,
+        LOCALES,
+        lambda t, loc: sample_refusal(t, loc) is not None,
+        lambda text: text,
+        MODEL_JS,
+        lower_email,
+    )
     # password-reset and welcome in en, de and ja: 4 parts (subject, html, text, sms) and 2
     assert len(keys) == 3 * 4 + 3 * 2
 
