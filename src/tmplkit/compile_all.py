@@ -48,6 +48,7 @@ from .model import Template
 from .pipeline import resolve
 from .progress import StatusLine
 from .store import CHANNEL_PARTS, Project, fsync_dir, is_special, mode_for
+from .variables import of_sources
 
 MANIFEST = "manifest.json"
 PART_ORDER = (*MAIN_PARTS, *CHANNEL_PARTS)
@@ -164,6 +165,7 @@ def compile_project(
         unresolved: TmplkitError | None = None
         try:  # a draft without a body, a part that is not UTF-8: refused in every locale
             sources = resolve(template.id, project)
+            types = of_sources(sources)  # the same in every locale
         except TmplkitError as exc:
             unresolved = exc
         else:
@@ -172,7 +174,7 @@ def compile_project(
             try:
                 if unresolved is not None:
                     raise unresolved
-                result = compile_sources(sources, target, locale=lang, strict=strict)
+                result = compile_sources(sources, target, locale=lang, strict=strict, types=types)
             except TmplkitError as exc:
                 build.refusals.append(Refusal(path, lang, str(exc)))
                 entry["refused"][lang] = str(exc)

@@ -86,20 +86,26 @@ def compile_parts(
 
 
 def compile_sources(
-    sources: SourceSet, target: str = "jinja", *, locale: str | None = None, strict: bool = False
+    sources: SourceSet,
+    target: str = "jinja",
+    *,
+    locale: str | None = None,
+    strict: bool = False,
+    types: Variables | None = None,
 ) -> Compiled:
-    """`compile_parts` for sources resolved already (compile --all resolves each template once
-    and compiles it in every locale)."""
+    """`compile_parts` for sources resolved already (compile --all resolves each template once,
+    works out its `types` once, and compiles it in every locale)."""
     data = sources.sample_data() if target == "html" else None
     localizer = Localizer(locale, sources.project, strict) if locale else None
     owner = sources.template
-    types = of_sources(sources)
+    bodies = [build_ir(p, sources.project, owner) for p in sources.parts.values()]
+    if types is None:
+        types = of_sources(sources, bodies)
     unsupported: list[str] = []  # what the target could not do (Mandrill's URL checks)
     emitted = {
         name: emit_part(p, sources.project, target, data, owner, localizer, unsupported, types)
         for name, p in sources.parts.items()
     }
-    bodies = [build_ir(p, sources.project, owner) for p in sources.parts.values()]
     if target == "html" and "html" in emitted:
         # Static HTML is the finished message for the sample data: CSS inlined as a send does.
         from .render import Renderer

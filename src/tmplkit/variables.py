@@ -530,10 +530,11 @@ def _line_of(text: str, path: str) -> int:
 # --- a SOURCE's variables --------------------------------------------------------------------
 
 
-def of_sources(sources: SourceSet) -> Variables:
-    """The typed variables of resolved SOURCE: its parts and their blocks, its sample data,
-    and its template's declarations."""
-    bodies = [build_ir(p, sources.project, sources.template) for p in sources.parts.values()]
+def of_sources(sources: SourceSet, bodies: list[ir.Body] | None = None) -> Variables:
+    """The typed variables of resolved SOURCE: its parts and their blocks (`bodies`, their IR,
+    when the caller has built it already), its sample data, and its template's declarations."""
+    if bodies is None:
+        bodies = [build_ir(p, sources.project, sources.template) for p in sources.parts.values()]
     found = infer(bodies, sources.sample_data())
     template = sources.template
     if template is None or not template.variables:
