@@ -858,6 +858,13 @@ def render_batch_command(
     metavar="FILE",
     help="Write to FILE (atomically) instead of stdout; with --all, the directory DIR.",
 )
+@click.option(
+    "--inline-formats",
+    is_flag=True,
+    help="Write tmplkit's exact CLDR formatter into the template for format_date, "
+    "format_currency, … (handlebars, liquid, freemarker, cheetah have none of their own; "
+    "without this flag they refuse those filters).",
+)
 @json_option
 @pass_ctx
 def compile_command(
@@ -870,6 +877,7 @@ def compile_command(
     strict: bool,
     part: str | None,
     output: str | None,
+    inline_formats: bool,
     as_json: bool,
 ) -> None:
     """Compile SOURCE into a target template language.
@@ -886,6 +894,7 @@ def compile_command(
       tmplkit compile welcome.html.j2 -t jinja -o build/welcome.html.j2
       tmplkit compile acme-shop/account/welcome -t jinja --json
       tmplkit compile --all -t liquid -o build/liquid
+      tmplkit compile acme-shop/orders/order-confirmation -t liquid --inline-formats
     """
     if all_templates:
         if source or draft_id or part:
@@ -894,12 +903,18 @@ def compile_command(
             )
         if not output:
             raise click.UsageError("--all needs -o DIR")
-        compile_all_command(obj.project, target, output, locale, strict, as_json)
+        compile_all_command(obj.project, target, output, locale, strict, inline_formats, as_json)
         return
     if source is None:
         raise click.UsageError("missing SOURCE (or --all)")
     compiled = compile_parts(
-        source, target, project=obj.maybe_project(), draft=draft_id, locale=locale, strict=strict
+        source,
+        target,
+        project=obj.maybe_project(),
+        draft=draft_id,
+        locale=locale,
+        strict=strict,
+        inline_formats=inline_formats,
     )
     warn(compiled.warnings)
     part = part or compiled.main_part
@@ -917,7 +932,13 @@ def compile_command(
 
 
 def compile_all_command(
-    project: Project, target: str, output: str, locale: str | None, strict: bool, as_json: bool
+    project: Project,
+    target: str,
+    output: str,
+    locale: str | None,
+    strict: bool,
+    inline_formats: bool,
+    as_json: bool,
 ) -> None:
     """`compile --all`: the tree and manifest written, each file listed; refusals as error
     lines (exit 1) after everything that could be compiled is written."""
@@ -925,7 +946,13 @@ def compile_all_command(
 
     with Progress.on_terminal() as progress:
         build, changes = compile_all(
-            project, target, output, locale=locale, strict=strict, progress=progress
+            project,
+            target,
+            output,
+            locale=locale,
+            strict=strict,
+            inline_formats=inline_formats,
+            progress=progress,
         )
     warn(build.warnings)
     if as_json:

@@ -138,6 +138,7 @@ def compile_project(
     *,
     locale: str | None = None,
     strict: bool = False,
+    inline_formats: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ProjectBuild:
     """Compile every published template of `project` to `target` in each locale (see
@@ -174,7 +175,14 @@ def compile_project(
             try:
                 if unresolved is not None:
                     raise unresolved
-                result = compile_sources(sources, target, locale=lang, strict=strict, types=types)
+                result = compile_sources(
+                    sources,
+                    target,
+                    locale=lang,
+                    strict=strict,
+                    types=types,
+                    inline_formats=inline_formats,
+                )
             except TmplkitError as exc:
                 build.refusals.append(Refusal(path, lang, str(exc)))
                 entry["refused"][lang] = str(exc)
@@ -396,11 +404,19 @@ def compile_all(
     *,
     locale: str | None = None,
     strict: bool = False,
+    inline_formats: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[ProjectBuild, TreeChanges]:
     """Compile the project (compile_project) and write it into `directory` (write_tree):
     what could be compiled is written even when some combinations are refused."""
-    build = compile_project(project, target, locale=locale, strict=strict, progress=progress)
+    build = compile_project(
+        project,
+        target,
+        locale=locale,
+        strict=strict,
+        inline_formats=inline_formats,
+        progress=progress,
+    )
     return build, write_tree(Path(directory), build)
 
 

@@ -79,10 +79,18 @@ def compile_parts(
     draft: str | None = None,
     locale: str | None = None,
     strict: bool = False,
+    inline_formats: bool = False,
 ) -> Compiled:
     """Compile every part of SOURCE (subject, html, text, and the channel parts sms, push,
-    chat it has) to `target`, for `locale`."""
-    return compile_sources(resolve(source, project, draft), target, locale=locale, strict=strict)
+    chat it has) to `target`, for `locale`. `inline_formats`: write tmplkit's CLDR formatter
+    into the template for format filters where the target has no formatter of its own."""
+    return compile_sources(
+        resolve(source, project, draft),
+        target,
+        locale=locale,
+        strict=strict,
+        inline_formats=inline_formats,
+    )
 
 
 def compile_sources(
@@ -92,6 +100,7 @@ def compile_sources(
     locale: str | None = None,
     strict: bool = False,
     types: Variables | None = None,
+    inline_formats: bool = False,
 ) -> Compiled:
     """`compile_parts` for sources resolved already (compile --all resolves each template once,
     works out its `types` once, and compiles it in every locale)."""
@@ -103,7 +112,17 @@ def compile_sources(
         types = of_sources(sources, bodies)
     unsupported: list[str] = []  # what the target could not do (Mandrill's URL checks)
     emitted = {
-        name: emit_part(p, sources.project, target, data, owner, localizer, unsupported, types)
+        name: emit_part(
+            p,
+            sources.project,
+            target,
+            data,
+            owner,
+            localizer,
+            unsupported,
+            types,
+            inline_formats=inline_formats,
+        )
         for name, p in sources.parts.items()
     }
     if target == "html" and "html" in emitted:
@@ -138,11 +157,18 @@ def compile(
     draft: str | None = None,
     part: str | None = None,
     strict: bool = False,
+    inline_formats: bool = False,
 ) -> str:
     """One part (subject, html, text, sms, push, chat; by default html, or text for a
     text-only source) of SOURCE in the target language."""
     compiled = compile_parts(
-        source, target, project=project, draft=draft, locale=locale, strict=strict
+        source,
+        target,
+        project=project,
+        draft=draft,
+        locale=locale,
+        strict=strict,
+        inline_formats=inline_formats,
     )
     part = part or compiled.main_part
     text = compiled.part(part)
@@ -160,6 +186,7 @@ def compile_string(
     data: dict[str, Any] | None = None,
     locale: str | None = None,
     declare: Mapping[str, Any] | None = None,
+    inline_formats: bool = False,
 ) -> str:
     """Template source text (no blocks) compiled to `target`; `html` says if it is an HTML part.
 
@@ -168,7 +195,7 @@ def compile_string(
     one). Its translations stay in the source language: a string has no catalog. `declare`:
     variable types as template.toml's `[variables]` declares them (`{"user.name": "string"}`),
     over the types the source's use gives; without it a string has no types, and each target
-    writes the forms that are exact for any data.
+    writes the forms that are exact for any data. `inline_formats`: as `compile_parts`.
     """
     part = Part("html" if html else "text", source, file)
     body = lower(inline_blocks(parse(source, file).body, part, None))
@@ -178,6 +205,7 @@ def compile_string(
             body = localize_html(body, normalize(locale))
     emitter = get_emitter(target)(html=html, file=file, data=data)
     emitter.locale = normalize(locale) if locale is not None else DEFAULT_SOURCE_LOCALE
+    emitter.inline_formats = inline_formats
     if declare is not None:
         emitter.variables = declare_types(infer([body]), declare, file=file)
     return emitter.emit(body)

@@ -307,11 +307,15 @@ def emit_part(
     localizer: Localizer | None = None,
     warnings: list[str] | None = None,
     types: Variables | None = None,
+    *,
+    inline_formats: bool = False,
 ) -> str:
     """The part in the target language; what the target could not do goes to `warnings`.
-    `types`: the template's typed variables, for targets that write plainer forms with them."""
+    `types`: the template's typed variables, for targets that write plainer forms with them;
+    `inline_formats`: write tmplkit's formatter where the target has none (--inline-formats)."""
     emitter = get_emitter(target)(html=part.html, file=part.file, data=data)
     emitter.variables = types
+    emitter.inline_formats = inline_formats
     if localizer is not None:
         emitter.locale = localizer.locale
     else:

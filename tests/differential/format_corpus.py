@@ -102,7 +102,12 @@ def run_formats(
     for locale in locales:
         for source in sources:
             compiled = compile_string(
-                source.template, target, html=source.html, file=source.name, locale=locale
+                source.template,
+                target,
+                html=source.html,
+                file=source.name,
+                locale=locale,
+                inline_formats=True,
             )
             for name, data in FORMAT_DATASETS.items():
                 cases.append({"template": compiled, "data": data, **(case_extra or {})})
@@ -156,7 +161,7 @@ def format_errors(
             reference_for(Source("bad", source), "fr-FR", data)
         except RenderError as exc:
             expected.append(prefix + str(exc))
-        template = compile_string(source, target, locale="fr-FR")
+        template = compile_string(source, target, locale="fr-FR", inline_formats=True)
         cases.append({"template": template, "data": data, **(case_extra or {})})
     assert len(expected) == len(cases)  # the reference refuses every one
     results = render_batch(engine, cases)
@@ -226,7 +231,9 @@ def run_format_edges(
     labels, cases, expected = [], [], []
     for locale in ("en-US", "fr-FR", "ar-EG", "hi-IN", "de-CH"):
         for source in FORMAT_EDGES:
-            template = compile_string(source.template, target, html=False, locale=locale)
+            template = compile_string(
+                source.template, target, html=False, locale=locale, inline_formats=True
+            )
             values = EDGE_NUMBERS if source.name == "numbers" else EDGE_MOMENTS
             for value in values:
                 data = {"n": value, "c": "CHF", "d": value}

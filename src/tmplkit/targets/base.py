@@ -31,6 +31,9 @@ class Emitter:
     summary: ClassVar[str] = ""  # one line for `tmplkit targets`
     refuses: ClassVar[tuple[str, ...]] = ()  # constructs this target cannot express
     helpers: ClassVar[str | None] = None  # what the sending system must register, if anything
+    # Format filters (format_date, …) need tmplkit's CLDR formatter written into the compiled
+    # template, the target having none of its own: only with `inline_formats` (--inline-formats).
+    formats_inline: ClassVar[bool] = False
 
     def __init__(
         self, *, html: bool, file: str = "<template>", data: Mapping[str, Any] | None = None
@@ -44,6 +47,8 @@ class Emitter:
         # The template's typed variables (variables.py), when known: a target may then write a
         # plainer form that is exact for data of those types (docs/variables.md).
         self.variables: Variables | None = None
+        # Write tmplkit's exact formatter for format filters into the template (formats_inline)
+        self.inline_formats = False
 
     @contextlib.contextmanager
     def inside(self, loop: ir.For) -> Iterator[None]:
@@ -130,6 +135,20 @@ class Emitter:
         what = f"{name} in {self.format_locale}" + (f" ({why})" if why else "")
         hint = "format the value in your data and print it as it is"
         return self.refuse(name, pos, hint, what)
+
+
+    def require_inline_formats(self, fmt: ir.Format, pos: ir.Pos) -> None:
+        """Refuse a format filter where the target has no locale-aware formatter of its own and
+        writing tmplkit's into the template (kilobytes per template) was not asked for."""
+        if self.formats_inline and not self.inline_formats:
+            name = FILTER_OF[fmt.kind]
+            raise self.refuse(
+                name,
+                pos,
+                "format the value in your data and print it as it is, or pass --inline-formats"
+                " to write tmplkit's exact CLDR formatter into the template",
+                f"{name} without --inline-formats (it has no locale-aware formatter)",
+            )
 
 
 class InfixConditions(Emitter):

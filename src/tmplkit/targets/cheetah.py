@@ -272,6 +272,7 @@ def unsafe_name(name: str) -> bool:
 
 
 class CheetahEmitter(InfixConditions):
+    formats_inline = True  # format filters only with --inline-formats
     name = "cheetah"
     summary = (
         "Cheetah 3, Template(source, searchList=[data]); self-contained (#set helpers), "
@@ -452,6 +453,7 @@ class CheetahEmitter(InfixConditions):
     def formatted(self, fmt: ir.Format, ref: ir.Ref) -> str:
         """A format filter as a call of the helpers above with the locale's CLDR data, expanded
         once per template (`tk_fmt1 = (…)`): the printed text, "" for missing or null."""
+        self.require_inline_formats(fmt, self.pos)
         value, field = self.ref(ref), repr(ref.dotted())
         locale = self.format_locale
         try:

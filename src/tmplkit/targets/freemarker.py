@@ -248,6 +248,7 @@ def ftl_text(text: str) -> str:
 
 
 class FreemarkerEmitter(InfixConditions):
+    formats_inline = True  # format filters only with --inline-formats
     NOT = "!"
     AND = " && "
     OR = " || "
@@ -450,6 +451,7 @@ class FreemarkerEmitter(InfixConditions):
     def formatted(self, fmt: ir.Format, ref: ir.Ref, pos: ir.Pos) -> str:
         """A format filter as a call of the functions above with the locale's CLDR data,
         expanded once per template (`<#assign tmplkit$fmt1 = {…}>`): "" when missing or null."""
+        self.require_inline_formats(fmt, pos)
         locale = self.format_locale
         bad = " is not {0} (hint: send {0} such as {1})".format(*formats.EXPECTED[fmt.kind])
         spec: dict[str, Any] = {"kind": fmt.kind, "bad": bad}

@@ -470,6 +470,7 @@ def escaping(filters: tuple[ir.Filter, ...], html: bool) -> Escaping:
 
 
 class HandlebarsEmitter(Emitter):
+    formats_inline = True  # format filters only with --inline-formats
     name = "handlebars"
     summary = "handlebars.js 4 (SendGrid-style), with tmplkit's tk_* helpers for exact semantics"
     helpers: ClassVar[str | None] = (
@@ -564,6 +565,7 @@ class HandlebarsEmitter(Emitter):
         """`tk_format value "field" 'spec'`, and `currency "field" 'currencies'` for a currency
         read from the data: the locale's CLDR data expanded at compile time (i18n/formats.py),
         as JSON in a single-quoted string literal (its quotes written as JSON escapes)."""
+        self.require_inline_formats(fmt, pos)
         locale = self.format_locale
         spec: dict[str, Any]
         try:

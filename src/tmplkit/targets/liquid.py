@@ -407,6 +407,7 @@ _DATE_NUMBERS = {
 
 
 class LiquidEmitter(Emitter):
+    formats_inline = True  # format filters only with --inline-formats
     name = "liquid"
     summary = (
         "Liquid for Braze, Customer.io and Shopify: renders alike in Shopify Liquid, "
@@ -594,6 +595,7 @@ class LiquidEmitter(Emitter):
         """A format filter's output: the value formatted by Liquid code written with the
         locale's CLDR data, then the filters. Missing, null and unreadable values (not a
         number, not a date, not a currency code) print nothing: Liquid cannot stop a render."""
+        self.require_inline_formats(fmt, node.pos)
         locale = self.format_locale
         try:
             if fmt.kind in formats.DATE_KINDS:
