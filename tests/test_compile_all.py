@@ -121,11 +121,13 @@ def test_jinja_tree_and_manifest(sample_project: Path, tmp_path: Path, run: Run)
 def test_each_file_is_what_compile_prints(sample_project: Path, tmp_path: Path) -> None:
     project = tmplkit.open_project(sample_project)
     out = tmp_path / "build"
-    compile_all(project, "liquid", out)
+    compile_all(project, "liquid", out, inline_formats=True)
     for path, parts in PARTS.items():
         for lang in ["en-US", "pl-PL"]:
             for part in parts:
-                expected = compile_one(path, "liquid", lang, project=project, part=part)
+                expected = compile_one(
+                    path, "liquid", lang, project=project, part=part, inline_formats=True
+                )
                 assert (out / path / lang / f"{part}.liquid").read_text("utf-8") == expected
 
 
@@ -327,7 +329,7 @@ def test_another_target_replaces_the_tree(sample_project: Path, tmp_path: Path) 
     project = tmplkit.open_project(sample_project)
     out = tmp_path / "build"
     compile_all(project, "jinja", out)
-    _, changes = compile_all(project, "liquid", out)
+    _, changes = compile_all(project, "liquid", out, inline_formats=True)
     assert (len(changes.written), len(changes.removed)) == (78, 78)
     assert files_in(out) == sorted([*tree(PARTS, LOCALES, ".liquid"), "manifest.json"])
 

@@ -915,6 +915,8 @@ def compile_command(
         locale=locale,
         strict=strict,
         inline_formats=inline_formats,
+        # one part printed: another part's refusal (a format filter in the html) is not its own
+        only=None if as_json or part is None else (part,),
     )
     warn(compiled.warnings)
     part = part or compiled.main_part

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,16 +80,19 @@ def compile_parts(
     locale: str | None = None,
     strict: bool = False,
     inline_formats: bool = False,
+    only: Collection[str] | None = None,
 ) -> Compiled:
     """Compile every part of SOURCE (subject, html, text, and the channel parts sms, push,
-    chat it has) to `target`, for `locale`. `inline_formats`: write tmplkit's CLDR formatter
-    into the template for format filters where the target has no formatter of its own."""
+    chat it has) to `target`, for `locale`, or `only` those of them named. `inline_formats`:
+    write tmplkit's CLDR formatter into the template for format filters where the target has
+    no formatter of its own."""
     return compile_sources(
         resolve(source, project, draft),
         target,
         locale=locale,
         strict=strict,
         inline_formats=inline_formats,
+        only=only,
     )
 
 
@@ -101,6 +104,7 @@ def compile_sources(
     strict: bool = False,
     types: Variables | None = None,
     inline_formats: bool = False,
+    only: Collection[str] | None = None,
 ) -> Compiled:
     """`compile_parts` for sources resolved already (compile --all resolves each template once,
     works out its `types` once, and compiles it in every locale)."""
@@ -124,6 +128,7 @@ def compile_sources(
             inline_formats=inline_formats,
         )
         for name, p in sources.parts.items()
+        if only is None or name in only
     }
     if target == "html" and "html" in emitted:
         # Static HTML is the finished message for the sample data: CSS inlined as a send does.

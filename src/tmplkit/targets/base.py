@@ -136,7 +136,6 @@ class Emitter:
         hint = "format the value in your data and print it as it is"
         return self.refuse(name, pos, hint, what)
 
-
     def require_inline_formats(self, fmt: ir.Format, pos: ir.Pos) -> None:
         """Refuse a format filter where the target has no locale-aware formatter of its own and
         writing tmplkit's into the template (kilobytes per template) was not asked for."""
