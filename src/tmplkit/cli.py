@@ -865,6 +865,12 @@ def render_batch_command(
     "format_currency, … (handlebars, liquid, freemarker, cheetah have none of their own; "
     "without this flag they refuse those filters).",
 )
+@click.option(
+    "--no-inline",
+    is_flag=True,
+    help="Keep the source's <style> as written instead of inlining its CSS into style "
+    "attributes (as render does; @media rules stay in a <style> either way).",
+)
 @json_option
 @pass_ctx
 def compile_command(
@@ -878,6 +884,7 @@ def compile_command(
     part: str | None,
     output: str | None,
     inline_formats: bool,
+    no_inline: bool,
     as_json: bool,
 ) -> None:
     """Compile SOURCE into a target template language.
@@ -903,7 +910,9 @@ def compile_command(
             )
         if not output:
             raise click.UsageError("--all needs -o DIR")
-        compile_all_command(obj.project, target, output, locale, strict, inline_formats, as_json)
+        compile_all_command(
+            obj.project, target, output, locale, strict, inline_formats, not no_inline, as_json
+        )
         return
     if source is None:
         raise click.UsageError("missing SOURCE (or --all)")
@@ -915,6 +924,7 @@ def compile_command(
         locale=locale,
         strict=strict,
         inline_formats=inline_formats,
+        inline_styles=not no_inline,
         # one part printed: another part's refusal (a format filter in the html) is not its own
         only=None if as_json or part is None else (part,),
     )
@@ -940,6 +950,7 @@ def compile_all_command(
     locale: str | None,
     strict: bool,
     inline_formats: bool,
+    inline_styles: bool,
     as_json: bool,
 ) -> None:
     """`compile --all`: the tree and manifest written, each file listed; refusals as error
@@ -954,6 +965,7 @@ def compile_all_command(
             locale=locale,
             strict=strict,
             inline_formats=inline_formats,
+            inline_styles=inline_styles,
             progress=progress,
         )
     warn(build.warnings)

@@ -139,6 +139,7 @@ def compile_project(
     locale: str | None = None,
     strict: bool = False,
     inline_formats: bool = False,
+    inline_styles: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> ProjectBuild:
     """Compile every published template of `project` to `target` in each locale (see
@@ -182,6 +183,7 @@ def compile_project(
                     strict=strict,
                     types=types,
                     inline_formats=inline_formats,
+                    inline_styles=inline_styles,
                 )
             except TmplkitError as exc:
                 build.refusals.append(Refusal(path, lang, str(exc)))
@@ -405,6 +407,7 @@ def compile_all(
     locale: str | None = None,
     strict: bool = False,
     inline_formats: bool = False,
+    inline_styles: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[ProjectBuild, TreeChanges]:
     """Compile the project (compile_project) and write it into `directory` (write_tree):
@@ -415,6 +418,7 @@ def compile_all(
         locale=locale,
         strict=strict,
         inline_formats=inline_formats,
+        inline_styles=inline_styles,
         progress=progress,
     )
     return build, write_tree(Path(directory), build)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,11 +82,13 @@ def compile_parts(
     strict: bool = False,
     inline_formats: bool = False,
     only: Collection[str] | None = None,
+    inline_styles: bool = True,
 ) -> Compiled:
     """Compile every part of SOURCE (subject, html, text, and the channel parts sms, push,
     chat it has) to `target`, for `locale`, or `only` those of them named. `inline_formats`:
     write tmplkit's CLDR formatter into the template for format filters where the target has
-    no formatter of its own."""
+    no formatter of its own. `inline_styles`: the HTML part's CSS inlined as `render` sends it
+    (`@media` rules left in a `<style>`); False keeps the source's `<style>` as written."""
     return compile_sources(
         resolve(source, project, draft),
         target,
@@ -93,6 +96,7 @@ def compile_parts(
         strict=strict,
         inline_formats=inline_formats,
         only=only,
+        inline_styles=inline_styles,
     )
 
 
@@ -105,6 +109,7 @@ def compile_sources(
     types: Variables | None = None,
     inline_formats: bool = False,
     only: Collection[str] | None = None,
+    inline_styles: bool = True,
 ) -> Compiled:
     """`compile_parts` for sources resolved already (compile --all resolves each template once,
     works out its `types` once, and compiles it in every locale)."""
@@ -126,6 +131,7 @@ def compile_sources(
             unsupported,
             types,
             inline_formats=inline_formats,
+            inline_styles=inline_styles and target != "html",  # html: render's, inlined
         )
         for name, p in sources.parts.items()
         if only is None or name in only
@@ -163,6 +169,7 @@ def compile(
     part: str | None = None,
     strict: bool = False,
     inline_formats: bool = False,
+    inline_styles: bool = True,
 ) -> str:
     """One part (subject, html, text, sms, push, chat; by default html, or text for a
     text-only source) of SOURCE in the target language."""
@@ -174,6 +181,8 @@ def compile(
         locale=locale,
         strict=strict,
         inline_formats=inline_formats,
+        inline_styles=inline_styles,
+        only=None if part is None else (part,),
     )
     part = part or compiled.main_part
     text = compiled.part(part)
@@ -192,6 +201,7 @@ def compile_string(
     locale: str | None = None,
     declare: Mapping[str, Any] | None = None,
     inline_formats: bool = False,
+    inline_styles: bool = True,
 ) -> str:
     """Template source text (no blocks) compiled to `target`; `html` says if it is an HTML part.
 
@@ -200,7 +210,8 @@ def compile_string(
     one). Its translations stay in the source language: a string has no catalog. `declare`:
     variable types as template.toml's `[variables]` declares them (`{"user.name": "string"}`),
     over the types the source's use gives; without it a string has no types, and each target
-    writes the forms that are exact for any data. `inline_formats`: as `compile_parts`.
+    writes the forms that are exact for any data. `inline_formats`, `inline_styles`: as
+    `compile_parts` (a stylesheet that cannot be inlined exactly is left as written).
     """
     part = Part("html" if html else "text", source, file)
     body = lower(inline_blocks(parse(source, file).body, part, None))
@@ -211,6 +222,12 @@ def compile_string(
     emitter = get_emitter(target)(html=html, file=file, data=data)
     emitter.locale = normalize(locale) if locale is not None else DEFAULT_SOURCE_LOCALE
     emitter.inline_formats = inline_formats
+    if html and inline_styles:
+        from .inline_css import inline_css
+        from .prepare import NotPreparable
+
+        with contextlib.suppress(NotPreparable):
+            body = inline_css(body)
     if declare is not None:
         emitter.variables = declare_types(infer([body]), declare, file=file)
     return emitter.emit(body)

@@ -309,10 +309,12 @@ def emit_part(
     types: Variables | None = None,
     *,
     inline_formats: bool = False,
+    inline_styles: bool = False,
 ) -> str:
     """The part in the target language; what the target could not do goes to `warnings`.
     `types`: the template's typed variables, for targets that write plainer forms with them;
-    `inline_formats`: write tmplkit's formatter where the target has none (--inline-formats)."""
+    `inline_formats`: write tmplkit's formatter where the target has none (--inline-formats);
+    `inline_styles`: an HTML part's CSS inlined as `render` inlines it (inline_css.py)."""
     emitter = get_emitter(target)(html=part.html, file=part.file, data=data)
     emitter.variables = types
     emitter.inline_formats = inline_formats
@@ -320,7 +322,19 @@ def emit_part(
         emitter.locale = localizer.locale
     else:
         emitter.locale = project.settings.source_locale if project else DEFAULT_SOURCE_LOCALE
-    text = emitter.emit(build_ir(part, project, owner, localizer))
+    body = build_ir(part, project, owner, localizer)
+    if inline_styles and part.html:
+        from .inline_css import inline_css
+        from .prepare import NotPreparable
+
+        try:
+            body = inline_css(body)
+        except NotPreparable as exc:
+            emitter.warnings.append(
+                f"{part.file}: CSS not inlined, its <style> left as written: {exc} (hint: let"
+                " the sending system inline it, or see docs/performance.md for what inlines)"
+            )
+    text = emitter.emit(body)
     if warnings is not None:
         warnings.extend(emitter.warnings)
     return text
