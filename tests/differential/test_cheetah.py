@@ -132,7 +132,7 @@ def sample_cases() -> list[tuple[str, str, dict[str, Any], str]]:
         if not (directory / "template.toml").is_file():
             continue
         data = json.loads((directory / "sample.json").read_text("utf-8"))
-        compiled = compile_parts(str(directory), "cheetah", project=project)
+        compiled = compile_parts(str(directory), "cheetah", project=project, inline_formats=True)
         ref = compile_parts(str(directory), "jinja", project=project)
         for part in ("subject", "html", "text"):
             source = getattr(compiled, part)
@@ -173,6 +173,22 @@ def test_traps_and_sample_project_render_exactly_like_the_reference() -> None:
 # --- the emitted text -----------------------------------------------------------------------
 
 
+# Cheetah's output filter as an HTML part and a text part define it (`#filter WebSafe` as
+# the reference escapes, printing true and 3 for 3.0), when they print a value that needs it.
+TEXT_FILTER = (
+    "#set tk_plain = type('tk_plain', (), {'__init__': lambda s, t: None, 'filter': "
+    "lambda s, v, **k: ('true' if v is True else 'false' if v is False else str(int(v)) if "
+    "isinstance(v, float) and v.is_integer() and abs(v) < 9007199254740992 else str(v))})\n"
+    "#filter $tk_plain\n"
+)
+STRING_FILTER = (
+    "#set tk_html = type('tk_html', (), {'__init__': lambda s, t: None, 'filter': "
+    "lambda s, v, **k: str(v).translate({38: '&amp;', 60: '&lt;', 62: '&gt;', 34: '&#34;', "
+    "39: '&#39;'})})\n"
+    "#filter $tk_html\n"
+)
+
+
 def test_only_the_helpers_used_are_defined() -> None:
     assert cheetah("Hi", html=False) == "Hi"
     assert cheetah("{{ name }}", html=False) == (
@@ -180,33 +196,32 @@ def test_only_the_helpers_used_are_defined() -> None:
         f"#set tk_missing = {HELPERS['tk_missing']}\n"
         f"#set tk_get = {HELPERS['tk_get']}\n"
         f"#set tk_path = {HELPERS['tk_path']}\n"
-        f"#set tk_var = {HELPERS['tk_var']}\n"
-        f"#set tk_text = {HELPERS['tk_text']}\n"
-        "${tk_text(tk_var('name'))}"
+        f"#set tk_var = {HELPERS['tk_var']}\n" + TEXT_FILTER + "${tk_var('name')}#end filter#"
     )
 
 
 def body(source: str, html: bool = True) -> str:
-    """The emitted template without its #set helper lines."""
-    preamble = tuple(f"#set {name} = " for name in HELPERS)
+    """The emitted template without its #set helper lines and output filter."""
+    preamble = (*(f"#set {name} = " for name in HELPERS), "#set tk_html = ", "#set tk_plain = ")
     lines = cheetah(source, html).splitlines(True)
-    return "".join(line for line in lines if not line.startswith(preamble))
+    out = "".join(line for line in lines if not line.startswith((*preamble, "#filter $tk_")))
+    return out.removesuffix("#end filter#")
 
 
 def test_outputs_conditions_and_loops() -> None:
     assert body("<p>{{ user.name|default('x')|upper }}</p>") == (
-        "<p>${tk_escape(tk_text(tk_default(tk_var('user', 'name'), 'x')).upper())}</p>"
+        "<p>${tk_text(tk_default(tk_var('user', 'name'), 'x')).upper()}</p>"
     )
     assert body('{% if a and not b or c == "x" %}1{% elif d != 2 %}2{% else %}3{% endif %}') == (
         "#if (tk_var('a') and not tk_var('b')) or (tk_var('c') == 'x')#1"
         "#elif tk_var('d') != 2#2#else#3#end if#"
     )
     assert body("{% for l in ls %}{{ l.n }}{% endfor %}", html=False) == (
-        "#for l in tk_list(tk_var('ls'))#${tk_text(tk_path(l, 'n'))}#end for#"
+        "#for l in tk_list(tk_var('ls'))#${tk_path(l, 'n')}#end for#"
     )
     assert body("{% for l in ls %}{{ loop.index }}{% else %}-{% endfor %}", html=False) == (
         "#set tk_seq1 = tk_list(tk_var('ls'))#"
-        "#for tk_i1, l in enumerate(tk_seq1)#${tk_text((tk_i1 + 1))}#end for#"
+        "#for tk_i1, l in enumerate(tk_seq1)#${(tk_i1 + 1)}#end for#"
         "#if not tk_seq1#-#end if#"
     )
 
@@ -215,7 +230,7 @@ def test_loop_variables_that_would_clash_are_renamed() -> None:
     out = body("{% for str in a %}{% for str in str.b %}{{ str }}{% endfor %}{% endfor %}", False)
     assert out == (
         "#for tkv1_str in tk_list(tk_var('a'))#"
-        "#for tkv2_str in tk_list(tk_path(tkv1_str, 'b'))#${tk_text(tkv2_str)}#end for#"
+        "#for tkv2_str in tk_list(tk_path(tkv1_str, 'b'))#$tkv2_str#end for#"
         "#end for#"
     )
 
@@ -229,6 +244,8 @@ def test_literal_text() -> None:
     assert body("x\n  {% if a %}A\n  {% endif %}", html=False) == (
         "x\n  #if tk_var('a')#A\n  #end if#${''}"
     )
+    # and so would the output filter's end after blanks
+    assert cheetah("{{ s }}\n  ", html=True).endswith("${tk_var('s')}\n  #end filter#${''}")
 
 
 def test_target_metadata() -> None:
@@ -269,7 +286,13 @@ def test_a_value_the_filter_cannot_read_is_the_reference_error() -> None:
 
 def test_a_format_the_expansion_cannot_print_is_refused() -> None:
     with pytest.raises(CompileError) as exc:
-        compile_string('{{ t|format_time("long") }}', "cheetah", file="t.html", locale="fr-FR")
+        compile_string(
+            '{{ t|format_time("long") }}',
+            "cheetah",
+            file="t.html",
+            locale="fr-FR",
+            inline_formats=True,
+        )
     assert str(exc.value) == (
         "t.html:1:1: the cheetah target cannot express format_time in fr-FR (a time zone field "
         "(z), which needs CLDR's zone names) (hint: format the value in your data and print it "
@@ -278,6 +301,9 @@ def test_a_format_the_expansion_cannot_print_is_refused() -> None:
 
 
 def test_only_the_format_helpers_used_are_defined() -> None:
+    def cheetah(source: str) -> str:
+        return compile_string(source, "cheetah", inline_formats=True)
+
     date = [line.split(" = ")[0] for line in cheetah("{{ d|format_date }}").splitlines()[:-1]]
     assert "#set tk_money" not in date and "#set tk_currencies" not in date
     assert "#set tk_when" in date and "#set tk_number" not in date
@@ -316,30 +342,99 @@ def typed_sources() -> list[Source]:
 def test_a_typed_string_is_one_lookup() -> None:
     source = "<p>{{ user.first_name }}</p>"
     typed = compile_string(source, "cheetah", declare={"user.first_name": "string"})
-    assert typed == HELPERS_LINE["tk_escape"] + "<p>${tk_escape($user.first_name)}</p>"
-    assert len(typed) == 174 < len(cheetah(source)) == 991
-    # untyped: unchanged, exact for any value
-    assert cheetah(source).endswith("<p>${tk_html(tk_var('user', 'first_name'))}</p>")
-    # a text part prints it through Cheetah's filter (null prints ""); one that may be missing
-    # or null reads through getVar
+    assert typed == STRING_FILTER + "<p>$user.first_name</p>#end filter#"
+    assert len(typed) == 231 < len(cheetah(source)) == 964
+    # untyped: exact for any value, through tk_var
+    assert cheetah(source).endswith("<p>${tk_var('user', 'first_name')}</p>#end filter#")
+    # a text part prints a string with Cheetah's own filter (null prints ""); one that may be
+    # missing or null reads through getVar
     declare = {"s": "string", "o": {"type": "string", "required": False}}
     assert (
         compile_string(
             "{{ s }}{% if o %}{{ o }}{% endif %}", "cheetah", html=False, declare=declare
         )
-        == "${s}#if $getVar('o', None)#${getVar('o', None)}#end if#"
+        == "$s#if $getVar('o', None)#${getVar('o', None)}#end if#"
     )
     # a root the Template object answers before the data (its request() method) keeps tk_var
     assert compile_string(
         "{% if request.city %}!{% endif %}", "cheetah", declare={"request.city": "string"}
     ).endswith("#if tk_var('request', 'city')#!#end if#")
-    # numbers and booleans keep tk_text: Cheetah prints 3.0 and True
-    assert "tk_text(tk_var('n'))" in compile_string(
-        "{{ n }}", "cheetah", html=False, declare={"n": "integer"}
+
+
+# Each construct on typed data, as a person fluent in Cheetah writes it (after the filter).
+TYPED_FORMS = {
+    "output": ("<p>{{ user.first_name }}</p>", "<p>${getVar('user.first_name', None)}</p>"),
+    "number": ("{{ order.total }}", "$order.total"),
+    "default": (
+        '{{ user.first_name|default("there") }}',
+        "${('there' if $getVar('user.first_name', None) is None"
+        " else $getVar('user.first_name', None))}",
+    ),
+    "safe": ("{{ user.email|safe }}", "${user.email, raw=True}"),
+    "escape": ("{{ user.email|escape }}", "$user.email"),
+    "if_else": (
+        "{% if user.vip %}V{% elif user.points != 2 %}P{% else %}N{% endif %}",
+        "#if $getVar('user.vip', None)#V#elif $getVar('user.points', None) != 2#P#else#N#end if#",
+    ),
+    "for_else": (
+        "{% for line in order.lines %}{{ line.name }}{% else %}none{% endfor %}",
+        "#set tk_seq1 = ($getVar('order.lines', None) or [])#"
+        "#for line in tk_seq1#$line.name#end for##if not tk_seq1#none#end if#",
+    ),
+    "href": (
+        '<a href="{{ user.email }}">x</a>',
+        '<a href="#if tk_url($user.email)#$user.email#else#about:invalid\\#tmplkit-unsafe-url'
+        '#end if#">x</a>',
+    ),
+    "plural": (
+        "{% trans count=order.count %}{{ count }} item{% pluralize %}{{ count }} items"
+        "{% endtrans %}",
+        "#if not $order.count >= 0#$order.count items#elif $order.count != 1#$order.count items"
+        "#else#$order.count item#end if#",
+    ),
+}
+TYPED_FORMS_DECLARED: dict[str, Any] = {
+    "user.first_name": {"type": "string", "required": False},
+    "user.email": {"type": "string", "required": True},
+    "user.vip": "boolean",
+    "user.points": "integer",
+    "order.total": {"type": "number", "required": True},
+    "order.count": {"type": "integer", "required": True},
+    "order.lines": "list",
+    "order.lines[]": {"type": "object", "required": True},
+    "order.lines[].name": {"type": "string", "required": True},
+}
+
+
+@pytest.mark.parametrize("construct", TYPED_FORMS)
+def test_each_construct_on_typed_data_is_plain_cheetah(construct: str) -> None:
+    source, want = TYPED_FORMS[construct]
+    compiled = compile_string(source, "cheetah", declare=TYPED_FORMS_DECLARED)
+    if "#filter" in compiled:  # a value printed: through the output filter
+        assert compiled.partition("#filter $tk_html\n")[2] == want + "#end filter#"
+    else:
+        assert compiled == want
+
+
+def test_typed_forms_render_in_cheetah_as_tmplkit_renders_them() -> None:
+    require_engine("cheetah")
+    sources = [Source(f"form_{name}", source) for name, (source, _) in TYPED_FORMS.items()]
+    urls = ["http://a.example/x", " javascript:alert(1)", "java\tscript:x", "/rel", "#top",
+            "DATA:image/png;base64,AA", "data:text/html,x", "mailto:a@b", "x:y", ""]  # fmt: skip
+    datasets = {}
+    for i, url in enumerate(urls):
+        user: dict[str, Any] = {"email": url, "points": [0, 1, 3, 3.0][i % 4]}
+        if i % 3:
+            user |= {"first_name": [None, "A<'\">&"][i % 2], "vip": [None, True, False][i % 3]}
+        order = {"total": [3.0, 2.5, 0, 1e21, 0.1 + 0.2][i % 5], "count": [0, 1, 2, 5.0, 21][i % 5]}
+        if i % 2:
+            order["lines"] = [{"name": "<b>"}, {"name": url}][: i % 3]
+        datasets[str(i)] = {"user": user, "order": order}
+    cases, mismatches = run(
+        "cheetah", "cheetah", sources=sources, datasets=datasets, declare=TYPED_FORMS_DECLARED
     )
-    assert "tk_text(tk_var('b'))" in compile_string(
-        "{{ b }}", "cheetah", html=False, declare={"b": "boolean"}
-    )
+    assert cases == len(TYPED_FORMS) * len(urls)
+    assert mismatches == [], "\n".join(map(str, mismatches[:5]))
 
 
 HELPERS_LINE = {name: f"#set {name} = {text}\n" for name, text in HELPERS.items()}
@@ -370,13 +465,9 @@ def test_a_typed_template_renders_in_cheetah_as_tmplkit_renders_it() -> None:
     )
     for s in sources:
         compiled = compile_string(s.template, "cheetah", html=s.html, declare=TYPED_DECLARATIONS)
-        # strings, tests and the loop read through Cheetah; numbers, booleans, a default on
-        # a string that may be missing or null and the loop items' optional fields keep the
-        # lookup helpers
-        assert "tk_var('user', 'email')" not in compiled
-        assert ("tk_var('user', 'first_name')" in compiled) == ("first_name|default" in s.template)
-        assert "tk_var('order', 'note')" not in compiled
-        assert "tk_list" not in compiled and "tk_var('user', 'vip')" not in compiled
+        # every typed path reads through Cheetah, but the loop items' optional fields
+        assert "tk_var(" not in compiled and "tk_list" not in compiled
+        assert "tk_text" not in compiled and "tk_default" not in compiled
 
 
 def test_docs_show_the_typed_example_the_emitter_writes() -> None:

@@ -24,11 +24,29 @@ from ..i18n import formats
 from ..urls import INERT_URL
 from .base import InfixConditions
 
+# How Cheetah's output filter and tk_text print a value that is not missing or null as the
+# reference does: true and false, 3 for 3.0, anything else with str().
+TEXT = (
+    "'true' if v is True else 'false' if v is False else str(int(v)) if isinstance(v, float) "
+    "and v.is_integer() and abs(v) < 9007199254740992 else str(v)"
+)
+# The reference's HTML escaping (markupsafe's): & < > " ' as &amp; &lt; &gt; &#34; &#39;
+ESCAPE = ".translate({38: '&amp;', 60: '&lt;', 62: '&gt;', 34: '&#34;', 39: '&#39;'})"
+# A URL text that may be printed, from its start (tabs and line breaks removed first): leading
+# blanks and controls, then no scheme, an allowed one, or a data: image (urls.unsafe_scheme).
+SAFE_URL = (
+    r"(?i)[\x00-\x20]*(?![\x00-\x20])(?:(?![a-z][a-z0-9+.-]*:)|(?:https?|mailto|tel|sms):"
+    r"|data:image/(?:png|gif|jpe?g|webp|bmp|avif);base64,)"
+)
+
 # The helpers an emitted template defines for itself, in dependency order. Each is one `#set`
 # directive on its own line: Cheetah swallows such lines whole, so they print nothing.
 HELPERS: dict[str, str] = {
     "tk_data": "[ns for ns in self.searchList() if isinstance(ns, dict)]",
-    "tk_missing": "type('Missing', (), {'__bool__': lambda self: False})()",
+    # false, equal to nothing, printed as "" (by the output filter's str())
+    "tk_missing": (
+        "type('Missing', (), {'__bool__': lambda self: False, '__str__': lambda self: ''})()"
+    ),
     "tk_get": (
         "lambda obj, key: obj.get(key, tk_missing) if isinstance(obj, dict) "
         "else obj[key] if isinstance(key, int) and isinstance(obj, (list, str)) "
@@ -39,16 +57,8 @@ HELPERS: dict[str, str] = {
         "lambda key, *keys: tk_path(next((ns[key] for ns in tk_data if key in ns), tk_missing), "
         "*keys)"
     ),
-    "tk_text": (
-        "lambda v: '' if v is None or v is tk_missing else 'true' if v is True "
-        "else 'false' if v is False else str(int(v)) if isinstance(v, float) "
-        "and v.is_integer() and abs(v) < 9007199254740992 else str(v)"
-    ),
-    "tk_escape": (
-        "lambda s: s.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')"
-        ".replace('\"', '&#34;').replace(\"'\", '&#39;')"
-    ),
-    "tk_html": "lambda v: tk_escape(tk_text(v))",
+    "tk_text": f"lambda v: '' if v is None or v is tk_missing else {TEXT}",
+    "tk_escape": f"lambda s: s{ESCAPE}",
     "tk_default": "lambda v, fallback: fallback if v is None or v is tk_missing else v",
     "tk_list": "lambda v: list(v or ())",
     "tk_count": (
@@ -61,21 +71,13 @@ HELPERS: dict[str, str] = {
         "lambda v, o: int(v) if o == 'i' else len(str(v).partition('.')[2]) if o == 'v' "
         "else int(str(v).partition('.')[2])"
     ),
-    # URL checks (urls.unsafe_scheme, the same reading): `tk_url(text, suffix, open, decode)`.
+    # URL checks (urls.unsafe_scheme, the same reading): `tk_url(text, suffix, open, decode)`,
+    # the match of SAFE_URL (or None) on the text without tabs and line breaks.
     "tk_re": "__import__('re')",
-    "tk_url_scheme": (
-        "lambda m, t: m is None or m.group(1).lower() in ('http', 'https', 'mailto', 'tel', "
-        "'sms') or m.group(1).lower() == 'data' and tk_re.match("
-        "'data:image/(png|gif|jpe?g|webp|bmp|avif);base64,', t, tk_re.I) is not None"
-    ),
-    "tk_url_safe": (
-        "lambda t, opn: not (opn and t[:1] == ':') and "
-        "tk_url_scheme(tk_re.match('([A-Za-z][A-Za-z0-9+.-]*):', t), t)"
-    ),
     "tk_url": (
-        "lambda v, sfx, opn, dec: tk_url_safe(tk_re.sub('[' + chr(9) + chr(10) + chr(13) + ']', "
-        "'', (__import__('html').unescape(v) if dec else v) + sfx)"
-        ".lstrip(''.join(map(chr, range(33)))), opn)"
+        "lambda v, sfx='', opn=False, dec=False: (lambda t: not (opn and tk_re.match("
+        "r'[\\x00-\\x20]*:', t)) and tk_re.match(r'" + SAFE_URL + "', t))(((__import__('html')"
+        ".unescape(v) if dec else v) + sfx).translate({9: None, 10: None, 13: None}))"
     ),
     # Values in the reader's locale (format_date, format_currency, …): the locale's CLDR data
     # is expanded at compile time into `tk_fmt<N>` tuples (i18n/formats.py: NumberSpec,
@@ -188,11 +190,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "tk_path": ("tk_get",),
     "tk_var": ("tk_data", "tk_missing", "tk_path"),
     "tk_text": ("tk_missing",),
-    "tk_html": ("tk_escape", "tk_text"),
     "tk_default": ("tk_missing",),
-    "tk_url_scheme": ("tk_re",),
-    "tk_url_safe": ("tk_re", "tk_url_scheme"),
-    "tk_url": ("tk_re", "tk_url_safe"),
+    "tk_url": ("tk_re",),
     "tk_context": ("tk_decimal_mod",),
     "tk_shown": ("tk_missing",),
     "tk_bad": ("tk_fail", "tk_shown", "tk_expected"),
@@ -221,9 +220,9 @@ CHEETAH_NAMES = frozenset(
     }
 )
 PY_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-# Variable types (variables.py) Cheetah prints as the reference does: a string as it is, null
-# as "" (a number may be 3.0 or True-like, a boolean prints True: those keep tk_text).
-PRINTS_AS_IS = frozenset({"string"})
+# Variable types (variables.py) that are strings: printed as they are (Cheetah prints null as
+# ""); the output filter prints the others (true, 3 for 3.0) as the reference does.
+PRINTS_AS_IS = frozenset({"string", "date", "datetime"})
 # What a Template instance answers before the data in its search list (its public attributes,
 # Cheetah 3.4): a data root of such a name keeps tk_var.
 TEMPLATE_NAMES = frozenset(
@@ -241,7 +240,12 @@ LOOKUP_RE = re.compile(r"\$(?:[A-Za-z][A-Za-z0-9_.]*|getVar\('[A-Za-z0-9_.]*', N
 # Text hazards beyond `$` and `#`: `#` before the end of a line is Cheetah's EOL slurp token
 # (even escaped), `<%` opens a PSP block, and a backslash before the next tag would escape it.
 TEXT_RE = re.compile(r"(?P<eol>#(?=[ \t\f]*(?:\r\n|\n|\r)))|(?P<psp><%)|(?P<tail>\\+\Z)|[$#]")
-DIRECTIVE_AT_END_RE = re.compile(r"(?:\A|[\r\n])([^\r\n]*?)(#(?:end if|end for)#)\Z")
+DIRECTIVE_AT_END_RE = re.compile(
+    r"(?:\A|[\r\n])([^\r\n]*?)(?:#end (?:if|for)#(?:#end filter#)?|#end filter#)\Z"
+)
+# A placeholder that reads a name or a dotted path, and what would continue it if it followed.
+BRACED_NAME_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}")
+NAME_CONTINUES_RE = re.compile(r"[A-Za-z0-9_.(\[{]")
 
 
 def cheetah_text(text: str) -> str:
@@ -257,6 +261,14 @@ def cheetah_text(text: str) -> str:
         return "\\" + m.group()
 
     return TEXT_RE.sub(sub, text)
+
+
+def unbraced(placeholder: str, after: str) -> str:
+    """`${user.name}` as `$user.name` where the text `after` it cannot continue the name."""
+    name = BRACED_NAME_RE.fullmatch(placeholder)
+    if name and not NAME_CONTINUES_RE.match(after[:1]):
+        return "$" + name.group(1)
+    return placeholder
 
 
 def unsafe_name(name: str) -> bool:
@@ -290,17 +302,24 @@ class CheetahEmitter(InfixConditions):
         self.specs: dict[str, str] = {}  # a format's expanded CLDR data -> its tk_fmt<N> name
         self.currencies: str | None = None  # the locale's currency table, when one is read
         self.pos = ir.NOWHERE  # the output being emitted (for refusals)
+        # What the output filter (tk_html, tk_plain) must do: escape (an HTML part printed a
+        # value), print a raw value (`${x, raw=True}`: |safe, |escape), convert a value that
+        # may not be a string (true, 3 for 3.0, missing).
+        self.escapes = self.raws = self.converts = False
 
     # -- the whole template --
 
     def emit(self, body: ir.Body) -> str:
-        """The template: the helpers it uses, then the body."""
+        """The template: the helpers it uses, its output filter, then the body."""
         out = self.emit_body(body)
+        filtered = self.converts or (self.html and (self.escapes or self.raws))
+        if filtered:
+            out += "#end filter#"
         # A directive ending the template, alone on its line after blanks, would swallow them.
         m = DIRECTIVE_AT_END_RE.search(out)
         if m and m.group(1) and m.group(1).isspace():
             out += "${''}"
-        return self.preamble() + out
+        return self.preamble() + (self.output_filter() if filtered else "") + out
 
     def emit_body(self, body: ir.Body) -> str:
         out: list[str] = []
@@ -315,7 +334,8 @@ class CheetahEmitter(InfixConditions):
             out.append(self.visit(node))
         if text:
             out.append(cheetah_text("".join(text)))
-        return "".join(out)
+        after = [*out[1:], ""]
+        return "".join(unbraced(piece, next_) for piece, next_ in zip(out, after, strict=True))
 
     def preamble(self) -> str:
         needed: list[str] = []
@@ -335,6 +355,21 @@ class CheetahEmitter(InfixConditions):
             lines.append(f"#set tk_currencies = {self.currencies}\n")
         lines += [f"#set {name} = {data}\n" for data, name in self.specs.items()]
         return "".join(lines)
+
+    def output_filter(self) -> str:
+        """Cheetah's output filter for every placeholder, as `#filter WebSafe` is written, but
+        printing as the reference does: escaping `& < > " '` in an HTML part (WebSafe leaves
+        quotes), and true, false, 3 for 3.0 where a value may not be a string."""
+        text = f"({TEXT})" if self.converts else "str(v)"
+        args = "s, v, **k"
+        if self.html:
+            text += ESCAPE
+            if self.raws:
+                args, text = "s, v, raw=False, **k", f"v if raw else {text}"
+        name = "tk_html" if self.html else "tk_plain"
+        init = "'__init__': lambda s, t: None"
+        cls = f"type({name!r}, (), {{{init}, 'filter': lambda {args}: {text}}})"
+        return f"#set {name} = {cls}\n#filter ${name}\n"
 
     def use(self, helper: str) -> str:
         self.used.add(helper)
@@ -362,61 +397,80 @@ class CheetahEmitter(InfixConditions):
         keys = ", ".join(repr(p) for p in ref.parts)
         return f"{self.use('tk_var')}({keys})"
 
-    def value(self, value: ir.Value) -> str:
-        """The printed text of an output, following the reference's filters step by step."""
-        expr, kind = self.filtered(value)
+    def placeholder(self, value: ir.Value) -> str:
+        """The output's `${…}`: the value after the reference's filters, which the output
+        filter prints (escaped in an HTML part unless it is markup already)."""
+        expr, kind, _ = self.filtered(value)
+        expr = expr[1:] if LOOKUP_RE.fullmatch(expr) else expr
         if kind == "markup":
-            return expr
-        if kind == "str":
-            return f"{self.use('tk_escape')}({expr})" if self.html else expr
-        return f"{self.use('tk_html' if self.html else 'tk_text')}({expr})"
+            if not self.html:
+                return "${" + expr + "}"
+            self.raws = True
+            # the filter's arguments follow a name or a call only (a string: str() changes nothing)
+            return "${" + (f"str({expr})" if expr.startswith("(") else expr) + ", raw=True}"
+        self.escapes = True
+        self.converts = self.converts or kind == "any"
+        return "${" + expr + "}"
 
-    def filtered(self, value: ir.Value) -> tuple[str, str]:
-        """The value after its filters, before the part escapes it, and what it is: "any"
-        value, a "str", or "markup" (final, never escaped)."""
+    def filtered(self, value: ir.Value) -> tuple[str, str, bool]:
+        """The value after its filters, before the part escapes it; what it is: "any" value
+        (the output filter prints it as the reference does), a "str", or "markup" (final,
+        never escaped); and whether it may still be None (a typed lookup)."""
         kind = "any"  # any value | "str": a plain string | "markup": final, never escaped
-        typed = self.typed_string(value)
+        nullable = True  # it may still be missing or null (None for a typed lookup)
+        typed = self.typed_value(value)
         if typed is not None:
-            expr, kind = typed, "str"
+            expr, kind, present = typed
+            nullable = not present
         elif value.format is not None:
-            expr, kind = self.formatted(value.format, value.ref), "str"
+            expr, kind, nullable = self.formatted(value.format, value.ref), "str", False
         else:
             expr = self.ref(value.ref)
-        for f in value.filters:
+        for i, f in enumerate(value.filters):
+            if (
+                f.name == "escape"
+                and self.html
+                and kind != "markup"
+                and i == len(value.filters) - 1
+            ):
+                continue  # the last step, an HTML part's escaping: the output filter's
             if f.name == "default":
-                if kind == "any":
+                if not nullable:
+                    continue
+                if typed is None:
                     expr = f"{self.use('tk_default')}({expr}, {f.arg or ''!r})"
+                else:
+                    expr = f"({f.arg or ''!r} if {expr} is None else {expr})"
+                nullable = False
             elif f.name in ("upper", "lower"):
-                if kind == "any":
-                    expr = f"{self.use('tk_text')}({expr})"
-                    kind = "str"
-                expr = f"{expr}.{f.name}()"
+                expr = self.as_str(expr, kind, nullable) + f".{f.name}()"
+                kind, nullable = "markup" if kind == "markup" else "str", False
             elif kind != "markup":  # escape or safe: the printed value becomes markup
-                if kind == "any":
-                    expr = f"{self.use('tk_text')}({expr})"
                 if f.name == "escape":
-                    expr = f"{self.use('tk_escape')}({expr})"
-                kind = "markup"
-        return expr, kind
+                    expr = f"{self.use('tk_escape')}({self.as_str(expr, kind, nullable)})"
+                elif kind == "any" or nullable:
+                    expr = self.as_str(expr, kind, nullable)
+                kind, nullable = "markup", False
+        return expr, kind, nullable and typed is not None
 
-    def typed_string(self, value: ir.Value) -> str | None:
-        """A string-typed path as Cheetah's own lookup, `or ''` where it may be missing or null
-        (an empty string is the only other false string); None where the types do not allow
-        it, or where a default("x") may apply (only a value the data always has drops it)."""
+    def as_str(self, expr: str, kind: str, nullable: bool) -> str:
+        """A value as the text the reference prints, for string methods."""
+        if kind == "any":
+            return f"{self.use('tk_text')}({expr})"
+        return f"({expr} or '')" if nullable else expr
+
+    def typed_value(self, value: ir.Value) -> tuple[str, str, bool] | None:
+        """A typed path as Cheetah's own lookup: the expression, "str" for a string, date or
+        datetime (as it is) or "any" (the output filter prints a number, boolean, list or
+        object as the reference does), and whether the data always has it; None where the
+        types do not know the path."""
         if not isinstance(value.ref, ir.Path) or value.format is not None:
             return None
         var = self.variable(value.ref)
-        if var is None or var.type not in PRINTS_AS_IS:
+        found = self.lookup(value.ref) if var is not None else None
+        if var is None or found is None:
             return None
-        found = self.lookup(value.ref)
-        if found is None:
-            return None
-        expr, present = found
-        if present:
-            return expr
-        if any(f.name == "default" for f in value.filters):
-            return None
-        return f"({expr} or '')"
+        return found[0], "str" if var.type in PRINTS_AS_IS else "any", found[1]
 
     def lookup(self, path: ir.Path) -> tuple[str, bool] | None:
         """A typed path as plain Cheetah, and whether the data always has it: `$user.name`
@@ -501,35 +555,20 @@ class CheetahEmitter(InfixConditions):
 
     def visit_Output(self, node: ir.Output) -> str:
         self.pos = node.pos
-        plain = self.plain_output(node)
-        if plain is not None:
-            return plain
-        expr = self.value(node.value)
-        printed = "${" + (expr[1:] if LOOKUP_RE.fullmatch(expr) else expr) + "}"
+        printed = self.placeholder(node.value)
         if node.url is None or not isinstance(node.value.ref, ir.Path):
             return printed
         # The text before the part escapes it; markup (|safe, |escape) read as the browser
         # reads it, character references decoded (which undoes an |escape exactly).
-        expr, kind = self.filtered(node.value)
-        text = expr if kind != "any" else f"{self.use('tk_text')}({expr})"
+        expr, kind, nullable = self.filtered(node.value)
         decode = kind == "markup"
-        check = f"{self.use('tk_url')}({text}, {node.url.suffix!r}, {node.url.open}, {decode})"
-        return f"#if {check}#{printed}#else#{cheetah_text(INERT_URL)}#end if#"
-
-    def plain_output(self, node: ir.Output) -> str | None:
-        """`${user.first_name}`: a string printed unescaped (a text part, or |safe), read by
-        Cheetah's own lookup, whose output filter prints null as "" as the reference does."""
-        value = node.value
-        if (
-            node.url is not None
-            or not isinstance(value.ref, ir.Path)
-            or (self.html and not value.filters)
-            or any(f.name != "safe" for f in value.filters)
-        ):
-            return None
-        var = self.variable(value.ref)
-        found = self.lookup(value.ref) if var is not None and var.type in PRINTS_AS_IS else None
-        return None if found is None else "${" + found[0][1:] + "}"
+        args = [self.as_str(expr, kind, nullable)]
+        if decode or node.url.open:
+            args += [repr(node.url.suffix), str(node.url.open), str(decode)]
+        elif node.url.suffix:
+            args.append(repr(node.url.suffix))
+        check = f"{self.use('tk_url')}({', '.join(args)})"
+        return f"#if {check}#{unbraced(printed, '#')}#else#{cheetah_text(INERT_URL)}#end if#"
 
     def visit_If(self, node: ir.If) -> str:
         out = ""
@@ -585,15 +624,21 @@ class CheetahEmitter(InfixConditions):
         return f"{self.typed_ref(cond.ref)} {cond.op} {cond.literal!r}"
 
     def cond_IsCount(self, cond: ir.IsCount) -> str:
-        return f"{self.use('tk_count')}({self.ref(cond.ref)})"
+        # A number the data always has: `$n >= 0`, and no fraction unless typed an integer.
+        var = self.variable(cond.ref) if isinstance(cond.ref, ir.Path) else None
+        found = self.lookup(cond.ref) if isinstance(cond.ref, ir.Path) else None
+        if var is not None and var.type in ("number", "integer") and found and found[1]:
+            n = found[0]
+            return f"{n} >= 0" if var.type == "integer" else f"({n} >= 0 and {n} % 1 == 0)"
+        return f"{self.use('tk_count')}({self.typed_ref(cond.ref)})"
 
     def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
-        return f"{self.use('tk_decimal')}({self.ref(cond.ref)})"
+        return f"{self.use('tk_decimal')}({self.typed_ref(cond.ref)})"
 
     def cond_NumberTest(self, cond: ir.NumberTest) -> str:
         # Python's `%` and comparisons, as in the reference: the value is a count here (or a
         # decimal count's operand, where IsDecimal holds).
-        n = self.ref(cond.ref)
+        n = self.typed_ref(cond.ref)
         if cond.operand != "n":
             n = f"{self.use('tk_operand')}({n}, '{cond.operand}')"
         if cond.mod:
