@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import ir
-from .prepare import prepare_html
+from .prepare import NotPreparable, prepare_html
 from .targets.jinja import escape_delimiters
 
 # The tags of an inlined skeleton: the numbered ones, and `{{ "{" }}` (an escaped brace).
@@ -36,6 +36,7 @@ _TAG_RE = re.compile(
     r"\{\{ \"\{\" \}\}|\{\{ tko(\d+)(?:\|safe)? \}\}|\{% ([a-z]+)(?: ([^%]*))? %\}"
 )
 _COND_RE = re.compile(r"tkc(\d+)")
+_SKELETON_LINE_RE = re.compile(r"^line \d+: ")
 _LOOP_RE = re.compile(r"tkv in tkf(\d+)")
 
 
@@ -73,6 +74,30 @@ class _Skeleton:
                 out.append("{% else %}" + self.write(node.else_))
             return "".join(out) + "{% endfor %}"
         raise AssertionError(f"{type(node).__name__} is lowered before emitting")
+
+    def described(self, message: str) -> str:
+        """A prepare.py message about the skeleton, its numbered tags named as the source
+        writes them, with their lines (the skeleton's own line numbers dropped)."""
+        message = _SKELETON_LINE_RE.sub("", message)
+
+        def where(pos: ir.Pos) -> str:
+            return f" at line {pos.line}:{pos.col}" if pos.line else ""
+
+        def tag(m: re.Match[str]) -> str:
+            if m.group(1) is not None:
+                node = self.outputs[int(m.group(1))]
+                filters = "".join("|" + f.name for f in node.value.filters)
+                return f"{{{{ {node.value.ref.dotted()}{filters} }}}}{where(node.pos)}"
+            word, arg = m.group(2), (m.group(3) or "").strip()
+            if word in ("if", "elif"):
+                n = int(_match(_COND_RE, arg).group(1))
+                return f"the {{% {word} %}}{where(self.ifs[n].pos)}"
+            if word == "for":
+                loop = self.loops[int(_match(_LOOP_RE, arg).group(1))]
+                return f"the {{% for %}} over {loop.iterable.dotted()}{where(loop.pos)}"
+            return m.group(0)
+
+        return _TAG_RE.sub(tag, message)
 
     def read(self, text: str) -> ir.Body:
         """The IR of an inlined skeleton: its numbered tags made their nodes again."""
@@ -182,5 +207,8 @@ def inline_css(body: ir.Body) -> ir.Body:
     if not any(isinstance(n, ir.Text) and "<style" in n.text.lower() for n in _texts(body)):
         return body  # nothing to inline (blocks and translations are inlined already)
     skeleton = _Skeleton()
-    prepared = prepare_html(skeleton.write(body), guarded=True)
+    try:
+        prepared = prepare_html(skeleton.write(body), guarded=True)
+    except NotPreparable as exc:
+        raise NotPreparable(skeleton.described(str(exc))) from None
     return skeleton.read(prepared.html)

@@ -149,3 +149,40 @@ def test_no_inline_keeps_the_source_style_block(tmp_path: Path) -> None:
     inlined = compile_cli()
     assert [s.lstrip()[:6] for s in STYLE_RE.findall(inlined)] == ["@media"]
     assert 'class="content" style="padding: 32px 40px;' in inlined
+
+
+def run_compile(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tmplkit", "compile", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        ("<p>{{ body|safe }}</p>", "{{ body|safe }} at line 1:81 may print HTML (|safe)"),
+        (
+            '<p class="{{ cls }}">x</p>',
+            "{{ cls }} at line 1:88 in class= of <p>, which the stylesheet selects on",
+        ),
+    ],
+)
+@pytest.mark.parametrize("target", ["liquid", "freemarker", "handlebars", "jinja"])
+def test_a_stylesheet_that_cannot_be_inlined_is_left_with_a_warning(
+    tmp_path: Path, target: str, body: str, reason: str
+) -> None:
+    style = "p { color: red; } .x { color: blue; }"
+    source = f"<html><head><style>{style}</style></head><body>{body}</body></html>\n"
+    (tmp_path / "t.html.j2").write_text(source, "utf-8")
+    result = run_compile(tmp_path, "t.html.j2", "-t", target)
+    assert result.returncode == 0
+    assert result.stderr == (
+        f"warning: t.html.j2: CSS not inlined, its <style> left as written: {reason} (hint: let"
+        " the sending system inline it, or see docs/performance.md for what inlines)\n"
+    )
+    assert f"<style>{style}</style>" in result.stdout
+    assert "style=" not in result.stdout.replace("<style>", "")
