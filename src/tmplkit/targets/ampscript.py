@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
+
+from markupsafe import escape as markup_escape
 
 from .. import ir
 from ..errors import RenderError
@@ -34,6 +37,17 @@ from .jinja import print_value
 
 SELF = "_"  # the attribute name of a loop item itself, inside its row
 COMPANIONS = ("__type", "__truthy", "__rows")
+VALUE = "Value"  # BuildRowsetFromJSON's column for a list of strings, numbers or booleans
+
+# With the template's types (docs/targets/ampscript.md#typed-variables): how each type prints
+# and tests. A string is its text (escaped in HTML), a number its digits and a boolean true or
+# false (nothing to escape); objects are only read through their fields, lists only looped over
+# or tested. "scalar" (a string or a number) prints as it is, and is never tested.
+STRINGS = frozenset({"string", "date", "datetime", "scalar"})
+NUMBERS = frozenset({"number", "integer"})
+TYPE_HINT = (
+    'declare its type in template.toml\'s [variables] ("PATH" = "string", "number" or "boolean")'
+)
 
 # --- the data convention ------------------------------------------------------------------
 
@@ -99,6 +113,32 @@ def _flatten(value: Any, parts: tuple[ir.Segment, ...], out: dict[str, str]) -> 
         _put(out, name + "__rows", rows_json(items))
 
 
+def sendable_row(data: Mapping[str, Any]) -> dict[str, str]:
+    """One recipient's data as the plain attributes a template compiled with its types reads
+    (docs/targets/ampscript.md#the-data-convention): the string, number or boolean at
+    `user.first_name` is the attribute `user_first_name`, as the reference prints it (`true`,
+    `3` for 3.0); a list is its JSON text; objects are only their fields; null is left out.
+
+    Raises RenderError when two paths flatten to the same attribute name.
+    """
+    out: dict[str, str] = {}
+
+    def walk(value: Any, parts: tuple[ir.Segment, ...]) -> None:
+        if value is None:
+            return
+        if isinstance(value, Mapping):
+            for key, child in value.items():
+                walk(child, (*parts, str(key)))
+        elif isinstance(value, list | tuple):
+            _put(out, attr_name(parts), json.dumps(value, ensure_ascii=False))
+        else:
+            _put(out, attr_name(parts), printed(value))
+
+    for key, value in data.items():
+        walk(value, (str(key),))
+    return out
+
+
 def rows_json(items: list[Any]) -> str:
     """A list's `__rows` attribute: one flattened object per item, all with the same columns."""
     rows: list[dict[str, str]] = []
@@ -154,31 +194,36 @@ def html_escape(expr: str) -> str:
     return expr
 
 
-def url_test(text: str, check: ir.UrlCheck, markup: bool) -> str:
-    """An AMPscript test that holds when printed `text` may start a URL (urls.unsafe_scheme):
-    tabs and line breaks removed, then one .NET regular expression on "<" + the text + the
-    check's suffix (the "<" keeps the match from being empty): leading blanks and controls,
-    then an allowed scheme, an image data: URL, or no scheme at all. `markup`: AMPscript
-    cannot decode character references, so an `&` before the scheme is decided is refused."""
-    for code in (9, 10, 13):
-        text = f'Replace({text}, Char({code}), "")'
-    scheme = "[a-z][a-z0-9+.-]*"
+def url_pattern(check: ir.UrlCheck, markup: bool) -> str:
+    """The AMPscript string of a .NET regular expression that matches printed text, never
+    emptily, exactly where it may not start a URL (urls.unsafe_scheme): leading
+    blanks and controls, then scheme letters (tabs and line breaks among them, which the
+    browser drops) and a `:`, unless an allowed scheme or an image data: URL starts there.
+    `check.open`: a bare `:` is refused too; `markup`: AMPscript cannot decode character
+    references, so an `&` before the scheme is decided is refused. Stricter than the reference
+    only where a tab or line break splits an allowed scheme (`ht<TAB>tp:` is refused)."""
+    scheme = "[a-z][a-z0-9+.\\t\\n\\r-]*"
     images = "|".join(DATA_IMAGE_TYPES)
-    pattern = (
-        f"(?i)^<[\\x00-\\x20]*(?![\\x00-\\x20])(?:(?:{'|'.join(sorted(SAFE_SCHEMES))}):"
-        f"|data:image/(?:{images});base64,|(?!{scheme}:)"
-    )
-    if check.open:
-        pattern += "(?!:)"
+    allowed = f"(?:{'|'.join(sorted(SAFE_SCHEMES))}):|data:image/(?:{images});base64,"
     if markup:
-        pattern += f"(?!{scheme}&)(?!&)"
-    parts = ", ".join(['"<"', text, *([amp_string(check.suffix)] if check.suffix else [])])
-    return f'RegExMatch(Concat({parts}), {amp_string(pattern + ")")}, 0) != ""'
+        end = f"(?:{scheme})?[:&]" if check.open else f"(?:{scheme}:|(?:{scheme})?&)"
+    else:
+        end = f"(?:{scheme})?:" if check.open else f"{scheme}:"
+    return amp_string(f"(?i)^[\\x00-\\x20]*(?!{allowed}){end}")
+
+
+def url_test(text: str, check: ir.UrlCheck, pattern: str) -> str:
+    """The test that printed `text` (then the check's suffix) may start a URL: `pattern`
+    (url_pattern, or the variable holding it) does not match."""
+    if check.suffix:
+        text = f"Concat({text}, {amp_string(check.suffix)})"
+    return f"Empty(RegExMatch({text}, {pattern}, 0))"
 
 
 # In literal text: a run of `%` that is a delimiter or could touch one, and a server-side
 # script tag (`<script runat=server>`), which Marketing Cloud would execute.
 PERCENT_RE = re.compile(r"%+")
+READ_RE = re.compile(r'AttributeValue\("([^"]*)"\)')  # a plain read, in emitted code
 SCRIPT_RE = re.compile(r"<(?=script\b[^>]*\brunat\b)", re.IGNORECASE)
 
 
@@ -202,8 +247,8 @@ class AmpscriptEmitter(InfixConditions):
     OR = " OR "
     name = "ampscript"
     summary = (
-        "Salesforce Marketing Cloud AMPscript; recipient data as the attributes of "
-        "tmplkit.targets.ampscript.attributes(data) (golden files: no open engine)"
+        "Salesforce Marketing Cloud AMPscript; with the template's types, plain attributes and "
+        "JSON lists; without, the attributes of tmplkit.targets.ampscript.attributes(data)"
     )
     helpers = None
     # Format filters: AMPscript's FormatNumber, FormatCurrency and FormatDate read .NET's culture
@@ -218,11 +263,93 @@ class AmpscriptEmitter(InfixConditions):
     ) -> None:
         super().__init__(html=html, file=file, data=data)
         self.rows: list[str] = []  # the row variable of each enclosing loop
+        self.pos = ir.NOWHERE  # the node being emitted, for a refusal's position
+        # What an output prints is worked out once, in a block that opens the part, when it is
+        # printed more than once and does not read a loop's row (emit's first pass counts):
+        # `SET @reset_url = …` then `%%=v(@reset_url)=%%`; so is a URL check (`…_link`) and
+        # a URL pattern. A URL check reads its value twice (tested, then printed).
+        self.counting = False
+        self.printed: Counter[str] = Counter()  # each value's expression, how often printed
+        self.links: Counter[tuple[str, ir.UrlCheck, str]] = Counter()  # (value, check, pattern)
+        self.names: dict[str, str] = {}  # a value's attribute name, for its variable's
+        self.hoisted: dict[str, str] = {}  # expression (a value's, a pattern) -> variable
+        self.hoisted_links: dict[tuple[str, ir.UrlCheck, str], str] = {}
+        self.read_vars: dict[str, str] = {}  # attribute -> the variable it is set in, once
+        self.taken: set[str] = set()  # variable names in use (lower case)
 
     # -- bodies --
 
     def emit(self, body: ir.Body) -> str:
-        return self.emit_body(body, open_left=False, open_right=False)
+        """The part; with types, in three passes: the first counts the values printed, the second (with
+        those printed more than once set in the opening block) the attributes read; the third
+        writes the part, each attribute read more than once set in the block too."""
+        if self.variables is None:  # the exact forms of attributes(), one pass
+            return self.emit_body(body, open_left=False, open_right=False)
+        self.counting = True
+        self.emit_body(body, open_left=False, open_right=False)
+        self.counting = False
+        self.taken = {"@" + n.target.lower() for n in ir.walk(body) if isinstance(n, ir.For)}
+        sets = self.sets()
+        draft = self.emit_body(body, open_left=bool(sets), open_right=False)
+        reads = Counter(READ_RE.findall(" ".join([*sets, draft])))
+        for attr, n in sorted(reads.items()):
+            read, var = f"AttributeValue({amp_string(attr)})", "@" + re.sub(r"\W", "_", attr)
+            if n * (len(read) - len(var)) > len(f"SET {var} = {read} "):  # shorter: set it
+                self.read_vars[attr] = self.variable_name(attr)
+        sets = [f"SET {var} = AttributeValue({amp_string(a)})" for a, var in self.read_vars.items()]
+        sets += [self.code(line) for line in self.sets()]
+        header = "%%[ " + " ".join(sets) + " ]%%" if sets else ""
+        return header + self.emit_body(body, open_left=bool(header), open_right=False)
+
+    def variable_name(self, base: str) -> str:
+        """A variable named after an attribute, unlike a loop's row or another variable."""
+        base = "@" + re.sub(r"\W", "_", base)
+        if base.lower().startswith("@tk_"):
+            base = "@v_" + base[1:]
+        var, n = base, 1
+        while var.lower() in self.taken:
+            n += 1
+            var = f"{base}_{n}"
+        self.taken.add(var.lower())
+        return var
+
+    def sets(self) -> list[str]:
+        """`SET`s for each URL pattern, value and URL check used more than once (in that order:
+        each may read the one before), naming their variables (once)."""
+        values = Counter(self.printed)
+        patterns: Counter[str] = Counter()
+        for link, n in self.links.items():
+            uses = 1 if n > 1 else n
+            values[link[0]] += 2 * uses
+            patterns[link[2]] += uses
+        out = []
+        for pattern in (p for p, n in patterns.items() if n > 1):
+            var = self.hoisted.get(pattern) or self.variable_name("url_pattern")
+            self.hoisted[pattern] = var
+            out.append(f"SET {var} = {pattern}")
+        for value in (v for v, n in values.items() if n > 1 and not READ_RE.fullmatch(v)):
+            var = self.hoisted.get(value) or self.variable_name(self.names[value])
+            self.hoisted[value] = var
+            out.append(f"SET {var} = {value}")
+        for link in (link for link, n in self.links.items() if n > 1):
+            var = self.hoisted_links.get(link) or self.variable_name(self.names[link[0]] + "_link")
+            self.hoisted_links[link] = var
+            out.append(f"SET {var} = {self.link(*link)}")
+        return out
+
+    def code(self, expr: str) -> str:
+        """An expression with each attribute set in the opening block read from its variable."""
+        if not self.read_vars:
+            return expr
+        return READ_RE.sub(lambda m: self.read_vars.get(m.group(1), m.group(0)), expr)
+
+    def link(self, value: str, check: ir.UrlCheck, pattern: str) -> str:
+        """A URL check: the printed value where it may start a URL, else the inert URL. The
+        escaped text is tested: escaping never changes where a scheme ends (`&<>"'` are not
+        scheme characters, and neither are the entities' `&#;`)."""
+        value = self.hoisted.get(value, value)
+        test = url_test(value, check, self.hoisted.get(pattern, pattern))
+        return f"IIF({test}, {value}, {amp_string(INERT_URL)})"
 
     def emit_body(self, body: ir.Body, *, open_left: bool = True, open_right: bool = True) -> str:
         out: list[str] = []
@@ -255,6 +382,8 @@ class AmpscriptEmitter(InfixConditions):
 
     def read(self, path: ir.Path, suffix: str = "") -> str:
         """The AMPscript expression reading a path's attribute (or one of its companions)."""
+        if self.variables is not None and not suffix:
+            return self.typed_read(path)
         row = self.loop_row(path.root)
         if row is None:
             return f"AttributeValue({amp_string(attr_name(path.parts) + suffix)})"
@@ -287,6 +416,8 @@ class AmpscriptEmitter(InfixConditions):
         """The value after its filters, before the part escapes it; what it is ("any" value
         that may be missing, a "str", or "markup", never escaped); and the text an |escape
         filter escaped, if one did."""
+        if self.variables is not None and isinstance(value.ref, ir.Path):
+            return self.typed_filtered(value.ref, value.filters)
         unescaped: str | None = None
         expr = self.text_of(value.ref)
         # "any": a value that may be missing or null; "str": a string; "markup": never escaped.
@@ -312,27 +443,42 @@ class AmpscriptEmitter(InfixConditions):
         return amp_text(node.text, open_left=True, open_right=True)
 
     def visit_Output(self, node: ir.Output) -> str:
+        self.pos = node.pos
         if node.value.format is not None:
             raise self.refuse_format(node.value.format, node.pos, self.FORMAT_WHY)
         printed = self.value(node.value)
-        if node.url is not None and isinstance(node.value.ref, ir.Path):
-            expr, _, unescaped = self.filtered(node.value)
-            markup = url_check_steps(node.value.filters, self.html)[1]
-            text = expr if markup or unescaped is None else unescaped
-            test = url_test(text, node.url, markup)
-            printed = f"IIF({test}, {printed}, {amp_string(INERT_URL)})"
-        return "%%=" + printed + "=%%"
+        ref = node.value.ref
+        if not isinstance(ref, ir.Path):
+            return "%%=" + self.code(printed) + "=%%"
+        once = self.loop_row(ref.root) is None  # it does not read a loop's row
+        if self.counting and once:
+            self.names[printed] = attr_name(ref.parts)
+        if node.url is None:
+            if self.counting and once:
+                self.printed[printed] += 1
+            if once and printed in self.hoisted:
+                return "%%=v(" + self.hoisted[printed] + ")=%%"
+            return "%%=" + self.code(printed) + "=%%"
+        markup = url_check_steps(node.value.filters, self.html)[1]
+        link = (printed, node.url, url_pattern(node.url, markup))
+        if self.counting and once:
+            self.links[link] += 1
+        if link in self.hoisted_links:
+            return "%%=v(" + self.hoisted_links[link] + ")=%%"
+        return "%%=" + self.code(self.link(*link)) + "=%%"
 
     def visit_If(self, node: ir.If) -> str:
         out = ""
         for n, (cond, body) in enumerate(node.branches):
             keyword = "IF" if n == 0 else "ELSEIF"
-            out += f"%%[ {keyword} {self.cond(cond)} THEN ]%%" + self.emit_body(body)
+            self.pos = node.pos
+            out += f"%%[ {keyword} {self.code(self.cond(cond))} THEN ]%%" + self.emit_body(body)
         if node.else_:
             out += "%%[ ELSE ]%%" + self.emit_body(node.else_)
         return out + "%%[ ENDIF ]%%"
 
     def visit_For(self, node: ir.For) -> str:
+        self.pos = node.pos
         depth = len(self.loops) + 1
         i, rows = f"@tk_i{depth}", f"@tk_rows{depth}"
         row = "@" + node.target
@@ -341,10 +487,14 @@ class AmpscriptEmitter(InfixConditions):
             node.target.lower().startswith("tk_") or row.lower() in taken
         ):
             row = f"@tk_item{depth}"
-        source = self.read(node.iterable, "__rows")
+        if self.variables is not None:
+            source = self.typed_json(node.iterable, "loop over")
+        else:
+            rows_of = self.read(node.iterable, "__rows")
+            source = f'IIF(Empty({rows_of}), "[]", {rows_of})'
         out = (
-            f'%%[ SET {rows} = BuildRowsetFromJSON(IIF(Empty({source}), "[]", {source}), '
-            f'"$[*]", 1) IF RowCount({rows}) > 0 THEN '
+            f'%%[ SET {rows} = BuildRowsetFromJSON({self.code(source)}, "$[*]", 1) '
+            f"IF RowCount({rows}) > 0 THEN "
             f"FOR {i} = 1 TO RowCount({rows}) DO SET {row} = Row({rows}, {i}) ]%%"
         )
         with self.inside(node):
@@ -363,6 +513,8 @@ class AmpscriptEmitter(InfixConditions):
     def cond_Truthy(self, cond: ir.Truthy) -> str:
         ref = cond.ref
         if isinstance(ref, ir.Path):
+            if self.variables is not None:
+                return self.typed_truthy(ref)
             return f'{self.read(ref, "__truthy")} == "true"'
         i, rows = self.counter()
         if ref.attr == "index":
@@ -371,7 +523,23 @@ class AmpscriptEmitter(InfixConditions):
             return f"{i} > 1"
         return f"{i} == 1" if ref.attr == "first" else f"{i} == RowCount({rows})"
 
+    def cond_Not(self, cond: ir.Not) -> str:
+        inner = cond.expr
+        if (
+            self.variables is not None
+            and isinstance(inner, ir.Truthy | ir.IsCount | ir.Compare)
+            and isinstance(inner.ref, ir.Path)
+        ):
+            if isinstance(inner, ir.Truthy):
+                return self.typed_truthy(inner.ref, negate=True)
+            if isinstance(inner, ir.IsCount):
+                return self.typed_count(inner.ref, negate=True)
+            return self.typed_equals(inner.ref, inner.literal, negate=inner.op == "==")
+        return super().cond_Not(cond)
+
     def cond_Compare(self, cond: ir.Compare) -> str:
+        if self.variables is not None and isinstance(cond.ref, ir.Path):
+            return self.typed_equals(cond.ref, cond.literal, negate=cond.op == "!=")
         test = self.equals(cond.ref, cond.literal)
         return test if cond.op == "==" else f"NOT ({test})"
 
@@ -411,6 +579,8 @@ class AmpscriptEmitter(InfixConditions):
         ref = cond.ref
         if isinstance(ref, ir.LoopVar):
             return "1 == 1" if ref.attr in ("index", "index0") else "1 == 0"
+        if self.variables is not None:
+            return self.typed_count(ref)
         kind, text = self.read(ref, "__type"), self.read(ref)
         return f'{kind} == "number" AND RegExMatch({text}, "^[0-9]+\\z", 0) != ""'
 
@@ -419,8 +589,13 @@ class AmpscriptEmitter(InfixConditions):
         ref = cond.ref
         if isinstance(ref, ir.LoopVar):
             return "1 == 0"  # loop variables are whole numbers or booleans
-        kind, text = self.read(ref, "__type"), self.read(ref)
-        return f'{kind} == "number" AND RegExMatch({text}, "^[0-9]+\\.[0-9]+\\z", 0) != ""'
+        decimal = f'RegExMatch({self.read(ref)}, "^[0-9]+\\.[0-9]+\\z", 0) != ""'
+        if self.variables is not None:
+            kind = self.type_of(ref)
+            if kind not in NUMBERS:
+                raise self.untyped(ref, "use as a plural count")
+            return "1 == 0" if kind == "integer" else decimal
+        return f'{self.read(ref, "__type")} == "number" AND {decimal}'
 
     def cond_NumberTest(self, cond: ir.NumberTest) -> str:
         """`Mod(n, 10) >= 2`, `n != 1`: only evaluated where IsCount holds (n is digits); a
@@ -444,3 +619,140 @@ class AmpscriptEmitter(InfixConditions):
 
     def operand(self, cond: ir.Cond) -> str:
         return f"({self.cond(cond)})"
+
+    # -- typed variables: plain attributes and JSON lists ---------------------------------
+    # With the template's types the sender supplies each value as a plain attribute and each
+    # list as its JSON text (sendable_row below), and each type is printed and tested as
+    # AMPscript prints and tests it: no companion attributes.
+
+    def type_of(self, path: ir.Path) -> str:
+        var = self.variable(path)
+        return "scalar" if var is None else var.type
+
+    def untyped(self, path: ir.Path, use: str, hint: str = TYPE_HINT) -> Exception:
+        """The refusal of a typed value that AMPscript cannot `use` as the reference does."""
+        name = ".".join(str(p) for p in path.parts)
+        kind = self.type_of(path)
+        return self.refuse(use, self.pos, hint, f"a {use} of {name} (type {kind})")
+
+    def typed_read(self, path: ir.Path) -> str:
+        """A plain attribute (`AttributeValue("user_first_name")`), or a field of the current
+        row (`Field(@line, "name")`; `, false` where the item may lack it; a list of strings,
+        numbers or booleans has one column, `Value`)."""
+        row = self.loop_row(path.root)
+        if row is None:
+            return f"AttributeValue({amp_string(attr_name(path.parts))})"
+        fields = path.parts[1:]
+        if len(fields) > 1 or any(isinstance(p, int) for p in fields):
+            raise self.refuse(
+                "nested field",
+                self.pos,
+                "give each item the field itself (a flat object: "
+                + "_".join(str(p) for p in fields)
+                + ")",
+                f"{'.'.join(str(p) for p in path.parts)} (BuildRowsetFromJSON reads one level"
+                " of fields in a list's items)",
+            )
+        column = str(fields[0]) if fields else VALUE
+        present = "" if self.always_present(path) else ", false"
+        return f"Field({row}, {amp_string(column)}{present})"
+
+    def typed_json(self, path: ir.Path, use: str) -> str:
+        """A list's JSON text, read as a rowset: `"[]"` where the list may be missing."""
+        if self.type_of(path) != "list":
+            raise self.untyped(path, use, 'declare it a list ("PATH" = "list")')
+        if self.loop_row(path.root) is not None:
+            raise self.refuse(
+                "nested loop",
+                self.pos,
+                "loop over a list of the data itself, not of a list's item",
+                f"a {use} {'.'.join(str(p) for p in path.parts)} (BuildRowsetFromJSON shows a"
+                " list in a list's item as the text JSON Object Array)",
+            )
+        text = self.typed_read(path)
+        return text if self.always_present(path) else f'IIF(Empty({text}), "[]", {text})'
+
+    def typed_filtered(
+        self, path: ir.Path, filters: tuple[ir.Filter, ...]
+    ) -> tuple[str, str, str | None]:
+        """`filtered` for a typed path: a string as it is (escaped by the part), a number as
+        its digits and a boolean lower-cased (True in a Boolean column prints true), neither
+        escaped; `default("x")` as `IIF(Empty(v), "x", v)`, left out where the value is
+        always there."""
+        kind = self.type_of(path)
+        if kind not in STRINGS | NUMBERS | {"boolean"}:
+            raise self.untyped(path, "print", "print one of its fields, or loop over it")
+        read = self.typed_read(path)
+        expr = f"Lowercase({read})" if kind == "boolean" else read
+        how = "str" if kind in STRINGS else "markup"  # digits, true and false: nothing to escape
+        fresh = True  # still the value itself, which a default replaces when missing
+        unescaped: str | None = None
+        for f in filters:
+            if f.name == "default":
+                fallback = f.arg or ""
+                if fresh and not self.always_present(path):
+                    expr = f"IIF(Empty({read}), {amp_string(fallback)}, {expr})"
+                    if how == "markup" and str(markup_escape(fallback)) != fallback:
+                        how = "str"
+            elif f.name in ("upper", "lower"):
+                expr = f"{'Uppercase' if f.name == 'upper' else 'Lowercase'}({expr})"
+            elif how != "markup":
+                if f.name == "escape":
+                    unescaped, expr = expr, html_escape(expr)
+                how = "markup"
+            fresh = False
+        return expr, how, unescaped
+
+    def typed_truthy(self, path: ir.Path, *, negate: bool = False) -> str:
+        """The reference's truthiness of a typed value: a boolean is "true" (a Boolean column's
+        True too: AMPscript compares text without case), a string is not Empty, a number not
+        Empty and not 0, a list's JSON not Empty and not []."""
+        kind, read = self.type_of(path), self.typed_read(path)
+        if kind == "boolean":
+            return f'{read} {"!=" if negate else "=="} "true"'
+        if kind in STRINGS - {"scalar"}:
+            return f"Empty({read})" if negate else f"NOT Empty({read})"
+        if kind in NUMBERS:
+            if self.always_present(path):
+                return f"{read} {'==' if negate else '!='} 0"
+            return (
+                f"Empty({read}) OR {read} == 0" if negate else f"NOT Empty({read}) AND {read} != 0"
+            )
+        if kind == "list":
+            read = self.typed_json(path, "test")
+            return f'RowCount(BuildRowsetFromJSON({read}, "$[*]", 1)) {"==" if negate else ">"} 0'
+        raise self.untyped(path, "test")
+
+    def typed_equals(self, path: ir.Path, literal: ir.Literal_, *, negate: bool) -> str:
+        """`path == literal` (`!=` with `negate`) for a typed value, as the reference compares:
+        a string exactly (AMPscript's `==` ignores case and accents: RegExMatch does not), a
+        number as a number, a boolean as 1 or 0; a value of another type never equals."""
+        kind, read = self.type_of(path), self.typed_read(path)
+        never = "1 == 1" if negate else "1 == 0"
+        if kind in ("scalar", "any"):
+            raise self.untyped(path, "comparison")
+        if isinstance(literal, str):
+            if kind not in STRINGS:
+                return never
+            if literal == "":
+                return f"NOT Empty({read})" if negate else f"Empty({read})"
+            pattern = amp_string("^" + regex_literal(literal) + "\\z")
+            return f'RegExMatch({read}, {pattern}, 0) {"==" if negate else "!="} ""'
+        op = "!=" if negate else "=="
+        if kind in NUMBERS:
+            number = printed(literal)
+            return (
+                f"{read} {op} {number if re.fullmatch(r'[0-9.]+', number) else amp_string(number)}"
+            )
+        if kind == "boolean" and literal in (0, 1):  # True == 1 and False == 0
+            return f'{read} {op} "{"true" if literal == 1 else "false"}"'
+        return never
+
+    def typed_count(self, path: ir.Path, *, negate: bool = False) -> str:
+        """A plural's count: a whole number >= 0, its printed digits (an integer: >= 0)."""
+        kind, read = self.type_of(path), self.typed_read(path)
+        if kind not in NUMBERS:
+            raise self.untyped(path, "use as a plural count")
+        if kind == "integer" and self.always_present(path):
+            return f"{read} {'<' if negate else '>='} 0"
+        return f'RegExMatch({read}, "^[0-9]+\\z", 0) {"==" if negate else "!="} ""'
