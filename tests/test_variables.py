@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import tmplkit
 from tmplkit import open_project
 from tmplkit.compiler import compile_parts
 from tmplkit.errors import ProjectError
@@ -419,3 +420,19 @@ def test_send_strict_sends_nothing_when_the_data_does_not_match(
         "error: reset.url: missing (expected a string); user.email: expected a string, got 7\n"
     )
     assert not (sample_project / ".tmplkit" / "outbox.jsonl").exists()
+
+
+def test_library_render_strict_raises_every_type_problem(sample_project: Path) -> None:
+    project = tmplkit.open_project(sample_project)
+    data = {"user": {"first_name": 7, "plan": "pro", "trial": "yes", "trial_days": 3}}
+    data |= {"support_email": "help@acme.example", "unsubscribe_url": "https://acme.example/u"}
+    with pytest.raises(tmplkit.DataError) as error:
+        tmplkit.render("acme-shop/account/welcome", data, project=project, strict=True)
+    assert error.value.problems == [
+        "user.first_name: expected a string, got 7",
+        'user.trial: expected true or false, got "yes"',
+    ]
+    assert str(error.value) == "user.first_name: expected a string, got 7 (and 1 more)"
+    # without strict, the same data renders (as the reference prints it)
+    message = tmplkit.render("acme-shop/account/welcome", data, project=project)
+    assert message.subject == "Welcome to Acme Shop, 7!"

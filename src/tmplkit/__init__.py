@@ -4,6 +4,7 @@ from .compiler import Compiled, compile, compile_parts, compile_string
 from .errors import (
     CompileError,
     Conflict,
+    DataError,
     InvalidName,
     NotFound,
     ProhibitedAction,
@@ -24,6 +25,7 @@ __all__ = [
     "CompileError",
     "Compiled",
     "Conflict",
+    "DataError",
     "Draft",
     "DraftStatus",
     "Folder",

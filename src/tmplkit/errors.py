@@ -59,6 +59,16 @@ class RenderError(TmplkitError):
     """Rendering failed for the given data (bad data file, sandbox violation, ...)."""
 
 
+class DataError(RenderError):
+    """Recipient data that does not match the template's variable types (`strict`): every
+    problem, each with its path (`order.lines[1].price: expected a number, got "abc"`)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)
+
+
 class ProjectError(TmplkitError):
     """No project found, a malformed project file, or an inconsistent store."""
 

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 
-from .errors import RenderError, TemplateError
+from .errors import DataError, RenderError, TemplateError
 from .i18n.formats import FormatError
 from .localize import Localizer
 from .pipeline import SourceSet, emit_part, resolve
@@ -404,7 +404,9 @@ def render(
     """Render SOURCE (template id or path, draft id, or .j2 file) with recipient data.
 
     `locale` translates it from the project's catalogs, falling back fr-CA → fr → source; with
-    `strict`, a missing translation is an error instead of a warning. The files are read
+    `strict`, a missing translation is an error instead of a warning, and data that does not
+    match the template's variable types (variables.py) raises DataError listing every problem
+    with its path. The files are read
     afresh on each call (only compiled templates are reused, by content); sending code that
     renders many messages keeps a Renderer, whose prepared messages skip all of that.
     """
@@ -414,4 +416,10 @@ def render(
         if renderer is None:
             renderer = _renderers[key] = Renderer(project)
     sources = resolve(source, project, draft)
+    if strict:
+        from .variables import strict_problems
+
+        problems = strict_problems(sources, data or {})
+        if problems:
+            raise DataError(problems)
     return renderer.render_sources(sources, data, locale=locale, strict=strict)
