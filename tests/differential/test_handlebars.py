@@ -499,15 +499,23 @@ def test_typed_forms_keep_a_helper_where_handlebars_differs() -> None:
     assert typed("{% if o %}{{ o }}{% endif %}", {"o": "object"}) == (
         "{{#if (tk_truthy o)}}{{tk_print o}}{{/if}}"
     )
-    # inside tk_and / tk_not a list is tested by tk_truthy ([] is true in JavaScript), a string
-    # as it is; comparisons and loop.index keep their helpers
+    # and/or/not over typed values nest blocks; with a comparison (or an object) inside, they
+    # stay helpers, where a list is tested by tk_truthy ([] is true in JavaScript); comparisons
+    # and loop.index keep their helpers
     assert typed(
-        '{% if s and not l %}A{% endif %}{% for x in l %}{{ loop.index }}{% if x == "b" %}'
-        "B{% endif %}{% endfor %}",
+        '{% if s and not l %}A{% endif %}{% if s and l == "b" %}C{% endif %}{% for x in l %}'
+        '{{ loop.index }}{% if x == "b" %}B{% endif %}{% endfor %}',
         {"s": "string", "l": "list"},
     ) == (
-        "{{#if (tk_and s (tk_not (tk_truthy l)))}}A{{/if}}{{#each l as |x|}}{{tk_inc @index}}"
-        '{{#if (tk_eq x "b")}}B{{/if}}{{/each}}'
+        '{{#if s}}{{#unless l}}A{{/unless}}{{/if}}{{#if (tk_and s (tk_eq l "b"))}}C{{/if}}'
+        '{{#each l as |x|}}{{tk_inc @index}}{{#if (tk_eq x "b")}}B{{/if}}{{/each}}'
+    )
+    assert typed(
+        "{% if s or not l %}A{% elif not (s and l) %}B{% else %}C{% endif %}",
+        {"s": "string", "l": "list"},
+    ) == (
+        "{{#if s}}A{{else}}{{#unless l}}A{{else}}{{#if s}}{{#if l}}C{{else}}B{{/if}}{{else}}B"
+        "{{/if}}{{/unless}}{{/if}}"
     )
 
 
@@ -830,19 +838,25 @@ def test_exact_decimals_and_time_zones_match_the_reference_in_handlebars_js() ->
 
 
 def test_a_format_filter_is_one_tk_format_call_with_the_locale_data() -> None:
-    assert compile_string('{{ d|format_date("d MMM") }}', "handlebars", locale="de-DE") == (
+    assert compile_string(
+        '{{ d|format_date("d MMM") }}', "handlebars", locale="de-DE", inline_formats=True
+    ) == (
         '{{tk_format d "d" \'{"k":"date","z":null,"p":[["day",1,[]]," ",["month_name",0,'
         '["Jan.","Feb.","März","Apr.","Mai","Juni","Juli","Aug.","Sept.","Okt.","Nov.",'
         '"Dez."]]]}\'}}'
     )
     # |e in a text part: escaped by handlebars where it prints ({{…}}, not {{{…}}}).
-    out = compile_string("{{ p|format_percent|e }}", "handlebars", html=False, locale="fr-FR")
+    out = compile_string(
+        "{{ p|format_percent|e }}", "handlebars", html=False, locale="fr-FR", inline_formats=True
+    )
     assert out == (
         '{{tk_format p "p" \'{"k":"percent","p":["","\u00a0%"],"n":["-","\u00a0%"],'
         '"i":1,"f":[0,0],"g":[3,3],"d":",","s":"\u202f","x":2}\'}}'
     )
     # A currency from the data: its value and field, and the locale's currency table.
-    out = compile_string("{{ p|format_currency(o.cur) }}", "handlebars", locale="ja-JP")
+    out = compile_string(
+        "{{ p|format_currency(o.cur) }}", "handlebars", locale="ja-JP", inline_formats=True
+    )
     assert (
         out.startswith('{{tk_format p "p" \'{"k":"currency",') and ' o.cur "o.cur" \'{"c":"' in out
     )
@@ -851,7 +865,13 @@ def test_a_format_filter_is_one_tk_format_call_with_the_locale_data() -> None:
 
 def test_handlebars_refuses_what_the_expansion_cannot_print() -> None:
     with pytest.raises(CompileError) as info:
-        compile_string('{{ t|format_time("long") }}', "handlebars", file="t.html", locale="fr-FR")
+        compile_string(
+            '{{ t|format_time("long") }}',
+            "handlebars",
+            file="t.html",
+            locale="fr-FR",
+            inline_formats=True,
+        )
     assert str(info.value) == (
         "t.html:1:1: the handlebars target cannot express format_time in fr-FR (a time zone field "
         "(z), which needs CLDR's zone names) (hint: format the value in your data and print it "

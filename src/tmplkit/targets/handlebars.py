@@ -696,7 +696,10 @@ class HandlebarsEmitter(Emitter):
 
     def visit_If(self, node: ir.If) -> str:
         """`{{#if}}` or `{{#unless}}`, each further branch an `{{else if}}` or `{{else unless}}`
-        (handlebars' chained blocks, closed by the first block's name)."""
+        (handlebars' chained blocks, closed by the first block's name); with `and`, `or` or
+        `not` over typed values, nested blocks instead of helpers."""
+        if any(self.nests(cond) for cond, _ in node.branches):
+            return self.nested_if(node)
         out = opened = ""
         for i, (cond, branch) in enumerate(node.branches):
             helper, arg = self.test(cond, node.pos, alone=len(node.branches) == 1)
@@ -705,6 +708,65 @@ class HandlebarsEmitter(Emitter):
         if node.else_:
             out += "{{else}}" + self.emit(node.else_)
         return out + "{{/" + opened + "}}"
+
+    def nested_if(self, node: ir.If) -> str:
+        """The chain as nested standard blocks, from its last branch out: each `and`/`or`/`not`
+        a block inside a block, a body written once per way to reach it."""
+        out = self.emit(node.else_)
+        for cond, branch in reversed(node.branches):
+            out = self.branch(cond, self.emit(branch), out, node.pos)
+        return out
+
+    def nests(self, cond: ir.Cond) -> bool:
+        """Whether `cond` combines, with `and`/`or`/`not`, only tests handlebars' own blocks make
+        as the reference does (typed values, loop variables): then it needs no helper."""
+        if isinstance(cond, ir.And | ir.Or):
+            return self.plain_test(cond)
+        return (
+            isinstance(cond, ir.Not)
+            and not isinstance(cond.expr, ir.Truthy)
+            and (self.plain_test(cond.expr))
+        )
+
+    def plain_test(self, cond: ir.Cond) -> bool:
+        if isinstance(cond, ir.Not):
+            return self.plain_test(cond.expr)
+        if isinstance(cond, ir.And | ir.Or):
+            return self.plain_test(cond.left) and self.plain_test(cond.right)
+        if not isinstance(cond, ir.Truthy):
+            return False
+        return isinstance(cond.ref, ir.LoopVar) or self.typed(cond.ref, TESTS_AS_IS)
+
+    def branch(self, cond: ir.Cond, then: str, else_: str, pos: ir.Pos) -> str:
+        """Template text that renders `then` when `cond` holds and `else_` otherwise."""
+        if isinstance(cond, ir.Not):
+            inner = cond.expr
+            if isinstance(inner, ir.Truthy) and not self.always_true(inner):
+                return block("unless", self.truth_arg(inner, pos), then, else_)
+            return self.branch(inner, else_, then, pos)
+        if isinstance(cond, ir.And):
+            return self.branch(cond.left, self.branch(cond.right, then, else_, pos), else_, pos)
+        if isinstance(cond, ir.Or):
+            return self.branch(cond.left, then, self.branch(cond.right, then, else_, pos), pos)
+        return self.leaf(cond, then, else_, pos)
+
+    def leaf(self, cond: ir.Cond, then: str, else_: str, pos: ir.Pos) -> str:
+        """One test of a nested chain: a plain value as it is, anything else by its helper."""
+        if isinstance(cond, ir.Truthy) and self.always_true(cond):
+            return then
+        if isinstance(cond, ir.Truthy) and self.plain_test(cond):
+            return block("if", self.truth_arg(cond, pos), then, else_)
+        return block("if", param(self.condition(cond, pos)), then, else_)
+
+    @staticmethod
+    def always_true(cond: ir.Truthy) -> bool:
+        """loop.index counts from 1."""
+        return isinstance(cond.ref, ir.LoopVar) and cond.ref.attr == "index"
+
+    def truth_arg(self, cond: ir.Truthy, pos: ir.Pos) -> str:
+        """The argument of {{#if}} / {{#unless}}: the value itself."""
+        ref = cond.ref
+        return param(self.path(ref, pos) if isinstance(ref, ir.Path) else self.loop_var(ref, pos))
 
     def test(self, cond: ir.Cond, pos: ir.Pos, *, alone: bool) -> tuple[str, str]:
         """The block (`if` or `unless`) and its argument testing `cond`: a typed value as it
@@ -952,10 +1014,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
     def visit_If(self, node: ir.If) -> str:
         if is_plural_guard(node.branches[0][0]):
             return self.plural(node)
-        out = self.emit(node.else_)
-        for cond, branch in reversed(node.branches):
-            out = self.branch(cond, self.emit(branch), out, node.pos)
-        return out
+        return self.nested_if(node)
 
     def plural(self, node: ir.If) -> str:
         """A plural chain (i18n/plural.py) without its first test, "not a count → last form".
@@ -982,23 +1041,15 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
             raise self.refuse_type_test(node.pos)
         return out
 
-    def branch(self, cond: ir.Cond, then: str, else_: str, pos: ir.Pos) -> str:
-        """Template text that renders `then` when `cond` holds and `else_` otherwise."""
-        if isinstance(cond, ir.Not):
-            inner = cond.expr
-            if isinstance(inner, ir.Truthy) and not self.always_true(inner):
-                return block("unless", self.truth_arg(inner, pos), then, else_)
-            return self.branch(inner, else_, then, pos)
-        if isinstance(cond, ir.And):
-            return self.branch(cond.left, self.branch(cond.right, then, else_, pos), else_, pos)
-        if isinstance(cond, ir.Or):
-            return self.branch(cond.left, then, self.branch(cond.right, then, else_, pos), pos)
+    def leaf(self, cond: ir.Cond, then: str, else_: str, pos: ir.Pos) -> str:
+        """One test: a backtick comparison, a count's `==` tests, or the value itself."""
         if isinstance(cond, ir.Compare):
             return block("if", self.comparison(cond, pos), then, else_)
         if isinstance(cond, ir.NumberTest):
             return self.count_test(cond, then, else_, pos)
         if isinstance(cond, ir.IsCount | ir.IsDecimal):  # first in a plural chain, handled there
             raise self.refuse_type_test(pos)
+        assert isinstance(cond, ir.Truthy), cond  # and/or/not are branch()'s
         if self.always_true(cond):
             return then
         return block("if", self.truth_arg(cond, pos), then, else_)
@@ -1037,16 +1088,6 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         if self.locale is None:
             return self.refuse(construct, pos, hint)
         return self.refuse(construct, pos, hint, f"the {self.locale} plural rule, {which}")
-
-    @staticmethod
-    def always_true(cond: ir.Truthy) -> bool:
-        """loop.index counts from 1."""
-        return isinstance(cond.ref, ir.LoopVar) and cond.ref.attr == "index"
-
-    def truth_arg(self, cond: ir.Truthy, pos: ir.Pos) -> str:
-        """The argument of {{#if}} / {{#unless}}: the value itself (Mandrill's truthiness)."""
-        ref = cond.ref
-        return self.path(ref, pos) if isinstance(ref, ir.Path) else param(self.loop_var(ref, pos))
 
     def comparison(self, cond: ir.Compare, pos: ir.Pos) -> str:
         """Mandrill's ``\\`path == "literal"\\``` condition, with the path as documented: bare."""

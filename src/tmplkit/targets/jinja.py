@@ -23,8 +23,14 @@ from .base import InfixConditions
 SHADOWED = frozenset(n for t in (dict, list, str) for n in dir(t) if not n.startswith("_"))
 DICT_METHODS = frozenset(n for n in dir(dict) if not n.startswith("_"))
 # The Jinja test a typed value passes only when it is there (not missing, not null), for the
-# types a stock Jinja2 prints as environment() does.
-STOCK_TEST = {"string": "string", "integer": "number", "boolean": "boolean"}
+# types a stock Jinja2 prints as environment() does (a scalar, but for a whole float: 3.0).
+STOCK_TEST = {
+    "string": "string",
+    "integer": "number",
+    "number": "number",
+    "boolean": "boolean",
+    "scalar": "string or {0} is number",
+}
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DELIMITER_RE = re.compile(r"\{(?=[{%#]|\Z)")
 
@@ -42,6 +48,11 @@ def jinja_string(text: str) -> str:
 
 def literal(value: ir.Literal_) -> str:
     return jinja_string(value) if isinstance(value, str) else json.dumps(value)
+
+
+def parenthesized(expr: str) -> str:
+    """`expr` as an operand: in parentheses when it is a conditional expression."""
+    return f"({expr})" if " if " in expr else expr
 
 
 def truthy_paths(cond: ir.Cond) -> list[ir.Path]:
@@ -124,55 +135,86 @@ class JinjaEmitter(InfixConditions):
 
     def present(self, path: ir.Path) -> bool:
         """Whether data of the template's types has this path here, not null: always, or
-        because an enclosing `if` found it true."""
+        because an enclosing `if` found it (or a value under it) true."""
         if self.always_present(path):
             return True
         where = self.variable_path(path) if self.variables is not None else None
         return any(where in tested for tested in self.tested)
 
+    def guards(self, path: ir.Path) -> list[str] | None:
+        """The tests a stock Jinja needs before it reads `path` as `environment()` reads it,
+        for data of the template's types: each object on the way that may be missing or null
+        (stock Jinja fails on a field of an undefined value), each list an index reads having
+        that item (`lines|length > 1`), and a key named like a dict method being there (stock
+        Jinja would read the method). [] without types (`environment()` needs none); None where
+        a parent's type is not an object or a list."""
+        if self.variables is None:
+            return []
+        out: list[str] = []
+        for i in range(1, len(path.parts)):
+            parent, part = ir.Path(path.parts[:i]), path.parts[i]
+            var = self.variable(parent)
+            if var is None or var.type != ("list" if isinstance(part, int) else "object"):
+                return None
+            if not self.present(parent):
+                out.append(self.ref(parent))
+            if isinstance(part, int):
+                out.append(f"{self.ref(parent)}|length > {part}")
+            elif part in DICT_METHODS and not self.present(ir.Path(path.parts[: i + 1])):
+                out.append(f"{jinja_string(part)} in {self.ref(parent)}")
+        return out
+
+    def guarded(self, ref: ir.Ref) -> str:
+        """The value as a stock Jinja reads it: `(a.b if a)`, undefined where a parent is not
+        there (as environment()'s chained undefined)."""
+        guards = self.guards(ref) if isinstance(ref, ir.Path) else None
+        if not guards:
+            return self.ref(ref)
+        return f"({self.ref(ref)} if {' and '.join(guards)})"
+
     def typed_output(self, node: ir.Output) -> str | None:
         """With the template's types, an output a stock `jinja2.Environment` prints as
         `environment()` does: a string as it is, an integer through `int` (3.0 prints 3), a
-        boolean as `true`/`false`; one that may be missing or null only when it is there
-        (`x if x is string`), or its default otherwise. None where the type (number, object,
-        untyped), a format, a URL check or a filter on a non-string needs `environment()`."""
+        number through `int` when it is whole, a boolean as `true`/`false`, then its filters
+        and URL check; one that may be missing or null, or under an object that may be, only
+        when it is there (`x if x is string`), or its default otherwise (`… else "x"`). None
+        where the type (object, list, untyped), a format or a later `default` needs
+        `environment()`."""
         value = node.value
-        if value.format is not None or node.url is not None or not isinstance(value.ref, ir.Path):
+        if value.format is not None or not isinstance(value.ref, ir.Path):
             return None
         var = self.variable(value.ref)
-        if var is None or var.type not in STOCK_TEST or not self.reachable(value.ref):
+        guards = self.guards(value.ref)
+        if var is None or var.type not in STOCK_TEST or guards is None:
             return None
-        names = [f.name for f in value.filters]
+        filters = value.filters
         fallback: str | None = None
-        if names == ["default"]:
-            fallback = jinja_string(value.filters[0].arg or "")
-            names = []
-        if "default" in names or (names and var.type != "string"):
+        if filters and filters[0].name == "default":
+            fallback = jinja_string(filters[0].arg or "")
+            filters = filters[1:]
+        if any(f.name == "default" for f in filters):
             return None
         ref = self.ref(value.ref)
-        shown = ref + "".join(f"|{n}" for n in names)
+        shown = ref
         if var.type == "integer":
             shown += "|int"
+        elif var.type == "number":
+            shown = f"{ref}|int if {ref} % 1 == 0 else {ref}"
         elif var.type == "boolean":
             shown = f'"true" if {ref} else "false"'
-        if self.present(value.ref):
-            return shown
-        if var.type == "boolean":
-            shown = f"({shown})"
-        test = f"{ref} is {STOCK_TEST[var.type]}"
-        return f"{shown} if {test}" + ("" if fallback is None else f" else {fallback}")
-
-    def reachable(self, path: ir.Path) -> bool:
-        """Whether a stock Jinja lookup of this data path reads what `environment()` reads, for
-        data of the template's types: every object on the way there is always there (stock
-        Jinja fails on a field of a missing value), and a key named like a dict method (`items`)
-        is always there too (a missing one would give the method)."""
-        if any(isinstance(p, int) for p in path.parts[1:]):
-            return False
-        if len(path.parts) > 1 and not self.always_present(ir.Path(path.parts[:-1])):
-            return False
-        last = path.parts[-1]
-        return not (last in DICT_METHODS and len(path.parts) > 1) or self.always_present(path)
+        after = "".join(f"|{f.name}" for f in filters)
+        if node.url is not None:
+            after += self.url_check(value.ref, node.url)
+        if not self.present(value.ref):
+            test = f"{ref} is {STOCK_TEST[var.type].format(ref)}"
+            guards.append(f"({test})" if " or " in test else test)
+        if not guards:
+            return parenthesized(shown) + after if after else shown
+        test = " and ".join(guards)
+        if fallback is not None:
+            either = f"{parenthesized(shown)} if {test} else {fallback}"
+            return f"({either}){after}" if after else either
+        return f"{parenthesized(shown)}{after} if {test}"
 
     def url_check(self, ref: ir.Ref, check: ir.UrlCheck) -> str:
         """`|check_url("user.url")`: INERT_URL instead of a value with an unsafe scheme."""
@@ -189,7 +231,11 @@ class JinjaEmitter(InfixConditions):
             out += "{% " + ("if " if i == 0 else "elif ") + self.cond(cond) + " %}"
             # In the branch, a value its condition found true is there: `{{ user.nick }}` in
             # `{% if user.nick %}` needs no test of its own.
-            tested = {self.variable_path(r) for r in truthy_paths(cond)}
+            tested = {
+                self.variable_path(ir.Path(r.parts[:n]))
+                for r in truthy_paths(cond)
+                for n in range(1, len(r.parts) + 1)
+            }
             self.tested.append(tested)
             try:
                 out += self.emit(body)
@@ -202,7 +248,8 @@ class JinjaEmitter(InfixConditions):
     def visit_For(self, node: ir.For) -> str:
         # `or []`: a null list loops zero times (Jinja would fail iterating None); a list the
         # template's types always have, or one an enclosing `if` found true, needs none.
-        iterable = self.ref(node.iterable)
+        # Under an object or key that may be missing, the list is read only where it is there.
+        iterable = self.guarded(node.iterable)
         if not self.present(node.iterable):
             iterable += " or []"
         out = "{% for " + node.target + " in " + iterable + " %}"
@@ -213,18 +260,18 @@ class JinjaEmitter(InfixConditions):
         return out + "{% endfor %}"
 
     def cond_Truthy(self, cond: ir.Truthy) -> str:
-        return self.ref(cond.ref)
+        return self.guarded(cond.ref)
 
     def cond_Compare(self, cond: ir.Compare) -> str:
-        return f"{self.ref(cond.ref)} {cond.op} {literal(cond.literal)}"
+        return f"{self.guarded(cond.ref)} {cond.op} {literal(cond.literal)}"
 
     def cond_IsCount(self, cond: ir.IsCount) -> str:
         # `is integer` is false for booleans; a float counts when it has no fraction.
-        n = self.ref(cond.ref)
+        n = self.guarded(cond.ref)
         return f"(({n} is integer or ({n} is float and {n} % 1 == 0)) and {n} >= 0)"
 
     def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
-        n = self.ref(cond.ref)
+        n = self.guarded(cond.ref)
         return f"({n} is float and {n} % 1 != 0 and {n} > 0)"
 
     def cond_NumberTest(self, cond: ir.NumberTest) -> str:
@@ -238,7 +285,7 @@ class JinjaEmitter(InfixConditions):
     def operand_of(self, cond: ir.NumberTest) -> str:
         """The count, or a CLDR operand of a decimal count read from its printed digits
         (`1.25|string`): i its whole part, v how many digits follow the point, f those digits."""
-        n = self.ref(cond.ref)
+        n = self.guarded(cond.ref)
         if cond.operand == "i":
             return f"{n}|int"
         if cond.operand == "v":

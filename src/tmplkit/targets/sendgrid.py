@@ -30,6 +30,7 @@ from .handlebars import (
 
 DOC_URL = "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-handlebars"
 
+
 class SendgridEmitter(MandrillHandlebarsEmitter):
     """SendGrid dynamic templates: Mandrill's blocks, SendGrid's `equals`/`notEquals`."""
 
@@ -114,11 +115,11 @@ class SendgridEmitter(MandrillHandlebarsEmitter):
 
     # -- comparisons: SendGrid's equals / notEquals blocks --
 
-    def branch(self, cond: ir.Cond, then: str, else_: str, pos: ir.Pos) -> str:
+    def leaf(self, cond: ir.Cond, then: str, else_: str, pos: ir.Pos) -> str:
         if isinstance(cond, ir.Compare):
             helper = "equals" if cond.op == "==" else "notEquals"
             return block(helper, self.operands(cond, pos), then, else_)
-        return super().branch(cond, then, else_, pos)
+        return super().leaf(cond, then, else_, pos)
 
     def count_test(self, test: ir.NumberTest, then: str, else_: str, pos: ir.Pos) -> str:
         """A plural test on a count as `equals` blocks: `n < 3` is n == 0, 1 or 2."""
