@@ -293,6 +293,7 @@ def test_time_zones_follow_the_reference_s_zone_data_through_history() -> None:
                 f'{{{{ d|format_datetime("yyyy-MM-dd HH:mm:ss EEE", "{z}") }}}}',
                 "freemarker",
                 html=False,
+                inline_formats=True,
             ),
             "data": {"d": m},
         }
@@ -370,7 +371,12 @@ def test_formats_beyond_the_corpus_in_thirty_locales() -> None:
     require_engine(ENGINE)
     keys = [(s, loc, d) for loc in FORMAT_LOCALES for s in FORMAT_EXTRA for d in FORMAT_DATA]
     cases = [
-        {"template": compile_string(s.template, "freemarker", html=s.html, locale=loc), "data": d}
+        {
+            "template": compile_string(
+                s.template, "freemarker", html=s.html, locale=loc, inline_formats=True
+            ),
+            "data": d,
+        }
         for s, loc, d in keys
     ]
     results = render_batch(ENGINE, cases)
@@ -395,7 +401,9 @@ def test_a_value_the_filter_cannot_read_stops_with_render_s_message() -> None:
     """The field, the value (JSON, cut at 60 characters) and the hint, as render says it."""
     require_engine(ENGINE)
     templates = {
-        kind: compile_string(f"{{{{ o.x|{name} }}}}", "freemarker", html=False, locale="pl-PL")
+        kind: compile_string(
+            f"{{{{ o.x|{name} }}}}", "freemarker", html=False, locale="pl-PL", inline_formats=True
+        )
         for kind, name in [
             ("decimal", "format_decimal"),
             ("percent", "format_percent"),
@@ -404,7 +412,9 @@ def test_a_value_the_filter_cannot_read_stops_with_render_s_message() -> None:
             ("time", "format_time"),
         ]
     }
-    money = compile_string("{{ o.x|format_currency(o.c) }}", "freemarker", locale="pl-PL")
+    money = compile_string(
+        "{{ o.x|format_currency(o.c) }}", "freemarker", locale="pl-PL", inline_formats=True
+    )
     cases: list[dict[str, Any]] = []
     expected: list[str] = []
     for value in BAD_VALUES:
@@ -437,7 +447,11 @@ def _render_says(value: Any, kind: Any, code: Any = None) -> str:
 def test_a_format_freemarker_cannot_print_is_refused() -> None:
     with pytest.raises(TemplateError) as info:
         compile_string(
-            '<p>\n  {{ at|format_datetime("full") }}', "freemarker", file="t.html", locale="de-DE"
+            '<p>\n  {{ at|format_datetime("full") }}',
+            "freemarker",
+            file="t.html",
+            locale="de-DE",
+            inline_formats=True,
         )
     assert str(info.value) == (
         "t.html:2:3: the freemarker target cannot express format_datetime in de-DE (a time zone "
@@ -448,7 +462,7 @@ def test_a_format_freemarker_cannot_print_is_refused() -> None:
 
 def test_a_format_is_the_locale_s_data_and_a_call() -> None:
     source = '{{ order.total|format_currency("EUR") }} {{ day|format_date("d MMM") }}'
-    out = compile_string(source, "freemarker", html=False, locale="fr-FR")
+    out = compile_string(source, "freemarker", html=False, locale="fr-FR", inline_formats=True)
     assert out.endswith(
         '><#assign tmplkit$fmt1 = {"kind": "currency", "bad": " is not a number (hint: send a '
         'number such as 19.99 or \\"19.99\\")", "texts": ["", "\u00a0€", "-", "\u00a0€"], '
