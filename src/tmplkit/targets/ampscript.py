@@ -280,9 +280,9 @@ class AmpscriptEmitter(InfixConditions):
     # -- bodies --
 
     def emit(self, body: ir.Body) -> str:
-        """The part; with types, in three passes: the first counts the values printed, the second (with
-        those printed more than once set in the opening block) the attributes read; the third
-        writes the part, each attribute read more than once set in the block too."""
+        """The part; with types, in three passes: the first counts the values printed, the
+        second (those printed more than once set in the opening block) the attributes read;
+        the third writes the part, each attribute read often enough set in the block too."""
         if self.variables is None:  # the exact forms of attributes(), one pass
             return self.emit_body(body, open_left=False, open_right=False)
         self.counting = True
@@ -292,10 +292,12 @@ class AmpscriptEmitter(InfixConditions):
         sets = self.sets()
         draft = self.emit_body(body, open_left=bool(sets), open_right=False)
         reads = Counter(READ_RE.findall(" ".join([*sets, draft])))
+        block = 0 if sets else len("%%[  ]%%")  # what opening a block costs
         for attr, n in sorted(reads.items()):
             read, var = f"AttributeValue({amp_string(attr)})", "@" + re.sub(r"\W", "_", attr)
-            if n * (len(read) - len(var)) > len(f"SET {var} = {read} "):  # shorter: set it
+            if n * (len(read) - len(var)) > len(f"SET {var} = {read} ") + block:  # shorter
                 self.read_vars[attr] = self.variable_name(attr)
+                block = 0
         sets = [f"SET {var} = AttributeValue({amp_string(a)})" for a, var in self.read_vars.items()]
         sets += [self.code(line) for line in self.sets()]
         header = "%%[ " + " ".join(sets) + " ]%%" if sets else ""
@@ -342,6 +344,11 @@ class AmpscriptEmitter(InfixConditions):
         if not self.read_vars:
             return expr
         return READ_RE.sub(lambda m: self.read_vars.get(m.group(1), m.group(0)), expr)
+
+    def shown(self, expr: str) -> str:
+        """An output's `%%=…=%%`: a variable alone is printed with v()."""
+        expr = self.code(expr)
+        return "%%=" + (f"v({expr})" if expr.startswith("@") else expr) + "=%%"
 
     def link(self, value: str, check: ir.UrlCheck, pattern: str) -> str:
         """A URL check: the printed value where it may start a URL, else the inert URL. The
@@ -449,7 +456,7 @@ class AmpscriptEmitter(InfixConditions):
         printed = self.value(node.value)
         ref = node.value.ref
         if not isinstance(ref, ir.Path):
-            return "%%=" + self.code(printed) + "=%%"
+            return self.shown(printed)
         once = self.loop_row(ref.root) is None  # it does not read a loop's row
         if self.counting and once:
             self.names[printed] = attr_name(ref.parts)
@@ -457,15 +464,15 @@ class AmpscriptEmitter(InfixConditions):
             if self.counting and once:
                 self.printed[printed] += 1
             if once and printed in self.hoisted:
-                return "%%=v(" + self.hoisted[printed] + ")=%%"
-            return "%%=" + self.code(printed) + "=%%"
+                return self.shown(self.hoisted[printed])
+            return self.shown(printed)
         markup = url_check_steps(node.value.filters, self.html)[1]
         link = (printed, node.url, url_pattern(node.url, markup))
         if self.counting and once:
             self.links[link] += 1
         if link in self.hoisted_links:
-            return "%%=v(" + self.hoisted_links[link] + ")=%%"
-        return "%%=" + self.code(self.link(*link)) + "=%%"
+            return self.shown(self.hoisted_links[link])
+        return self.shown(self.link(*link))
 
     def visit_If(self, node: ir.If) -> str:
         out = ""
