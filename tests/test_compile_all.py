@@ -98,6 +98,16 @@ def test_jinja_tree_and_manifest(sample_project: Path, tmp_path: Path, run: Run)
             out_files[part] = {"file": name, "sha256": digest}
         return out_files
 
+    types = welcome.pop("variableTypes")
+    assert [(t["path"], t["type"], t["required"]) for t in types] == [
+        ("support_email", "string", True),
+        ("unsubscribe_url", "string", True),
+        ("user", "object", False),
+        ("user.first_name", "string", False),
+        ("user.plan", "string", False),
+        ("user.trial", "boolean", False),
+        ("user.trial_days", "number", False),
+    ]
     assert welcome == {
         "template": "acme-shop/account/welcome",
         "templateId": "tem_01m2tk2hrwq2n4kgkyppv1bnkx",

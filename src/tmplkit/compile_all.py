@@ -161,6 +161,7 @@ def compile_project(
             "sender": None,
             "replyTo": None,
             "variables": None,  # known once a locale compiles
+            "variableTypes": None,  # the same with their types (variables.py)
             "locales": {},
             "refused": {},
         }
@@ -189,7 +190,8 @@ def compile_project(
                 build.refusals.append(Refusal(path, lang, str(exc)))
                 entry["refused"][lang] = str(exc)
             else:
-                entry["variables"] = result.to_json()["variables"]
+                entry["variables"] = result.variables
+                entry["variableTypes"] = result.variable_types.to_json()
                 entry["locales"][lang] = {
                     "files": _add_files(build, result, f"{path}/{lang}"),
                     "warnings": list(result.warnings),
