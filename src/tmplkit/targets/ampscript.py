@@ -1,4 +1,8 @@
-"""The ampscript target: Salesforce Marketing Cloud AMPscript, for data flattened by `attributes()`.
+"""The ampscript target: Salesforce Marketing Cloud AMPscript, for plain attributes and JSON lists.
+
+With the template's types (every `tmplkit compile`), each value is an ordinary attribute and
+each list its JSON text (`sendable_row(data)`), read, printed and tested as AMPscript does:
+see the emitter's "typed variables" methods. Without types, the rest of this docstring holds.
 
 AMPscript has no JSON object paths and no types: every value is a string attribute (a sendable
 data extension column or a triggered-send attribute), and `==` compares strings ignoring case
@@ -115,7 +119,7 @@ def _flatten(value: Any, parts: tuple[ir.Segment, ...], out: dict[str, str]) -> 
 
 def sendable_row(data: Mapping[str, Any]) -> dict[str, str]:
     """One recipient's data as the plain attributes a template compiled with its types reads
-    (docs/targets/ampscript.md#the-data-convention): the string, number or boolean at
+    (docs/targets/ampscript.md, "Typed variables"): the string, number or boolean at
     `user.first_name` is the attribute `user_first_name`, as the reference prints it (`true`,
     `3` for 3.0); a list is its JSON text; objects are only their fields; null is left out.
 
