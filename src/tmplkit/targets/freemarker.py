@@ -116,15 +116,11 @@ HELPERS = {
     # scheme letters come before it; `markup`: FreeMarker cannot decode character references,
     # so an `&` before the scheme is decided is refused.
     URL: r"""<#function tmplkit$url v open markup
-><#local t = v?replace("[\t\n\r]", "", "r")?replace("^[\x00-\x20]+", "", "r")
-><#if open && t?starts_with(":")><#return false></#if
-><#if markup && t?matches("([a-zA-Z][a-zA-Z0-9+.-]*)?&.*", "s")><#return false></#if
-><#local m = t?matches("([a-zA-Z][a-zA-Z0-9+.-]*):.*", "s")
-><#if !m><#return true></#if
-><#local s = m?groups[1]?lower_case
-><#return s == "http" || s == "https" || s == "mailto" || s == "tel" || s == "sms"
-  || s == "data" && t?matches("data:image/(png|gif|jpe?g|webp|bmp|avif);base64,.*", "is")
-></#function
+><#local t = v?replace("[\t\n\r]", "", "r")
+><#return !(open && t?matches("[\x00-\x20]*:.*", "s"))
+  && !(markup && t?matches("[\x00-\x20]*([a-zA-Z][a-zA-Z0-9+.-]*)?&.*", "s"))
+  && t?matches("[\x00-\x20]*(?![\x00-\x20])((?![a-z][a-z0-9+.-]*:)|(https?|mailto|tel|sms):"
+  + "|data:image/(png|gif|jpe?g|webp|bmp|avif);base64,).*", "is")></#function
 >""",
     # --- values in the reader's locale (format_date, format_currency, …) ---------------------
     # The locale's CLDR data is expanded at compile time into `tmplkit$fmt<N>` hashes (see
