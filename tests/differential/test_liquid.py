@@ -366,7 +366,9 @@ def test_samples_compiled_with_their_types_render_as_the_reference(engine: str) 
         path = f"acme-shop/{template}"
         data = resolve(path, project, None).sample_data()
         for locale in [None, "fr-FR", "de-DE", "ja-JP", "pl-PL", "ar-EG"]:
-            liquid = compile_parts(path, "liquid", project=project, locale=locale)
+            liquid = compile_parts(
+                path, "liquid", project=project, locale=locale, inline_formats=True
+            )
             jinja = compile_parts(path, "jinja", project=project, locale=locale)
             parts = {"subject": (liquid.subject, jinja.subject), "html": (liquid.html, jinja.html)}
             if liquid.text:
@@ -387,11 +389,12 @@ def test_typed_forms_keep_the_general_form_where_liquid_differs() -> None:
     def typed(source: str, declarations: dict[str, Any]) -> str:
         return compile_string(source, "liquid", declare=declarations)
 
-    # objects, upper/lower on a boolean or a number, and URLs: as without types
+    # objects, upper/lower on a boolean or a number, URLs of other types: as without types
+    # (a string's URL: test_liquid_typed.py)
     for source, declarations in [
         ("{% if o %}{{ o }}{% endif %}", {"o": "object"}),
         ("{{ b|upper }}{{ n|lower }}", {"b": "boolean", "n": "number"}),
-        ('<a href="{{ u }}">x</a>', {"u": "string"}),
+        ('<a href="{{ u }}">x</a>', {"u": "scalar"}),
     ]:
         assert typed(source, declarations) == compile_string(source, "liquid")
     # default("x"): only missing and null take it, as Liquid's `== nil` says (Liquid's own
@@ -536,7 +539,7 @@ def test_format_edges_match_the_reference(engine: str) -> None:
     require_engine(engine)
     edges = _edge_cases(FORMAT_EDGES)
     cases = [
-        {"template": "[" + compile_string(src, "liquid", html=False, locale=locale) + "]",
+        {"template": "[" + compile_string(src, "liquid", html=False, locale=locale, inline_formats=True) + "]",
          "data": {"v": value}}
         for src, locale, value in edges
     ]  # fmt: skip
@@ -562,7 +565,7 @@ def test_bad_values_print_nothing(engine: str) -> None:
         with pytest.raises(FormatError):
             _reference_text(src, locale, value)
     cases = [
-        {"template": "[" + compile_string(src, "liquid", html=False, locale=locale) + "]",
+        {"template": "[" + compile_string(src, "liquid", html=False, locale=locale, inline_formats=True) + "]",
          "data": {"v": value}}
         for src, locale, value in edges
     ]  # fmt: skip
@@ -575,7 +578,7 @@ def test_bad_values_print_nothing(engine: str) -> None:
 def test_missing_and_null_values_print_nothing() -> None:
     src = "{{ v|format_decimal }}|{{ w.x|format_date }}|{{ v|format_currency(c) }}"
     assert _reference_text(src, "fr-FR", None) == "||"
-    compiled = compile_string(src, "liquid", html=False, locale="fr-FR")
+    compiled = compile_string(src, "liquid", html=False, locale="fr-FR", inline_formats=True)
     for engine in ENGINES:
         require_engine(engine)
         results = render_batch(
@@ -618,13 +621,16 @@ def test_missing_and_null_values_print_nothing() -> None:
 )
 def test_format_refusals(src: str, message: str) -> None:
     with pytest.raises(TemplateError) as info:
-        compile_string(src, "liquid", file="t.html", locale="fr-FR")
+        compile_string(src, "liquid", file="t.html", locale="fr-FR", inline_formats=True)
     assert str(info.value) == message
 
 
 def test_emitted_currency_tables_come_once_at_the_top() -> None:
     out = compile_string(
-        "{{ a|format_currency(c) }}{{ b|format_currency(c) }}", "liquid", locale="fr-FR"
+        "{{ a|format_currency(c) }}{{ b|format_currency(c) }}",
+        "liquid",
+        locale="fr-FR",
+        inline_formats=True,
     )
     assert out.startswith("{% capture tk_f_codes %},ADP,AED,")
     assert out.count("{% capture tk_f_symbols %}") == 1
@@ -640,7 +646,7 @@ def test_a_time_zone_converts_up_to_2100_and_prints_nothing_after() -> None:
         "2100-01-01 01:00",
         "9999-01-01 01:00",
     ]
-    compiled = compile_string(src, "liquid", html=False, locale="en-US")
+    compiled = compile_string(src, "liquid", html=False, locale="en-US", inline_formats=True)
     for engine in ENGINES:
         require_engine(engine)
         results = render_batch(engine, [{"template": compiled, "data": d} for d in data])
@@ -681,7 +687,7 @@ def test_a_sample_of_all_locales_matches_the_reference(engine: str) -> None:
     for locale in _babel_locales()[::25]:
         for src in SWEEP_SOURCES:
             try:
-                compiled = compile_string(src, "liquid", locale=locale)
+                compiled = compile_string(src, "liquid", locale=locale, inline_formats=True)
             except TemplateError as exc:
                 assert "(a time zone field (" in str(exc), exc
                 continue

@@ -432,6 +432,14 @@ class LiquidEmitter(Emitter):
         self._currencies = ""  # the tables a currency read from the data needs (see emit)
         self._zones: dict[str, str] = {}  # time zone -> the variable holding its offsets
         self._zone_tags = ""
+        # The branches and loop bodies around the node being emitted, outermost first: a value
+        # computed under some of them is there for whatever is emitted under the same ones.
+        self._blocks: list[tuple[int, int]] = []
+        # URL checks already written (see _url_var): what they check -> (variable, blocks).
+        self._urls: dict[tuple[object, ...], tuple[str, tuple[tuple[int, int], ...]]] = {}
+        # Counts a plural chain's branch knows to be whole numbers (variables.py paths).
+        self._whole: set[str] = set()
+        self._serial = 0  # numbers the ifs and loops, for _blocks
 
     # -- the whole template ------------------------------------------------------------------
 
@@ -527,10 +535,14 @@ class LiquidEmitter(Emitter):
         var = self._prefix + "v"
         chain = "".join(" | " + LIQUID_FILTER[s] for s in steps)
         shown = "{{ " + var + chain + " }}"
-        if node.url is not None:
+        plain = None
+        if node.url is None:
+            plain = self._plain(ref, expr, steps)
+        elif self._type(ref) in STRINGS:
+            plain = self._url_plain(ref, expr, node.value.filters, node.url)
+        else:
             shown = self._url_checked(var, node.value.filters, node.url, shown)
-        plain = None if node.url is not None else self._plain(ref, expr, steps)
-        if plain is not None and (fallback is None or self.always_present(ref)):
+        if plain is not None and (fallback is None or self._present(ref)):
             return self._flush(plain)  # a default the data always has never applies
         printed = plain or (
             # An integral number prints as an integer (3.0 -> 3): `plus: 0` equals only a
@@ -569,18 +581,30 @@ class LiquidEmitter(Emitter):
         var = self.variable(ref) if isinstance(ref, ir.Path) else None
         return var.type if var is not None and var.type in TYPED else None
 
+    def _present(self, ref: ir.Path) -> bool:
+        """Whether the value is never missing or null here: the data always has it, or it is
+        the count of the plural branch being emitted."""
+        return self.always_present(ref) or self.variable_path(ref) in self._whole
+
     def _plain(self, ref: ir.Path, expr: str, steps: list[Step]) -> str | None:
         """The value printed as a person writes Liquid, where its type makes that exact in all
         three engines: a string as `{{ x | escape }}` (through upcase/downcase too), a boolean
-        as `{{ x }}` (python-liquid's escape prints True), a number through `round` so that
-        3.0 prints 3; None for the other types, and for filters on a boolean or a number."""
+        as `{{ x }}` (python-liquid's escape prints True), an integer the data always has (or
+        a plural's count in a branch that found it whole) as `{{ x | round }}` (3.0 prints 3;
+        nil would print 0), another number
+        through `round` where it equals it; None for the other types, and for filters on a
+        boolean or a number."""
         kind = self._type(ref)
+        if self.variable_path(ref) in self._whole and all(s == "escape" for s in steps):
+            return "{{ " + expr + " | round }}"
         if kind in STRINGS:
             return "{{ " + expr + "".join(" | " + LIQUID_FILTER[s] for s in steps) + " }}"
         if any(s != "escape" for s in steps):
             return None  # upper/lower print True and 3.0 the engines' ways
         if kind == "boolean":
             return "{{ " + expr + " }}"
+        if kind == "integer" and self.always_present(ref):  # round prints nil as 0
+            return "{{ " + expr + " | round }}"
         if kind in NUMBERS:
             var = self._prefix + "v"
             return (
@@ -588,6 +612,65 @@ class LiquidEmitter(Emitter):
                 + " %}{{ " + var + " }}{% else %}{{ " + expr + " }}{% endif %}"
             )  # fmt: skip
         return None
+
+    def _url_plain(
+        self, ref: ir.Path, expr: str, filters: tuple[ir.Filter, ...], check: ir.UrlCheck
+    ) -> str:
+        """A string where a URL starts: `{{ tk_u1 | escape }}`, the variable holding the value
+        or INERT_URL (see _url_var)."""
+        steps = plan_filters(filters, self.html)[1]
+        escape = " | escape" if steps and steps[-1] == "escape" else ""
+        return "{{ " + self._url_var(ref, expr, filters, check) + escape + " }}"
+
+    def _url_var(
+        self, ref: ir.Path, expr: str, filters: tuple[ir.Filter, ...], check: ir.UrlCheck
+    ) -> str:
+        """A variable holding the string `expr` (after its filters, before escaping), or
+        INERT_URL when a browser might read an unsafe scheme in it; written once per value
+        where an earlier check of the same value is always run before.
+
+        The scheme is decided by the text before the first `/`, `?`, `#` (and, in a value
+        the template escapes, `&`): none of them can be in a scheme, so without a `:` before
+        them there is none (a relative URL). Otherwise the text before the `:`, stripped and
+        lower-cased, must be http, https, mailto, sms or tel, or data followed by an image
+        type and `;base64,`. Stricter than urls.unsafe_scheme (docs/targets/liquid.md#urls):
+        a tab, line break or control character before the `:`, and any other character that
+        cannot be in a scheme, make the value INERT_URL even when the browser would read no
+        scheme; in markup (`|safe`) an `&` before the `:` does too (Liquid cannot decode it).
+        """
+        steps, markup = url_check_steps(filters, self.html)
+        chain = "".join(" | " + LIQUID_FILTER[s] for s in steps)
+        key_of = (self.variable_path(ref), expr, chain, check.suffix, check.open, markup)
+        blocks = tuple(self._blocks)
+        found = self._urls.get(key_of)
+        if found is not None and blocks[: len(found[1])] == found[1]:
+            return found[0]
+        var, head, key = self._tmp("u"), self._prefix + "h", self._prefix + "k"
+        self._urls[key_of] = (var, blocks)
+        text = var + (' | append: "' + check.suffix + '"' if check.suffix else "")
+        cut = ' | split: "/" | first | split: "?" | first'
+        test = head + ' contains ":"' + (" or " + head + ' contains "&"' if markup else "")
+        schemes = "," + ",".join(sorted(SAFE_SCHEMES)) + ","
+        images = "," + ",".join(DATA_IMAGE_TYPES) + ","
+        self._setup.append(
+            "{% assign " + var + " = " + expr + chain + " %}"
+            "{% assign " + head + " = " + text + cut + " %}"
+            "{% if " + test + " %}"
+            "{% assign " + head + " = " + head
+            + ' | split: ":" | first | strip | downcase | prepend: "," | append: "," %}'
+            '{% unless "' + schemes + '" contains ' + head + " %}"
+            # data:image/TYPE;base64, : the text before its first comma is cut down to TYPE
+            # between two commas, which can only be at its ends (a cut that fails leaves one,
+            # and no type in `images` is next to another comma).
+            "{% assign " + head + " = " + text + ' | strip | downcase | split: "," %}'
+            "{% assign " + key + " = " + head + '.first | prepend: "," | append: ","'
+            ' | remove_first: ",data:image/" | remove_first: ";base64,"'
+            ' | prepend: "," | append: "," %}'
+            "{% unless " + head + '.size > 1 and "' + images + '" contains ' + key + " %}"
+            "{% assign " + var + ' = "' + INERT_URL + '" %}{% endunless %}'
+            "{% endunless %}{% endif %}"
+        )  # fmt: skip
+        return var
 
     # -- format filters ----------------------------------------------------------------------
 
@@ -833,25 +916,52 @@ class LiquidEmitter(Emitter):
 
     def visit_If(self, node: ir.If) -> str:
         self._pos = node.pos
+        self._serial += 1
+        serial = self._serial
         first = node.branches[0][0]
         tested = self._unless(first.expr) if isinstance(first, ir.Not) else None
         if len(node.branches) == 1 and tested is not None:
             # `not x` on a boolean, string or list: `{% unless x %}`, as a person writes it
             test = self._expr(self._truthy(tested, False))
-            out = self._flush("{% unless " + test + " %}") + self.emit(node.branches[0][1])
+            out = self._flush("{% unless " + test + " %}")
+            out += self._branch(serial, 0, node.branches[0][1])
             if node.else_:
-                out += "{% else %}" + self.emit(node.else_)
+                out += "{% else %}" + self._branch(serial, 1, node.else_)
             return out + "{% endunless %}"
+        # A plural chain starts with "not a count": the branches after it print a count.
+        count = (
+            first.expr.ref
+            if isinstance(first, ir.Not) and isinstance(first.expr, ir.IsCount)
+            else None
+        )
+        whole = self.variable_path(count) if isinstance(count, ir.Path) else None
         tests = [self.cond(cond) for cond, _ in node.branches]
         out = self._flush("")
         for i, ((_, body), test) in enumerate(zip(node.branches, tests, strict=True)):
-            out += "{% " + ("if " if i == 0 else "elsif ") + test + " %}" + self.emit(body)
+            out += "{% " + ("if " if i == 0 else "elsif ") + test + " %}"
+            out += self._branch(serial, i, body, whole if i else None)
         if node.else_:
-            out += "{% else %}" + self.emit(node.else_)
+            out += "{% else %}" + self._branch(serial, len(node.branches), node.else_, whole)
         return out + "{% endif %}"
+
+    def _branch(self, serial: int, index: int, body: ir.Body, whole: str | None = None) -> str:
+        """A branch (or loop body) of the block numbered `serial`; `whole`: a count it knows
+        to be a whole number >= 0."""
+        self._blocks.append((serial, index))
+        known = whole if whole is not None and whole not in self._whole else None
+        if known is not None:
+            self._whole.add(known)
+        try:
+            return self.emit(body)
+        finally:
+            self._blocks.pop()
+            if known is not None:
+                self._whole.discard(known)
 
     def visit_For(self, node: ir.For) -> str:
         self._pos = node.pos
+        self._serial += 1
+        serial = self._serial
         iterable = self.ref(node.iterable)
         target = node.target
         if not NAME_RE.match(target) or target in RESERVED:
@@ -860,11 +970,11 @@ class LiquidEmitter(Emitter):
         self._targets.append((node.target, target))
         try:
             with self.inside(node):
-                out += self.emit(node.body)
+                out += self._branch(serial, 0, node.body)
         finally:
             self._targets.pop()
         if node.else_:
-            out += "{% else %}" + self.emit(node.else_)
+            out += "{% else %}" + self._branch(serial, 1, node.else_)
         return out + "{% endfor %}"
 
     # -- conditions --------------------------------------------------------------------------
@@ -903,7 +1013,7 @@ class LiquidEmitter(Emitter):
         if isinstance(cond, ir.Truthy):
             return self._truthy(cond.ref, negate)
         if isinstance(cond, ir.IsCount):
-            return _Atom(self._count_var(cond.ref) + (" < 0" if negate else " >= 0"))
+            return self._is_count(cond.ref, negate)
         if isinstance(cond, ir.IsDecimal):
             return _Atom(self._decimal_var(cond.ref) + (" < 0" if negate else " >= 0"))
         if isinstance(cond, ir.NumberTest):
@@ -976,6 +1086,23 @@ class LiquidEmitter(Emitter):
             return atoms[0]
         return _Junction("or" if equal else "and", atoms)
 
+    def _typed_count(self, ref: ir.Ref) -> str | None:
+        """The type of a count the data always has as a number (integer or number), or None."""
+        kind = self._type(ref)
+        if kind in NUMBERS and isinstance(ref, ir.Path) and self.always_present(ref):
+            return kind
+        return None
+
+    def _is_count(self, ref: ir.Ref, negate: bool) -> _Node:
+        """Whether the value is a whole number >= 0: its count variable >= 0, and for a
+        number, equal to the value it was rounded from."""
+        n = self._count_var(ref)
+        atom = _Atom(n + (" < 0" if negate else " >= 0"))
+        if self._typed_count(ref) != "number":
+            return atom
+        whole = _Atom(n + (" != " if negate else " == ") + self.ref(ref))
+        return _Junction("or" if negate else "and", [whole, atom])
+
     def _count_var(self, ref: ir.Ref) -> str:
         """A variable holding the value as an integer when it is a count (a whole number >= 0,
         not a boolean), and -1 otherwise: plural tests compare and divide it without error.
@@ -985,6 +1112,15 @@ class LiquidEmitter(Emitter):
         """
         if isinstance(ref, ir.LoopVar) and ref.attr in ("index", "index0"):
             return "forloop." + ref.attr
+        kind = self._typed_count(ref)
+        if kind == "integer":
+            return self.ref(ref)  # compared and divided as it is (3.0 == 3 in every engine)
+        if kind == "number":  # whole where it equals its rounding (see _is_count)
+            var = self._counts.get((ref, None, "n"))
+            if var is None:
+                var = self._counts[(ref, None, "n")] = self._tmp("n")
+                self._setup.append("{% assign " + var + " = " + self.ref(ref) + " | round %}")
+            return var
         return self._number_var(ref, "n")
 
     def _decimal_var(self, ref: ir.Ref) -> str:
