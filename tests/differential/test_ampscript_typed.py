@@ -225,3 +225,18 @@ def test_a_tab_inside_an_allowed_scheme_makes_the_link_inert() -> None:
     compiled = amp(source.template, {"u": "string"})
     assert Model({"u": "ht\ttp://a.example"}).run(compiled) == f'<a href="{INERT_URL}">x</a>'
     assert reference(source, {"u": "ht\ttp://a.example"}) == '<a href="ht\ttp://a.example">x</a>'
+
+
+def test_an_index_into_a_typed_list_is_refused_in_one_line() -> None:
+    with pytest.raises(CompileError) as error:
+        compile_string(
+            "<p>{{ lines[0].name }}</p>",
+            "ampscript",
+            file="t.html",
+            declare={"lines": "list", "lines[].name": "string"},
+        )
+    assert str(error.value) == (
+        "t.html:1:4: the ampscript target cannot express lines[0].name (an index: the list is"
+        " sent as its JSON text) (hint: send the value as a field of its own (lines_0_name), or"
+        " loop over the list)"
+    )

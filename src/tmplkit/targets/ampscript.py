@@ -651,6 +651,15 @@ class AmpscriptEmitter(InfixConditions):
         row (`Field(@line, "name")`; `, false` where the item may lack it; a list of strings,
         numbers or booleans has one column, `Value`)."""
         row = self.loop_row(path.root)
+        if row is None and any(isinstance(p, int) for p in path.parts):
+            dotted = path.dotted()
+            raise self.refuse(
+                "index",
+                self.pos,
+                f"send the value as a field of its own ({attr_name(path.parts)}), or loop over"
+                " the list",
+                f"{dotted} (an index: the list is sent as its JSON text)",
+            )
         if row is None:
             return f"AttributeValue({amp_string(attr_name(path.parts))})"
         fields = path.parts[1:]
