@@ -1087,11 +1087,13 @@ class LiquidEmitter(Emitter):
         return _Junction("or" if equal else "and", atoms)
 
     def _typed_count(self, ref: ir.Ref) -> str | None:
-        """The type of a count the data always has as a number (integer or number), or None."""
+        """How a count typed as a number is tested: "integer" (as it is) when the data always
+        has it as an integer, "number" (through `round`, which never equals nil) for another
+        number or one that may be missing; None when it is not typed as a number."""
         kind = self._type(ref)
-        if kind in NUMBERS and isinstance(ref, ir.Path) and self.always_present(ref):
-            return kind
-        return None
+        if kind not in NUMBERS or not isinstance(ref, ir.Path):
+            return None
+        return "integer" if kind == "integer" and self.always_present(ref) else "number"
 
     def _is_count(self, ref: ir.Ref, negate: bool) -> _Node:
         """Whether the value is a whole number >= 0: its count variable >= 0, and for a
