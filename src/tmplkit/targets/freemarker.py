@@ -55,6 +55,9 @@ FTL_SYNTAX_RE = re.compile(r"[$#]\{|</?[#@]|\[/?[#@]|\[=")
 NOPARSE_CUT_RE = re.compile(r"(?<=[<\[])(?=/#)")
 # Variable types (variables.py) printed and tested without a function, and how:
 STRINGS = frozenset({"string", "date", "datetime"})  # as they are; `?has_content` is truthiness
+# A number that may have a fraction, as Python prints it: `?c` in FreeMarker 2.3.31 keeps 16
+# fraction digits (0.1 + 0.2 prints 0.3), a pattern keeps them all; `.` whatever the locale.
+PLAIN_NUMBER = "?string(\"0.####################;; decimalSeparator='.'\")"
 NUMBERS = frozenset({"number", "integer"})  # `?c`, as tmplkit$str prints them; `!= 0`
 BOOLEANS = frozenset({"boolean"})  # `?c` (true, false), as tmplkit$str prints them
 LISTS = frozenset({"list"})  # `?has_content`: [] is false, as in the reference
@@ -89,7 +92,7 @@ HELPERS = {
 ><#return q + v?replace("\\", "\\\\")?replace(q, "\\" + q)
   ?replace("\n", "\\n")?replace("\r", "\\r")?replace("\t", "\\t") + q
 ><#elseif v?is_boolean><#return inner?then(v?then("True", "False"), v?c)
-><#elseif v?is_number><#return v?c
+><#elseif v?is_number><#return v?string("0.####################;; decimalSeparator='.'")
 ><#elseif v?is_hash_ex><#local out = []
 ><#list v as k$, x$
   ><#local out += [tmplkit$str(k$, true) + ": " + (x$??)?then(tmplkit$str(x$, true), "None")]
@@ -414,8 +417,9 @@ class FreemarkerEmitter(InfixConditions):
         var = self.variable(value.ref)
         if var is None or var.type not in STRINGS | NUMBERS | BOOLEANS:
             return None
-        if var.type not in STRINGS:  # digits, `.`, `-`, `E`, true, false: nothing to escape
-            return "${" + self.typed_read(value.ref, fallback, "?c") + "}"
+        if var.type not in STRINGS:  # digits, `.`, `-`, true, false: nothing to escape
+            builtin = PLAIN_NUMBER if var.type == "number" else "?c"
+            return "${" + self.typed_read(value.ref, fallback, builtin) + "}"
         expr = self.typed_read(value.ref, fallback)
         # The first of safe and escape decides, as in visit_Output.
         first = filters[0].name if filters else None
