@@ -436,3 +436,21 @@ def test_library_render_strict_raises_every_type_problem(sample_project: Path) -
     # without strict, the same data renders (as the reference prints it)
     message = tmplkit.render("acme-shop/account/welcome", data, project=project)
     assert message.subject == "Welcome to Acme Shop, 7!"
+
+
+def test_a_plural_count_declared_an_integer_is_checked_as_one(
+    run: Run, sample_project: Path, tmp_path: Path
+) -> None:
+    toml = sample_project / "workspaces" / ORDER / "template.toml"
+    toml.write_text(toml.read_text("utf-8") + '\n[variables]\n"order.item_count" = "integer"\n')
+    file = tmp_path / "d.json"
+    for count, err in [
+        (2.5, "error: order.item_count: expected an integer, got 2.5\n"),
+        ("3", 'error: order.item_count: expected an integer, got "3"\n'),
+        (3, ""),
+    ]:
+        data = sample_order()
+        data["order"]["item_count"] = count
+        file.write_text(json.dumps(data), "utf-8")
+        result = run("render", ORDER, "--data", file, "--strict", cwd=sample_project)
+        assert (result.code, result.err) == (1 if err else 0, err), count

@@ -560,8 +560,11 @@ def strict_problems(sources: SourceSet, data: Mapping[str, Any]) -> list[str]:
     """What `render --strict` reports of one recipient's data, a line each: every value that
     does not match the variable types, then every plural count that is not a number (worded
     as without --strict, with its hint)."""
-    counts = plural_counts(sources)
-    problems = of_sources(sources).validate(data, skip=counts)
+    types = of_sources(sources)
+    # a count declared an integer is checked as one; the others only for being a number
+    integers = {c for c in plural_counts(sources) if (v := types.get(c)) and v.type == "integer"}
+    counts = tuple(c for c in plural_counts(sources) if c not in integers)
+    problems = types.validate(data, skip=counts)
     hint = "(hint: give the count as a number)"
     return problems + [f"{problem} {hint}" for problem in count_problems(data, counts)]
 
