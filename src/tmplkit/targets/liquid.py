@@ -16,8 +16,10 @@ docs/targets/liquid.md for every construct and why it is written the way it is. 
 * literal `{{` and `{%` in text become `{{ "{" }}{` and `{{ "{" }}%`.
 
 With the template's variable types, a string prints as `{{ x | escape }}`, a boolean is tested
-as `{% if x %}`, a string or list by `x.size > 0`, a number against 0, where all three engines
-print and test values of those types as the reference does (docs/targets/liquid.md#typed-variables).
+as `{% if x %}`, a string or list by `x.size > 0`, a number against 0, a string in a URL
+attribute is checked with `split`/`strip`/`downcase`/`contains` once per value, and a plural
+count is compared as it is (or through one `round`), where all three engines print and test
+values of those types as the reference does (docs/targets/liquid.md#typed-variables).
 
 Scratch variables share a prefix (`tk_`, lengthened until no name the template reads starts
 with it); Liquid's `assign` writes a global, so they never shadow the data.
