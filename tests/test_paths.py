@@ -264,7 +264,9 @@ def test_output_into_a_named_pipe_or_a_device_writes_into_it(
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     thread, got = _read_fifo(fifo)
-    result = run("compile", "acme-shop/account/welcome", "-t", "jinja", "-o", fifo, cwd=sample_project)
+    result = run(
+        "compile", "acme-shop/account/welcome", "-t", "jinja", "-o", fifo, cwd=sample_project
+    )
     thread.join(10)
     assert (result.code, result.err) == (0, "")
     assert stat.S_ISFIFO(fifo.lstat().st_mode)  # still the pipe
@@ -280,6 +282,8 @@ def test_output_into_a_named_pipe_or_a_device_writes_into_it(
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
     (line,) = got[0].decode("utf-8").splitlines()
     assert json.loads(line)["subject"] == "Welcome to Acme Shop, Ada!"
-    devnull = run("compile", "acme-shop/account/welcome", "-t", "jinja", "-o", os.devnull, cwd=sample_project)
+    devnull = run(
+        "compile", "acme-shop/account/welcome", "-t", "jinja", "-o", os.devnull, cwd=sample_project
+    )
     assert (devnull.code, devnull.err) == (0, "")
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

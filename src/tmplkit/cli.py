@@ -1482,7 +1482,10 @@ def targets_command(as_json: bool) -> None:
             {
                 "name": name,
                 "summary": emitter.summary,
-                "refuses": list(emitter.refuses),
+                "refuses": [
+                    *emitter.refuses,
+                    *(["the format_* filters without --inline-formats"] * emitter.formats_inline),
+                ],
                 "helpers": emitter.helpers,
             }
         )

@@ -26,19 +26,27 @@ FORMAT_SOURCES: list[Source] = [
     S("number", "<p>{{ n|format_number }} {{ n|format_decimal }}</p>"),
     S("decimal_pattern", '<p>{{ n|format_decimal("#,##0.00") }}</p>'),
     S("percent", "<p>{{ ratio|format_percent }}</p>"),
-    S("currency_code", '<p>{{ price|format_currency("EUR") }} {{ price|format_currency("JPY") }}</p>'),
+    S(
+        "currency_code",
+        '<p>{{ price|format_currency("EUR") }} {{ price|format_currency("JPY") }}</p>',
+    ),
     S("currency_usd_text", '{{ price|format_currency("USD") }}', html=False),
     S("currency_from_data", "<p>{{ price|format_currency(currency) }}</p>"),
     S("date", "<p>{{ day|format_date }}</p>"),
-    S("date_widths", '<p>{{ day|format_date("short") }}|{{ day|format_date("long") }}|'
-      '{{ day|format_date("full") }}</p>'),
+    S(
+        "date_widths",
+        '<p>{{ day|format_date("short") }}|{{ day|format_date("long") }}|'
+        '{{ day|format_date("full") }}</p>',
+    ),
     S("date_pattern", '{{ day|format_date("d MMMM y") }}', html=False),
     S("datetime", "<p>{{ moment|format_datetime }}</p>"),
     S("datetime_tz", '<p>{{ moment|format_datetime("short", "Europe/Paris") }}</p>'),
     S("time", '<p>{{ moment|format_time("short") }}</p>'),
     S("escaped", "<p>{{ price|format_currency(currency)|e }}</p>"),
-    S("in_loop", "<ul>{% for l in lines %}<li>{{ l.price|format_currency(currency) }}</li>"
-      "{% endfor %}</ul>"),
+    S(
+        "in_loop",
+        "<ul>{% for l in lines %}<li>{{ l.price|format_currency(currency) }}</li>{% endfor %}</ul>",
+    ),
 ]
 
 FORMAT_DATASETS: dict[str, dict[str, Any]] = {

@@ -287,8 +287,8 @@ class CheetahEmitter(InfixConditions):
     formats_inline = True  # format filters only with --inline-formats
     name = "cheetah"
     summary = (
-        "Cheetah 3, Template(source, searchList=[data]); self-contained (#set helpers), "
-        "escapes HTML parts itself"
+        "Cheetah 3, Template(source, searchList=[data]); self-contained: an escaping #filter "
+        "and #set helpers only where the template needs them"
     )
     helpers = None
 

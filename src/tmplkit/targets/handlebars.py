@@ -472,10 +472,14 @@ def escaping(filters: tuple[ir.Filter, ...], html: bool) -> Escaping:
 class HandlebarsEmitter(Emitter):
     formats_inline = True  # format filters only with --inline-formats
     name = "handlebars"
-    summary = "handlebars.js 4 (SendGrid-style), with tmplkit's tk_* helpers for exact semantics"
+    summary = (
+        "handlebars.js 4: plain handlebars for typed values (outputs, if/unless, each); "
+        "tmplkit's tk_* helpers only where handlebars has no way to say a construct"
+    )
     helpers: ClassVar[str | None] = (
-        "the tk_* helpers (JavaScript source: tmplkit.targets.handlebars.HELPERS_JS, "
-        "docs/targets/handlebars.md), registered before compiling"
+        "the tk_* helpers the template calls, if any (comparisons, plural arithmetic, URL "
+        "checks, upper/lower…: docs/targets.md; JavaScript source: "
+        "tmplkit.targets.handlebars.HELPERS_JS), registered before compiling"
     )
     refuses: ClassVar[tuple[str, ...]] = (
         "a string literal ending in a backslash",
@@ -854,6 +858,7 @@ class HandlebarsEmitter(Emitter):
 
 
 class HandlebarsJavaEmitter(HandlebarsEmitter):
+    formats_inline = False  # it refuses the format filters whatever the flag
     """The same text as handlebars.js; only segment literals are stricter in handlebars.java."""
 
     name = "handlebarsjava"
@@ -875,6 +880,7 @@ class HandlebarsJavaEmitter(HandlebarsEmitter):
 
 
 class MandrillHandlebarsEmitter(HandlebarsEmitter):
+    formats_inline = False  # it refuses the format filters whatever the flag
     """Mandrill's handlebars: no custom helpers, backtick comparisons, built-in upper/lower.
 
     Conditions become nested standard blocks (`and` nests, `or` repeats the `then` text, `not`

@@ -66,7 +66,10 @@ def truthy_paths(cond: ir.Cond) -> list[ir.Path]:
 
 class JinjaEmitter(InfixConditions):
     name = "jinja"
-    summary = "Jinja2, rendered with tmplkit.targets.jinja.environment() (the reference)"
+    summary = (
+        "Jinja2: plain Jinja a stock Environment(autoescape=True) renders for typed values; "
+        "the rest with tmplkit.targets.jinja.environment() (the reference)"
+    )
     helpers = (
         "DataEnvironment (a SandboxedEnvironment reading data by key only, no globals) with "
         "autoescape=<HTML part>, undefined=ChainableUndefined, "
@@ -265,13 +268,31 @@ class JinjaEmitter(InfixConditions):
     def cond_Compare(self, cond: ir.Compare) -> str:
         return f"{self.guarded(cond.ref)} {cond.op} {literal(cond.literal)}"
 
+    def count_type(self, ref: ir.Ref) -> str | None:
+        """`integer` or `number` for a plural count the types say the data always has as one
+        (then no type test is written), else None."""
+        if not isinstance(ref, ir.Path) or not self.always_present(ref):
+            return None
+        var = self.variable(ref)
+        return var.type if var is not None and var.type in ("integer", "number") else None
+
     def cond_IsCount(self, cond: ir.IsCount) -> str:
-        # `is integer` is false for booleans; a float counts when it has no fraction.
         n = self.guarded(cond.ref)
+        kind = self.count_type(cond.ref)
+        if kind == "integer":
+            return f"{n} >= 0"
+        if kind == "number":
+            return f"({n} % 1 == 0 and {n} >= 0)"
+        # `is integer` is false for booleans; a float counts when it has no fraction.
         return f"(({n} is integer or ({n} is float and {n} % 1 == 0)) and {n} >= 0)"
 
     def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
         n = self.guarded(cond.ref)
+        kind = self.count_type(cond.ref)
+        if kind == "integer":
+            return "false"
+        if kind == "number":
+            return f"({n} % 1 != 0 and {n} > 0)"
         return f"({n} is float and {n} % 1 != 0 and {n} > 0)"
 
     def cond_NumberTest(self, cond: ir.NumberTest) -> str:
