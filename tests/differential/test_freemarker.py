@@ -716,3 +716,19 @@ def test_docs_show_the_typed_example_the_emitter_writes() -> None:
     assert found
     typed = compile_string(found.group(1), "freemarker", declare={"user.first_name": "string"})
     assert typed == found.group(2)
+
+
+@pytest.mark.parametrize("kind", ["integer", "number"])
+def test_a_typed_plural_count_is_tested_without_type_checks(kind: str) -> None:
+    require_engine(ENGINE)
+    source = Source(
+        "typed_count",
+        "<p>{% trans count=n %}{{ count }} item{% pluralize %}{{ count }} items{% endtrans %}</p>",
+    )
+    compiled = compile_string(source.template, "freemarker", declare={"n": kind})
+    test = "n gte 0" if kind == "integer" else "n gte 0 && n == n?floor"
+    assert f"<#if !({test})>" in compiled and "?is_number" not in compiled
+    values = [0, 1, 2, -1, 1000000] + ([1.5, 3.0, 0.1 + 0.2, -2.5] if kind == "number" else [])
+    results = render_batch(ENGINE, [{"template": compiled, "data": {"n": v}} for v in values])
+    got = [r["output"] if r["ok"] else r["error"] for r in results]
+    assert got == [reference(source, {"n": v}) for v in values]

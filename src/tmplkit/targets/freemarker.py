@@ -637,8 +637,21 @@ class FreemarkerEmitter(InfixConditions):
         if isinstance(ref, ir.LoopVar):
             return "true" if ref.attr in ("index", "index0") else "false"  # first, last: booleans
         path, simple = self.path(ref)
+        kind = self.count_type(ref)
+        if kind == "integer":  # typed, always there: only its sign is unknown
+            return f"{path} gte 0"
+        if kind == "number":
+            return f"{path} gte 0 && {path} == {path}?floor"
         exists = f"{path}??" if simple else f"({path})??"
         return f"{exists} && {path}?is_number && {path} gte 0 && {path} == {path}?floor"
+
+    def count_type(self, ref: ir.Path) -> str | None:
+        """`integer` or `number` for a plural count the types say the data always has as one
+        (no existence or type test needed), else None."""
+        if not self.always_present(ref):
+            return None
+        var = self.variable(ref)
+        return var.type if var is not None and var.type in NUMBERS else None
 
     def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
         """A number > 0 with a fraction: `(n)?? && n?is_number && n gt 0 && n != n?floor`."""
@@ -646,6 +659,11 @@ class FreemarkerEmitter(InfixConditions):
         if isinstance(ref, ir.LoopVar):
             return "false"  # loop variables are whole numbers or booleans
         path, simple = self.path(ref)
+        kind = self.count_type(ref)
+        if kind == "integer":
+            return "false"
+        if kind == "number":
+            return f"{path} gt 0 && {path} != {path}?floor"
         exists = f"{path}??" if simple else f"({path})??"
         return f"{exists} && {path}?is_number && {path} gt 0 && {path} != {path}?floor"
 
