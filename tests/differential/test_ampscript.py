@@ -12,6 +12,7 @@ strings compare as numbers).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import unicodedata
@@ -477,6 +478,10 @@ class Model:
             return chr(int(a[0])) * (int(a[1]) if len(a) > 1 else 1)
         if name == "subtract":
             return number_like(a[0]) - number_like(a[1])  # type: ignore[operator]
+        if name == "mod":  # .NET's %: the remainder takes the dividend's sign
+            x, y = number_like(a[0]), number_like(a[1])
+            result = math.fmod(x, y)  # type: ignore[arg-type]
+            return int(result) if isinstance(x, int) and isinstance(y, int) else result
         if name == "regexmatch":
             m = re.search(dotnet_regex(a[1]), amp_text(a[0]))
             return m.group(int(a[2])) if m else ""
