@@ -176,15 +176,14 @@ def test_traps_and_sample_project_render_exactly_like_the_reference() -> None:
 # Cheetah's output filter as an HTML part and a text part define it (`#filter WebSafe` as
 # the reference escapes, printing true and 3 for 3.0), when they print a value that needs it.
 TEXT_FILTER = (
-    "#set tk_plain = type('tk_plain', (), {'__init__': lambda s, t: None, 'filter': "
-    "lambda s, v, **k: ('true' if v is True else 'false' if v is False else str(int(v)) if "
-    "isinstance(v, float) and v.is_integer() and abs(v) < 9007199254740992 else str(v))})\n"
+    "#set tk_plain = type('tk_plain', (Filters.Filter,), {'filter': lambda s, v, **k: "
+    "(str(v).lower() if type(v) is bool else str(int(v)) if isinstance(v, float) and "
+    "v.is_integer() and abs(v) < 2**53 else str(v))})\n"
     "#filter $tk_plain\n"
 )
 STRING_FILTER = (
-    "#set tk_html = type('tk_html', (), {'__init__': lambda s, t: None, 'filter': "
-    "lambda s, v, **k: str(v).translate({38: '&amp;', 60: '&lt;', 62: '&gt;', 34: '&#34;', "
-    "39: '&#39;'})})\n"
+    "#set tk_html = type('tk_html', (Filters.Filter,), {'filter': lambda s, v, **k: "
+    "str(v).translate({38: '&amp;', 60: '&lt;', 62: '&gt;', 34: '&#34;', 39: '&#39;'})})\n"
     "#filter $tk_html\n"
 )
 
@@ -343,7 +342,7 @@ def test_a_typed_string_is_one_lookup() -> None:
     source = "<p>{{ user.first_name }}</p>"
     typed = compile_string(source, "cheetah", declare={"user.first_name": "string"})
     assert typed == STRING_FILTER + "<p>$user.first_name</p>#end filter#"
-    assert len(typed) == 231 < len(cheetah(source)) == 964
+    assert len(typed) == 215 < len(cheetah(source)) == 924
     # untyped: exact for any value, through tk_var
     assert cheetah(source).endswith("<p>${tk_var('user', 'first_name')}</p>#end filter#")
     # a text part prints a string with Cheetah's own filter (null prints ""); one that may be
@@ -355,10 +354,72 @@ def test_a_typed_string_is_one_lookup() -> None:
         )
         == "$s#if $getVar('o', None)#${getVar('o', None)}#end if#"
     )
-    # a root the Template object answers before the data (its request() method) keeps tk_var
+
+
+# Typed paths Cheetah's lookups would read wrongly: a root the Template object answers before
+# the data (its request() method), a root or a key a dict answers when the data lacks it
+# (`items`, `get`), a key that is a Python keyword. They read the data by key (tk_at).
+SHADOWED = (
+    "{% if request.location %}<p>{{ request.location }} ({{ request.ip_address }})</p>"
+    "{% endif %}{% for i in items %}{{ i }}{% endfor %}|{{ user.get }}|{{ user.class }}"
+)
+SHADOWED_DECLARED: dict[str, Any] = {
+    "request.location": {"type": "string", "required": False},
+    "request.ip_address": {"type": "string", "required": False},
+    "items": {"type": "list", "required": True},
+    "items[]": {"type": "string", "required": True},
+    "user": {"type": "object", "required": True},
+    "user.get": {"type": "string", "required": False},
+    "user.class": {"type": "string", "required": True},
+}
+SHADOWED_DATA: dict[str, dict[str, Any]] = {
+    "missing": {},
+    "null": {"request": None},
+    "empty": {"request": {}},
+    "null_fields": {"request": {"location": None, "ip_address": None}},
+    "hostile": {
+        "request": {"location": "<b>'\"&#if $x ${y} #end if#", "ip_address": "203.0.113.42"},
+        "user": {"class": "<i>", "get": "G&"},
+        "items": ["a<", "#", "$x"],
+    },
+}
+
+
+def test_a_typed_path_cheetah_would_misread_reads_the_data_by_key() -> None:
+    compiled = compile_string(SHADOWED, "cheetah", declare=SHADOWED_DECLARED)
+    assert compiled == (
+        f"#set tk_at = {HELPERS['tk_at']}\n"
+        + STRING_FILTER
+        + "#if tk_at('request', 'location')#<p>${tk_at('request', 'location')} "
+        "(${tk_at('request', 'ip_address')})</p>#end if#"
+        "#for i in tk_at('items')#$i#end for#|${tk_at('user', 'get')}|${tk_at('user', 'class')}"
+        "#end filter#"
+    )
+    assert HELPERS["tk_at"] == (
+        "lambda k, *p: __import__('functools').reduce(lambda v, q: (v or {}).get(q), p, "
+        "next((n[k] for n in self.searchList() if isinstance(n, dict) and k in n), None))"
+    )
+    # a key a dict answers is read by Cheetah where the data always has it
     assert compile_string(
-        "{% if request.city %}!{% endif %}", "cheetah", declare={"request.city": "string"}
-    ).endswith("#if tk_var('request', 'city')#!#end if#")
+        "{{ user.items }}", "cheetah", html=False, declare={"user.items": "string"}
+    ) == ("$user.items")
+
+
+def test_a_typed_path_cheetah_would_misread_renders_as_the_reference() -> None:
+    require_engine("cheetah")
+    compiled = compile_string(SHADOWED, "cheetah", declare=SHADOWED_DECLARED)
+    base = {"items": [], "user": {"class": "c"}}
+    datasets = {name: base | data for name, data in SHADOWED_DATA.items()}
+    results = render_batch(
+        "cheetah", [{"template": compiled, "data": d} for d in datasets.values()]
+    )
+    got = [r["output"] if r["ok"] else "ERROR: " + r["error"] for r in results]
+    want = [reference(Source("shadowed", SHADOWED), d) for d in datasets.values()]
+    assert got == want
+    assert want[:4] == ["||c"] * 4
+    assert want[4] == (
+        "<p>&lt;b&gt;&#39;&#34;&amp;#if $x ${y} #end if# (203.0.113.42)</p>a&lt;#$x|G&amp;|&lt;i&gt;"
+    )
 
 
 # Each construct on typed data, as a person fluent in Cheetah writes it (after the filter).

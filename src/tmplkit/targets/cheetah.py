@@ -8,7 +8,9 @@ looks a path up in the data (the searchList's dictionaries) without ever failing
 ordinary `#if`/`#for` directives over those values; literal text escapes `$` and `#`.
 With the template's variable types, a path the data always has reads as `$user.first_name`, one
 it may lack as `$getVar('user.first_name', None)` (Cheetah's own lookups), wherever Cheetah prints
-or tests values of that type as the reference does. See docs/targets/cheetah.md.
+or tests values of that type as the reference does; one whose root or key those lookups would
+misread (`request`, which the Template object answers first; `items`, a dict's) as
+`tk_at('request', 'city')`, the data's value by key. See docs/targets/cheetah.md.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from .base import InfixConditions
 # How Cheetah's output filter and tk_text print a value that is not missing or null as the
 # reference does: true and false, 3 for 3.0, anything else with str().
 TEXT = (
-    "'true' if v is True else 'false' if v is False else str(int(v)) if isinstance(v, float) "
-    "and v.is_integer() and abs(v) < 9007199254740992 else str(v)"
+    "str(v).lower() if type(v) is bool else str(int(v)) if isinstance(v, float) "
+    "and v.is_integer() and abs(v) < 2**53 else str(v)"
 )
 # The reference's HTML escaping (markupsafe's): & < > " ' as &amp; &lt; &gt; &#34; &#39;
 ESCAPE = ".translate({38: '&amp;', 60: '&lt;', 62: '&gt;', 34: '&#34;', 39: '&#39;'})"
@@ -58,6 +60,13 @@ HELPERS: dict[str, str] = {
         "*keys)"
     ),
     "tk_text": f"lambda v: '' if v is None or v is tk_missing else {TEXT}",
+    # A typed path Cheetah's lookups cannot read (its root is a name the Template object, the
+    # generated code or a dict answers first, or a key is no plain name): the data's value by
+    # key, None where a step is missing or null (the output filter prints nothing for None).
+    "tk_at": (
+        "lambda k, *p: __import__('functools').reduce(lambda v, q: (v or {}).get(q), p, "
+        "next((n[k] for n in self.searchList() if isinstance(n, dict) and k in n), None))"
+    ),
     "tk_escape": f"lambda s: s{ESCAPE}",
     "tk_default": "lambda v, fallback: fallback if v is None or v is tk_missing else v",
     "tk_list": "lambda v: list(v or ())",
@@ -224,7 +233,7 @@ PY_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 # ""); the output filter prints the others (true, 3 for 3.0) as the reference does.
 PRINTS_AS_IS = frozenset({"string", "date", "datetime"})
 # What a Template instance answers before the data in its search list (its public attributes,
-# Cheetah 3.4): a data root of such a name keeps tk_var.
+# Cheetah 3.4): a typed path from a root of such a name reads through tk_at.
 TEMPLATE_NAMES = frozenset(
     {
         *("NonNumericInputError", "Reserved_SearchList", "application", "compile"),
@@ -367,8 +376,9 @@ class CheetahEmitter(InfixConditions):
             if self.raws:
                 args, text = "s, v, raw=False, **k", f"v if raw else {text}"
         name = "tk_html" if self.html else "tk_plain"
-        init = "'__init__': lambda s, t: None"
-        cls = f"type({name!r}, (), {{{init}, 'filter': lambda {args}: {text}}})"
+        # a subclass of Cheetah's Filter (which the generated module imports as Filters), as a
+        # custom filter is written: `#filter` instantiates it with the template
+        cls = f"type({name!r}, (Filters.Filter,), {{'filter': lambda {args}: {text}}})"
         return f"#set {name} = {cls}\n#filter ${name}\n"
 
     def use(self, helper: str) -> str:
@@ -475,24 +485,32 @@ class CheetahEmitter(InfixConditions):
     def lookup(self, path: ir.Path) -> tuple[str, bool] | None:
         """A typed path as plain Cheetah, and whether the data always has it: `$user.name`
         when it does, `$getVar('user.name', None)` when it may not (searchList only, so not for
-        a loop's item, which keeps tk_path). None when the template's types do not know the
-        path, or a name could read something else (a local, a builtin, a key Python cannot
-        spell)."""
+        a loop's item, which keeps tk_path), `tk_at('request', 'city')` where Cheetah's lookups
+        would read something else. None when the template's types do not know the path, or it
+        has an index."""
         if self.variable(path) is None:
             return None
-        keys = path.parts[1:]
-        if not all(
-            isinstance(k, str) and PY_NAME_RE.match(k) and not keyword.iskeyword(k) for k in keys
-        ):
-            return None
+        keys = [k for k in path.parts[1:] if isinstance(k, str)]
+        if len(keys) < len(path.parts) - 1:
+            return None  # an index: tk_var
+        names = all(PY_NAME_RE.match(k) and not keyword.iskeyword(k) for k in keys)
         present = self.always_present(path)
         for loop, local in zip(reversed(self.loops), reversed(self.locals), strict=True):
             if loop.target == path.root:
-                if not present:
+                if not present or not names:
                     return None
-                return "$" + ".".join([local, *(str(k) for k in keys)]), True
-        if unsafe_name(path.root) or path.root in self.locals or path.root in TEMPLATE_NAMES:
-            return None
+                return "$" + ".".join([local, *keys]), True
+        if (
+            not names
+            or unsafe_name(path.root)
+            or path.root in self.locals
+            or path.root in TEMPLATE_NAMES
+            # NameMapper takes a dict's attribute for a key it lacks (`items`, `get`), and the
+            # first namespace it searches is an empty dict (`#set global`'s)
+            or hasattr(dict, path.root)
+            or (not present and any(hasattr(dict, k) for k in keys))
+        ):
+            return f"{self.use('tk_at')}({', '.join(map(repr, path.parts))})", present
         dotted = path.dotted()
         if present:
             return "$" + dotted, True
