@@ -639,7 +639,7 @@ def test_atomic_write_keeps_ordinary_file_permissions(tmp_path: Path) -> None:
 def failing_staging(monkeypatch: pytest.MonkeyPatch, when=lambda target: True) -> list[str]:
     """Make a transaction's staged write of a target `when` accepts raise ENOSPC (staged files
     are named .NAME.ID.tmp next to their target); returns the targets seen."""
-    real = store._write_file
+    real = store.transaction._write_file
     calls: list[str] = []
 
     def write(path: Path, data: bytes, mode: int) -> None:
@@ -649,7 +649,7 @@ def failing_staging(monkeypatch: pytest.MonkeyPatch, when=lambda target: True) -
             raise OSError(errno.ENOSPC, "No space left on device")
         real(path, data, mode)
 
-    monkeypatch.setattr(store, "_write_file", write)
+    monkeypatch.setattr(store.transaction, "_write_file", write)
     return calls
 
 

@@ -460,9 +460,9 @@ def test_a_kill_while_staging_is_rolled_back(small: Path) -> None:
     pid = os.fork()
     if pid == 0:
         try:
-            from tmplkit import store
+            from tmplkit.store import transaction
 
-            real, written = store._write_file, [0]
+            real, written = transaction._write_file, [0]
 
             def write(path: Path, data: bytes, mode: int) -> None:
                 real(path, data, mode)
@@ -470,7 +470,7 @@ def test_a_kill_while_staging_is_rolled_back(small: Path) -> None:
                 if written[0] == 2:
                     os.kill(os.getpid(), signal.SIGKILL)
 
-            store._write_file = write  # type: ignore[assignment]
+            transaction._write_file = write  # type: ignore[assignment]
             change_everything(small)
         finally:
             os._exit(1)

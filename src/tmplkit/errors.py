@@ -89,6 +89,10 @@ class ProhibitedAction(TmplkitError):
     """A change the resource's state forbids: Dyspatch's `prohibited_action`."""
 
 
+class LocaleError(TmplkitError):
+    """A language id that is not BCP 47, or that CLDR does not know."""
+
+
 class HandoffError(TmplkitError):
     """A hand-off that cannot start: an unknown adapter, a bad `[handoff.NAME]` setting, a
     missing credential, an envelope the adapter cannot carry (an SMS without a phone number)."""

@@ -1,4 +1,7 @@
-"""Language ids (BCP 47), their names, fallback chains and plural rules, from Babel (CLDR)."""
+"""Language ids (BCP 47), their names, fallback chains and plural rules, from Babel (CLDR).
+
+The normal form and the name of a language id are tmplkit.langtags' (the store needs them
+too); they are re-exported here with LocaleError."""
 
 from __future__ import annotations
 
@@ -6,47 +9,24 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 
-from ..errors import TmplkitError
+from ..errors import LocaleError
+from ..langtags import LANG_HINT, LANG_RE, PSEUDO, display_name, normalize
 from .cldr import from_babel
 
-PSEUDO = {"qps-ploc": "Pseudo (accented)", "qps-plocm": "Pseudo (mirrored)"}
-LANG_HINT = "write it like fr-FR or es-419"
-LANG_RE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
-
-
-class LocaleError(TmplkitError):
-    """A language id that is not BCP 47, or that CLDR does not know."""
-
-
-def normalize(tag: str) -> str:
-    """The BCP 47 form of a language id: `fr_FR` → `fr-FR`, `zh_hans_cn` → `zh-Hans-CN`."""
-    raw = tag.strip()
-    if raw.lower() in PSEUDO:
-        return raw.lower()
-    if not LANG_RE.match(raw):
-        raise LocaleError(f"{tag!r} is not a language id", hint=LANG_HINT)
-    try:
-        locale = Locale.parse(raw.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        raise LocaleError(f"unknown language {tag!r}", hint=LANG_HINT) from None
-    parts = [locale.language]
-    if locale.script:
-        parts.append(locale.script)
-    if locale.territory:
-        parts.append(locale.territory)
-    if locale.variant:
-        parts.append(locale.variant.lower())
-    return "-".join(parts)
-
-
-def display_name(tag: str) -> str:
-    """The English name of a language id, as Dyspatch names localizations: `French (France)`."""
-    if tag in PSEUDO:
-        return PSEUDO[tag]
-    name = Locale.parse(normalize(tag).replace("-", "_")).get_display_name("en")
-    return str(name)
+__all__ = [
+    "LANG_HINT",
+    "LANG_RE",
+    "PSEUDO",
+    "LocaleError",
+    "PluralRule",
+    "display_name",
+    "fallback_chain",
+    "language_of",
+    "normalize",
+    "plural_rule",
+]
 
 
 def fallback_chain(

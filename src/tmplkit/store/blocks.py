@@ -1,0 +1,58 @@
+"""The blocks of a project: shared pieces of content that templates include."""
+
+from __future__ import annotations
+
+from ..datafile import source_text
+from ..errors import Conflict, NotFound
+from ..model import Block, new_id, now, slugify, validate_name, validate_slug
+from .directory import Repo
+from .layout import BLOCK_FILE, BLOCK_PARTS, NEW_BLOCK_PARTS
+from .records import refuse_look_alike
+
+
+class BlockRepo(Repo):
+    def list(self) -> list[Block]:
+        return list(self.project.index().blocks.values())
+
+    def get(self, ref: str) -> Block:
+        """A block by id (`blk_…`) or slug (`footer`)."""
+        blocks = self.project.index().blocks
+        if ref in blocks:
+            return blocks[ref]
+        for block in blocks.values():
+            if block.slug == ref:
+                return block
+        raise NotFound(f"no block {ref!r}")
+
+    def read_parts(self, block: Block) -> dict[str, str]:
+        out = {}
+        for part, filename in BLOCK_PARTS.items():
+            file = self.project.confine(block.dir / filename)
+            if file.is_file():
+                out[part] = source_text(file.read_bytes(), self.project.relpath(file))
+        return out
+
+    def create(self, name: str, description: str = "") -> Block:
+        name = validate_name(name, "block")
+        with self.project.lock():
+            blocks_dir = self.project.root / "blocks"
+            slug = validate_slug(slugify(name), f"block name {name!r} gives the slug")
+            target = blocks_dir / slug
+            if target.exists():
+                raise Conflict(f"{self.project.relpath(target)} already exists")
+            refuse_look_alike(self.project, blocks_dir, slug, f"block name {name!r}")
+            stamp = now()
+            block = Block(
+                id=new_id("block"),
+                name=name,
+                slug=slug,
+                dir=target,
+                description=description,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            with self.project.transaction() as txn:
+                for part, text in NEW_BLOCK_PARTS.items():
+                    txn.write(target / BLOCK_PARTS[part], text)
+                txn.write_toml(target / BLOCK_FILE, block.to_toml())
+            return block

@@ -1,0 +1,239 @@
+"""The record files of a project (tmplkit.toml, folder.toml, template.toml, draft.toml,
+block.toml) read into model objects, and the names new objects get."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import Conflict, ProjectError
+from ..model import (
+    Block,
+    Draft,
+    DraftStatus,
+    Folder,
+    Localization,
+    PublishRecord,
+    Template,
+    confusable_characters,
+    look_alike,
+    new_id,
+    now,
+    slugify,
+    validate_name,
+    validate_slug,
+)
+from .files import read_toml
+from .layout import BLOCK_FILE, DRAFT_FILE, FOLDER_FILE, PARTS, TEMPLATE_FILE
+from .paths import ProjectRoot
+from .transaction import Transaction
+
+
+@dataclass
+class Settings:
+    name: str = "tmplkit project"
+    source_locale: str = "en-US"
+    locales: list[str] = field(default_factory=list)
+    sender: str | None = None
+    reply_to: str | None = None
+    # [handoff.NAME] tables: each adapter's settings (never credentials: those are read from
+    # the environment); `default` in [handoff] names the adapter `send` uses without --via.
+    handoff: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_toml(cls, data: dict[str, Any]) -> Settings:
+        project = data.get("project", {})
+        defaults = data.get("defaults", {})
+        handoff = data.get("handoff", {})
+        return cls(
+            name=project.get("name", cls.name),
+            source_locale=project.get("source_locale", "en-US"),
+            locales=list(project.get("locales", [])),
+            sender=defaults.get("sender"),
+            reply_to=defaults.get("reply_to"),
+            handoff=dict(handoff) if isinstance(handoff, dict) else {},
+        )
+
+    def to_toml(self) -> dict[str, Any]:
+        defaults = {k: v for k, v in (("sender", self.sender), ("reply_to", self.reply_to)) if v}
+        out: dict[str, Any] = {
+            "project": {
+                "name": self.name,
+                "source_locale": self.source_locale,
+                "locales": self.locales,
+            }
+        }
+        if defaults:
+            out["defaults"] = defaults
+        if self.handoff:
+            out["handoff"] = self.handoff
+        return out
+
+
+@dataclass
+class Index:
+    """Everything in the project, as read from disk in one scan."""
+
+    folders: dict[str, Folder] = field(default_factory=dict)
+    templates: dict[str, Template] = field(default_factory=dict)
+    drafts: dict[str, Draft] = field(default_factory=dict)
+    blocks: dict[str, Block] = field(default_factory=dict)
+
+
+def require(data: dict[str, Any], key: str, file: Path, prefix: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise ProjectError(f"{file}: missing '{key}'")
+    if key == "id" and not value.startswith(prefix):
+        raise ProjectError(f"{file}: id {value!r} should start with {prefix!r}")
+    return value
+
+
+def folder_from(directory: Path, parent: Folder | None) -> Folder:
+    file = directory / FOLDER_FILE
+    data = read_toml(file)
+    return Folder(
+        id=require(data, "id", file, "fdr_"),
+        name=require(data, "name", file, ""),
+        slug=directory.name,
+        dir=directory,
+        parent_id=parent.id if parent else None,
+        description=data.get("description", ""),
+        created_at=data.get("created_at", ""),
+        updated_at=data.get("updated_at", ""),
+    )
+
+
+def template_from(directory: Path, folder: Folder, path: str) -> Template:
+    file = directory / TEMPLATE_FILE
+    data = read_toml(file)
+    return Template(
+        id=require(data, "id", file, "tem_"),
+        name=require(data, "name", file, ""),
+        slug=directory.name,
+        dir=directory,
+        folder_id=folder.id,
+        path=path,
+        description=data.get("description", ""),
+        published_draft_id=data.get("published_draft_id") or None,
+        history=[PublishRecord(h["draft_id"], h["published_at"]) for h in data.get("history", [])],
+        created_at=data.get("created_at", ""),
+        updated_at=data.get("updated_at", ""),
+        variables=_variables_table(data.get("variables", {}), file),
+    )
+
+
+def _variables_table(value: Any, file: Path) -> dict[str, Any]:
+    """template.toml's [variables] as written; variables.py checks each declaration."""
+    if not isinstance(value, dict):
+        raise ProjectError(f"{file}: 'variables' must be a table ([variables])")
+    return value
+
+
+def draft_from(directory: Path, template: Template) -> Draft:
+    file = directory / DRAFT_FILE
+    data = read_toml(file)
+    status = data.get("status", DraftStatus.IN_PROGRESS.value)
+    try:
+        status_value = DraftStatus(status)
+    except ValueError:
+        raise ProjectError(f"{file}: unknown status {status!r}") from None
+    return Draft(
+        id=require(data, "id", file, "tdft_"),
+        name=require(data, "name", file, ""),
+        slug=directory.name,
+        dir=directory,
+        template_id=template.id,
+        status=status_value,
+        archived=bool(data.get("archived", False)),
+        sender=data.get("sender"),
+        reply_to=data.get("reply_to"),
+        content_hash=data.get("content_hash"),
+        included_hashes=_hashes(data.get("included_hashes"), file),
+        created_at=data.get("created_at", ""),
+        updated_at=data.get("updated_at", ""),
+        localizations=[
+            Localization(str(x.get("id", "")), str(x.get("name", "")), list(x.get("languages", [])))
+            for x in data.get("localizations", [])
+            if isinstance(x, dict)
+        ],
+    )
+
+
+def _hashes(value: Any, file: Path) -> dict[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ProjectError(f"{file}: 'included_hashes' must be a table of strings")
+    return dict(value)
+
+
+def block_from(directory: Path) -> Block:
+    file = directory / BLOCK_FILE
+    data = read_toml(file)
+    return Block(
+        id=require(data, "id", file, "blk_"),
+        name=require(data, "name", file, ""),
+        slug=directory.name,
+        dir=directory,
+        description=data.get("description", ""),
+        created_at=data.get("created_at", ""),
+        updated_at=data.get("updated_at", ""),
+    )
+
+
+def unique_slug(project: ProjectRoot, parent: Path, name: str, what: str) -> str:
+    base = validate_slug(slugify(name), f"{what} name {name!r} gives the slug")
+    slug = base
+    n = 2
+    while (parent / slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    refuse_look_alike(project, parent, slug, f"{what} name {name!r}")
+    return slug
+
+
+def refuse_look_alike(
+    project: ProjectRoot, parent: Path, slug: str, what: str, moving: Path | None = None
+) -> None:
+    """Conflict when a name in `parent` looks like `slug` (the same UTS #39 skeleton) without
+    being it: `Invoice` next to `Invоice` (a Cyrillic о) would be two templates that look the
+    same in every listing. `moving`: the object being renamed, which is no sibling of itself."""
+    if not parent.is_dir():
+        return
+    siblings = [p.name for p in parent.iterdir() if not p.name.startswith(".") and p != moving]
+    other = look_alike(slug, siblings)
+    if other is None:
+        return
+    chars = confusable_characters(slug)
+    raise Conflict(
+        f"{what} gives the slug {slug!r}, which looks like the existing "
+        f"{project.relpath(parent / other)}",
+        hint=(f"it has {chars}, which looks like another letter; " if chars else "")
+        + "choose a name that looks different",
+    )
+
+
+def new_draft(
+    txn: Transaction, project: ProjectRoot, template: Template, name: str, parts: dict[str, str]
+) -> Draft:
+    """Record a new draft's files in `txn`: its parts, then draft.toml (a new directory, so
+    they land together)."""
+    name = validate_name(name, "draft")
+    drafts_dir = template.dir / "drafts"
+    slug = unique_slug(project, drafts_dir, name, "draft")
+    stamp = now()
+    draft = Draft(
+        id=new_id("draft"),
+        name=name,
+        slug=slug,
+        dir=drafts_dir / slug,
+        template_id=template.id,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    for part, text in parts.items():
+        txn.write(draft.dir / PARTS[part], text)
+    txn.write_toml(draft.dir / DRAFT_FILE, draft.to_toml())
+    return draft
