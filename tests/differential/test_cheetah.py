@@ -22,7 +22,7 @@ from tests.differential.harness import reference, run
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_parts, compile_string, open_project
 from tmplkit.errors import CompileError
-from tmplkit.targets.cheetah import HELPERS, CheetahEmitter, cheetah_text
+from tmplkit.targets.cheetah import CHEETAH_DIRECTIVES, HELPERS, CheetahEmitter, cheetah_text
 from tmplkit.targets.jinja import environment
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_templates"
@@ -45,6 +45,11 @@ TRAPS = [
     Source("eol_slurp", "a #\nb #  \r\nc # \rd <%x%> <%= 1 %> \\"),
     Source("backslash_before_tag", "x\\{{ name }}y\\\\{% if flag %}z{% endif %}"),
     Source("cheetah_syntax", "##c\n#*m*#\n#if x\n#end if\n$x ${y} $!z \\$a \\#b #raw"),
+    Source(
+        "bare_hash",
+        "a{color:#def;b:#e4572e} x#if y#echo\\#fff ##z #1 #-a #@x #u-v a#@b #compiler-settings"
+        "{% if flag %}#fff{% endif %}#abc{{ name }}#de\n#end\n#e4572e #*c*# $#x",
+    ),
     Source("directive_ends_template", "x\n  {% if flag %}A\n  {% endif %}"),
     Source("loop_ends_template", "x\n  {% for t in tags %}A\n  {% endfor %}"),
     Source("directive_lines", "{% if flag %}\nA\n{% else %}\nB\n{% endif %}\n"),
@@ -238,6 +243,16 @@ def test_literal_text() -> None:
     assert cheetah_text("$x ${y} #if ## a#\nb <%= c %> d\\") == (
         "\\$x \\${y} \\#if \\#\\# a${'#'}\nb <${'%'}= c %> d${'\\\\'}"
     )
+    # a `#` inside the text before a word that names no directive is text to Cheetah
+    assert cheetah_text("a{color:#e4572e;b:#def} x#tk-u #1 #defy #@x a\\#b") == (
+        "a{color:#e4572e;b:\\#def} x#tk-u #1 #defy \\#@x a\\\\#b"
+    )
+    assert cheetah_text("#fff") == "\\#fff"  # after a directive's `#`, `##` is a comment
+
+
+def test_the_directive_names_are_cheetah_s() -> None:
+    parser = pytest.importorskip("Cheetah.Parser")
+    assert set(parser.directiveNamesAndParsers) - {"@"} == CHEETAH_DIRECTIVES
     # a directive ending the template after blanks on its line would swallow them
     assert body("x\n  {% if a %}A{% endif %}", html=False) == "x\n  #if tk_var('a')#A#end if#"
     assert body("x\n  {% if a %}A\n  {% endif %}", html=False) == (
@@ -444,7 +459,7 @@ TYPED_FORMS = {
     ),
     "href": (
         '<a href="{{ user.email }}">x</a>',
-        '<a href="#if tk_url($user.email)#$user.email#else#about:invalid\\#tmplkit-unsafe-url'
+        '<a href="#if tk_url($user.email)#$user.email#else#about:invalid#tmplkit-unsafe-url'
         '#end if#">x</a>',
     ),
     "plural": (

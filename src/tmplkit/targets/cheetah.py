@@ -248,7 +248,26 @@ LOOKUP_RE = re.compile(r"\$(?:[A-Za-z][A-Za-z0-9_.]*|getVar\('[A-Za-z0-9_.]*', N
 
 # Text hazards beyond `$` and `#`: `#` before the end of a line is Cheetah's EOL slurp token
 # (even escaped), `<%` opens a PSP block, and a backslash before the next tag would escape it.
-TEXT_RE = re.compile(r"(?P<eol>#(?=[ \t\f]*(?:\r\n|\n|\r)))|(?P<psp><%)|(?P<tail>\\+\Z)|[$#]")
+# A `#` inside the text before a word (a CSS colour, a URL's fragment) is left bare unless the
+# word is a directive's name: Cheetah reads it as text. Not first in a text, which may follow a
+# directive's closing `#` (`##` starts a comment), nor after a backslash (`\#` is an escape).
+TEXT_RE = re.compile(
+    r"(?P<eol>#(?=[ \t\f]*(?:\r\n|\n|\r)))|(?P<psp><%)|(?P<tail>\\+\Z)"
+    r"|(?P<word>(?<=[^\\])#(?=[A-Za-z0-9_-]))|[$#]"
+)
+# The word after a `#` as Cheetah's parser reads it, and the directives it would start (Cheetah
+# 3.4, Parser.directiveNamesAndParsers): only the whole word names a directive.
+DIRECTIVE_WORD_RE = re.compile(r"[A-Za-z0-9_@-]*")
+CHEETAH_DIRECTIVES = frozenset(
+    {
+        *("import", "from", "extends", "implements", "super", "slurp", "raw", "include"),
+        *("cache", "filter", "echo", "silent", "transform", "call", "arg", "capture", "attr"),
+        *("def", "block", "defmacro", "closure", "set", "del", "if", "while", "for", "else"),
+        *("elif", "pass", "break", "continue", "stop", "return", "yield", "repeat", "unless"),
+        *("assert", "raise", "try", "except", "finally", "errorCatcher", "breakpoint"),
+        *("compiler", "compiler-settings", "shBang", "encoding", "end"),
+    }
+)
 DIRECTIVE_AT_END_RE = re.compile(
     r"(?:\A|[\r\n])([^\r\n]*?)(?:#end (?:if|for)#(?:#end filter#)?|#end filter#)\Z"
 )
@@ -267,6 +286,9 @@ def cheetah_text(text: str) -> str:
             return "<${'%'}"
         if m.group("tail"):
             return "${" + repr(m.group()) + "}"
+        if m.group("word"):
+            word = DIRECTIVE_WORD_RE.match(text, m.end())
+            return "#" if word is None or word.group() not in CHEETAH_DIRECTIVES else "\\#"
         return "\\" + m.group()
 
     return TEXT_RE.sub(sub, text)
