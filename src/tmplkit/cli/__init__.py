@@ -1,6 +1,6 @@
 """The `tmplkit` command line: parse arguments, call the library, print. No business logic here.
 
-One module per command group, each importing only common.py from this package:
+One module per command group; they import common.py (and handoff.py imports receiver.py):
 
 - common.py: the Context the root group hands down, the options several commands share, output;
 - root.py: the root group, `main()` (the entry point, `tmplkit.cli:main`) and --version; it
