@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from render import per_call_us  # noqa: E402
 
 import tmplkit  # noqa: E402
+from tmplkit.message.inline import inliner  # noqa: E402
+from tmplkit.message.textpart import html_to_text  # noqa: E402
 from tmplkit.pipeline import emit_part, resolve  # noqa: E402
-from tmplkit.prepare import inliner  # noqa: E402
 from tmplkit.targets.jinja import environment  # noqa: E402
-from tmplkit.text import html_to_text  # noqa: E402
 
 TEMPLATE = ROOT / "tests" / "data" / "foundation" / "order.html.j2"
 STRUCTURAL_RULES = [

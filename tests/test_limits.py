@@ -24,15 +24,15 @@ from tests.differential.harness import run as run_engine
 from tests.engines import require_engine
 from tmplkit import compile_string, ir
 from tmplkit.errors import RenderError, TemplateError
+from tmplkit.message.inline import prepare_html
+from tmplkit.message.textpart import html_to_text
 from tmplkit.pipeline import Part, SourceSet
-from tmplkit.prepare import prepare_html
 from tmplkit.render import PreparedMessage, Renderer
 from tmplkit.targets import TARGETS
 from tmplkit.targets.handlebars import HELPERS_JS
-from tmplkit.text import html_to_text
 
-prepare_module = sys.modules["tmplkit.prepare"]  # `tmplkit.prepare` the function shadows it
-text_module = sys.modules["tmplkit.text"]
+prepare_module = sys.modules["tmplkit.message.inline"]
+text_module = sys.modules["tmplkit.message.textpart"]
 render_module = sys.modules["tmplkit.render"]
 
 NESTING_HINT = "(hint: combine conditions with and or elif, or include fewer blocks inside others)"

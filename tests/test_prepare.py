@@ -25,19 +25,13 @@ import pytest
 from lxml import etree
 
 import tmplkit
+from tmplkit.html5 import serialize as html5_serialize
 from tmplkit.i18n.formats import FormatError
+from tmplkit.message.inline import NotPreparable, PreparedParts, inliner, prepare_html
+from tmplkit.message.stylesheet import css_info
+from tmplkit.message.tags import Tokens, scan
 from tmplkit.pipeline import emit_part, resolve
-from tmplkit.prepare import (
-    NotPreparable,
-    PreparedParts,
-    css_info,
-    html5_serialize,
-    inliner,
-    prepare_html,
-    scan,
-)
 from tmplkit.targets.jinja import environment
-from tmplkit.text import Tokens
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_templates"
 HTML_ENV = environment(autoescape=True)
@@ -250,7 +244,7 @@ def test_sample_preparation_is_deterministic(project: tmplkit.Project) -> None:
 
 
 def protected(source: str) -> str:
-    from tmplkit.prepare import _protect
+    from tmplkit.message.inline import _protect
 
     sc = scan(source)
     return _protect(sc, Tokens([j.text for j in sc.jtags]), "data-tk-id")
@@ -353,7 +347,7 @@ def test_tbody_trap_is_real_for_serialize_and_restore() -> None:
     """What restoring tokens into css-inline's serialization would do: one tbody per row."""
     sc = scan(LOOP_TABLE)
     tokens = Tokens([j.text for j in sc.jtags])
-    from tmplkit.prepare import _substitute
+    from tmplkit.message.tags import substitute as _substitute
 
     naive = str(inliner().inline(_substitute(sc, 0, len(LOOP_TABLE), tokens)))
     assert "<!--tk:0--><tbody>" in naive.replace("\n", "").replace(" ", "")

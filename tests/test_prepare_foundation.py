@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 import tmplkit
+from tmplkit.message.inline import NotPreparable, PreparedParts, prepare_html
+from tmplkit.message.stylesheet import CompoundKey, css_info
+from tmplkit.message.textpart import html_to_text
 from tmplkit.pipeline import emit_part, resolve
-from tmplkit.prepare import CompoundKey, NotPreparable, PreparedParts, css_info, prepare_html
 from tmplkit.targets.jinja import environment
-from tmplkit.text import html_to_text
 
 from .test_prepare import FUZZ_CSS, _Fuzz, assert_exact, canonical, data_sets, fuzz_accepted, render
 from .test_prepare import per_message as per_message_inlined

@@ -9,9 +9,9 @@ import pytest
 
 import tmplkit
 from tests.test_prepare import data_sets, per_message, sample_drafts
-from tmplkit.prepare import prepare_html
+from tmplkit.message.inline import prepare_html
+from tmplkit.message.textpart import html_to_text
 from tmplkit.targets.jinja import environment
-from tmplkit.text import html_to_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_templates"
 TEXT_ENV = environment(autoescape=False)
@@ -313,7 +313,7 @@ def test_derived_text_equals_the_text_of_each_inlined_message(
 ) -> None:
     """Per template or per message, the same text, for data whose values all print something
     without markup or odd spacing (a value printing empty leaves its separators: `in  minutes`
-    where the per-message pass collapses spaces; see tmplkit.text)."""
+    where the per-message pass collapses spaces; see tmplkit.message.textpart)."""
     checked = 0
     for label, (html, sample) in drafts.items():
         template = TEXT_ENV.from_string(prepare_html(html).text)

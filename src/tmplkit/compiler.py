@@ -224,7 +224,7 @@ def compile_string(
     emitter.inline_formats = inline_formats
     if html and inline_styles:
         from .inline_css import inline_css
-        from .prepare import NotPreparable
+        from .message.inline import NotPreparable
 
         with contextlib.suppress(NotPreparable):
             body = inline_css(body)

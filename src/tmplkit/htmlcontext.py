@@ -41,25 +41,10 @@ from functools import lru_cache
 
 from . import ir
 from .errors import RenderError, TemplateError
+from .html5 import RAW_TEXT_ELEMENTS
 from .urls import INERT_URL, describe_unsafe, is_url_attribute, unsafe_scheme
 
-__all__ = ["RAW_TEXT_ELEMENTS", "mark_urls"]
-
-# Elements whose content is text up to their end tag: no tags, no attributes inside.
-RAW_TEXT_ELEMENTS = frozenset(
-    {
-        "script",
-        "style",
-        "xmp",
-        "iframe",
-        "noembed",
-        "noframes",
-        "noscript",
-        "title",
-        "textarea",
-        "plaintext",
-    }
-)
+__all__ = ["mark_urls"]
 
 # Tokenizer modes (a subset of the HTML5 tokenizer's states: enough to know attribute values).
 DATA, LT, END_LT, END_TAG, BANG, COMMENT, BOGUS, RAW = (

@@ -1,8 +1,8 @@
 """CSS inlined into an HTML part's IR at compile time, for every compiled target.
 
-`render` inlines the jinja target's text with prepare.py. A compiled template in another
+`render` inlines the jinja target's text with message/inline.py. A compiled template in another
 language has its own tags, which an HTML parser would misread (FreeMarker's `<#if>`, AMPscript's
-`%%[ ]%%`), so the IR is inlined before any target writes it, with prepare.py itself:
+`%%[ ]%%`), so the IR is inlined before any target writes it, with message/inline.py itself:
 
 1. Skeleton. The IR is written as a Jinja template whose every tag stands for an IR node by
    number: `{{ tko7 }}` (an output; `{{ tko7|safe }}` when it prints HTML), `{% if tkc3 %}`,
@@ -17,7 +17,7 @@ language has its own tags, which an HTML parser would misread (FreeMarker's `<#i
    seen by the HTML parser. A compiled target's messages are therefore the messages `render`
    sends, styles included (tests/differential/test_compiled_css.py compares their DOMs).
 
-When prepare.py refuses, the part is left as it is (its `<style>` untouched) and the reason
+When message/inline.py refuses, the part is left as it is (its `<style>` untouched) and the reason
 becomes a warning: the sending system may inline it, or the template can be changed.
 """
 
@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from . import ir
-from .prepare import NotPreparable, prepare_html
+from .message.inline import NotPreparable, prepare_html
 from .targets.jinja import escape_delimiters
 
 # The tags of an inlined skeleton: the numbered ones, and `{{ "{" }}` (an escaped brace).
@@ -76,7 +76,7 @@ class _Skeleton:
         raise AssertionError(f"{type(node).__name__} is lowered before emitting")
 
     def described(self, message: str) -> str:
-        """A prepare.py message about the skeleton, its numbered tags named as the source
+        """A message/inline.py refusal about the skeleton, its numbered tags named as the source
         writes them, with their lines (the skeleton's own line numbers dropped)."""
         message = _SKELETON_LINE_RE.sub("", message)
 

@@ -325,7 +325,7 @@ def emit_part(
     body = build_ir(part, project, owner, localizer)
     if inline_styles and part.html:
         from .inline_css import inline_css
-        from .prepare import NotPreparable
+        from .message.inline import NotPreparable
 
         try:
             body = inline_css(body)

@@ -19,11 +19,11 @@ from jinja2.exceptions import SecurityError
 from .errors import DataError, RenderError, TemplateError
 from .i18n.formats import FormatError
 from .localize import Localizer
+from .message.inline import NotPreparable, inliner, prepare_html
+from .message.textpart import html_to_text
 from .pipeline import SourceSet, emit_part, resolve
-from .prepare import NotPreparable, inliner, prepare_html
 from .store import CHANNEL_PARTS, Project
 from .targets.jinja import URL_REPORTS, UrlReports, environment
-from .text import html_to_text
 
 STYLESHEET_RE = re.compile(r"<style\b|<link\b[^>]*\bstylesheet\b", re.IGNORECASE)
 ASCII_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")

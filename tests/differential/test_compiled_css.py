@@ -26,8 +26,8 @@ from tests.differential.harness import normalize
 from tests.engines import render_batch, require_engine
 from tmplkit.compiler import compile_parts
 from tmplkit.errors import CompileError
+from tmplkit.html5 import serialize as html5_serialize
 from tmplkit.pipeline import resolve
-from tmplkit.prepare import html5_serialize
 from tmplkit.targets import get_emitter
 from tmplkit.targets.handlebars import HELPERS_JS
 from tmplkit.targets.jinja import environment

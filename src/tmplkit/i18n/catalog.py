@@ -16,8 +16,8 @@ from babel.util import TextWrapper
 
 from ..datafile import BOM, decode_utf8, loads
 from ..errors import TmplkitError
+from ..html5 import VOID
 from ..parse import placeholders
-from ..text import VOID
 from ..urls import SAFE_SCHEMES, is_url_attribute, url_is_safe, url_scheme
 from .locales import PluralRule, display_name, language_of, plural_rule
 from .pluralforms import (

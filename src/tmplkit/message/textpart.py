@@ -2,7 +2,7 @@
 
 `html_to_text(html)` turns one rendered HTML message into text. `derive_text(tree, tokens)` does
 the same once per template: the tree is the HTML5 parse of a template whose Jinja tags were
-replaced by tokens (see tmplkit.prepare), and the result is a Jinja template (autoescape off)
+replaced by tokens (see tmplkit.message.inline), and the result is a Jinja template (autoescape off)
 that prints the text part of every message by substitution alone.
 
 The text layout, the same in both:
@@ -30,173 +30,13 @@ guarding every output would double the cost of rendering the text part.
 
 from __future__ import annotations
 
-import html as htmlmod
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .targets.jinja import escape_delimiters
-
-# --- a tree from HTML5 serialization ----------------------------------------------------------
-
-# Elements with no end tag (HTML5), for every HTML scanner in tmplkit.
-VOID = frozenset(
-    [
-        "area",
-        "base",
-        "basefont",
-        "bgsound",
-        "br",
-        "col",
-        "embed",
-        "frame",
-        "hr",
-        "img",
-        "input",
-        "keygen",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
-# Elements whose content an HTML5 serializer writes unescaped (noscript: scripting enabled).
-RAW_SERIALIZED = frozenset(
-    ["script", "style", "xmp", "iframe", "noembed", "noframes", "plaintext", "noscript"]
-)
-
-_SERIALIZED_TOKEN = re.compile(
-    r"<!--(?P<comment>.*?)-->"
-    r"|<!(?P<doctype>[^>]*)>"
-    r"|</(?P<end>[^\s/>]+)\s*>"
-    r"|<(?P<start>[^\s/>]+)(?P<attrs>(?:\s+[^\s=>]+(?:=\"[^\"]*\")?)*)\s*/?>"
-    r"|(?P<text>[^<]+|<)",
-    re.S,
-)
-_SERIALIZED_ATTR = re.compile(r"\s+([^\s=>]+)(?:=\"([^\"]*)\")?")
-
-
-@dataclass(frozen=True, slots=True)
-class Comment:
-    text: str
-
-
-@dataclass(eq=False, slots=True)
-class Element:
-    """A node of the tree: `#document` for the root; children are elements, text and comments."""
-
-    tag: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    children: list[Element | Comment | str] = field(default_factory=list)
-    parent: Element | None = None
-
-    # The walks of the tree keep their own stack: a document may nest elements deeper than
-    # Python recurses (and `yield from` through every level would cost its depth per element).
-
-    def iter(self) -> Iterator[Element]:
-        """This element and its descendants, in document order."""
-        stack = [self]
-        while stack:
-            el = stack.pop()
-            yield el
-            stack.extend(reversed([c for c in el.children if isinstance(c, Element)]))
-
-    def comments(self) -> Iterator[tuple[Comment, Element]]:
-        """Every comment below this element, with its parent, in document order."""
-        stack = [(self, iter(self.children))]
-        while stack:
-            parent, children = stack[-1]
-            for child in children:
-                if isinstance(child, Comment):
-                    yield child, parent
-                elif isinstance(child, Element):
-                    stack.append((child, iter(child.children)))
-                    break
-            else:
-                stack.pop()
-
-
-def parse_serialized(html: str) -> Element:
-    """The tree of an HTML5 serializer's output (css-inline's): every non-void element has its
-    end tag, attribute values are double-quoted, text escapes `&`, `<` and `>`."""
-    root = Element("#document")
-    current = root
-    pos = 0
-    n = len(html)
-    while pos < n:
-        m = _SERIALIZED_TOKEN.match(html, pos)
-        if m is None:  # pragma: no cover - the pattern matches any character
-            break
-        pos = m.end()
-        if m.group("comment") is not None:
-            current.children.append(Comment(m.group("comment")))
-        elif m.group("start") is not None:
-            tag = m.group("start").lower()
-            attrs = {
-                name.lower(): htmlmod.unescape(value or "")
-                for name, value in _SERIALIZED_ATTR.findall(m.group("attrs"))
-            }
-            el = Element(tag, attrs, [], current)
-            current.children.append(el)
-            if tag in RAW_SERIALIZED:
-                close = re.compile(rf"</{re.escape(tag)}\s*>", re.I).search(html, pos)
-                stop = close.start() if close else n
-                if stop > pos:
-                    el.children.append(html[pos:stop])
-                pos = close.end() if close else n
-            elif tag not in VOID:
-                current = el
-        elif m.group("end") is not None:
-            tag = m.group("end").lower()
-            el2: Element | None = current
-            while el2 is not None and el2.tag != tag:
-                el2 = el2.parent
-            if el2 is not None and el2.parent is not None:
-                current = el2.parent
-        elif m.group("text") is not None:
-            current.children.append(htmlmod.unescape(m.group("text")))
-    return root
-
-
-# --- tokens: how tmplkit.prepare stands Jinja tags in for HTML tools --------------------------
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """Jinja tags replaced by tokens: `<!--tk:7-->` in text, `tkx7x` anywhere else.
-
-    `tags[7]` is the source of tag 7; `prefix` ("tk" unless the template contains it) makes
-    tokens that occur nowhere else in the template.
-    """
-
-    tags: Sequence[str]
-    prefix: str = "tk"
-
-    def comment(self, n: int) -> str:
-        return f"<!--{self.prefix}:{n}-->"
-
-    def inline(self, n: int) -> str:
-        return f"{self.prefix}x{n}x"
-
-    @property
-    def comment_re(self) -> re.Pattern[str]:
-        return re.compile(rf"^{re.escape(self.prefix)}:(\d+)$")
-
-    @property
-    def inline_re(self) -> re.Pattern[str]:
-        return re.compile(rf"{re.escape(self.prefix)}x(\d+)x")
-
-
-def is_statement(tag: str) -> bool:
-    return tag.startswith("{%")
-
-
-def statement_keyword(tag: str) -> str:
-    inner = tag[2:-2].strip("-+ \t\r\n")
-    return inner.split(None, 1)[0] if inner else ""
-
+from ..html5 import Comment, Element, parse_serialized, serialize
+from ..targets.jinja import escape_delimiters
+from .tags import Tokens, is_statement, statement_keyword
 
 # --- events: what the walk of the tree produces -----------------------------------------------
 
@@ -890,18 +730,8 @@ def html_to_text(html: str, parse: Callable[[str], str] | None = None) -> str:
     if not html.strip():
         return ""
     if parse is None:
-        from .prepare import html5_serialize
-
-        parse = html5_serialize
+        parse = serialize
     return tree_to_text(parse_serialized(parse(html)))
 
 
-__all__ = [
-    "Comment",
-    "Element",
-    "Tokens",
-    "derive_text",
-    "html_to_text",
-    "parse_serialized",
-    "tree_to_text",
-]
+__all__ = ["derive_text", "html_to_text", "tree_to_text"]

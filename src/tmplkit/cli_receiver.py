@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..handoff import RECEIVERS
-from .common import Context, pass_ctx
+from .handoff import RECEIVERS
+
+if TYPE_CHECKING:
+    from .cli import Context
 
 
 @click.command("receive")
@@ -27,7 +29,7 @@ from .common import Context, pass_ctx
     metavar="N",
     help="The port to listen on (0: any free port).",
 )
-@pass_ctx
+@click.pass_obj  # the cli group's Context (not cli.pass_ctx: cli.py imports this module)
 def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     """Take the sending system's event callbacks and record them in the hand-off journal.
 
@@ -36,9 +38,9 @@ def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     """
     # Imported here, not at the top: the HTTP server and the SQLite journal are this command's
     # alone, and every other `tmplkit` start-up would pay for them.
-    from ..handoff.journal import Journal
-    from ..handoff.receiver import JobEventReceiver, receiver_settings
-    from ..handoff.send import journal_path
+    from .handoff.journal import Journal
+    from .handoff.receiver import JobEventReceiver, receiver_settings
+    from .handoff.send import journal_path
 
     project = obj.project
     settings = receiver_settings(via, project.settings.handoff.get(via, {}))
