@@ -80,10 +80,11 @@ def recipients(path: Path, n: int) -> None:
                 },
                 "order": {
                     "number": number,
-                    "placed_on": f"October {1 + i % 28}, 2026",
+                    "placed_on": f"2026-10-{1 + i % 28:02d}",
                     "url": f"https://acme.example/account/orders/{number}",
                     "item_count": count,
                     "shipping": SHIPPING[i % 3],
+                    "currency": "USD",
                     "lines": lines,
                     "shipping_cost": "12.00",
                     "total": f"{rng.randint(10, 400)}.{rng.randint(0, 99):02d}",

@@ -48,7 +48,11 @@ class Part:
 
 @dataclass
 class SourceSet:
-    """Everything a SOURCE argument names: its parts, sender, and where it lives."""
+    """Everything a SOURCE argument names: its parts, sender, and where it lives.
+
+    Resolved once per command (resolve) and handed down to every stage that needs SOURCE: the
+    parts' text as read then, the project (which loads the blocks they include), the template
+    and draft. `name` is the SOURCE argument it was resolved from, as a run names it."""
 
     parts: dict[str, Part]
     project: Project | None = None
@@ -58,6 +62,7 @@ class SourceSet:
     reply_to: str | None = None
     sample_data_file: Path | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
 
     def sample_data(self) -> dict[str, Any] | None:
         file = self.sample_data_file
@@ -95,7 +100,16 @@ def _standalone_part_name(path: Path) -> str:
 
 
 def resolve(source: str, project: Project | None = None, draft: str | None = None) -> SourceSet:
-    """A template id, draft id, slug path, template/draft directory, or standalone .j2 file."""
+    """A template id, draft id, slug path, template/draft directory, or standalone .j2 file.
+
+    The one place a SOURCE string is read: each command resolves its SOURCE once and hands
+    the SourceSet down (render_sources, run_batch, send_message, send_batch_job take it)."""
+    sources = _resolved(source, project, draft)
+    sources.name = source
+    return sources
+
+
+def _resolved(source: str, project: Project | None, draft: str | None) -> SourceSet:
     path = Path(source)
     if path.is_file():
         root = find_project_root(path)

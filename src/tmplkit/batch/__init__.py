@@ -1,0 +1,57 @@
+"""Render one template for many recipients: streaming, in input order, on N processes.
+
+The parent process reads the recipients lazily and moves them, as raw lines, in chunks of a few
+hundred to the workers; each worker keeps its own Renderer (one PreparedMessage per locale,
+prepared the first time a recipient asks for it), renders and serializes its chunk, and sends
+back the JSONL lines. The parent writes the chunks back in input order. At most
+`2 × workers` chunks are in flight, so memory stays bounded whatever the number of recipients.
+
+A bad record (a malformed line, a CSV row with the wrong number of fields, an invalid locale,
+data that fails to render, a missing translation under `strict`) becomes a failed result with
+its line number and reason; the batch goes on, unless `fail_fast`.
+
+SOURCE is resolved once per run, into the BatchJob handed to every stage (job.py): the
+readers (records.py), the workers (worker.py, pool.py), the run (run.py) and its report
+(report.py).
+
+Workers are started with the `spawn` method: a script that calls `render_batch(workers=2)` must
+do so under `if __name__ == "__main__":`, as for any multiprocessing code.
+"""
+
+from __future__ import annotations
+
+from .job import (
+    DEFAULT_CHUNK_SIZE,
+    BatchError,
+    BatchJob,
+    InputFormat,
+    JobOptions,
+    Records,
+    check_options,
+)
+from .records import kind_of, record_field
+from .report import BatchOutput, fallback_warning, open_output, report_batch
+from .results import BatchResult, BatchSummary, ChunkResult
+from .run import BatchRun, render_batch, run_batch
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "BatchError",
+    "BatchJob",
+    "BatchOutput",
+    "BatchResult",
+    "BatchRun",
+    "BatchSummary",
+    "ChunkResult",
+    "InputFormat",
+    "JobOptions",
+    "Records",
+    "check_options",
+    "fallback_warning",
+    "kind_of",
+    "open_output",
+    "record_field",
+    "render_batch",
+    "report_batch",
+    "run_batch",
+]
