@@ -1,6 +1,17 @@
-"""tmplkit: message templates and their translations — manage, localize, compile, render."""
+"""tmplkit: message templates and their translations — manage, localize, compile, render.
 
-from .compiler import Compiled, compile, compile_parts, compile_string
+The names of the pipeline (compile, parse, render, the Project) load on first use (PEP 562):
+`import tmplkit.cli`, which `tmplkit --version` and `tmplkit --help` do, imports neither Jinja
+nor Babel.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     CompileError,
     Conflict,
@@ -14,11 +25,56 @@ from .errors import (
     TmplkitError,
 )
 from .model import Block, Draft, DraftStatus, Folder, Localization, Template
-from .parse import parse
-from .render import Message, Renderer, render
-from .store import Project, init_project, open_project
+
+if TYPE_CHECKING:
+    from .compiler import Compiled, compile, compile_parts, compile_string
+    from .parse import parse
+    from .render import Message, Renderer, render
+    from .store import Project, init_project, open_project
 
 __version__ = "0.1.0"
+
+# name -> the module that defines it, imported when the name is first used
+_LAZY = {
+    "Compiled": "compiler",
+    "compile": "compiler",
+    "compile_parts": "compiler",
+    "compile_string": "compiler",
+    "parse": "parse",
+    "Message": "render",
+    "Renderer": "render",
+    "render": "render",
+    "Project": "store",
+    "init_project": "store",
+    "open_project": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+class _Package(types.ModuleType):
+    """`tmplkit.parse` and `tmplkit.render` are the functions, as when this module imported them
+    eagerly: loading the module tmplkit.parse (or .render) binds it on its package, and that
+    binding is dropped here."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("parse", "render") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Block",

@@ -14,6 +14,7 @@ from .message.sms import (
     segments,
     show_char,
     show_chars,
+    sms_costs,
     split,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "segments",
     "show_char",
     "show_chars",
+    "sms_costs",
     "split",
 ]

@@ -11,11 +11,13 @@ import pytest
 
 from tests.differential.corpus import Source
 from tests.differential.harness import normalize, run
-from tests.differential.test_plurals import MISSING, POLISH, chooser, printed
+from tests.differential.test_plurals import FRENCH, MISSING, POLISH, chooser, printed
 from tests.differential.test_url_safety import OWASP, SAFE
 from tests.engines import render_batch, require_engine
 from tmplkit import compile_string
+from tmplkit.i18n.locales import PluralRule
 from tmplkit.i18n.plural import choose
+from tmplkit.targets import get_emitter
 from tmplkit.targets.jinja import environment
 from tmplkit.targets.liquid import LiquidEmitter
 from tmplkit.urls import DATA_IMAGE_TYPES, INERT_URL, SAFE_SCHEMES, unsafe_scheme
@@ -204,15 +206,15 @@ def test_a_typed_count_is_compared_and_printed_as_it_is() -> None:
         "<p>{% if n < 0 %}{{ n | round }} files{% elsif n != 1 %}{{ n | round }} files"
         "{% else %}{{ n | round }} file{% endif %}</p>"
     )
-    # a number: whole where it equals its rounding; the branches that know it print it rounded
+    # a number: whole where it equals its rounding, which the branches print
     assert compile_string(PLURAL, "liquid", declare={"n": "number"}) == (
         "<p>{% assign tk_n1 = n | round %}{% if tk_n1 != n or tk_n1 < 0 %}"
-        "{% assign tk_v = n | round %}{% if tk_v == n %}{{ tk_v }}{% else %}{{ n }}{% endif %}"
-        " files{% elsif tk_n1 != 1 %}{{ n | round }} files{% else %}{{ n | round }} file"
+        "{% if tk_n1 == n %}{{ tk_n1 }}{% else %}{{ n }}{% endif %}"
+        " files{% elsif tk_n1 != 1 %}{{ tk_n1 }} files{% else %}{{ tk_n1 }} file"
         "{% endif %}</p>"
     )
     # Polish: remainders of the count itself, computed once
-    assert polish_liquid() == (
+    assert chooser_liquid() == (
         "{% assign tk_m1 = n | modulo: 10 %}{% assign tk_m2 = n | modulo: 100 %}"
         "{% assign tk_c3 = false %}{% if tk_m2 < 12 or tk_m2 > 14 %}{% assign tk_c3 = true %}"
         "{% endif %}{% if n < 0 %}3:{{ n | round }}{% elsif n == 1 %}0:{{ n | round }}"
@@ -221,12 +223,72 @@ def test_a_typed_count_is_compared_and_printed_as_it_is() -> None:
     )
 
 
-def polish_liquid(declared: Any = "integer") -> str:
-    """test_plurals' Polish chooser (one, few, many, other), `n` of the declared type."""
+def chooser_liquid(declared: Any = "integer", rule: PluralRule = POLISH) -> str:
+    """test_plurals' chooser of the rule's forms (Polish: one, few, many, other), `n` of the
+    declared type."""
     emitter = LiquidEmitter(html=True)
-    body = chooser(POLISH)
+    body = chooser(rule)
     emitter.variables = declare(infer([body]), {"n": declared})
     return emitter.emit(body)
+
+
+def test_a_typed_french_count_tests_decimals_through_its_rounding() -> None:
+    # French: one (i = 0 or 1, decimals too), many (a multiple of a million), other. A number's
+    # rounding, computed once, says whether it is whole, and else whether it is a decimal (its
+    # operand i is `floor`); each branch prints the count as it knows it to be.
+    assert chooser_liquid("number", FRENCH) == (
+        "{% assign tk_n1 = n | round %}{% assign tk_m2 = tk_n1 | modulo: 1000000 %}"
+        "{% if tk_n1 != n or tk_n1 < 0 %}"
+        "{% if tk_n1 != n and n > 0 %}{% assign tk_i3 = n | floor %}"
+        "{% if tk_i3 <= 1 %}0:{{ n }}{% else %}2:{{ n }}{% endif %}"
+        "{% else %}2:{% if tk_n1 == n %}{{ tk_n1 }}{% else %}{{ n }}{% endif %}{% endif %}"
+        "{% elsif tk_n1 <= 1 %}0:{{ tk_n1 }}{% elsif tk_n1 != 0 and tk_m2 == 0 %}1:{{ tk_n1 }}"
+        "{% else %}2:{{ tk_n1 }}{% endif %}"
+    )
+    # an integer the data always has is never a decimal: the decimal chain is left out
+    assert chooser_liquid("integer", FRENCH) == (
+        "{% assign tk_m1 = n | modulo: 1000000 %}{% if n < 0 %}2:{{ n | round }}"
+        "{% elsif n <= 1 %}0:{{ n | round }}{% elsif n != 0 and tk_m1 == 0 %}1:{{ n | round }}"
+        "{% else %}2:{{ n | round }}{% endif %}"
+    )
+
+
+FRENCH_WHOLE: list[Any] = [0, 1, 2, 3.0, 1000000, 2000000.0, 1000001, -1, -3.0, 0.0, 1e15]
+FRENCH_NUMBERS: list[Any] = [
+    *FRENCH_WHOLE,
+    *[1.5, 2.5e6, 0.5, 1.99, 2.5, 0.1 + 0.2, 1000000.5, 1e6, -1.5, -0.5, 0.4, 12.75],
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_typed_french_count_renders_as_the_reference(engine: str) -> None:
+    require_engine(engine)
+    optional = {"type": "number", "required": False}
+    reference = REFERENCE.from_string(get_emitter("jinja")(html=True).emit(chooser(FRENCH)))
+    for declared, values in [
+        ("integer", FRENCH_WHOLE),
+        ("number", FRENCH_NUMBERS),
+        (optional, [*FRENCH_NUMBERS, None, MISSING]),
+    ]:
+        data = [{} if v is MISSING else {"n": v} for v in values]
+        template = chooser_liquid(declared, FRENCH)
+        results = render_batch(engine, [{"template": template, "data": d} for d in data])
+        got = [r["output"] if r["ok"] else "ERROR: " + r["error"] for r in results]
+        expected = [reference.render(d) for d in data]
+        assert got == expected, declared
+        rule = (FRENCH.count, FRENCH.expr, FRENCH.decimals)
+        assert expected == [f"{choose(*rule, v)}:{printed(v)}" for v in values]
+    assert expected[:8] == [
+        "0:0",
+        "0:1",
+        "2:2",
+        "2:3",
+        "1:1000000",
+        "1:2000000",
+        "2:1000001",
+        "2:-1",
+    ]
+    assert expected[11:13] == ["0:1.5", "2:2500000"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -238,7 +300,7 @@ def test_a_typed_polish_count_renders_as_the_reference(engine: str) -> None:
         ({"type": "number", "required": False}, [*whole, 2.5, 22.5, None, MISSING]),
     ]:
         data = [{} if v is MISSING else {"n": v} for v in values]
-        template = polish_liquid(declared)
+        template = chooser_liquid(declared)
         results = render_batch(engine, [{"template": template, "data": d} for d in data])
         got = [r["output"] if r["ok"] else "ERROR: " + r["error"] for r in results]
         rule = (POLISH.count, POLISH.expr, POLISH.decimals)

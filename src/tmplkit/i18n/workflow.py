@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..datafile import UTF8_BOM
 from ..model import Block, Template
@@ -28,11 +29,11 @@ from .catalog import (
 from .extract import all_keys, block_keys, catalog_path, template_keys
 from .locales import normalize
 
-if TYPE_CHECKING:
-    from ..pipeline import SourceSet
-
 Owner = Template | Block
 Format = Literal["po", "json"]
+SmsCosts = Callable[[Owner, str], dict[str, Any] | None]
+"""What a template's SMS part costs in a locale (an `SmsCount` as JSON), None for an owner
+without one: `tmplkit.sms.sms_costs(project)` makes one, since measuring renders the part."""
 
 
 def owners(project: Project) -> list[Owner]:
@@ -384,24 +385,16 @@ class StatusRow:
 
 
 def status(
-    project: Project, locales: list[str] | None = None, *, sms: bool = False
+    project: Project, locales: list[str] | None = None, *, sms: SmsCosts | None = None
 ) -> list[StatusRow]:
     """Per template and block × locale: translated, fuzzy, missing (against current keys).
 
-    With `sms`, each row of a template whose published draft has an SMS part also says what
-    that part costs in the locale, rendered with the template's sample data (see tmplkit.sms).
+    With `sms` (see `SmsCosts`), each row of a template whose published draft has an SMS part
+    also says what that part costs in the locale, rendered with the template's sample data.
     """
-    with_sms: dict[str, SourceSet] = {}  # the templates whose rows say what SMS costs
-    if sms:  # the renderer and tmplkit.sms only when asked for
-        from ..message.sms import measure_sources, sms_sources
-        from ..render import Renderer
-
-        with_sms = {s.template.id: s for s in sms_sources(project) if s.template}
-        renderer = Renderer(project)
     rows = []
     for target in owners(project):
         keys = owner_keys(project, target)
-        sources = with_sms.get(target.id)
         for locale in [normalize(x) for x in locales] if locales else project_locales(project):
             catalog = read_catalog(project, locale, target)
             translated = fuzzy = 0
@@ -423,9 +416,7 @@ def status(
                     translated,
                     fuzzy,
                     total - translated - fuzzy,
-                    sms=None
-                    if sources is None
-                    else measure_sources(sources, locale, renderer=renderer).count.to_json(),
+                    sms=None if sms is None else sms(target, locale),
                 )
             )
     return rows
@@ -443,6 +434,7 @@ def resolve_owner(project: Project, template: str | None, block: str | None) -> 
 
 __all__ = [
     "ImportReport",
+    "SmsCosts",
     "StatusRow",
     "UpdateRow",
     "combined_catalog",

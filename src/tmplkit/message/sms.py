@@ -26,13 +26,14 @@ dearer case.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..errors import TmplkitError
 from ..i18n.locales import normalize
 from ..localize import DEFAULT_SOURCE_LOCALE
+from ..model import Block, Template
 from ..pipeline import SourceSet, resolve
 from ..render import Renderer
 from ..store import CHANNEL_PARTS, Project
@@ -245,6 +246,22 @@ def sms_sources(project: Project) -> list[SourceSet]:
         if "sms" in sources.parts:
             found.append(sources)
     return found
+
+
+def sms_costs(project: Project) -> Callable[[Template | Block, str], dict[str, Any] | None]:
+    """What each template's SMS part costs in a locale, for `i18n.workflow.status(sms=…)`:
+    the part of its published draft rendered with its sample data and measured (an
+    `SmsCount` as JSON); None for a block, or a template without an SMS part."""
+    with_sms = {s.template.id: s for s in sms_sources(project) if s.template}
+    renderer = Renderer(project)
+
+    def cost(owner: Template | Block, locale: str) -> dict[str, Any] | None:
+        sources = with_sms.get(owner.id)
+        if sources is None:
+            return None
+        return measure_sources(sources, locale, renderer=renderer).count.to_json()
+
+    return cost
 
 
 def report_locales(project: Project, locales: Iterable[str] | None) -> list[str]:

@@ -18,8 +18,9 @@ docs/targets/liquid.md for every construct and why it is written the way it is. 
 With the template's variable types, a string prints as `{{ x | escape }}`, a boolean is tested
 as `{% if x %}`, a string or list by `x.size > 0`, a number against 0, a string in a URL
 attribute is checked with `split`/`strip`/`downcase`/`contains` once per value, and a plural
-count is compared as it is (or through one `round`), where all three engines print and test
-values of those types as the reference does (docs/targets/liquid.md#typed-variables).
+count is compared as it is (or through one `round`, which also tells a decimal count and is
+what the branches print), where all three engines print and test values of those types as the
+reference does (docs/targets/liquid.md#typed-variables).
 
 Scratch variables share a prefix (`tk_`, lengthened until no name the template reads starts
 with it); Liquid's `assign` writes a global, so they never shadow the data.
@@ -408,6 +409,10 @@ _DATE_NUMBERS = {
 }
 
 
+# A count's key (see LiquidEmitter._count_key) and what a branch knows of it.
+_Fact: TypeAlias = tuple[tuple[str, ir.Path], Literal["whole", "decimal"]]
+
+
 class LiquidEmitter(Emitter):
     formats_inline = True  # format filters only with --inline-formats
     name = "liquid"
@@ -439,8 +444,12 @@ class LiquidEmitter(Emitter):
         self._blocks: list[tuple[int, int]] = []
         # URL checks already written (see _url_var): what they check -> (variable, blocks).
         self._urls: dict[tuple[object, ...], tuple[str, tuple[tuple[int, int], ...]]] = {}
-        # Counts a plural chain's branch knows to be whole numbers (variables.py paths).
-        self._whole: set[str] = set()
+        # Counts the branch being emitted knows more about (see _count_key): "whole" after a
+        # plural chain's "not a count", "decimal" in its IsDecimal branch (a typed number).
+        self._known: dict[tuple[str, ir.Path], Literal["whole", "decimal"]] = {}
+        # Typed number counts of the plural chains being emitted -> the variable holding
+        # `n | round`, assigned before the chain: their tests and outputs read it.
+        self._rounded: dict[tuple[str, ir.Path], str] = {}
         self._serial = 0  # numbers the ifs and loops, for _blocks
 
     # -- the whole template ------------------------------------------------------------------
@@ -586,19 +595,29 @@ class LiquidEmitter(Emitter):
     def _present(self, ref: ir.Path) -> bool:
         """Whether the value is never missing or null here: the data always has it, or it is
         the count of the plural branch being emitted."""
-        return self.always_present(ref) or self.variable_path(ref) in self._whole
+        return self.always_present(ref) or self._count_key(ref) in self._known
+
+    def _count_key(self, ref: ir.Path) -> tuple[str, ir.Path]:
+        """What _known and _rounded are keyed by: the value's variables.py path, and the
+        reference itself (`items[0].n` and `items[1].n` share a path)."""
+        return self.variable_path(ref), ref
 
     def _plain(self, ref: ir.Path, expr: str, steps: list[Step]) -> str | None:
         """The value printed as a person writes Liquid, where its type makes that exact in all
         three engines: a string as `{{ x | escape }}` (through upcase/downcase too), a boolean
         as `{{ x }}` (python-liquid's escape prints True), an integer the data always has (or
         a plural's count in a branch that found it whole) as `{{ x | round }}` (3.0 prints 3;
-        nil would print 0), another number
+        nil would print 0; a typed number count as the variable already holding that), a
+        number count in the branch that found it a decimal as `{{ x }}`, another number
         through `round` where it equals it; None for the other types, and for filters on a
         boolean or a number."""
         kind = self._type(ref)
-        if self.variable_path(ref) in self._whole and all(s == "escape" for s in steps):
-            return "{{ " + expr + " | round }}"
+        known = self._known.get(self._count_key(ref))
+        rounded = self._rounded.get(self._count_key(ref))
+        if known is not None and all(s == "escape" for s in steps):
+            if known == "decimal":
+                return "{{ " + expr + " }}"  # not whole: prints as itself, as the reference
+            return "{{ " + (rounded or expr + " | round") + " }}"
         if kind in STRINGS:
             return "{{ " + expr + "".join(" | " + LIQUID_FILTER[s] for s in steps) + " }}"
         if any(s != "escape" for s in steps):
@@ -608,9 +627,10 @@ class LiquidEmitter(Emitter):
         if kind == "integer" and self.always_present(ref):  # round prints nil as 0
             return "{{ " + expr + " | round }}"
         if kind in NUMBERS:
-            var = self._prefix + "v"
+            var = rounded or self._prefix + "v"
+            head = "" if rounded else "{% assign " + var + " = " + expr + " | round %}"
             return (
-                "{% assign " + var + " = " + expr + " | round %}{% if " + var + " == " + expr
+                head + "{% if " + var + " == " + expr
                 + " %}{{ " + var + " }}{% else %}{{ " + expr + " }}{% endif %}"
             )  # fmt: skip
         return None
@@ -918,47 +938,76 @@ class LiquidEmitter(Emitter):
 
     def visit_If(self, node: ir.If) -> str:
         self._pos = node.pos
+        # A test that can never hold (a typed integer is never a decimal) is left out.
+        branches = [(cond, body) for cond, body in node.branches if not self._never(cond)]
+        if not branches:
+            return self.emit(node.else_)
         self._serial += 1
         serial = self._serial
-        first = node.branches[0][0]
+        first = branches[0][0]
         tested = self._unless(first.expr) if isinstance(first, ir.Not) else None
-        if len(node.branches) == 1 and tested is not None:
+        if len(branches) == 1 and tested is not None:
             # `not x` on a boolean, string or list: `{% unless x %}`, as a person writes it
             test = self._expr(self._truthy(tested, False))
             out = self._flush("{% unless " + test + " %}")
-            out += self._branch(serial, 0, node.branches[0][1])
+            out += self._branch(serial, 0, branches[0][1])
             if node.else_:
                 out += "{% else %}" + self._branch(serial, 1, node.else_)
             return out + "{% endunless %}"
-        # A plural chain starts with "not a count": the branches after it print a count.
+        # What a branch knows of a plural chain's count: after "not a count" it is whole; in
+        # the decimal test that opens "not a count" (a typed number) it is a decimal.
         count = (
             first.expr.ref
             if isinstance(first, ir.Not) and isinstance(first.expr, ir.IsCount)
             else None
         )
-        whole = self.variable_path(count) if isinstance(count, ir.Path) else None
-        tests = [self.cond(cond) for cond, _ in node.branches]
+        known: dict[int, _Fact] = {}
+        if isinstance(count, ir.Path):
+            whole: _Fact = (self._count_key(count), "whole")
+            known = {i: whole for i in range(1, len(branches) + 1)}
+        elif isinstance(first, ir.IsDecimal) and self._typed_count(first.ref) == "number":
+            assert isinstance(first.ref, ir.Path)  # _typed_count: only a data path is typed
+            known = {0: (self._count_key(first.ref), "decimal")}
+        tests = [self.cond(cond) for cond, _ in branches]
+        # A typed number's `n | round`, assigned before the chain, serves all its branches.
+        rounded = None
+        if isinstance(count, ir.Path) and self._typed_count(count) == "number":
+            rounded = self._count_key(count)
+            if rounded in self._rounded:
+                rounded = None  # an enclosing chain on the same count has it
+            else:
+                self._rounded[rounded] = self._counts[(count, None, "n")]  # see _count_var
         out = self._flush("")
-        for i, ((_, body), test) in enumerate(zip(node.branches, tests, strict=True)):
-            out += "{% " + ("if " if i == 0 else "elsif ") + test + " %}"
-            out += self._branch(serial, i, body, whole if i else None)
-        if node.else_:
-            out += "{% else %}" + self._branch(serial, len(node.branches), node.else_, whole)
+        try:
+            for i, ((_, body), test) in enumerate(zip(branches, tests, strict=True)):
+                out += "{% " + ("if " if i == 0 else "elsif ") + test + " %}"
+                out += self._branch(serial, i, body, known.get(i))
+            if node.else_:
+                out += "{% else %}"
+                out += self._branch(serial, len(branches), node.else_, known.get(len(branches)))
+        finally:
+            if rounded is not None:
+                del self._rounded[rounded]
         return out + "{% endif %}"
 
-    def _branch(self, serial: int, index: int, body: ir.Body, whole: str | None = None) -> str:
-        """A branch (or loop body) of the block numbered `serial`; `whole`: a count it knows
-        to be a whole number >= 0."""
+    def _never(self, cond: ir.Cond) -> bool:
+        """Whether the test is false for every value of its type: an integer the data always
+        has is never a decimal."""
+        return isinstance(cond, ir.IsDecimal) and self._typed_count(cond.ref) == "integer"
+
+    def _branch(self, serial: int, index: int, body: ir.Body, known: _Fact | None = None) -> str:
+        """A branch (or loop body) of the block numbered `serial`; `known`: a count it knows
+        to be a whole number >= 0 or a decimal (see _known)."""
         self._blocks.append((serial, index))
-        known = whole if whole is not None and whole not in self._whole else None
-        if known is not None:
-            self._whole.add(known)
+        new = known if known is not None and known[0] not in self._known else None
+        if new is not None:
+            self._known[new[0]] = new[1]
         try:
             return self.emit(body)
         finally:
             self._blocks.pop()
-            if known is not None:
-                self._whole.discard(known)
+            if new is not None:
+                del self._known[new[0]]
 
     def visit_For(self, node: ir.For) -> str:
         self._pos = node.pos
@@ -1017,7 +1066,7 @@ class LiquidEmitter(Emitter):
         if isinstance(cond, ir.IsCount):
             return self._is_count(cond.ref, negate)
         if isinstance(cond, ir.IsDecimal):
-            return _Atom(self._decimal_var(cond.ref) + (" < 0" if negate else " >= 0"))
+            return self._is_decimal(cond.ref, negate)
         if isinstance(cond, ir.NumberTest):
             return self._number_test(cond, negate)
         return self._compare(cond, negate)
@@ -1121,11 +1170,24 @@ class LiquidEmitter(Emitter):
             return self.ref(ref)  # compared and divided as it is (3.0 == 3 in every engine)
         if kind == "number":  # whole where it equals its rounding (see _is_count)
             var = self._counts.get((ref, None, "n"))
+            if var is None and isinstance(ref, ir.Path):  # inside its chain: already there
+                var = self._rounded.get(self._count_key(ref))
             if var is None:
                 var = self._counts[(ref, None, "n")] = self._tmp("n")
                 self._setup.append("{% assign " + var + " = " + self.ref(ref) + " | round %}")
             return var
         return self._number_var(ref, "n")
+
+    def _is_decimal(self, ref: ir.Ref, negate: bool) -> _Node:
+        """Whether the value is a number > 0 with a fraction. A typed number differs from its
+        rounding (the count variable) exactly then, or is not > 0; any other value is first
+        normalized (see _decimal_var)."""
+        if self._typed_count(ref) != "number":
+            return _Atom(self._decimal_var(ref) + (" < 0" if negate else " >= 0"))
+        n, x = self._count_var(ref), self.ref(ref)
+        if negate:
+            return _Junction("or", [_Atom(n + " == " + x), _Atom(x + " <= 0")])
+        return _Junction("and", [_Atom(n + " != " + x), _Atom(x + " > 0")])
 
     def _decimal_var(self, ref: ir.Ref) -> str:
         """A variable holding the value when it is a decimal count (a number > 0 with a
@@ -1165,7 +1227,10 @@ class LiquidEmitter(Emitter):
         var = self._counts.get((ref, None, operand))
         if var is not None:
             return var
-        d = self._decimal_var(ref)
+        if isinstance(ref, ir.Path) and self._known.get(self._count_key(ref)) == "decimal":
+            d = self.ref(ref)  # the branch knows it is a decimal: read it as it is
+        else:
+            d = self._decimal_var(ref)
         var = self._tmp(operand)
         if operand == "i":
             self._setup.append("{% assign " + var + " = " + d + " | floor %}")

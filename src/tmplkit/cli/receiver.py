@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from .handoff import RECEIVERS
-
-if TYPE_CHECKING:
-    from .cli import Context
+from ..handoff import RECEIVERS
+from .common import Context, pass_ctx
 
 
 @click.command("receive")
@@ -29,7 +27,7 @@ if TYPE_CHECKING:
     metavar="N",
     help="The port to listen on (0: any free port).",
 )
-@click.pass_obj  # the cli group's Context (not cli.pass_ctx: cli.py imports this module)
+@pass_ctx
 def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     """Take the sending system's event callbacks and record them in the hand-off journal.
 
@@ -38,9 +36,9 @@ def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     """
     # Imported here, not at the top: the HTTP server and the SQLite journal are this command's
     # alone, and every other `tmplkit` start-up would pay for them.
-    from .handoff.journal import Journal
-    from .handoff.receiver import JobEventReceiver, receiver_settings
-    from .handoff.send import journal_path
+    from ..handoff.journal import Journal
+    from ..handoff.receiver import JobEventReceiver, receiver_settings
+    from ..handoff.send import journal_path
 
     project = obj.project
     settings = receiver_settings(via, project.settings.handoff.get(via, {}))

@@ -1,4 +1,5 @@
-"""`tmplkit send` and `tmplkit send-batch`: hand rendered messages to a sending system."""
+"""Hand-off: `tmplkit send`, `send-batch`, and the `tmplkit handoff` group (schedule, journal,
+and receive from receiver.py)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,25 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import (
+from ..errors import HandoffError
+from ..handoff import CHANNELS, DEFAULT_CONCURRENCY
+from .common import (
     Context,
     json_option,
     locale_field_option,
+    pass_ctx,
     print_json,
     recipients_locale_option,
     strict_option,
     warn,
     workers_option,
 )
-from .errors import HandoffError
-from .handoff import CHANNELS, DEFAULT_CONCURRENCY
-from .pipeline import parse_data, resolve
+from .receiver import receive_command
 
 # The sending machinery (handoff.send: batch rendering, processes, threads, the SQLite
 # journal) is imported by the commands that use it, not by every `tmplkit` start-up.
 if TYPE_CHECKING:
-    from .handoff.send import Outcome, SendSummary
+    from ..handoff.send import Outcome, SendSummary
 
 VIA_HELP = "The adapter ([handoff.NAME] in tmplkit.toml; default: [handoff] default, or outbox)."
 DRY_RUN_HELP = "Print what would be sent (HTTP requests with secrets masked); send nothing."
@@ -72,7 +74,7 @@ def channel_option(fn: Any) -> Any:
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @click.option("--resend", is_flag=True, help="Send even if the journal shows it was sent before.")
 @json_option
-@click.pass_obj  # the cli group's Context (cli.py imports this module: no pass_ctx)
+@pass_ctx
 def send_command(
     obj: Context,
     source: str,
@@ -100,7 +102,8 @@ def send_command(
       tmplkit send acme-shop/orders/order-confirmation --to +46701234567 --channel sms \\
           --via lekab-dispatch --data order.json --locale fr-FR --dry-run
     """
-    from .handoff.send import adapter_name, send
+    from ..handoff.send import adapter_name, send
+    from ..pipeline import parse_data, resolve
 
     project = resolve(source, obj.maybe_project(), draft_id).project
     values = parse_data(sys.stdin.read(), "<stdin>") if data == "-" else data
@@ -195,7 +198,7 @@ def send_command(
 )
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
 @json_option
-@click.pass_obj  # the cli group's Context (cli.py imports this module: no pass_ctx)
+@pass_ctx
 def send_batch_command(
     obj: Context,
     source: str,
@@ -233,8 +236,8 @@ def send_batch_command(
           --to-field user.email --locale-field locale --via webhook
       tmplkit send-batch acme-shop/orders/order-confirmation --recipients orders.csv --dry-run
     """
-    from .batch import fallback_warning
-    from .handoff.send import (
+    from ..batch import fallback_warning
+    from ..handoff.send import (
         ELSEWHERE_STATUS,
         FAILED_STATUS,
         RecipientFields,
@@ -313,7 +316,7 @@ def show_summary(summary: SendSummary, as_json: bool) -> None:
 @click.option("--business-days-only", is_flag=True, help="Only on business days.")
 @click.option("--public-archive", is_flag=True, help="Create a public archive of it.")
 @click.option("--dry-run", is_flag=True, help=DRY_RUN_HELP)
-@click.pass_obj
+@pass_ctx
 def schedule_command(
     obj: Context,
     via: str,
@@ -329,8 +332,8 @@ def schedule_command(
       tmplkit send-batch acme-shop/account/welcome --recipients new.jsonl --via uiowa-dispatch
       tmplkit handoff schedule --at "2026-12-01 08:00:00" --business-days-only
     """
-    from .handoff.send import open_configured
-    from .handoff.uiowa import UiowaDispatchAdapter
+    from ..handoff.send import open_configured
+    from ..handoff.uiowa import UiowaDispatchAdapter
 
     stream = sys.stdout if dry_run else None
     with open_configured(via, obj.project, dry_run=stream) as adapter:
@@ -361,7 +364,7 @@ def journal_group() -> None:
 
 @journal_group.command("show")
 @json_option
-@click.pass_obj
+@pass_ctx
 def journal_show_command(obj: Context, as_json: bool) -> None:
     """Count the journal's messages per adapter and status, and list the runs in progress.
 
@@ -369,8 +372,8 @@ def journal_show_command(obj: Context, as_json: bool) -> None:
     Example:
       tmplkit handoff journal show
     """
-    from .handoff.journal import Journal
-    from .handoff.send import journal_lease, journal_path
+    from ..handoff.journal import Journal
+    from ..handoff.send import journal_lease, journal_path
 
     project = obj.project
     path = journal_path(project)
@@ -406,7 +409,7 @@ def journal_show_command(obj: Context, as_json: bool) -> None:
 @journal_group.command("rebuild")
 @via_option
 @json_option
-@click.pass_obj
+@pass_ctx
 def journal_rebuild_command(obj: Context, via: str | None, as_json: bool) -> None:
     """Record what an outbox holds as sent, after the journal was deleted, lost or replaced.
 
@@ -419,7 +422,7 @@ def journal_rebuild_command(obj: Context, via: str | None, as_json: bool) -> Non
     Example:
       tmplkit handoff journal rebuild --via outbox
     """
-    from .handoff.send import rebuild_journal
+    from ..handoff.send import rebuild_journal
 
     done = rebuild_journal(obj.project, via)
     if as_json:
@@ -432,3 +435,13 @@ def journal_rebuild_command(obj: Context, via: str | None, as_json: bool) -> Non
         f"{done['added']:,} recorded, {done['settled']:,} settled (were pending or failed), "
         f"{done['known']:,} already recorded"
     )
+
+
+@click.group("handoff")
+def handoff_group() -> None:
+    """Hand-off to sending systems."""
+
+
+handoff_group.add_command(receive_command)
+handoff_group.add_command(schedule_command)
+handoff_group.add_command(journal_group)
