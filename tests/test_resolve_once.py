@@ -175,3 +175,34 @@ def test_cli_send_batch_resolves_once(
     assert r.code == 0, r.err
     assert r.out.startswith("3 recipients via outbox: 3 accepted, 0 failed")
     assert resolutions == [WELCOME]
+
+
+# --- what is handed down instead: at most 8 parameters -----------------------------------------
+
+SRC = Path(__file__).parent.parent / "src" / "tmplkit"
+HANDED_DOWN = [
+    *sorted((SRC / "batch").glob("*.py")),
+    *(
+        SRC / "handoff" / f"{name}.py"
+        for name in ("send", "send_batch", "configured", "recipients")
+    ),
+    SRC / "render.py",
+]
+
+
+def test_no_function_takes_more_than_8_parameters() -> None:
+    """In the batch and the hand-off's sending: keyword-only ones count, `self` does not (a
+    BatchJob, a Handoff, SendEvents carry the rest)."""
+    import ast
+
+    over = []
+    for path in HANDED_DOWN:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                a = node.args
+                names = [x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
+                count = len(names) - (names[:1] in (["self"], ["cls"]))
+                count += (a.vararg is not None) + (a.kwarg is not None)
+                if count > 8:
+                    over.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}: {count}")
+    assert over == []

@@ -363,7 +363,7 @@ class _BatchSender:
             for result in chunk.results():
                 if self.fatal is not None:
                     return
-                item = self._prepare(result)
+                item = self._envelope_for(result)
                 if item is None:
                     continue
                 group.append(item)
@@ -441,7 +441,7 @@ class _BatchSender:
                 if self.on_warning is not None:
                     self.on_warning(locale, lines)
 
-    def _prepare(self, result: Any) -> tuple[int, Envelope] | None:
+    def _envelope_for(self, result: Any) -> tuple[int, Envelope] | None:
         """The envelope to send for a rendered result, or None (reported as failed/skipped)."""
         line: int = result.line
         record = result.data if isinstance(result.data, Mapping) else {}
