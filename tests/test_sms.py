@@ -528,7 +528,7 @@ def test_status_library_measures_only_when_asked(sample: tmplkit.Project) -> Non
     from tmplkit.i18n.workflow import status
 
     assert all(r.sms is None for r in status(sample, ["pl-PL"]))
-    measured = {r.owner: r.sms for r in status(sample, ["pl-PL"], sms=True)}
+    measured = {r.owner: r.sms for r in status(sample, ["pl-PL"], sms=sms.sms_costs(sample))}
     assert measured[ORDER] == {
         "encoding": "UCS-2",
         "forcedBy": ["ó", "ł"],
