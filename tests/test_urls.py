@@ -404,6 +404,9 @@ def test_compile_warns_for_mandrill_only(run: Any, sample_project: Path) -> None
     assert (r.code, r.err) == (0, "")
     r = run("--project", sample_project, "compile", "acme-shop/account/password-reset", "-t",
             "mandrillhandlebars", "--part", "subject")  # fmt: skip
+    assert (r.code, r.err) == (0, "")  # the subject has no URL: only the html part warns
+    r = run("--project", sample_project, "compile", "acme-shop/account/password-reset", "-t",
+            "mandrillhandlebars", "--part", "html")  # fmt: skip
     assert r.err == (
         "warning: workspaces/acme-shop/account/password-reset/drafts/published/body.html.j2: the "
         "mandrillhandlebars target cannot check the URL scheme of reset.url, unsubscribe_url "

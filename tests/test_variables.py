@@ -422,18 +422,20 @@ def test_send_strict_sends_nothing_when_the_data_does_not_match(
     assert not (sample_project / ".tmplkit" / "outbox.jsonl").exists()
 
 
-def test_library_render_strict_raises_every_type_problem(sample_project: Path) -> None:
+def test_library_render_validate_raises_every_type_problem(sample_project: Path) -> None:
     project = tmplkit.open_project(sample_project)
     data = {"user": {"first_name": 7, "plan": "pro", "trial": "yes", "trial_days": 3}}
     data |= {"support_email": "help@acme.example", "unsubscribe_url": "https://acme.example/u"}
     with pytest.raises(tmplkit.DataError) as error:
-        tmplkit.render("acme-shop/account/welcome", data, project=project, strict=True)
+        tmplkit.render("acme-shop/account/welcome", data, project=project, validate=True)
     assert error.value.problems == [
         "user.first_name: expected a string, got 7",
         'user.trial: expected true or false, got "yes"',
     ]
     assert str(error.value) == "user.first_name: expected a string, got 7 (and 1 more)"
-    # without strict, the same data renders (as the reference prints it)
+    # without validate, the same data renders (as the reference prints it), strictly too
+    message = tmplkit.render("acme-shop/account/welcome", data, project=project, strict=True)
+    assert message.subject == "Welcome to Acme Shop, 7!"
     message = tmplkit.render("acme-shop/account/welcome", data, project=project)
     assert message.subject == "Welcome to Acme Shop, 7!"
 

@@ -400,13 +400,14 @@ def render(
     draft: str | None = None,
     locale: str | None = None,
     strict: bool = False,
+    validate: bool = False,
 ) -> Message:
     """Render SOURCE (template id or path, draft id, or .j2 file) with recipient data.
 
     `locale` translates it from the project's catalogs, falling back fr-CA → fr → source; with
-    `strict`, a missing translation is an error instead of a warning, and data that does not
-    match the template's variable types (variables.py) raises DataError listing every problem
-    with its path. The files are read
+    `strict`, a missing translation is an error instead of a warning. With `validate`, data that
+    does not match the template's variable types (variables.py) raises DataError listing every
+    problem with its path, before anything renders (`render --strict` does both). The files are read
     afresh on each call (only compiled templates are reused, by content); sending code that
     renders many messages keeps a Renderer, whose prepared messages skip all of that.
     """
@@ -416,7 +417,7 @@ def render(
         if renderer is None:
             renderer = _renderers[key] = Renderer(project)
     sources = resolve(source, project, draft)
-    if strict:
+    if validate:
         from .variables import strict_problems
 
         problems = strict_problems(sources, data or {})
