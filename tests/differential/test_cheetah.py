@@ -553,3 +553,8 @@ def test_docs_show_the_typed_example_the_emitter_writes() -> None:
     assert found
     typed = compile_string(found.group(1), "cheetah", declare={"user.first_name": "string"})
     assert typed == found.group(2)
+
+
+def test_an_empty_template_compiles_to_an_empty_one() -> None:
+    assert compile_string("", "cheetah") == ""
+    assert compile_string("", "cheetah", html=False) == ""

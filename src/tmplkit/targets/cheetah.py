@@ -365,7 +365,7 @@ class CheetahEmitter(InfixConditions):
             out.append(self.visit(node))
         if text:
             out.append(cheetah_text("".join(text)))
-        after = [*out[1:], ""]
+        after = [*out[1:], ""][: len(out)]  # what follows each piece (an empty body: none)
         return "".join(unbraced(piece, next_) for piece, next_ in zip(out, after, strict=True))
 
     def preamble(self) -> str:
