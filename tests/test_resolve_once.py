@@ -151,11 +151,6 @@ def test_cli_render_batch_resolves_once(
     assert resolutions == [ORDER]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli: `send` resolves SOURCE for its project, then hands send() the string (2): "
-    "the CLI is to hand send() the SourceSet it resolved",
-)
 def test_cli_send_resolves_once(
     run: Callable[..., Result], sample_project: Path, resolutions: list[str]
 ) -> None:

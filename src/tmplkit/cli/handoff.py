@@ -105,17 +105,17 @@ def send_command(
     from ..handoff.send import adapter_name, send
     from ..pipeline import parse_data, resolve
 
-    project = resolve(source, obj.maybe_project(), draft_id).project
+    sources = resolve(source, obj.maybe_project(), draft_id)  # once, handed down
+    project = sources.project
     values = parse_data(sys.stdin.read(), "<stdin>") if data == "-" else data
     receipt = send(
-        source,
+        sources,
         to,
         via=via,
         project=project,
         data=values,
         locale=locale,
         channel=channel,
-        draft=draft_id,
         strict=strict,
         dry_run=sys.stdout if dry_run else None,
         resend=resend,
