@@ -27,7 +27,7 @@ from .store import (
 from .targets import get_emitter
 
 if TYPE_CHECKING:  # variables.py builds on this module
-    from .variables import Variables
+    from .variables.model import Variables
 
 HTML_PARTS = frozenset({"html"})
 

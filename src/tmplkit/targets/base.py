@@ -14,8 +14,8 @@ from ..errors import CompileError
 from ..i18n.formats import DEFAULT_LOCALE, FILTER_OF
 from ..urls import unsafe_scheme
 
-if TYPE_CHECKING:  # variables.py reads templates through the pipeline, which loads emitters
-    from ..variables import Variable, Variables
+if TYPE_CHECKING:  # the package tmplkit.variables also holds sources.py, above the pipeline
+    from ..variables.model import Variable, Variables
 
 
 class Emitter:

@@ -1,0 +1,140 @@
+"""The layout docs/architecture.md draws holds: no import cycle, no module over 800 lines, every
+emitter visits every IR node.
+
+The import graph is built from the source (every `import` and `from … import`, those inside
+functions included: a deferred import is still a dependency), over the modules of src/tmplkit.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+from tmplkit import ir
+from tmplkit.targets import TARGETS, get_emitter
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "tmplkit"
+MAX_LINES = 800
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports_of(name: str, path: Path) -> set[str]:
+    """The tmplkit modules `name` imports, wherever in the file the import is."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            # `from . import ir` imports the module tmplkit.ir; `from .x import y`, module x
+            targets = [f"{prefix}.{alias.name}" for alias in node.names] + [prefix]
+        else:
+            continue
+        for target in targets:
+            while target and target not in MODULES:
+                target = target.rpartition(".")[0]
+            if target and target != name and target.startswith("tmplkit"):
+                found.add(target)
+    # `from .x import y` where y is a module adds x.y; x itself is imported too (its __init__)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    return {name: imports_of(name, path) for name, path in MODULES.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(edges.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def without_package_inits(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """A package's `__init__` that re-exports its modules imports them, and each of them
+    imports the package on the way to a sibling: that pair is not a cycle of the design. The
+    edges from a module to its own package's `__init__` are dropped."""
+    return {v: {w for w in ws if not v.startswith(w + ".")} for v, ws in edges.items()}
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    assert cycles(without_package_inits(graph())) == []
+
+
+def test_no_module_is_over_800_lines() -> None:
+    long = {
+        name: n
+        for name, path in MODULES.items()
+        if (n := len(path.read_text("utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def test_the_cli_is_a_package_with_a_module_per_group() -> None:
+    assert (PACKAGE / "cli" / "__init__.py").is_file()
+    assert not (PACKAGE / "cli.py").exists()
+
+
+NODES = [
+    name
+    for name, cls in inspect.getmembers(ir, inspect.isclass)
+    if cls.__module__ == ir.__name__ and name in ("Text", "Output", "If", "For")
+]
+CONDITIONS = ["Truthy", "Compare", "IsCount", "IsDecimal", "NumberTest", "Not", "And", "Or"]
+
+
+# html renders the part through the reference at compile time: it visits nothing itself
+@pytest.mark.parametrize("target", [t for t in TARGETS if t != "html"])
+def test_every_emitter_visits_every_node_and_condition(target: str) -> None:
+    emitter = get_emitter(target)
+    assert NODES == ["For", "If", "Output", "Text"]
+    missing = [f"visit_{n}" for n in NODES if not hasattr(emitter, f"visit_{n}")]
+    missing += [f"cond_{c}" for c in CONDITIONS if not hasattr(emitter, f"cond_{c}")]
+    assert missing == []
