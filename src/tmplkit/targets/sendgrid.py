@@ -17,16 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .. import ir
 from ..errors import CompileError
-from .handlebars import (
-    CASE_FILTERS,
-    Expr,
-    MandrillHandlebarsEmitter,
-    block,
-    count_values,
-    number_literal,
-)
+from ..template import ir
+from .handlebars.mandrill import MandrillHandlebarsEmitter, count_values
+from .handlebars.syntax import CASE_FILTERS, Expr, block, number_literal
 
 DOC_URL = "https://www.twilio.com/docs/sendgrid/for-developers/sending-email/using-handlebars"
 
