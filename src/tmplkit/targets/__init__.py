@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from ..errors import TmplkitError
+from ..registry import Registry
 from .base import Emitter
 
 # name -> "module:Class"; modules load on first use, so a target costs nothing until asked for.
@@ -23,24 +21,21 @@ REGISTRY: dict[str, str] = {
 }
 
 
+def _unknown(name: str, available: list[str]) -> TmplkitError:
+    return TmplkitError(f"unknown target {name!r}", hint="targets: " + ", ".join(available))
+
+
+_EMITTERS: Registry[type[Emitter]] = Registry(__name__, REGISTRY, _unknown)
+
+
 def available() -> list[str]:
     """Target names that have an emitter, sorted."""
-    return sorted(name for name in REGISTRY if _spec_exists(name))
-
-
-def _spec_exists(name: str) -> bool:
-    module = REGISTRY[name].split(":")[0]
-    return importlib.util.find_spec(f"{__name__}.{module}") is not None
+    return _EMITTERS.available()
 
 
 def get_emitter(name: str) -> type[Emitter]:
-    spec = REGISTRY.get(name)
-    if spec is None or not _spec_exists(name):
-        raise TmplkitError(f"unknown target {name!r}", hint="targets: " + ", ".join(available()))
-    module_name, cls_name = spec.split(":")
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    cls: type[Emitter] = getattr(module, cls_name)
-    return cls
+    """The emitter class of the target `name` (its module imported on first use)."""
+    return _EMITTERS.load(name)
 
 
 TARGETS = available()
