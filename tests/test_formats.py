@@ -32,8 +32,8 @@ from tmplkit.i18n.formats import (
     is_rtl,
     number_spec,
 )
-from tmplkit.parse import parse
 from tmplkit.targets.jinja import environment
+from tmplkit.template.parse import parse
 
 FIVE = ("fr-FR", "de-DE", "pl-PL", "ja-JP", "ar-EG")
 # Locales whose CLDR data differ in every way that matters: separators, digits of grouping,

@@ -8,9 +8,9 @@ import pytest
 
 import tmplkit
 from tmplkit import ir
-from tmplkit.localize import lower
-from tmplkit.parse import parse
+from tmplkit.localize import lower_translations as lower
 from tmplkit.targets.jinja import JinjaEmitter, environment
+from tmplkit.template.parse import parse
 
 
 def emit(source: str, html: bool = True) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from tmplkit import ir
 from tmplkit.errors import TemplateError
-from tmplkit.parse import parse
+from tmplkit.template.parse import parse
 
 
 def p(*parts: str) -> ir.Path:

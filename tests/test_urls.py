@@ -16,10 +16,10 @@ import tmplkit
 from tmplkit import ir
 from tmplkit.errors import RenderError, TemplateError
 from tmplkit.htmlcontext import mark_urls
-from tmplkit.localize import lower
-from tmplkit.parse import parse
+from tmplkit.localize import lower_translations as lower
 from tmplkit.pipeline import Part, SourceSet, resolve
 from tmplkit.targets.jinja import URL_REPORTS, UrlReports, environment
+from tmplkit.template.parse import parse
 from tmplkit.urls import (
     INERT_URL,
     describe_unsafe,

@@ -28,9 +28,9 @@ from .model import Block, Draft, DraftStatus, Folder, Localization, Template
 
 if TYPE_CHECKING:
     from .compiler import Compiled, compile, compile_parts, compile_string
-    from .parse import parse
     from .render import Message, Renderer, render
     from .store import Project, init_project, open_project
+    from .template.parse import parse
 
 __version__ = "0.1.0"
 
@@ -40,7 +40,8 @@ _LAZY = {
     "compile": "compiler",
     "compile_parts": "compiler",
     "compile_string": "compiler",
-    "parse": "parse",
+    "parse": "template.parse",
+    "ir": "template",  # the module tmplkit.template.ir (see ir.py)
     "Message": "render",
     "Renderer": "render",
     "render": "render",
@@ -64,12 +65,12 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """`tmplkit.parse` and `tmplkit.render` are the functions, as when this module imported them
-    eagerly: loading the module tmplkit.parse (or .render) binds it on its package, and that
-    binding is dropped here."""
+    """`tmplkit.render` is the function, as when this module imported it eagerly: loading the
+    module tmplkit.render binds it on its package, and that binding is dropped here. (The
+    function `tmplkit.parse` is in tmplkit.template.parse: no module tmplkit.parse hides it.)"""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("parse", "render") and isinstance(value, types.ModuleType):
+        if name == "render" and isinstance(value, types.ModuleType):
             return
         super().__setattr__(name, value)
 

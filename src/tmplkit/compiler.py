@@ -11,11 +11,11 @@ from .errors import TmplkitError
 from .htmlcontext import mark_urls
 from .htmllang import localize_html
 from .i18n.locales import normalize
-from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
-from .parse import parse
+from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower_translations
 from .pipeline import Part, SourceSet, build_ir, emit_part, inline_blocks, resolve, variables
 from .store import CHANNEL_PARTS, Project
 from .targets import get_emitter
+from .template.parse import parse
 from .variables import Variables, infer, of_sources
 from .variables import declare as declare_types
 
@@ -214,7 +214,7 @@ def compile_string(
     `compile_parts` (a stylesheet that cannot be inlined exactly is left as written).
     """
     part = Part("html" if html else "text", source, file)
-    body = lower(inline_blocks(parse(source, file).body, part, None))
+    body = lower_translations(inline_blocks(parse(source, file).body, part, None))
     if html:
         body = mark_urls(body, file=file)
         if locale is not None:

@@ -39,9 +39,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from . import ir
 from .errors import RenderError, TemplateError
 from .html5 import RAW_TEXT_ELEMENTS
+from .template import ir
 from .urls import INERT_URL, describe_unsafe, is_url_attribute, unsafe_scheme
 
 __all__ = ["mark_urls"]

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from . import ir
 from .i18n.formats import is_rtl
+from .template import ir
 
 # The first `<html …>` start tag of a text, after any comments; its attributes, one by one.
 _TAG_OR_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|<html(?=[\s/>])", re.IGNORECASE | re.DOTALL)

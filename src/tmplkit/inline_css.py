@@ -27,9 +27,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from . import ir
 from .message.inline import NotPreparable, prepare_html
 from .targets.jinja import escape_delimiters
+from .template import ir
 
 # The tags of an inlined skeleton: the numbered ones, and `{{ "{" }}` (an escaped brace).
 _TAG_RE = re.compile(

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import ir
 from .errors import TmplkitError
-from .i18n.catalog import TAG_RE, Catalog, Message, describe_key, load, tags
+from .i18n.catalog import Catalog, Message, describe_key, load
+from .i18n.checks import TAG_RE, tags
 from .i18n.locales import PluralRule, fallback_chain, normalize, plural_rule
 from .i18n.plural import select_form
-from .parse import FORMAT_TOKEN_RE, merge_text
+from .template import ir
+from .template.parse import FORMAT_TOKEN_RE, merge_text
 
 if TYPE_CHECKING:
     from .model import Block, Template
@@ -125,7 +126,7 @@ def map_trans(body: ir.Body, fn: Callable[[ir.Trans], ir.Body]) -> ir.Body:
     return ir.replace(body, ir.Trans, fn)
 
 
-def lower(body: ir.Body, source_locale: str = DEFAULT_SOURCE_LOCALE) -> ir.Body:
+def lower_translations(body: ir.Body, source_locale: str = DEFAULT_SOURCE_LOCALE) -> ir.Body:
     """Every Trans replaced by its source-language text and outputs."""
     return map_trans(body, lambda t: source_nodes(t, source_locale))
 
@@ -170,7 +171,7 @@ class Localizer:
 
     def localize(self, body: ir.Body, owner: Template | Block | None, *, html: bool) -> ir.Body:
         if self.locale == self.source_locale:
-            return lower(body, self.source_locale)
+            return lower_translations(body, self.source_locale)
         from .i18n.pseudo import PSEUDO_LOCALES
 
         pseudo = PSEUDO_LOCALES.get(self.locale)

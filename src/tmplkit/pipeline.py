@@ -8,14 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import datafile, ir
+from . import datafile
 from .errors import NotFound, RenderError, TemplateError, TmplkitError
 from .htmlcontext import mark_urls
 from .htmllang import localize_html
 from .i18n.plural import count_problems
-from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower
+from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower_translations
 from .model import Block, Draft, Template
-from .parse import NESTING_HINT, parse, read_source
 from .store import (
     BLOCK_PARTS,
     CHANNEL_PARTS,
@@ -25,6 +24,9 @@ from .store import (
     find_project_root,
 )
 from .targets import get_emitter
+from .template import ir
+from .template.limits import NESTING_HINT
+from .template.parse import parse, read_source
 
 if TYPE_CHECKING:  # variables.py builds on this module
     from .variables.model import Variables
@@ -288,7 +290,7 @@ def localize_body(
     """Translations for the localizer's locale, or the source language without one."""
     if localizer is None:
         source = project.settings.source_locale if project else DEFAULT_SOURCE_LOCALE
-        return lower(body, source)
+        return lower_translations(body, source)
     return localizer.localize(body, owner, html=part.html)
 
 

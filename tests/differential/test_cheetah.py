@@ -519,7 +519,7 @@ HELPERS_LINE = {name: f"#set {name} = {text}\n" for name, text in HELPERS.items(
 def test_a_typed_template_renders_in_cheetah_as_tmplkit_renders_it() -> None:
     require_engine("cheetah")
     from tests.differential.test_handlebars import TYPED_DECLARATIONS, typed_datasets
-    from tmplkit.parse import parse
+    from tmplkit.template.parse import parse
     from tmplkit.variables import declare, infer
 
     sources = typed_sources()

@@ -677,7 +677,7 @@ def test_a_typed_template_renders_in_freemarker_as_tmplkit_renders_it(
 ) -> None:
     require_engine(ENGINE)
     from tests.differential.test_handlebars import TYPED_DECLARATIONS, typed_datasets
-    from tmplkit.parse import parse
+    from tmplkit.template.parse import parse
     from tmplkit.variables import declare, infer
 
     sources = typed_sources()

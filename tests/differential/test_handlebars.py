@@ -450,7 +450,7 @@ def test_a_typed_template_compiles_to_handlebars_without_a_helper() -> None:
 
 def test_a_typed_template_renders_in_bare_handlebars_js_as_tmplkit_renders_it() -> None:
     require_engine("handlebars")
-    from tmplkit.parse import parse
+    from tmplkit.template.parse import parse
     from tmplkit.variables import declare, infer
 
     types = declare(infer([parse(TYPED_SOURCE).body]), TYPED_DECLARATIONS)

@@ -7,10 +7,10 @@ import jinja2
 from tests.differential.corpus import DATASETS, SOURCES
 from tests.differential.harness import normalize, reference
 from tmplkit import compile_string
-from tmplkit.localize import lower
-from tmplkit.parse import parse
+from tmplkit.localize import lower_translations as lower
 from tmplkit.pipeline import Part, inline_blocks
 from tmplkit.targets.jinja import environment
+from tmplkit.template.parse import parse
 from tmplkit.variables import declare, infer
 
 

@@ -321,7 +321,7 @@ def test_a_typed_template_renders_in_each_engine_as_tmplkit_renders_it(engine: s
         TYPED_SOURCE,
         typed_datasets,
     )
-    from tmplkit.parse import parse
+    from tmplkit.template.parse import parse
     from tmplkit.variables import declare, infer
 
     types = declare(infer([parse(TYPED_SOURCE).body]), TYPED_DECLARATIONS)

@@ -40,10 +40,10 @@ from tmplkit.errors import CompileError
 from tmplkit.htmlcontext import mark_urls
 from tmplkit.i18n.locales import plural_rule
 from tmplkit.i18n.plural import select_form
-from tmplkit.localize import lower
-from tmplkit.parse import parse
+from tmplkit.localize import lower_translations as lower
 from tmplkit.targets import get_emitter
 from tmplkit.targets.sendgrid import DOC_URL as EMITTER_DOC_URL
+from tmplkit.template.parse import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "targets" / "sendgrid.md"

@@ -24,12 +24,12 @@ from tests.engines import render_batch, require_engine
 from tmplkit import compile_parts, compile_string
 from tmplkit.i18n.catalog import Catalog, merge
 from tmplkit.i18n.workflow import owner_keys, write_catalog
-from tmplkit.localize import lower
-from tmplkit.parse import parse
+from tmplkit.localize import lower_translations as lower
 from tmplkit.targets import get_emitter
 from tmplkit.targets.ampscript import attributes
 from tmplkit.targets.handlebars import HELPERS_JS
 from tmplkit.targets.jinja import environment
+from tmplkit.template.parse import parse
 from tmplkit.urls import INERT_URL, is_url_attribute, unsafe_scheme
 
 # From the OWASP XSS Filter Evasion Cheat Sheet (cheatsheets/XSS_Filter_Evasion_Cheat_Sheet.md

@@ -24,9 +24,9 @@ from typing import Any
 
 from tests.differential.corpus import SOURCES, STRINGS, Source
 from tmplkit.htmlcontext import mark_urls
-from tmplkit.localize import lower
-from tmplkit.parse import parse
+from tmplkit.localize import lower_translations as lower
 from tmplkit.pipeline import Part, inline_blocks
+from tmplkit.template.parse import parse
 from tmplkit.variables import Variable, Variables, declare, infer
 
 # The type of every path the corpus reads (user["first-name"] has no declarable name: its type

@@ -451,7 +451,7 @@ def draft_write(obj: Context, id: str, part: str, file: str) -> None:
       tmplkit draft write tdft_… --part subject subject.j2
       tmplkit draft write tdft_… --part sms sms.txt.j2
     """
-    from ..parse import read_source
+    from ..template.parse import read_source
 
     if file == "-":
         stdin = getattr(sys.stdin, "buffer", None)  # a text-only stdin (tests) has none

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
-from .. import ir
-from ..parse import parse
+from ..template import ir
+from ..template.parse import parse
 
 ExtractResult = tuple[int, str, str | tuple[str | None, ...], list[str]]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import ir
 from ..model import Block, Template
-from ..parse import parse, read_source
 from ..store import BLOCK_PARTS, PARTS, Project
+from ..template import ir
+from ..template.parse import parse, read_source
 from .catalog import Catalog, Message
 from .locales import normalize
 

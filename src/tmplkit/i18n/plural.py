@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from .. import ir
 from ..errors import TmplkitError
+from ..template import ir
 
 TOKEN_RE = re.compile(r"\s*(?:(\d+)|([nivf])|(==|!=|<=|>=|&&|\|\||[<>?:%()!]))")
 

@@ -68,7 +68,7 @@ import string
 from collections.abc import Iterator
 from typing import Final, Protocol
 
-from ..parse import PLACEHOLDER_RE
+from ..template.parse import PLACEHOLDER_RE
 
 ASCII_LETTERS: Final = string.ascii_uppercase + string.ascii_lowercase
 # Mozilla's Accented English (`qps-ploc`), A–Z then a–z: one code point per letter, all distinct.

@@ -15,7 +15,6 @@ from .catalog import (
     CatalogError,
     Message,
     Problem,
-    conform,
     describe_key,
     json_text,
     load,
@@ -24,8 +23,8 @@ from .catalog import (
     read_json,
     read_po,
     touch,
-    validate,
 )
+from .checks import conform, validate
 from .extract import all_keys, block_keys, catalog_path, template_keys
 from .locales import normalize
 
@@ -147,7 +146,7 @@ def import_translations(
     replaces all of the catalogs' translations with the file's, and when that would remove
     translations the file lacks it needs `force` (else a CatalogError says how many). A file
     with no entries at all is a CatalogError: an empty or truncated file is never a success.
-    A PO file is read by its own header (catalog.conform): its Plural-Forms, mapped onto the
+    A PO file is read by its own header (checks.conform): its Plural-Forms, mapped onto the
     locale's CLDR rule, and its Language, which must be the locale's unless `force_language`.
     The catalogs are written in one transaction: killed or out of disk space, the import lands
     whole or not at all.

@@ -61,8 +61,8 @@ from typing import Any
 
 import css_inline
 
-from .. import ir
 from ..html5 import VOID, Element, parse_serialized
+from ..template import ir
 from .checks import check_blocks, check_contexts, check_structure
 from .restore import restore
 from .stylesheet import css_info

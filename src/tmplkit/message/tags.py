@@ -1,7 +1,7 @@
 """The Jinja tags of an emitted HTML part, each in its HTML context, and the tokens that stand
 in for them while HTML tools (css-inline, the HTML5 parser) read the part.
 
-`scan(source)` finds the Jinja tags (with the template scanner of tmplkit.parse), the HTML start
+`scan(source)` finds the Jinja tags (with tmplkit.template.scan), the HTML start
 and end tags around them, and the context of each Jinja tag: text, an attribute value, inside a
 tag, a name, a comment or a raw-text element. The helpers below read a scan: statement blocks,
 the tags between two offsets, how deeply statements nest, and the source with its tags replaced
@@ -22,8 +22,9 @@ from jinja2 import nodes as jn
 
 from ..errors import TmplkitError
 from ..html5 import RAW_TEXT_ELEMENTS
-from ..parse import Tag, _scan
 from ..targets.jinja import shared_environment
+from ..template.scan import Tag
+from ..template.scan import scan as scan_tags
 
 STATEMENTS = frozenset({"if", "elif", "else", "endif", "for", "endfor"})
 
@@ -152,7 +153,7 @@ _WS = " \t\n\r\f"
 
 def scan(source: str) -> Scan:
     """The Jinja tags of an HTML template, each with its HTML context, and the HTML tags."""
-    jtags = _classify(source, _scan(source))
+    jtags = _classify(source, scan_tags(source))
     starts: list[StartTag] = []
     ends: list[EndTag] = []
     n = len(source)

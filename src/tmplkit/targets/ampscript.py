@@ -32,9 +32,9 @@ from typing import Any
 
 from markupsafe import escape as markup_escape
 
-from .. import ir
 from ..errors import RenderError
 from ..i18n.formats import FILTER_OF
+from ..template import ir
 from ..urls import DATA_IMAGE_TYPES, INERT_URL, SAFE_SCHEMES
 from .base import InfixConditions, url_check_steps
 from .jinja import print_value

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from markupsafe import escape as html_escape
 
-from .. import ir
 from ..errors import CompileError
 from ..i18n.formats import DEFAULT_LOCALE, FILTER_OF
+from ..template import ir
 from ..urls import unsafe_scheme
 
 if TYPE_CHECKING:  # the package tmplkit.variables also holds sources.py, above the pipeline

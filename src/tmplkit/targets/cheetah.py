@@ -21,8 +21,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .. import ir
 from ..i18n import formats
+from ..template import ir
 from ..urls import INERT_URL
 from .base import InfixConditions
 

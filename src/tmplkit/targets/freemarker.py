@@ -39,8 +39,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from .. import ir
 from ..i18n import formats
+from ..template import ir
 from ..urls import INERT_URL
 from .base import InfixConditions, url_check_steps
 

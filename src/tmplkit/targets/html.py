@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import jinja2
 
-from .. import ir
 from ..errors import RenderError
 from ..i18n.formats import FormatError
+from ..template import ir
 from .base import Emitter
 from .jinja import JinjaEmitter, shared_environment
 

@@ -13,9 +13,9 @@ from jinja2 import ChainableUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .. import ir
 from ..errors import RenderError
 from ..i18n import formats
+from ..template import ir
 from ..urls import INERT_URL, describe_unsafe, unsafe_scheme
 from .base import InfixConditions
 

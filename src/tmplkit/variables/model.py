@@ -29,10 +29,10 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Literal, TypeAlias, get_args
 
-from .. import ir
 from ..errors import ProjectError, RenderError
 from ..i18n.formats import NUMBER_RE, shown, to_date, to_datetime
 from ..store.layout import TEMPLATE_FILE
+from ..template import ir
 
 TypeName: TypeAlias = Literal[
     "string",

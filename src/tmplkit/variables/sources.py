@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import ir
 from ..i18n.plural import count_problems
 from ..pipeline import SourceSet, build_ir, plural_counts, resolve
 from ..store import TEMPLATE_FILE, Project
+from ..template import ir
 from .model import Variables, declare, infer
 
 

@@ -1,0 +1,453 @@
+"""Jinja-syntax source → tmplkit IR; non-portable constructs refused with their position.
+
+The source is scanned first (scan.py: the tags and their positions), its limits checked on the
+tags (limits.py), then read by Jinja's parser and converted: statements and translations here,
+expressions in expressions.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import NoReturn
+
+import jinja2
+from jinja2 import nodes as jn
+
+from ..datafile import BOM, source_text
+from ..errors import TemplateError
+from . import ir
+from .expressions import ExpressionConverter
+from .limits import check_nesting
+from .scan import Tag, scan
+
+PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
+# python-format read left to right: a literal `%%`, or a `%(name)s` placeholder (group 1), so
+# that `100%%(v)s` is "100%(v)s" with no placeholder in it.
+FORMAT_TOKEN_RE = re.compile(r"%%|%\((\w+)\)s")
+BLOCK_INCLUDE_RE = re.compile(r"^blocks/([a-z0-9][a-z0-9._-]*)$")
+
+GETTEXT_NAMES = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+
+# A hint for each construct Jinja accepts but tmplkit cannot carry to every target language.
+STATEMENT_HINTS: dict[type[jn.Node], tuple[str, str, str]] = {
+    jn.Assign: ("{% set %}", "set", "compute the value in your recipient data instead"),
+    jn.AssignBlock: ("{% set %}", "set", "compute the value in your recipient data instead"),
+    jn.Macro: (
+        "{% macro %}",
+        "macro",
+        'put the shared markup in a block: {% include "blocks/NAME" %}',
+    ),
+    jn.CallBlock: (
+        "{% call %}",
+        "call",
+        'put the shared markup in a block: {% include "blocks/NAME" %}',
+    ),
+    jn.Extends: ("{% extends %}", "extends", 'use blocks: {% include "blocks/header" %}'),
+    jn.Block: ("{% block %}", "block", 'use blocks: {% include "blocks/NAME" %}'),
+    jn.Import: ("{% import %}", "import", 'use blocks: {% include "blocks/NAME" %}'),
+    jn.FromImport: ("{% from %}", "from", 'use blocks: {% include "blocks/NAME" %}'),
+    jn.FilterBlock: ("{% filter %}", "filter", "apply a portable filter to each output"),
+    jn.With: ("{% with %}", "with", "refer to the data directly"),
+    jn.Scope: ("{% with %}", "with", "refer to the data directly"),
+}
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+# --- reading a source --------------------------------------------------------------------------
+
+
+def read_source(path: Path, file: str) -> str:
+    """The source in `path` (see datafile.source_text); `file` is its name in messages."""
+    return source_text(path.read_bytes(), file)
+
+
+# --- the Jinja environment used only for parsing -----------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _parser_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        extensions=["jinja2.ext.i18n"], autoescape=False, keep_trailing_newline=True
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # trans blocks become plain calls
+    return env
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def parse(source: str, file: str = "<template>") -> ir.Template:
+    """Parse a template source into IR; raise TemplateError with position for anything else.
+
+    A byte order mark at the start is not part of the template (nor of its columns)."""
+    return _Converter(source.removeprefix(BOM), file).convert()
+
+
+class _Converter(ExpressionConverter):
+    def __init__(self, source: str, file: str) -> None:
+        tags = scan(source)
+        depth = check_nesting(tags, file)
+        super().__init__(source, file, tags)
+        self.depth = depth
+        self.level = 0  # the nesting level of the statement being converted
+
+    # -- template and statements --
+
+    def convert(self) -> ir.Template:
+        try:
+            tree = _parser_env().parse(self.source)
+        except jinja2.TemplateSyntaxError as exc:
+            self._syntax_error(exc)
+        self._whole_characters(tree)
+        body = self.body(tree.body)
+        return ir.Template(
+            body=body, file=self.file, source_hash=source_hash(self.source), depth=self.depth
+        )
+
+    def _whole_characters(self, tree: jn.Template) -> None:
+        """String literals as characters: Jinja reads `"\\ud83d\\ude00"` as two UTF-16 halves,
+        which no file or message can hold. A pair becomes the character it encodes; a lone
+        half is an error at its line."""
+        for const in tree.find_all(jn.Const):
+            value = const.value
+            if not isinstance(value, str) or not _SURROGATE_RE.search(value):
+                continue
+            joined = value.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+            lone = _SURROGATE_RE.search(joined)
+            if lone is None:
+                const.value = joined
+                continue
+            code = f"{ord(lone.group(0)):04x}"
+            pos = self.locate(const.lineno or 1, r"(?i)\\u" + code)
+            raise TemplateError(
+                f"the string literal holds \\u{code}, half of a UTF-16 pair, alone",
+                file=self.file,
+                line=pos.line,
+                col=pos.col,
+                hint="write the character itself (or \\U0001f600 for one beyond \\uffff)",
+            )
+
+    def _syntax_error(self, exc: jinja2.TemplateSyntaxError) -> NoReturn:
+        lineno = exc.lineno or 1
+        on_line = [t for t in self.tags if t.line <= lineno <= t.end_line and t.kind != "{#"]
+        pos = ir.Pos(on_line[-1].line, on_line[-1].col) if on_line else ir.Pos(lineno, 1)
+        hint = None
+        message = exc.message or "syntax error"
+        unknown = re.match(r"Encountered unknown tag '(\w+)'", message)
+        if unknown:
+            hint = "the portable tags are if/elif/else, for, trans/pluralize, include and raw"
+            pos = self.locate(lineno, r"\b" + re.escape(unknown.group(1)) + r"\b")
+        elif self._inside_trans(lineno):
+            hint = (
+                "inside {% trans %} write only {{ name }} and bind it in the tag: "
+                "{% trans name=user.first_name %}"
+            )
+        raise TemplateError(
+            f"syntax error: {message}", file=self.file, line=pos.line, col=pos.col, hint=hint
+        ) from None
+
+    def _inside_trans(self, lineno: int) -> bool:
+        opened: Tag | None = None
+        for t in self.tags:
+            if t.kind != "{%":
+                continue
+            if re.match(r"trans\b", t.inner):
+                opened = t
+            elif re.match(r"endtrans\b", t.inner) and opened:
+                if opened.line <= lineno <= t.end_line:
+                    return True
+                opened = None
+        return opened is not None and opened.line <= lineno
+
+    def body(self, stmts: list[jn.Node]) -> ir.Body:
+        out: list[ir.Node] = []
+        for stmt in stmts:
+            out.extend(self.statement(stmt))
+        return merge_text(out)
+
+    def statement(self, node: jn.Node) -> list[ir.Node]:
+        if isinstance(node, jn.Output):
+            result: list[ir.Node] = []
+            for child in node.nodes:
+                result.append(self.output_child(child))
+            return result
+        if isinstance(node, jn.If):
+            return [self.if_(node)]
+        if isinstance(node, jn.For):
+            return [self.for_(node)]
+        if isinstance(node, jn.Include):
+            return [self.include(node)]
+        if (
+            isinstance(node, jn.Assign)
+            and isinstance(node.target, jn.Name)
+            and node.target.name == "_trans"
+        ):
+            # Jinja computes a trans block's first binding once, before the block, when it is
+            # a call (`{% trans x=f() %}`): refused as _() refuses a call.
+            tag = self.take("{%", r"trans\b", node.node.lineno or 1)
+            self.value(node.node, tag)
+        hint = STATEMENT_HINTS.get(type(node))
+        tag = self.take("{%", None, node.lineno)
+        if hint:
+            label, keyword, advice = hint
+            pos = self.locate(node.lineno, r"\b" + keyword + r"\b", tag)
+            self.fail(f"{label} is not portable", pos, construct=label, hint=advice)
+        pos = self.tag_pos(tag, node.lineno)
+        name = type(node).__name__.lower()
+        self.fail(f"{{% {name} %}} is not portable", pos, construct=name)
+
+    def output_child(self, child: jn.Node) -> ir.Node:
+        if isinstance(child, jn.TemplateData):
+            return ir.Text(child.data)
+        if isinstance(child, jn.Call) and self._gettext_name(child):
+            return self.trans(child)
+        tag = self.take("{{", None, child.lineno)
+        if (
+            isinstance(child, jn.Const)
+            and isinstance(child.value, str | int)
+            and not isinstance(child.value, bool)
+        ):
+            text = str(child.value)
+            if re.search(r"[<>&\"']", text):
+                self.fail(
+                    "a string literal with HTML characters is not portable",
+                    self.tag_pos(tag, child.lineno),
+                    construct="literal",
+                    hint="write the text directly in the template",
+                )
+            return ir.Text(text)
+        value = self.value(child, tag)
+        return ir.Output(value, self.tag_pos(tag, child.lineno))
+
+    @staticmethod
+    def _gettext_name(call: jn.Call) -> str | None:
+        if isinstance(call.node, jn.Name) and call.node.name in GETTEXT_NAMES:
+            return call.node.name
+        return None
+
+    def if_(self, node: jn.If) -> ir.If:
+        tag = self.take("{%", r"if\b", node.lineno)
+        pos = self.tag_pos(tag, node.lineno)
+        self.level += 1
+        branches = [(self.condition(node.test, tag), self.body(node.body))]
+        for elif_ in node.elif_:
+            etag = self.take("{%", r"elif\b", elif_.lineno)
+            branches.append((self.condition(elif_.test, etag), self.body(elif_.body)))
+        else_ = self.body(node.else_)
+        self.level -= 1
+        return ir.If(tuple(branches), else_, pos)
+
+    def for_(self, node: jn.For) -> ir.For:
+        tag = self.take("{%", r"for\b", node.lineno)
+        pos = self.tag_pos(tag, node.lineno)
+        if not isinstance(node.target, jn.Name):
+            self.fail(
+                "unpacking in a for loop is not portable",
+                self.locate(node.lineno, r"\bfor\b", tag),
+                construct="for with unpacking",
+                hint="loop over a list of objects: {% for line in order.lines %}",
+            )
+        if node.recursive:
+            self.fail(
+                "recursive loops are not portable",
+                self.locate(node.lineno, r"\brecursive\b", tag),
+                construct="recursive for",
+                hint="flatten the data",
+            )
+        if node.test is not None:
+            self.fail(
+                "a loop filter (for … if …) is not portable",
+                self.locate(node.lineno, r"\bif\b", tag),
+                construct="for … if",
+                hint="wrap the loop body in {% if %}, or filter the list in your data",
+            )
+        if node.target.name == "loop":
+            self.fail("`loop` is reserved", pos, construct="for loop")
+        self.check_expression(node.iter, tag, node.lineno)
+        iterable = self.ref(node.iter, tag)
+        if not isinstance(iterable, ir.Path):
+            self.fail("a loop must go over a list in the data", pos, construct="for loop")
+        self.level += 1
+        self.loop_depth += 1
+        body = self.body(node.body)
+        self.loop_depth -= 1
+        else_ = self.body(node.else_)
+        self.level -= 1
+        return ir.For(node.target.name, iterable, body, else_, pos)
+
+    def include(self, node: jn.Include) -> ir.BlockRef:
+        tag = self.take("{%", r"include\b", node.lineno)
+        pos = self.tag_pos(tag, node.lineno)
+        tmpl = node.template
+        name = tmpl.value if isinstance(tmpl, jn.Const) and isinstance(tmpl.value, str) else None
+        match = BLOCK_INCLUDE_RE.match(name or "")
+        if not match or node.ignore_missing or not node.with_context:
+            self.fail(
+                "only blocks can be included, by a literal name",
+                pos,
+                construct="include",
+                hint='write {% include "blocks/footer" %} for the block with slug "footer"',
+            )
+        return ir.BlockRef(match.group(1), pos, self.level + 1)
+
+    # -- translations --
+
+    def trans(self, call: jn.Call) -> ir.Trans:
+        name = self._gettext_name(call) or ""
+        from_block = self._is_block(call)
+        if from_block:
+            tag = self.take("{%", r"trans\b", call.lineno)
+            self._skip_to_endtrans()
+        else:
+            tag = self.take("{{", None, call.lineno)
+        pos = self.tag_pos(tag, call.lineno)
+        args = list(call.args)
+        if call.dyn_args or call.dyn_kwargs or not all(isinstance(a, jn.Const) for a in args[:1]):
+            self.fail(
+                f"{name}() needs literal strings",
+                pos,
+                construct=f"{name}()",
+                hint='write _("Shop now") or a {% trans %} block',
+            )
+        context = plural = None
+        count_expr: jn.Node | None = None
+        strings: list[str] = []
+        wanted = {"_": 1, "gettext": 1, "pgettext": 2, "ngettext": 2, "npgettext": 3}[name]
+        for a in args[:wanted]:
+            if not isinstance(a, jn.Const) or not isinstance(a.value, str):
+                self.fail(f"{name}() needs literal strings", pos, construct=f"{name}()")
+            strings.append(a.value)
+        if len(strings) != wanted:
+            self.fail(f"{name}() needs {wanted} string arguments", pos, construct=f"{name}()")
+        if name in ("pgettext", "npgettext"):
+            context = strings.pop(0)
+        msgid = strings[0]
+        if name in ("ngettext", "npgettext"):
+            plural = strings[1]
+            rest = args[wanted:]
+            if len(rest) != 1:
+                self.fail(f"{name}() needs a count", pos, construct=f"{name}()")
+            count_expr = rest[0]
+        elif len(args) > wanted:
+            self.fail(f"{name}() takes only its strings and name=value pairs", pos)
+        bindings: list[tuple[str, ir.Value]] = []
+        count: str | None = None
+        for kw in call.kwargs:
+            value = self.value(kw.value, tag)
+            bindings.append((kw.key, value))
+            if count_expr is not None and count is None and kw.value == count_expr:
+                count = kw.key
+        if count_expr is not None and count is None:
+            # Jinja's newstyle ngettext gives the count the name `num` (and drops a trans
+            # block's own `num=` binding for it): a string using %(num)s means the count.
+            used = placeholders(msgid + "\x00" + (plural or ""))
+            count = "num" if "num" in used and all(n != "num" for n, _ in bindings) else "count"
+            bindings.append((count, self.value(count_expr, tag)))
+        has_vars = bool(bindings)
+        if not has_vars and from_block:
+            # Jinja escapes % as %% in every trans block; gettext writes a placeholder-free string
+            # as-is (no python-format), so "Save 50% off" stays "Save 50% off".
+            msgid = msgid.replace("%%", "%")
+            plural = plural.replace("%%", "%") if plural else None
+        self._check_placeholders(msgid, plural, bindings, pos, has_vars)
+        return ir.Trans(
+            msgid=msgid,
+            plural=plural,
+            context=context,
+            bindings=tuple(bindings),
+            count=count,
+            comment=tag.comment if tag else None,
+            pos=pos,
+        )
+
+    def _is_block(self, call: jn.Call) -> bool:
+        """A gettext call made by a {% trans %} block (rather than written as _() in an output).
+
+        The call's own tag is the next output or trans tag not yet taken; statement tags that
+        are never taken (else, endif, endfor) lie in between.
+        """
+        for idx in range(self.cursor, len(self.tags)):
+            tag = self.tags[idx]
+            if tag.end_line < call.lineno or tag.kind == "{#":
+                continue
+            if tag.kind == "{{":
+                return False
+            if re.match(r"trans\b", tag.inner):
+                return True
+        return False
+
+    def _skip_to_endtrans(self) -> None:
+        for idx in range(self.cursor, len(self.tags)):
+            tag = self.tags[idx]
+            if tag.kind == "{%" and re.match(r"endtrans\b", tag.inner):
+                self.cursor = idx + 1
+                return
+
+    def _check_placeholders(
+        self,
+        msgid: str,
+        plural: str | None,
+        bindings: list[tuple[str, ir.Value]],
+        pos: ir.Pos,
+        has_vars: bool,
+    ) -> None:
+        if not has_vars:
+            if placeholders(msgid) or placeholders(plural or ""):
+                used = placeholders(msgid + "\x00" + (plural or ""))[0]
+                self.fail(
+                    f"placeholder %({used})s has no value",
+                    pos,
+                    construct="translation string",
+                    hint=f'pass it: _("…", {used}=…)',
+                )
+            return
+        names = {n for n, _ in bindings}
+        for text in (msgid, plural or ""):
+            if "%" in FORMAT_TOKEN_RE.sub("", text):
+                self.fail(
+                    f"invalid % in {text!r}",
+                    pos,
+                    construct="translation string",
+                    hint="write a literal percent sign as %% when the string has placeholders",
+                )
+            for used in placeholders(text):
+                if used not in names:
+                    self.fail(
+                        f"placeholder %({used})s has no value",
+                        pos,
+                        construct="translation string",
+                        hint=f'pass it: _("…", {used}=…)',
+                    )
+
+
+def merge_text(nodes: list[ir.Node]) -> ir.Body:
+    """Adjacent texts joined, empty texts dropped."""
+    out: list[ir.Node] = []
+    run: list[ir.Text] = []  # adjacent non-empty texts, joined once (not pairwise: linear)
+
+    def flush() -> None:
+        if run:
+            out.append(run[0] if len(run) == 1 else ir.Text("".join(t.text for t in run)))
+            run.clear()
+
+    for node in nodes:
+        if isinstance(node, ir.Text):
+            if node.text:
+                run.append(node)
+        else:
+            flush()
+            out.append(node)
+    flush()
+    return tuple(out)
+
+
+def placeholders(text: str) -> list[str]:
+    """The `%(name)s` placeholder names in a python-format string, in order of appearance
+    (`%%(name)s` is a literal percent sign and text, not a placeholder)."""
+    return [m.group(1) for m in FORMAT_TOKEN_RE.finditer(text) if m.group(1)]
