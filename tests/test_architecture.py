@@ -138,3 +138,84 @@ def test_every_emitter_visits_every_node_and_condition(target: str) -> None:
     missing = [f"visit_{n}" for n in NODES if not hasattr(emitter, f"visit_{n}")]
     missing += [f"cond_{c}" for c in CONDITIONS if not hasattr(emitter, f"cond_{c}")]
     assert missing == []
+
+
+# docs/architecture.md's layers, bottom up: a module imports only from its layer or below
+LAYERS: list[tuple[str, list[str]]] = [
+    (
+        "ground",
+        [
+            "tmplkit.errors",
+            "tmplkit.langtags",
+            "tmplkit.model",
+            "tmplkit.datafile",
+            "tmplkit.html5",
+            "tmplkit.urls",
+            "tmplkit.progress",
+            "tmplkit.store",
+            "tmplkit.registry",
+        ],
+    ),
+    (
+        "locale data",
+        ["tmplkit.i18n", "tmplkit.i18n.formats", "tmplkit.i18n.cldr", "tmplkit.i18n.locales"],
+    ),
+    ("template", ["tmplkit.template"]),
+    (
+        "catalogs",
+        [
+            f"tmplkit.i18n.{m}"
+            for m in (
+                "plural",
+                "pluralforms",
+                "catalog",
+                "checks",
+                "extract",
+                "pseudo",
+                "workflow",
+                "babel_extractor",
+            )
+        ],
+    ),
+    (
+        "IR stages",
+        ["tmplkit.localize", "tmplkit.htmlcontext", "tmplkit.htmllang", "tmplkit.variables.model"],
+    ),
+    ("targets", ["tmplkit.targets"]),
+    ("message", ["tmplkit.message"]),
+    ("pipeline", ["tmplkit.pipeline", "tmplkit.inline_css", "tmplkit.variables"]),
+    (
+        "products",
+        [
+            "tmplkit.compiler",
+            "tmplkit.compile_all",
+            "tmplkit.render",
+            "tmplkit.sms",
+            "tmplkit.review",
+        ],
+    ),
+    ("delivery", ["tmplkit.batch", "tmplkit.handoff"]),
+    ("command line", ["tmplkit.cli", "tmplkit.__main__", "tmplkit"]),
+]
+
+
+def layer_of(module: str) -> int:
+    """The layer of a module: that of the longest name in LAYERS it is or is inside."""
+    found = [
+        (len(prefix), i)
+        for i, (_, prefixes) in enumerate(LAYERS)
+        for prefix in prefixes
+        if module == prefix or module.startswith(prefix + ".")
+    ]
+    assert found, f"{module} is in no layer of docs/architecture.md"
+    return max(found)[1]
+
+
+def test_no_import_points_up_a_layer() -> None:
+    up = [
+        f"{v} ({LAYERS[layer_of(v)][0]}) imports {w} ({LAYERS[layer_of(w)][0]})"
+        for v, ws in sorted(without_package_inits(graph()).items())
+        for w in sorted(ws)
+        if layer_of(w) > layer_of(v)
+    ]
+    assert up == []

@@ -12,8 +12,8 @@ import pytest
 
 import tmplkit
 from tests.conftest import ProjectEnv, Result
+from tmplkit import sms
 from tmplkit.errors import TmplkitError
-from tmplkit.message import sms
 
 Run = Callable[..., Result]
 

@@ -479,8 +479,8 @@ def sms_report(
       tmplkit sms-report acme-shop/orders/order-confirmation --locale pl-PL --json
       tmplkit sms-report --max-segments 1
     """
-    from ..message.sms import report, show_chars
     from ..pipeline import load_data_file, parse_data
+    from ..sms import report, show_chars
 
     values = None
     if data == "-":

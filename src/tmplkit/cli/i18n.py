@@ -234,7 +234,7 @@ def i18n_status(obj: Context, locales: tuple[str, ...], as_json: bool) -> None:
 
     costs: SmsCosts | None = None
     if as_json:  # the renderer only when asked for: measuring renders each SMS part
-        from ..message.sms import sms_costs
+        from ..sms import sms_costs
 
         costs = sms_costs(obj.project)
     rows = status(obj.project, list(locales) or None, sms=costs)

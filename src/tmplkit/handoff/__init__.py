@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Mapping
 from typing import IO, Any
 
 from ..errors import HandoffError
+from ..registry import Registry
 from .base import Adapter, Context, Receipt
 from .envelope import CHANNELS, ENVELOPE_VERSION, Envelope, Recipient
 
@@ -43,24 +42,21 @@ RECEIVERS = ("lekab-dispatch",)
 DEFAULT_CONCURRENCY = 4
 
 
+def _unknown(name: str, names: list[str]) -> HandoffError:
+    return HandoffError(f"unknown adapter {name!r}", hint="adapters: " + ", ".join(names))
+
+
+_ADAPTERS: Registry[type[Adapter]] = Registry(__name__, REGISTRY, _unknown)
+
+
 def available() -> list[str]:
     """Adapter names whose module exists, sorted."""
-    return sorted(name for name in REGISTRY if _exists(name))
-
-
-def _exists(name: str) -> bool:
-    module = REGISTRY[name].split(":")[0]
-    return importlib.util.find_spec(f"{__name__}.{module}") is not None
+    return _ADAPTERS.available()
 
 
 def adapter_class(name: str) -> type[Adapter]:
-    spec = REGISTRY.get(name)
-    if spec is None or not _exists(name):
-        raise HandoffError(f"unknown adapter {name!r}", hint="adapters: " + ", ".join(available()))
-    module_name, cls_name = spec.split(":")
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    cls: type[Adapter] = getattr(module, cls_name)
-    return cls
+    """The adapter class `name` stands for, its module imported on first use."""
+    return _ADAPTERS.load(name)
 
 
 def open_adapter(
