@@ -321,5 +321,5 @@ def python_env() -> dict[str, str]:
 
 def unstyled(html: str) -> str:
     """The HTML without its inlined `style` attributes: for tests about content, not CSS
-    (tests/test_prepare.py proves the inlined styles)."""
+    (tests/test_inline.py proves the inlined styles)."""
     return re.sub(r' style="[^"]*"', "", html)

@@ -189,7 +189,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             "tmplkit.compiler",
             "tmplkit.compile_all",
-            "tmplkit.render",
+            "tmplkit.rendering",
             "tmplkit.sms",
             "tmplkit.review",
         ],

@@ -23,7 +23,7 @@ from tmplkit.handoff.envelope import Envelope, Recipient
 from tmplkit.handoff.http import HttpClient, RetryPolicy, require_https, retry_after
 from tmplkit.handoff.journal import Journal
 from tmplkit.handoff.webhook import WebhookAdapter
-from tmplkit.render import Message
+from tmplkit.rendering import Message
 
 MESSAGE = Message(
     subject="Votre commande AC-1",

@@ -24,16 +24,16 @@ from tests.differential.harness import run as run_engine
 from tests.engines import require_engine
 from tmplkit import compile_string, ir
 from tmplkit.errors import RenderError, TemplateError
-from tmplkit.message.inline import prepare_html
+from tmplkit.message.inline import inline_html
 from tmplkit.message.textpart import html_to_text
 from tmplkit.pipeline import Part, SourceSet
-from tmplkit.render import PreparedMessage, Renderer
+from tmplkit.rendering import PreparedMessage, Renderer
 from tmplkit.targets import TARGETS
 from tmplkit.targets.handlebars import HELPERS_JS
 
 prepare_module = sys.modules["tmplkit.message.inline"]
 text_module = sys.modules["tmplkit.message.textpart"]
-render_module = sys.modules["tmplkit.render"]
+render_module = sys.modules["tmplkit.rendering"]
 
 NESTING_HINT = "(hint: combine conditions with and or elif, or include fewer blocks inside others)"
 LOOP_HINT = "(hint: flatten the data so that fewer loops nest)"
@@ -320,7 +320,7 @@ def test_24_nested_loops_derive_their_text_part_with_linear_work(
 
     monkeypatch.setattr(text_module._Layout, "_flow", counting)
     loops = "".join(f"{{% for l{k} in a or [] %}}<b>{k}</b>" for k in range(24))
-    parts = prepare_html("<p>" + loops + "{% endfor %}" * 24 + "</p>")
+    parts = inline_html("<p>" + loops + "{% endfor %}" * 24 + "</p>")
     assert flows == 2 * 24 + 2
     assert parts.text == (
         "".join(f"{{% for l{k} in a or [] %}}{k}" for k in range(24)) + "{% endfor %}" * 24 + "\n"
@@ -343,7 +343,7 @@ def test_lifting_conditional_classes_scans_each_copy_once(
     monkeypatch.setattr(prepare_module, "scan", counting)
     row = '<tr class="{% if a %}on{% endif %}"><td>{{ b }}</td></tr>'
     template = "<style>.on { color: red }</style><table>" + row * 500 + "</table>"
-    parts = prepare_html(template)
+    parts = inline_html(template)
     lifted = '{% if a %}<tr class="on" style="color: red;"><td>{{ b }}</td></tr>{% else %}'
     assert parts.html.count(lifted) == 500
     # the template twice (as written, then lifted) and each row's two copies once
@@ -354,13 +354,13 @@ def test_the_collector_is_paused_while_compiling_then_as_it_was(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     enabled: list[bool] = []
-    prepare_html = render_module.prepare_html
+    inline_html = render_module.inline_html
 
     def spying(html: str, **options: Any) -> Any:
         enabled.append(gc.isenabled())
-        return prepare_html(html, **options)
+        return inline_html(html, **options)
 
-    monkeypatch.setattr(render_module, "prepare_html", spying)
+    monkeypatch.setattr(render_module, "inline_html", spying)
     assert prepared("<p>{{ a }}</p>").render({"a": 1}).html == "<p>1</p>"
     with pytest.raises(TemplateError):
         prepared("<p>{{ a + 1 }}</p>")

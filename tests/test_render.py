@@ -253,7 +253,7 @@ def test_compile_string_with_a_block_needs_a_project() -> None:
 def test_render_with_a_project_reuses_one_renderer(project: tmplkit.Project) -> None:
     import importlib
 
-    render_module = importlib.import_module("tmplkit.render")
+    render_module = importlib.import_module("tmplkit.rendering")
 
     tmplkit.render(ORDER, sample(ORDER), project=project)
     renderer = render_module._renderers[project.root]

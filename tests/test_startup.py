@@ -28,7 +28,7 @@ HEAVY = ("jinja2", "babel", "lxml", "css_inline", "httpx", "markupsafe")
 PIPELINE = (
     "tmplkit.compiler",
     "tmplkit.pipeline",
-    "tmplkit.render",
+    "tmplkit.rendering",
     "tmplkit.targets",
     "tmplkit.batch",
     "tmplkit.message",

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 import tmplkit
-from tests.test_prepare import data_sets, per_message, sample_drafts
-from tmplkit.message.inline import prepare_html
+from tests.test_inline import data_sets, per_message, sample_drafts
+from tmplkit.message.inline import inline_html
 from tmplkit.message.textpart import html_to_text
 from tmplkit.targets.jinja import environment
 
@@ -19,7 +19,7 @@ TEXT_ENV = environment(autoescape=False)
 
 def text_of(template_html: str, data: dict[str, Any] | None = None) -> str:
     """The text part of a message: the derived text template, rendered."""
-    return str(TEXT_ENV.from_string(prepare_html(template_html).text).render(data or {}))
+    return str(TEXT_ENV.from_string(inline_html(template_html).text).render(data or {}))
 
 
 # --- one message -------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_text_starting_inside_a_condition_has_no_leading_blank_line() -> None:
     src = "{% if a %}<p>A</p>{% endif %}<p>B</p>{% for x in xs %}<p>{{ x }}</p>{% endfor %}"
     assert text_of(src, {"a": 0, "xs": []}) == "B\n"
     assert text_of(src, {"a": 1, "xs": ["c"]}) == "A\n\nB\n\nc\n"
-    assert prepare_html("{% for x in xs %}<p>{{ x }}</p>{% endfor %}").text.startswith(
+    assert inline_html("{% for x in xs %}<p>{{ x }}</p>{% endfor %}").text.startswith(
         "{% filter trim %}"
     )
 
@@ -316,7 +316,7 @@ def test_derived_text_equals_the_text_of_each_inlined_message(
     where the per-message pass collapses spaces; see tmplkit.message.textpart)."""
     checked = 0
     for label, (html, sample) in drafts.items():
-        template = TEXT_ENV.from_string(prepare_html(html).text)
+        template = TEXT_ENV.from_string(inline_html(html).text)
         for name, data in data_sets(html, sample):
             if name.startswith(("hostile", "nulls", "empty")) or name.endswith(
                 ("[hostile]", " missing")

@@ -1,6 +1,7 @@
 """tmplkit: message templates and their translations — manage, localize, compile, render.
 
-The names of the pipeline (compile, parse, render, the Project) load on first use (PEP 562):
+The names of the pipeline (compile, parse, render, the Project) load on first use (PEP 562;
+the function `render` is in the module tmplkit.rendering, so no module hides it):
 `import tmplkit.cli`, which `tmplkit --version` and `tmplkit --help` do, imports neither Jinja
 nor Babel.
 """
@@ -8,8 +9,6 @@ nor Babel.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -28,7 +27,7 @@ from .model import Block, Draft, DraftStatus, Folder, Localization, Template
 
 if TYPE_CHECKING:
     from .compiler import Compiled, compile, compile_parts, compile_string
-    from .render import Message, Renderer, render
+    from .rendering import Message, Renderer, render
     from .store import Project, init_project, open_project
     from .template.parse import parse
 
@@ -42,9 +41,9 @@ _LAZY = {
     "compile_string": "compiler",
     "parse": "template.parse",
     "ir": "template",  # the module tmplkit.template.ir (see ir.py)
-    "Message": "render",
-    "Renderer": "render",
-    "render": "render",
+    "Message": "rendering",
+    "Renderer": "rendering",
+    "render": "rendering",
     "Project": "store",
     "init_project": "store",
     "open_project": "store",
@@ -63,19 +62,6 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
 
-
-class _Package(types.ModuleType):
-    """`tmplkit.render` is the function, as when this module imported it eagerly: loading the
-    module tmplkit.render binds it on its package, and that binding is dropped here. (The
-    function `tmplkit.parse` is in tmplkit.template.parse: no module tmplkit.parse hides it.)"""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "render" and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Block",

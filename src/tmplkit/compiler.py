@@ -138,7 +138,7 @@ def compile_sources(
     }
     if target == "html" and "html" in emitted:
         # Static HTML is the finished message for the sample data: CSS inlined as a send does.
-        from .render import Renderer
+        from .rendering import Renderer
 
         prepared = Renderer(sources.project).prepare_sources(sources, locale=locale, strict=strict)
         emitted["html"] = prepared.render(data).html
@@ -224,9 +224,9 @@ def compile_string(
     emitter.inline_formats = inline_formats
     if html and inline_styles:
         from .inline_css import inline_css
-        from .message.inline import NotPreparable
+        from .message.inline import NotInlinable
 
-        with contextlib.suppress(NotPreparable):
+        with contextlib.suppress(NotInlinable):
             body = inline_css(body)
     if declare is not None:
         emitter.variables = declare_types(infer([body]), declare, file=file)

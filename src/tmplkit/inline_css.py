@@ -8,10 +8,10 @@ language has its own tags, which an HTML parser would misread (FreeMarker's `<#i
    number: `{{ tko7 }}` (an output; `{{ tko7|safe }}` when it prints HTML), `{% if tkc3 %}`,
    `{% elif tkc4 %}` (a condition), `{% for tkv in tkf2 %}` (a loop). Text is written with its
    Jinja delimiters escaped as the jinja target escapes them.
-2. `prepare_html` inlines the skeleton as it inlines any jinja part: style attributes set on the
+2. `inline_html` inlines the skeleton as it inlines any jinja part: style attributes set on the
    start tags, conditional attributes lifted out of their tags (the branches copied), the
    inlined `<style>` rules removed and the `@media` rules kept in a `<style>` block. It refuses
-   (NotPreparable) exactly where it would refuse the jinja part, for the same reasons.
+   (NotInlinable) exactly where it would refuse the jinja part, for the same reasons.
 3. Back to IR. The inlined skeleton is read back, each numbered tag replaced by the node it
    stands for: the target then writes the inlined markup in its own syntax, its tags never
    seen by the HTML parser. A compiled target's messages are therefore the messages `render`
@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .message.inline import NotPreparable, prepare_html
+from .message.inline import NotInlinable, inline_html
 from .targets.jinja import escape_delimiters
 from .template import ir
 
@@ -202,13 +202,13 @@ def prints_html(value: ir.Value) -> bool:
 
 
 def inline_css(body: ir.Body) -> ir.Body:
-    """The HTML part's IR with its stylesheet inlined as `render` inlines it; NotPreparable
+    """The HTML part's IR with its stylesheet inlined as `render` inlines it; NotInlinable
     (with its reason) where that cannot be done exactly at compile time."""
     if not any(isinstance(n, ir.Text) and "<style" in n.text.lower() for n in _texts(body)):
         return body  # nothing to inline (blocks and translations are inlined already)
     skeleton = _Skeleton()
     try:
-        prepared = prepare_html(skeleton.write(body), guarded=True)
-    except NotPreparable as exc:
-        raise NotPreparable(skeleton.described(str(exc))) from None
+        prepared = inline_html(skeleton.write(body), guarded=True)
+    except NotInlinable as exc:
+        raise NotInlinable(skeleton.described(str(exc))) from None
     return skeleton.read(prepared.html)

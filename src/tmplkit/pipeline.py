@@ -341,11 +341,11 @@ def emit_part(
     body = build_ir(part, project, owner, localizer)
     if inline_styles and part.html:
         from .inline_css import inline_css
-        from .message.inline import NotPreparable
+        from .message.inline import NotInlinable
 
         try:
             body = inline_css(body)
-        except NotPreparable as exc:
+        except NotInlinable as exc:
             emitter.warnings.append(
                 f"{part.file}: CSS not inlined, its <style> left as written: {exc} (hint: let"
                 " the sending system inline it, or see docs/performance.md for what inlines)"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .errors import ProhibitedAction, TemplateError, TmplkitError
 from .model import Draft
 from .pipeline import build_ir, resolve
-from .render import Renderer
+from .rendering import Renderer
 from .store import Project
 
 CHECKED_ACTIONS = frozenset({"submit", "lock"})  # the actions that freeze the content

@@ -25,7 +25,7 @@ from .message.sms import (
 )
 from .model import Block, Template
 from .pipeline import SourceSet, resolve
-from .render import Renderer
+from .rendering import Renderer
 from .store import CHANNEL_PARTS, Project
 
 __all__ = [

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..render import Message
+from ..rendering import Message
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Unpack
 
 from ..pipeline import SourceSet, resolve
-from ..render import Renderer
+from ..rendering import Renderer
 from ..store import Project
 from .job import BatchError, BatchJob, JobOptions, Records, check_options
 from .pool import Pool

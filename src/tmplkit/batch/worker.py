@@ -18,7 +18,7 @@ from ..i18n.locales import normalize
 from ..i18n.plural import count_problems
 from ..localize import DEFAULT_SOURCE_LOCALE
 from ..pipeline import plural_counts
-from ..render import Message, PreparedMessage, Renderer
+from ..rendering import Message, PreparedMessage, Renderer
 from ..variables import Variables, of_sources
 from .job import BatchJob
 from .records import BadRecord, Chunk, kind_of, numbers_at, read_record, record_field

@@ -101,7 +101,7 @@ def render(
       tmplkit render acme-shop/account/password-reset --format sms --locale pl-PL
     """
     from ..pipeline import count_warnings, resolve
-    from ..render import Renderer
+    from ..rendering import Renderer
     from ..variables import strict_problems
 
     sources = resolve(source, obj.maybe_project(), draft_id)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import HandoffError
 
 if TYPE_CHECKING:
-    from ..render import Message
+    from ..rendering import Message
 
 ENVELOPE_VERSION = 1
 CHANNELS = ("email", "sms", "push", "chat")

@@ -23,7 +23,7 @@ from typing import IO, Any, TypedDict, Unpack
 from ..errors import DeliveryError, HandoffError, RenderError
 from ..i18n.locales import normalize
 from ..pipeline import SourceSet, count_warnings, load_data_file, resolve
-from ..render import Renderer
+from ..rendering import Renderer
 from ..store import Project
 from ..variables import strict_problems
 from . import DEFAULT_CONCURRENCY

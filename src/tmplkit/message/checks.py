@@ -1,4 +1,4 @@
-"""What compile-time inlining refuses (NotPreparable), each check with its reason.
+"""What compile-time inlining refuses (NotInlinable), each check with its reason.
 
 Before inlining, `check_contexts`: Jinja tags where the CSS or the HTML parser would read them
 (a tag or attribute name, a selected attribute, a `<style>`, `|safe` in text). After, on
@@ -20,7 +20,7 @@ from .tags import (
     RAW,
     TAG,
     JTag,
-    NotPreparable,
+    NotInlinable,
     Scan,
     StartTag,
     Tokens,
@@ -38,32 +38,32 @@ def check_contexts(sc: Scan, info: CssInfo, guarded: bool) -> None:
         if j.raw_html and (j.context != ATTR or not guarded):
             # In text it may write elements; in an attribute, only a value holding the quote
             # can (see inline._guard), and only a caller that honours the guard may accept it.
-            raise NotPreparable(f"line {j.line}: {j.text} may print HTML (|safe)")
+            raise NotInlinable(f"line {j.line}: {j.text} may print HTML (|safe)")
         if j.context == NAME:
-            raise NotPreparable(f"{j.text} in a tag or attribute name")
+            raise NotInlinable(f"{j.text} in a tag or attribute name")
         if j.context == TAG:
-            raise NotPreparable(f"{j.text} between the attributes of a tag")
+            raise NotInlinable(f"{j.text} between the attributes of a tag")
         if j.context == ATTR:
             tag = sc.starts[j.owner]
             name = tag.attrs[j.attr].name
             if not j.quoted:
-                raise NotPreparable(f"{j.text} in the unquoted value of {name}= in <{tag.name}>")
+                raise NotInlinable(f"{j.text} in the unquoted value of {name}= in <{tag.name}>")
             if j.kind == "{{" and name in info.attrs and name != "style":
-                raise NotPreparable(
+                raise NotInlinable(
                     f"{j.text} in {name}= of <{tag.name}>, which the stylesheet selects on"
                 )
         if j.context == RAW and sc.starts[j.owner].name == "style":
-            raise NotPreparable(f"{j.text} inside a <style> element")
+            raise NotInlinable(f"{j.text} inside a <style> element")
     if info.deep and any(j.dynamic and j.context == DATA for j in sc.jtags):
-        raise NotPreparable(
+        raise NotInlinable(
             "the stylesheet has :empty or :has() and the template's markup depends on the data"
         )
     for tag in _inside_blocks(sc, ("style", "link")):
-        raise NotPreparable(f"a <{tag.name}> inside {{% if %}} or {{% for %}}")
+        raise NotInlinable(f"a <{tag.name}> inside {{% if %}} or {{% for %}}")
     for block in statement_blocks(sc.jtags):
         keys = {_context_key(j) for j in block}
         if len(keys) > 1:
-            raise NotPreparable(f"{block[0].text} and {block[-1].text} are in different places")
+            raise NotInlinable(f"{block[0].text} and {block[-1].text} are in different places")
 
 
 def _context_key(j: JTag) -> tuple[str, int, int]:
@@ -105,13 +105,13 @@ def check_blocks(sc: Scan, tree: Element, tokens: Tokens, marked: dict[int, list
         where.setdefault(int(m.group(1)), []).append(marked_ids[id(el)] if el else -1)
     for j in sc.jtags:
         if j.context == DATA and j.dynamic and len(where.get(j.n, [])) != 1:
-            raise NotPreparable(f"{j.text}: the HTML parser dropped or copied it")
+            raise NotInlinable(f"{j.text}: the HTML parser dropped or copied it")
     for block in statement_blocks(sc.jtags):
         if block[0].context != DATA:
             continue
         parents = {where[j.n][0] for j in block}
         if len(parents) > 1:
-            raise NotPreparable(
+            raise NotInlinable(
                 f"{block[0].text} … {block[-1].text}: the HTML parser puts its tags in different"
                 " elements (an end tag missing, or markup that is not allowed there)"
             )
@@ -186,7 +186,7 @@ def check_structure(
         for key in selector.structural:
             el = next((e for e in unstable if key.may_match(e)), None)
             if el is not None:
-                raise NotPreparable(
+                raise NotInlinable(
                     f"the structural selector {selector.text!r} may match a <{el.tag}> whose"
                     " siblings depend on the data"
                 )

@@ -1,10 +1,10 @@
 """Compile-time CSS inlining and plain-text derivation for an emitted Jinja HTML part.
 
-`prepare_html(jinja_html)` does once per template what the naive pipeline does per message
+`inline_html(jinja_html)` does once per template what the naive pipeline does per message
 (render, then css-inline and an HTML-to-text pass): it returns a Jinja template (autoescape on)
 whose every message equals css-inline applied to the message rendered from the source, and a
 Jinja template (autoescape off) for the text part. When that equality cannot be promised it
-raises NotPreparable, and the caller inlines each message instead.
+raises NotInlinable, and the caller inlines each message instead.
 
 How, in four steps:
 
@@ -39,9 +39,9 @@ Where each part lives: the scan of the Jinja tags and their tokens in tags.py, t
 selectors in stylesheet.py, the refusals in checks.py, step 4 in restore.py; step 1 (lifting and
 protecting) and the whole procedure here.
 
-Refused (NotPreparable), each with its reason: an output that may print HTML (`|safe`) other
+Refused (NotInlinable), each with its reason: an output that may print HTML (`|safe`) other
 than in a quoted attribute value (there, only without `guarded=True`: a value holding the
-attribute's quote ends it and writes markup, and `PreparedParts.guard` names those messages,
+attribute's quote ends it and writes markup, and `InlinedParts.guard` names those messages,
 and those with `&`, for the caller to inline on their own); a Jinja tag in a tag or attribute
 name, or an output between attributes or in an unquoted value; an output in an attribute the
 stylesheet selects on, or in a `style` attribute of an element the stylesheet styles; Jinja in
@@ -72,7 +72,7 @@ from .tags import (
     TAG,
     EndTag,
     JTag,
-    NotPreparable,
+    NotInlinable,
     Scan,
     StartTag,
     Tokens,
@@ -95,12 +95,12 @@ INLINER_OPTIONS: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
-class PreparedParts:
+class InlinedParts:
     """Jinja templates: `html` for autoescape=True, CSS inlined; `text` for autoescape=False.
 
     `guard` (autoescape=True, empty when every message is served) prints something for a
     message `html` does not serve: that message is inlined on its own instead (rendered from
-    the source, then `inliner().inline`). Only `prepare_html(..., guarded=True)` makes one.
+    the source, then `inliner().inline`). Only `inline_html(..., guarded=True)` makes one.
     """
 
     html: str
@@ -109,7 +109,7 @@ class PreparedParts:
 
 
 def inliner() -> css_inline.CSSInliner:
-    """The css-inline configuration of prepare_html: use it for per-message inlining too."""
+    """The css-inline configuration of inline_html: use it for per-message inlining too."""
     return css_inline.CSSInliner(**INLINER_OPTIONS)
 
 
@@ -170,19 +170,19 @@ def _lift(source: str, lifting: _Lifting, sc: Scan | None = None) -> str:
             continue
         first = inside[tag.idx][0]
         if first.keyword != "if":
-            raise NotPreparable(f"{first.text} in <{tag.name}> selects what the CSS matches")
+            raise NotInlinable(f"{first.text} in <{tag.name}> selects what the CSS matches")
         block = blocks[first.n]
         if any(j.end > tag.end for j in block):
-            raise NotPreparable(f"{first.text} opened in <{tag.name}> closes outside it")
+            raise NotInlinable(f"{first.text} opened in <{tag.name}> closes outside it")
         if any(re.match(r"\{%[-+]|.*[-+]%\}$", j.text, re.S) for j in block):
-            raise NotPreparable(f"whitespace control in {first.text} inside <{tag.name}>")
+            raise NotInlinable(f"whitespace control in {first.text} inside <{tag.name}>")
         rest_end = tag.end
         if tag.name not in VOID and not tag.self_closing:
             end_tag = ends.get(tag.idx)
             if end_tag is None:
-                raise NotPreparable(f"<{tag.name}> at offset {tag.start} has no end tag")
+                raise NotInlinable(f"<{tag.name}> at offset {tag.start} has no end tag")
             if not balanced(sc.jtags, tag.end, end_tag.start):
-                raise NotPreparable(f"<{tag.name}> with {first.text} does not nest in its blocks")
+                raise NotInlinable(f"<{tag.name}> with {first.text} does not nest in its blocks")
             rest_end = end_tag.end
         before = src[tag.start : first.start]
         after = src[block[-1].end : tag.end]
@@ -198,7 +198,7 @@ def _lift(source: str, lifting: _Lifting, sc: Scan | None = None) -> str:
         for head, copy in copies:
             lifting.budget -= len(copy)
             if lifting.budget < 0:
-                raise NotPreparable("lifting conditional attributes makes the template too large")
+                raise NotInlinable("lifting conditional attributes makes the template too large")
             out.append(head)
             out.append(_lift(copy, lifting))
         out.append(block[-1].text)
@@ -251,15 +251,15 @@ def _protect(sc: Scan, tokens: Tokens, marker: str) -> str:
     return "".join(out)
 
 
-def prepare_html(jinja_html: str, *, guarded: bool = False) -> PreparedParts:
+def inline_html(jinja_html: str, *, guarded: bool = False) -> InlinedParts:
     """The emitted Jinja HTML part, CSS inlined at compile time, and its derived text part.
 
         Both results are Jinja template texts: `html` renders (autoescape=True) every message equal
         to `inliner().inline(<the message rendered from jinja_html>)`, up to how the HTML5 parser
-        reads it; `text` renders (autoescape=False) its plain-text part. Raises NotPreparable when
+        reads it; `text` renders (autoescape=False) its plain-text part. Raises NotInlinable when
         that cannot be promised (see the module's docstring).
 
-        `guarded=True` is for a caller that honours `PreparedParts.guard`: it accepts `|safe` in a
+        `guarded=True` is for a caller that honours `InlinedParts.guard`: it accepts `|safe` in a
         quoted attribute value (`href="{{ url|safe }}"`), which writes markup of its own only when
         the value holds the attribute's quote; the guard names those messages (and those whose value
     holds `&`, which the derived text part would print undecoded).
@@ -273,10 +273,10 @@ def prepare_html(jinja_html: str, *, guarded: bool = False) -> PreparedParts:
     source = _lift(source, _Lifting(relevant, 4 * limit), sc)
     if source is not jinja_html:
         if len(source) > limit:
-            raise NotPreparable("lifting conditional attributes makes the template too large")
+            raise NotInlinable("lifting conditional attributes makes the template too large")
         sc = scan(source)
         if nesting_depth(sc.jtags) > ir.MAX_DEPTH:
-            raise NotPreparable(
+            raise NotInlinable(
                 f"lifting conditional attributes nests the template more than {ir.MAX_DEPTH}"
                 " levels deep"
             )
@@ -288,7 +288,7 @@ def prepare_html(jinja_html: str, *, guarded: bool = False) -> PreparedParts:
     try:
         inlined = str(inliner().inline(protected))
     except Exception as exc:  # css-inline's errors: invalid CSS and the like
-        raise NotPreparable(f"css-inline: {exc}") from None
+        raise NotInlinable(f"css-inline: {exc}") from None
     tree = parse_serialized(inlined)
     marked: dict[int, list[Element]] = {}
     for el in tree.iter():
@@ -300,15 +300,15 @@ def prepare_html(jinja_html: str, *, guarded: bool = False) -> PreparedParts:
     try:
         text = derive_text(tree, Tokens(_text_part_tags(sc), tokens.prefix))
     except ValueError as exc:
-        raise NotPreparable(f"text part: {exc}") from None
-    return PreparedParts(html, text, _guard(sc))
+        raise NotInlinable(f"text part: {exc}") from None
+    return InlinedParts(html, text, _guard(sc))
 
 
 _OUTPUT_EXPRESSION = re.compile(r"\{\{[-+]?(.*?)[-+]?\}\}", re.S)
 
 
 def _guard(sc: Scan) -> str:
-    """PreparedParts.guard: prints something when a `|safe` value in an attribute holds the
+    """InlinedParts.guard: prints something when a `|safe` value in an attribute holds the
     quote of its attribute, which ends the attribute there and lets the rest of the value write
     attributes and elements of its own (css-inline would style those, and the prepared HTML
     cannot), or holds `&`, which may start a character reference: the HTML part reads it as the
@@ -373,4 +373,4 @@ def _text_part_tags(sc: Scan) -> list[str]:
     return tags
 
 
-__all__ = ["INLINER_OPTIONS", "NotPreparable", "PreparedParts", "inliner", "prepare_html"]
+__all__ = ["INLINER_OPTIONS", "InlinedParts", "NotInlinable", "inline_html", "inliner"]

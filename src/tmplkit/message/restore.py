@@ -14,7 +14,7 @@ import re
 from ..html5 import Element
 from ..targets.jinja import escape_delimiters
 from .tags import (
-    NotPreparable,
+    NotInlinable,
     Scan,
     Tokens,
     balanced,
@@ -41,7 +41,7 @@ def restore(sc: Scan, tree: Element, marked: dict[int, list[Element]], tokens: T
             continue
         styles = {el.attrs.get("style") for el in els}
         if len(styles) > 1:
-            raise NotPreparable(f"<{tag.name}> at offset {tag.start} is copied by the parser")
+            raise NotInlinable(f"<{tag.name}> at offset {tag.start} is copied by the parser")
         new = styles.pop()
         attr = next((a for a in tag.attrs if a.name == "style"), None)
         old = None
@@ -53,7 +53,7 @@ def restore(sc: Scan, tree: Element, marked: dict[int, list[Element]], tokens: T
             )
         if dynamic_style(tag, dynamic_attrs) is not None:
             if new != (old or "") + style_probe(tokens):
-                raise NotPreparable(
+                raise NotInlinable(
                     f"a Jinja tag in the style of <{tag.name}>, which the stylesheet also styles"
                 )
             continue
@@ -110,7 +110,7 @@ def _implied(
                 value = _attr_escape(el.attrs["style"])
                 edits.append((row.start, row.start, f'<tbody style="{value}">'))
                 continue
-        raise NotPreparable(
+        raise NotInlinable(
             f"the stylesheet styles a <{el.tag}> the template does not write: write it out"
         )
     return edits
@@ -122,7 +122,7 @@ def _at_rules(sc: Scan, tree: Element, ids: set[int]) -> list[tuple[int, int, st
     if not generated:
         return []
     if len(generated) > 1:
-        raise NotPreparable("css-inline wrote more than one <style> block")
+        raise NotInlinable("css-inline wrote more than one <style> block")
     (style,) = generated
     css = "".join(c for c in style.children if isinstance(c, str))
     block = "<style>" + escape_delimiters(css) + "</style>"

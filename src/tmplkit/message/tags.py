@@ -5,7 +5,7 @@ in for them while HTML tools (css-inline, the HTML5 parser) read the part.
 and end tags around them, and the context of each Jinja tag: text, an attribute value, inside a
 tag, a name, a comment or a raw-text element. The helpers below read a scan: statement blocks,
 the tags between two offsets, how deeply statements nest, and the source with its tags replaced
-by `Tokens`. A template whose tags cannot be placed raises NotPreparable, the refusal of the
+by `Tokens`. A template whose tags cannot be placed raises NotInlinable, the refusal of the
 whole message stage (see tmplkit.message.inline).
 """
 
@@ -29,7 +29,7 @@ from ..template.scan import scan as scan_tags
 STATEMENTS = frozenset({"if", "elif", "else", "endif", "for", "endfor"})
 
 
-class NotPreparable(TmplkitError):
+class NotInlinable(TmplkitError):
     """The template cannot be inlined at compile time exactly; inline each message instead."""
 
 
@@ -105,7 +105,7 @@ def _classify(source: str, tags: list[Tag]) -> list[JTag]:
         literal = None
         raw_html = False
         if tag.kind == "{%" and keyword not in STATEMENTS:
-            raise NotPreparable(f"line {tag.line}: unsupported Jinja statement {text}")
+            raise NotInlinable(f"line {tag.line}: unsupported Jinja statement {text}")
         if tag.kind == "{{":
             literal, raw_html = _output_literal(text, tag.line)
         jtag = JTag(n, tag.start, tag.end, text, tag.kind, keyword, literal, raw_html=raw_html)
@@ -124,8 +124,8 @@ def _output_literal(text: str, line: int) -> tuple[str | None, bool]:
         return None, False  # a path with filters but no arguments: data, never |safe
     try:
         return _output_literal_parsed(text)
-    except NotPreparable as exc:
-        raise NotPreparable(f"line {line}: {exc}") from None
+    except NotInlinable as exc:
+        raise NotInlinable(f"line {line}: {exc}") from None
 
 
 @lru_cache(maxsize=4096)
@@ -135,7 +135,7 @@ def _output_literal_parsed(text: str) -> tuple[str | None, bool]:
     try:
         template = shared_environment(True).parse(text)
     except jinja2.TemplateSyntaxError as exc:
-        raise NotPreparable(exc.message or "syntax error") from None
+        raise NotInlinable(exc.message or "syntax error") from None
     escaped = False
     for f in reversed(list(template.find_all(jn.Filter))):  # innermost first
         if f.name in ("escape", "e"):
@@ -344,13 +344,13 @@ def statement_blocks(jtags: list[JTag]) -> list[list[JTag]]:
             stack.append([j])
             blocks.append(stack[-1])
         elif not stack:
-            raise NotPreparable(f"{j.text} without its opening tag")
+            raise NotInlinable(f"{j.text} without its opening tag")
         else:
             stack[-1].append(j)
             if j.keyword in ("endif", "endfor"):
                 stack.pop()
     if stack:
-        raise NotPreparable(f"{stack[-1][0].text} is never closed")
+        raise NotInlinable(f"{stack[-1][0].text} is never closed")
     return blocks
 
 
@@ -484,7 +484,7 @@ __all__ = [
     "Attr",
     "EndTag",
     "JTag",
-    "NotPreparable",
+    "NotInlinable",
     "Scan",
     "StartTag",
     "Tokens",

@@ -27,7 +27,7 @@ from lxml import etree
 import tmplkit
 from tmplkit.html5 import serialize as html5_serialize
 from tmplkit.i18n.formats import FormatError
-from tmplkit.message.inline import NotPreparable, PreparedParts, inliner, prepare_html
+from tmplkit.message.inline import InlinedParts, NotInlinable, inline_html, inliner
 from tmplkit.message.stylesheet import css_info
 from tmplkit.message.tags import Tokens, scan
 from tmplkit.pipeline import emit_part, resolve
@@ -71,7 +71,7 @@ def per_message(emitted: str, data: dict[str, Any]) -> str:
     return str(inliner().inline(render(emitted, data)))
 
 
-def assert_exact(emitted: str, prepared: PreparedParts, data: dict[str, Any], label: str) -> None:
+def assert_exact(emitted: str, prepared: InlinedParts, data: dict[str, Any], label: str) -> None:
     ours = _outcome(lambda: render(prepared.html, data))
     reference = _outcome(lambda: per_message(emitted, data))
     if ours != reference:
@@ -209,7 +209,7 @@ def test_every_sample_draft_inlines_exactly_for_many_data_sets(project: tmplkit.
     drafts = list(sample_drafts(project))
     assert len(drafts) >= 8  # 4 templates, a published and an in-progress draft each
     for label, emitted, sample in drafts:
-        prepared = prepare_html(emitted)
+        prepared = inline_html(emitted)
         sets = list(data_sets(emitted, sample))
         assert len(sets) >= 20, label
         for name, data in sets:
@@ -221,7 +221,7 @@ def test_samples_are_really_inlined(project: tmplkit.Project) -> None:
     _, emitted, sample = next(
         d for d in sample_drafts(project) if d[0].startswith("order-confirmation")
     )
-    prepared = prepare_html(emitted)
+    prepared = inline_html(emitted)
     assert "<style>" in emitted and "<style>@media only screen" in prepared.html
     assert prepared.html.count("<style") == 1
     assert ".wrapper {" not in prepared.html  # the inlined rules are gone from the head
@@ -237,7 +237,7 @@ def test_samples_are_really_inlined(project: tmplkit.Project) -> None:
 
 def test_sample_preparation_is_deterministic(project: tmplkit.Project) -> None:
     for _, emitted, _ in sample_drafts(project):
-        assert prepare_html(emitted) == prepare_html(emitted)
+        assert inline_html(emitted) == inline_html(emitted)
 
 
 # --- the protector --------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ def test_literal_braces_are_printed_and_tags_with_closers_in_strings_are_one_tok
     assert protected(src) == (
         '<p data-tk-id="0" title="{x">a {{ b <!--tk:2--><!--tk:3-->c<!--tk:4--></p>'
     )
-    prepared = prepare_html("<style>p{color:red}</style>" + src)
+    prepared = inline_html("<style>p{color:red}</style>" + src)
     for data in ({}, {"x": "<v>", "y": "%}"}):
         assert_exact("<style>p{color:red}</style>" + src, prepared, data, str(data))
     assert render(prepared.html, {"y": "%}"}).endswith(">a {{ b }}c</p>")
@@ -319,7 +319,7 @@ def test_contexts_of_jinja_tags() -> None:
 
 def test_tokens_avoid_text_the_template_already_has() -> None:
     src = "<style>p{color:red}</style><p>tkx0x tk:1 {{ a }}</p>"
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     assert render(prepared.html, {"a": "A"}).endswith('<p style="color: red;">tkx0x tk:1 A</p>')
     assert prepared.text == "tkx0x tk:1 {{ a }}\n"
 
@@ -336,7 +336,7 @@ LOOP_TABLE = (
 
 @pytest.mark.parametrize("n", [0, 1, 3])
 def test_tbody_trap_loop_rows_render_exactly(n: int) -> None:
-    prepared = prepare_html(LOOP_TABLE)
+    prepared = inline_html(LOOP_TABLE)
     assert "tbody" not in prepared.html  # the parser implies it per message, where it belongs
     data = {"rows": [f"r{i}" for i in range(n)]}
     assert_exact(LOOP_TABLE, prepared, data, f"{n} rows")
@@ -363,7 +363,7 @@ def test_styled_implied_tbody_is_written_out_before_a_static_first_row() -> None
         "<style>tbody { color: blue } td { color: red }</style><table><tr><th>H</th></tr>"
         "{% for r in rows %}<tr><td>{{ r }}</td></tr>{% endfor %}</table>"
     )
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     assert '<tbody style="color: blue;"><tr>' in prepared.html
     for n in (0, 2):
         assert_exact(src, prepared, {"rows": ["x"] * n}, f"{n} rows")
@@ -371,17 +371,17 @@ def test_styled_implied_tbody_is_written_out_before_a_static_first_row() -> None
 
 def test_styled_implied_tbody_after_a_loop_start_is_refused() -> None:
     src = "<style>tbody { color: blue }</style><table>{% for r in rows %}<tr><td>{{ r }}</td></tr>{% endfor %}</table>"
-    with pytest.raises(NotPreparable, match="tbody"):
-        prepare_html(src)
+    with pytest.raises(NotInlinable, match="tbody"):
+        inline_html(src)
 
 
 def test_p_closed_by_a_block_element_splits_a_block_and_is_refused() -> None:
     src = "<style>p{color:red}</style>{% if x %}<p>a{% else %}<p>b{% endif %}</p>"
-    with pytest.raises(NotPreparable, match="different"):
-        prepare_html(src)
+    with pytest.raises(NotInlinable, match="different"):
+        inline_html(src)
     ok = "<style>p{color:red}</style><p>{% if x %}a<div>b</div>{% endif %}</p>"
-    with pytest.raises(NotPreparable):
-        prepare_html(ok)  # <div> closes the <p>: {% endif %} lands outside it
+    with pytest.raises(NotInlinable):
+        inline_html(ok)  # <div> closes the <p>: {% endif %} lands outside it
 
 
 def test_select_options_from_a_loop() -> None:
@@ -389,7 +389,7 @@ def test_select_options_from_a_loop() -> None:
         '<style>option{color:red} select{margin:0}</style><select name="s">'
         '{% for o in opts %}<option value="{{ o }}">{{ o }}</option>{% endfor %}</select>'
     )
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     for data in ({"opts": []}, {"opts": ["a", "<b>"]}):
         assert_exact(src, prepared, data, str(data))
 
@@ -399,7 +399,7 @@ def test_fragment_without_html_head_body() -> None:
         "<style>p { color: red } @media (max-width: 600px) { p { color: blue } }</style>"
         "<p>{{ a }}</p>{% if b %}<p>b</p>{% endif %}"
     )
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     assert prepared.html.startswith("<style>@media (max-width: 600px)")
     for data in ({}, {"a": "x", "b": True}):
         assert_exact(src, prepared, data, str(data))
@@ -411,7 +411,7 @@ def test_conditional_classes_are_lifted_and_each_branch_inlined() -> None:
         '<div class="box {% if a %}on{% elif c %}mid{% else %}off{% endif %}" '
         '{% if t %}title="t"{% endif %}><b>{{ x }}</b></div>'
     )
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     assert prepared.html.count("<div") == 6  # 3 class branches × 2 title branches
     for data in ({}, {"a": 1}, {"c": 1, "t": 1}, {"a": 1, "t": 1, "x": "<i>"}):
         assert_exact(src, prepared, data, str(data))
@@ -419,7 +419,7 @@ def test_conditional_classes_are_lifted_and_each_branch_inlined() -> None:
 
 def test_conditional_attributes_nobody_selects_on_are_left_alone() -> None:
     src = '<style>a { color: red }</style><a href="{% if u %}{{ u }}{% else %}#{% endif %}">x</a>'
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     assert prepared.html.count("<a ") == 1
     for data in ({}, {"u": "https://x.example/?a=1&b=2"}):
         assert_exact(src, prepared, data, str(data))
@@ -427,12 +427,12 @@ def test_conditional_attributes_nobody_selects_on_are_left_alone() -> None:
 
 def test_dynamic_style_attribute() -> None:
     untouched = '<style>p { color: red }</style><div style="color: {{ c }}">x</div>'
-    prepared = prepare_html(untouched)
+    prepared = inline_html(untouched)
     for data in ({"c": "blue"}, {"c": "red; margin: 9px"}):
         assert_exact(untouched, prepared, data, str(data))
     merged = '<style>div { color: red }</style><div style="color: {{ c }}">x</div>'
-    with pytest.raises(NotPreparable, match="style"):
-        prepare_html(merged)
+    with pytest.raises(NotInlinable, match="style"):
+        inline_html(merged)
 
 
 @pytest.mark.parametrize(
@@ -458,19 +458,19 @@ def test_dynamic_style_attribute() -> None:
     ],
 )
 def test_refusals(source: str, reason: str) -> None:
-    with pytest.raises(NotPreparable, match=re.escape(reason)):
-        prepare_html(source)
+    with pytest.raises(NotInlinable, match=re.escape(reason)):
+        inline_html(source)
 
 
 def test_escape_before_safe_is_inert() -> None:
     src = "<style>p{color:red}</style><p>{{ h|escape|safe }}</p>"
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     assert_exact(src, prepared, {"h": "<b>x</b>"}, "escaped")
 
 
 def test_without_a_stylesheet_the_template_is_unchanged() -> None:
     src = '<p class="{% if a %}x{% endif %}">{{ a }}</p>'
-    assert prepare_html(src).html == src
+    assert inline_html(src).html == src
 
 
 def test_css_info() -> None:
@@ -601,14 +601,14 @@ class _Fuzz:
 
 
 def fuzz_accepted(fuzz: _Fuzz, n: int) -> list[str]:
-    """The templates of n random ones that prepare_html accepts, each checked exact (and its
+    """The templates of n random ones that inline_html accepts, each checked exact (and its
     text template rendered) on FUZZ_DATA."""
     accepted = []
     for i in range(n):
         src = fuzz.template()
         try:
-            prepared = prepare_html(src)
-        except NotPreparable:
+            prepared = inline_html(src)
+        except NotInlinable:
             continue
         accepted.append(src)
         text = environment(autoescape=False).from_string(prepared.text)

@@ -4,7 +4,7 @@ Foundation for Emails' order e-mail (its stylesheet, dist/foundation-emails.css 
 templates/order.html built by inky 1.4.2 into its default layout; MIT, see
 tests/data/foundation/LICENSE.md) has three structural rules (`p + .stat`, `.menu-item:first-child`,
 `.menu-item:last-child`) that match nothing the data changes: it is inlined at compile time, and
-every message equals css-inline run on it (the exactness harness of test_prepare). Where a
+every message equals css-inline run on it (the exactness harness of test_inline). Where a
 structural rule can match an element whose siblings a loop or a condition prints, or `|safe`
 prints into text, the message is still inlined per message.
 """
@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 
 import tmplkit
-from tmplkit.message.inline import NotPreparable, PreparedParts, prepare_html
+from tmplkit.message.inline import InlinedParts, NotInlinable, inline_html
 from tmplkit.message.stylesheet import CompoundKey, css_info
 from tmplkit.message.textpart import html_to_text
 from tmplkit.pipeline import emit_part, resolve
 from tmplkit.targets.jinja import environment
 
-from .test_prepare import FUZZ_CSS, _Fuzz, assert_exact, canonical, data_sets, fuzz_accepted, render
-from .test_prepare import per_message as per_message_inlined
+from .test_inline import FUZZ_CSS, _Fuzz, assert_exact, canonical, data_sets, fuzz_accepted, render
+from .test_inline import per_message as per_message_inlined
 
 FOUNDATION = Path(__file__).resolve().parent / "data" / "foundation"
 CSS_START = "<style>\n"
@@ -53,7 +53,7 @@ def without_structural_rules(html: str) -> str:
     return html
 
 
-def guarded_render(emitted: str, prepared: PreparedParts, data: dict[str, Any]) -> str:
+def guarded_render(emitted: str, prepared: InlinedParts, data: dict[str, Any]) -> str:
     """What a caller honouring the guard sends: the prepared HTML, or the message inlined on
     its own when the guard prints something."""
     if HTML_ENV.from_string(prepared.guard).render(data):
@@ -66,7 +66,7 @@ TEXT_ENV = environment(autoescape=False)
 
 
 def assert_exact_guarded(
-    emitted: str, prepared: PreparedParts, data: dict[str, Any], label: str
+    emitted: str, prepared: InlinedParts, data: dict[str, Any], label: str
 ) -> None:
     ours = canonical(guarded_render(emitted, prepared, data))
     assert ours == canonical(per_message_inlined(emitted, data)), label
@@ -77,7 +77,7 @@ def assert_exact_guarded(
 
 def test_foundation_order_is_inlined_at_compile_time_exactly() -> None:
     emitted, sample = foundation_order()
-    prepared = prepare_html(emitted)
+    prepared = inline_html(emitted)
     assert prepared.guard == ""
     sets = list(data_sets(emitted, sample))
     assert len(sets) >= 35
@@ -87,7 +87,7 @@ def test_foundation_order_is_inlined_at_compile_time_exactly() -> None:
 
 def test_foundation_order_is_really_inlined() -> None:
     emitted, sample = foundation_order()
-    prepared = prepare_html(emitted)
+    prepared = inline_html(emitted)
     assert prepared.html.count("<style>") == 1
     assert prepared.html.index("<style>@media only screen {") < prepared.html.index("</head>")
     assert ".menu-item:first-child" not in prepared.html  # inlined (on nothing), not kept
@@ -105,8 +105,8 @@ def test_foundation_order_without_its_structural_rules_inlines_the_same() -> Non
     emitted, sample = foundation_order()
     plain = without_structural_rules(emitted)
     for data in (sample, {}):
-        assert canonical(render(prepare_html(plain).html, data)) == canonical(
-            render(prepare_html(emitted).html, data)
+        assert canonical(render(inline_html(plain).html, data)) == canonical(
+            render(inline_html(emitted).html, data)
         )
 
 
@@ -141,8 +141,8 @@ MENU_DATA: list[dict[str, Any]] = [
 def test_foundation_menu_items_from_a_loop_are_inlined_per_message() -> None:
     """`.menu-item:first-child` picks the first item a loop prints: it depends on the data."""
     src = foundation_with(MENU)
-    with pytest.raises(NotPreparable, match=re.escape("'.menu:not(.float-center) .menu-item")):
-        prepare_html(src)
+    with pytest.raises(NotInlinable, match=re.escape("'.menu:not(.float-center) .menu-item")):
+        inline_html(src)
     message = per_message_inlined(src, MENU_DATA[2])
     styles = re.findall(r'<th class="menu-item" style="[^"]*;(padding-[^"]*)">', message)
     assert styles == [
@@ -156,7 +156,7 @@ def test_foundation_menu_written_out_is_inlined_at_compile_time() -> None:
     static = MENU.replace("{% for l in links %}", "").replace("{% endfor %}", "")
     static = static.replace("</th>", "</th>" + static[static.index("<th") : static.index("</th>")])
     src = foundation_with(static + "{% for l in links %}<p>{{ l.name }}</p>{% endfor %}")
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     for data in MENU_DATA:
         assert_exact(src, prepared, data, str(data))
     assert "padding-left: 0 !important;" in prepared.html
@@ -181,8 +181,8 @@ ROWS_DATA: list[dict[str, Any]] = [{"rows": ["a" * n] * n} for n in (0, 1, 2, 5)
 )
 def test_structural_rule_on_rows_a_loop_prints_is_refused(css: str) -> None:
     src = f"<style>{css}</style>{LOOP_ROWS}"
-    with pytest.raises(NotPreparable, match=r"structural|:empty"):
-        prepare_html(src)
+    with pytest.raises(NotInlinable, match=r"structural|:empty"):
+        inline_html(src)
     renderer = tmplkit.Renderer()
     sources = resolve_text(src)
     prepared = renderer.prepare_sources(sources)
@@ -212,7 +212,7 @@ def resolve_text(html: str) -> Any:
 )
 def test_structural_rule_on_elements_the_data_does_not_move_is_inlined_once(css: str) -> None:
     src = f"<style>{css}</style><ul><li>a</li><li>b</li></ul>{LOOP_ROWS}{{% if f %}}<p>f</p>{{% endif %}}"
-    prepared = prepare_html(src)
+    prepared = inline_html(src)
     for data in ROWS_DATA:
         for f in (True, False):
             assert_exact(src, prepared, {**data, "f": f}, f"{css} {data} {f}")
@@ -223,8 +223,8 @@ def test_conditional_paragraph_before_a_stat_is_refused() -> None:
         "<style>p + .stat { color: red }</style>{% if a %}<p>a</p>{% endif %}"
         '<div class="stat">1</div>'
     )
-    with pytest.raises(NotPreparable, match="structural"):
-        prepare_html(src)
+    with pytest.raises(NotInlinable, match="structural"):
+        inline_html(src)
 
 
 def test_lifted_class_makes_its_siblings_depend_on_the_data() -> None:
@@ -232,8 +232,8 @@ def test_lifted_class_makes_its_siblings_depend_on_the_data() -> None:
         "<style>.a + li { color: red } .a { margin: 0 } li { padding: 0 }</style>"
         '<ul><li class="{% if f %}a{% else %}b{% endif %}">x</li><li>y</li></ul>'
     )
-    with pytest.raises(NotPreparable, match="structural"):
-        prepare_html(src)
+    with pytest.raises(NotInlinable, match="structural"):
+        inline_html(src)
 
 
 STRUCTURAL_CSS = [
@@ -279,8 +279,8 @@ HREF_SAMPLE: dict[str, Any] = {
 
 
 def test_safe_in_an_attribute_is_inlined_at_compile_time_exactly() -> None:
-    prepared = prepare_html(HREF_SAFE, guarded=True)
-    escaped = prepare_html(HREF_SAFE.replace("|safe", ""))
+    prepared = inline_html(HREF_SAFE, guarded=True)
+    escaped = inline_html(HREF_SAFE.replace("|safe", ""))
     assert prepared.html.count('style="color: red;') == 2
     sets = list(data_sets(HREF_SAFE, HREF_SAMPLE))
     assert len(sets) >= 15
@@ -303,7 +303,7 @@ def test_safe_in_an_attribute_is_inlined_at_compile_time_exactly() -> None:
 
 
 def test_a_safe_value_holding_its_quote_writes_markup_and_the_guard_sees_it() -> None:
-    prepared = prepare_html(HREF_SAFE, guarded=True)
+    prepared = inline_html(HREF_SAFE, guarded=True)
     guard = HTML_ENV.from_string(prepared.guard)
     breaking = [
         {"url": '"><b title="x">bold</b><a href="'},
@@ -328,15 +328,15 @@ def test_a_safe_value_holding_its_quote_writes_markup_and_the_guard_sees_it() ->
 
 def test_safe_in_an_attribute_needs_a_caller_that_honours_the_guard() -> None:
     with pytest.raises(
-        NotPreparable, match=re.escape('{{ url|safe|check_url("url") }} may print HTML')
+        NotInlinable, match=re.escape('{{ url|safe|check_url("url") }} may print HTML')
     ):
-        prepare_html(HREF_SAFE)
+        inline_html(HREF_SAFE)
 
 
 def test_safe_in_text_is_still_inlined_per_message() -> None:
     src = "<style>b { color: red }</style><p>{{ html|safe }}</p>"
-    with pytest.raises(NotPreparable, match=re.escape("may print HTML (|safe)")):
-        prepare_html(src, guarded=True)
+    with pytest.raises(NotInlinable, match=re.escape("may print HTML (|safe)")):
+        inline_html(src, guarded=True)
     prepared = tmplkit.Renderer().prepare_sources(resolve_text(src))
     assert prepared.inline_per_message is not None
     data = {"html": "<b>x</b>"}

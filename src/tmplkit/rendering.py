@@ -19,7 +19,7 @@ from jinja2.exceptions import SecurityError
 from .errors import DataError, RenderError, TemplateError
 from .i18n.formats import FormatError
 from .localize import Localizer
-from .message.inline import NotPreparable, inliner, prepare_html
+from .message.inline import NotInlinable, inline_html, inliner
 from .message.textpart import html_to_text
 from .pipeline import SourceSet, emit_part, resolve
 from .store import CHANNEL_PARTS, Project
@@ -164,7 +164,7 @@ class PreparedMessage:
     # The HTML part checks URLs (`check_url`): each message collects what it replaced.
     url_checks: bool = False
     strict: bool = False  # an unsafe URL in the data is an error, not a warning
-    # A `|safe` value in an attribute (prepare.PreparedParts.guard): a message the guard prints
+    # A `|safe` value in an attribute (InlinedParts.guard): a message the guard prints
     # something for is rendered from `html_source` and inlined on its own, its text part derived
     # from that HTML unless the draft has its own.
     html_guard: CompiledPart | None = None
@@ -277,11 +277,11 @@ class Renderer:
         text_derived = False
         if html_text is not None:
             # Without a stylesheet a guarded message would be reserialized by css-inline: a
-            # `|safe` attribute then keeps the part as written, as any NotPreparable does.
+            # `|safe` attribute then keeps the part as written, as any NotInlinable does.
             stylesheet = STYLESHEET_RE.search(html_text) is not None
             try:
-                prepared = prepare_html(html_text, guarded=stylesheet)
-            except NotPreparable as exc:
+                prepared = inline_html(html_text, guarded=stylesheet)
+            except NotInlinable as exc:
                 # Only a part with a stylesheet needs its CSS inlined; others stay as written.
                 per_message = str(exc) if stylesheet else None
             else:
