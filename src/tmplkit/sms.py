@@ -204,21 +204,3 @@ def report(
         for locale in report_locales(project, locales)
     ]
     return SmsReport(rows, max_segments)
-
-
-__all__ = [
-    "GSM7_BASIC",
-    "GSM7_EXTENSION",
-    "SmsCount",
-    "SmsReport",
-    "SmsRow",
-    "encoding",
-    "length",
-    "measure",
-    "measure_sources",
-    "report",
-    "segments",
-    "show_char",
-    "show_chars",
-    "split",
-]
