@@ -5,14 +5,23 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from .errors import TmplkitError
 from .htmlcontext import mark_urls
 from .htmllang import localize_html
 from .i18n.locales import normalize
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower_translations
-from .pipeline import Part, SourceSet, build_ir, emit_part, inline_blocks, resolve, variables
+from .pipeline import (
+    EmitOptions,
+    Part,
+    SourceSet,
+    build_ir,
+    emit_part,
+    inline_blocks,
+    resolve,
+    variables,
+)
 from .store import CHANNEL_PARTS, Project
 from .targets import get_emitter
 from .template.parse import parse
@@ -20,6 +29,29 @@ from .variables import Variables, infer, of_sources
 from .variables import declare as declare_types
 
 MAIN_PARTS = ("subject", "html", "text")
+
+
+class StyleOptions(TypedDict, total=False):
+    """compile_string's keywords that say how a part is written (compile's and compile_parts'
+    too): `inline_formats` (default False), `inline_styles` (default True)."""
+
+    inline_formats: bool
+    inline_styles: bool
+
+
+class CompileOptions(StyleOptions, total=False):
+    """compile's and compile_parts' keywords but SOURCE's, the locale's and the part's:
+    `strict` (default False) and StyleOptions'."""
+
+    strict: bool
+
+
+def _refuse_unknown(function: str, options: Mapping[str, object], known: frozenset[str]) -> None:
+    """The TypeError Python raises for a keyword the function does not take: `**options`
+    would take any name, the function only those of its TypedDict (`known`)."""
+    for name in options:
+        if name not in known:
+            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
 
 
 @dataclass(frozen=True)
@@ -79,24 +111,24 @@ def compile_parts(
     project: Project | None = None,
     draft: str | None = None,
     locale: str | None = None,
-    strict: bool = False,
-    inline_formats: bool = False,
     only: Collection[str] | None = None,
-    inline_styles: bool = True,
+    **options: Unpack[CompileOptions],
 ) -> Compiled:
     """Compile every part of SOURCE (subject, html, text, and the channel parts sms, push,
-    chat it has) to `target`, for `locale`, or `only` those of them named. `inline_formats`:
-    write tmplkit's CLDR formatter into the template for format filters where the target has
-    no formatter of its own. `inline_styles`: the HTML part's CSS inlined as `render` sends it
-    (`@media` rules left in a `<style>`); False keeps the source's `<style>` as written."""
+    chat it has) to `target`, for `locale`, or `only` those of them named. `strict`: a missing
+    translation is an error, not a warning. `inline_formats`: write tmplkit's CLDR formatter
+    into the template for format filters where the target has no formatter of its own.
+    `inline_styles`: the HTML part's CSS inlined as `render` sends it (`@media` rules left in
+    a `<style>`); False keeps the source's `<style>` as written."""
+    _refuse_unknown("compile_parts", options, CompileOptions.__optional_keys__)
     return compile_sources(
         resolve(source, project, draft),
         target,
         locale=locale,
-        strict=strict,
-        inline_formats=inline_formats,
+        strict=options.get("strict", False),
+        inline_formats=options.get("inline_formats", False),
         only=only,
-        inline_styles=inline_styles,
+        inline_styles=options.get("inline_styles", True),
     )
 
 
@@ -120,18 +152,21 @@ def compile_sources(
     if types is None:
         types = of_sources(sources, bodies)
     unsupported: list[str] = []  # what the target could not do (Mandrill's URL checks)
+    options = EmitOptions(
+        data,
+        types,
+        inline_formats=inline_formats,
+        inline_styles=inline_styles and target != "html",  # html: render's, inlined
+    )
     emitted = {
         name: emit_part(
             p,
             sources.project,
             target,
-            data,
-            owner,
-            localizer,
-            unsupported,
-            types,
-            inline_formats=inline_formats,
-            inline_styles=inline_styles and target != "html",  # html: render's, inlined
+            owner=owner,
+            localizer=localizer,
+            warnings=unsupported,
+            options=options,
         )
         for name, p in sources.parts.items()
         if only is None or name in only
@@ -167,22 +202,19 @@ def compile(
     project: Project | None = None,
     draft: str | None = None,
     part: str | None = None,
-    strict: bool = False,
-    inline_formats: bool = False,
-    inline_styles: bool = True,
+    **options: Unpack[CompileOptions],
 ) -> str:
     """One part (subject, html, text, sms, push, chat; by default html, or text for a
-    text-only source) of SOURCE in the target language."""
+    text-only source) of SOURCE in the target language; `options` as compile_parts'."""
+    _refuse_unknown("compile", options, CompileOptions.__optional_keys__)
     compiled = compile_parts(
         source,
         target,
         project=project,
         draft=draft,
         locale=locale,
-        strict=strict,
-        inline_formats=inline_formats,
-        inline_styles=inline_styles,
         only=None if part is None else (part,),
+        **options,
     )
     part = part or compiled.main_part
     text = compiled.part(part)
@@ -200,8 +232,7 @@ def compile_string(
     data: dict[str, Any] | None = None,
     locale: str | None = None,
     declare: Mapping[str, Any] | None = None,
-    inline_formats: bool = False,
-    inline_styles: bool = True,
+    **options: Unpack[StyleOptions],
 ) -> str:
     """Template source text (no blocks) compiled to `target`; `html` says if it is an HTML part.
 
@@ -213,6 +244,7 @@ def compile_string(
     writes the forms that are exact for any data. `inline_formats`, `inline_styles`: as
     `compile_parts` (a stylesheet that cannot be inlined exactly is left as written).
     """
+    _refuse_unknown("compile_string", options, StyleOptions.__optional_keys__)
     part = Part("html" if html else "text", source, file)
     body = lower_translations(inline_blocks(parse(source, file).body, part, None))
     if html:
@@ -221,8 +253,8 @@ def compile_string(
             body = localize_html(body, normalize(locale))
     emitter = get_emitter(target)(html=html, file=file, data=data)
     emitter.locale = normalize(locale) if locale is not None else DEFAULT_SOURCE_LOCALE
-    emitter.inline_formats = inline_formats
-    if html and inline_styles:
+    emitter.inline_formats = options.get("inline_formats", False)
+    if html and options.get("inline_styles", True):
         from .inline_css import inline_css
         from .message.inline import NotInlinable
 

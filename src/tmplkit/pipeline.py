@@ -314,32 +314,41 @@ def build_ir(
     return localize_html(body, localizer.locale)  # <html lang="fr-FR">, dir="rtl" for ar
 
 
+@dataclass(frozen=True)
+class EmitOptions:
+    """How emit_part writes a part: `data`, the sample data the html target renders with;
+    `types`, the template's typed variables, for targets that write plainer forms with them;
+    `inline_formats`, tmplkit's formatter written where the target has none
+    (--inline-formats); `inline_styles`, an HTML part's CSS inlined as `render` inlines it
+    (inline_css.py)."""
+
+    data: dict[str, Any] | None = None
+    types: Variables | None = None
+    inline_formats: bool = False
+    inline_styles: bool = False
+
+
 def emit_part(
     part: Part,
     project: Project | None,
     target: str,
-    data: dict[str, Any] | None = None,
+    *,
     owner: Template | None = None,
     localizer: Localizer | None = None,
     warnings: list[str] | None = None,
-    types: Variables | None = None,
-    *,
-    inline_formats: bool = False,
-    inline_styles: bool = False,
+    options: EmitOptions = EmitOptions(),
 ) -> str:
-    """The part in the target language; what the target could not do goes to `warnings`.
-    `types`: the template's typed variables, for targets that write plainer forms with them;
-    `inline_formats`: write tmplkit's formatter where the target has none (--inline-formats);
-    `inline_styles`: an HTML part's CSS inlined as `render` inlines it (inline_css.py)."""
-    emitter = get_emitter(target)(html=part.html, file=part.file, data=data)
-    emitter.variables = types
-    emitter.inline_formats = inline_formats
+    """The part in the target language (built with the owner's catalogs, in the localizer's
+    locale), written as `options` say; what the target could not do goes to `warnings`."""
+    emitter = get_emitter(target)(html=part.html, file=part.file, data=options.data)
+    emitter.variables = options.types
+    emitter.inline_formats = options.inline_formats
     if localizer is not None:
         emitter.locale = localizer.locale
     else:
         emitter.locale = project.settings.source_locale if project else DEFAULT_SOURCE_LOCALE
     body = build_ir(part, project, owner, localizer)
-    if inline_styles and part.html:
+    if options.inline_styles and part.html:
         from .inline_css import inline_css
         from .message.inline import NotInlinable
 
@@ -459,6 +468,7 @@ def _block_part(name: str, part: Part, project: Project) -> Part | None:
 
 
 __all__ = [
+    "EmitOptions",
     "Part",
     "SourceSet",
     "TmplkitError",

@@ -260,7 +260,9 @@ class Renderer:
     ) -> PreparedMessage:
         localizer = Localizer(locale, sources.project, strict) if locale else None
         emitted = {
-            name: emit_part(part, sources.project, "jinja", None, sources.template, localizer)
+            name: emit_part(
+                part, sources.project, "jinja", owner=sources.template, localizer=localizer
+            )
             for name, part in sources.parts.items()
         }
 

@@ -75,6 +75,23 @@ def retry_after(response: httpx.Response) -> float | None:
 DryAnswer = Callable[[httpx.Request], httpx.Response]
 
 
+class HttpHooks(TypedDict, total=False):
+    """What tests give an HTTP adapter instead of the network and the clock."""
+
+    transport: httpx.BaseTransport | None
+    sleep: Callable[[float], None]
+
+
+class ClientOptions(HttpHooks, total=False):
+    """HttpClient's keywords but the service's (URL, credentials, headers, secrets, retry):
+    `dry_run` and its `answer`, and what tests give instead of the network (`transport`),
+    the clock (`sleep`, default time.sleep) and chance (`rng`)."""
+
+    dry_run: IO[str] | None
+    answer: DryAnswer | None
+    rng: random.Random | None
+
+
 class HttpClient:
     """An httpx client bound to one service.
 
@@ -102,20 +119,17 @@ class HttpClient:
         secrets: Iterable[str] = (),
         secret_headers: Iterable[str] = (),
         retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-        dry_run: IO[str] | None = None,
-        answer: DryAnswer | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.secrets = frozenset(s for s in secrets if s)
         self.secret_headers = self.SECRET_HEADERS | {h.lower() for h in secret_headers}
-        self.dry_run = dry_run
-        self.answer = answer or (lambda request: httpx.Response(200, json={}))
-        self.sleep = sleep
-        self.rng = rng or random.Random()
-        if dry_run is not None:
+        self.dry_run = options.get("dry_run")
+        self.answer = options.get("answer") or (lambda request: httpx.Response(200, json={}))
+        self.sleep = options.get("sleep", time.sleep)
+        self.rng = options.get("rng") or random.Random()
+        transport = options.get("transport")
+        if self.dry_run is not None:
             transport = httpx.MockTransport(self._dry)
         self.client = httpx.Client(
             base_url=base_url,
@@ -256,13 +270,6 @@ def require_https(url: str, name: str) -> None:
         f"[handoff.{name}]: base_url {url!r} must use https",
         hint="plain http is allowed only to loopback (127.0.0.1, localhost, ::1)",
     )
-
-
-class HttpHooks(TypedDict, total=False):
-    """What tests give an HTTP adapter instead of the network and the clock."""
-
-    transport: httpx.BaseTransport | None
-    sleep: Callable[[float], None]
 
 
 class HttpAdapter(Adapter):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from ..datafile import UTF8_BOM
 from ..model import Block, Template
@@ -127,17 +127,24 @@ def read_translations(path: Path, fmt: Format | None, locale: str) -> Catalog:
     return read_po(data, str(path), locale)
 
 
+class ImportOptions(TypedDict, total=False):
+    """import_translations' keywords but the owner's: the file's format (`fmt`, default: by
+    its extension), `dry_run`, `replace`, `force` and `force_language` (each default False)."""
+
+    fmt: Format | None
+    dry_run: bool
+    replace: bool
+    force: bool
+    force_language: bool
+
+
 def import_translations(
     project: Project,
     locale: str,
     path: Path,
     *,
     owner: Owner | None = None,
-    fmt: Format | None = None,
-    dry_run: bool = False,
-    replace: bool = False,
-    force: bool = False,
-    force_language: bool = False,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
     """Validate a translation file and store it in the catalogs, all or nothing.
 
@@ -151,6 +158,8 @@ def import_translations(
     The catalogs are written in one transaction: killed or out of disk space, the import lands
     whole or not at all.
     """
+    fmt, dry_run = options.get("fmt"), options.get("dry_run", False)
+    replace, force = options.get("replace", False), options.get("force", False)
     locale = normalize(locale)
     report = ImportReport(locale, str(path), dry_run=dry_run)
     incoming = read_translations(path, fmt, locale)
@@ -166,7 +175,7 @@ def import_translations(
             source.add(message)
     _fill_plurals(incoming, source)
     report.problems, report.warnings = conform(
-        incoming, locale, str(path), force_language=force_language
+        incoming, locale, str(path), force_language=options.get("force_language", False)
     )
     report.problems += validate(incoming, source, locale, str(path))
     report.problems.sort(key=lambda p: p.line or 0)  # in file order (stable within an entry)
