@@ -1,5 +1,5 @@
-"""The layout docs/architecture.md draws holds: no import cycle, no module over 800 lines, every
-emitter visits every IR node.
+"""The layout docs/architecture.md draws holds: no import cycle, no module over 800 lines, no
+function over 8 parameters, every emitter visits every IR node.
 
 The import graph is built from the source (every `import` and `from … import`, those inside
 functions included: a deferred import is still a dependency), over the modules of src/tmplkit.
@@ -19,6 +19,7 @@ from tmplkit.targets import TARGETS, get_emitter
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "tmplkit"
 MAX_LINES = 800
+MAX_PARAMETERS = 8
 
 
 def module_name(path: Path) -> str:
@@ -113,6 +114,29 @@ def test_no_module_is_over_800_lines() -> None:
         name: n
         for name, path in MODULES.items()
         if (n := len(path.read_text("utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def parameter_count(args: ast.arguments) -> int:
+    """Every parameter (positional-only, keyword-only, *args and **kwargs included) but a
+    method's `self` or `cls`."""
+    positional = [*args.posonlyargs, *args.args]
+    count = len(positional) + len(args.kwonlyargs)
+    count += (args.vararg is not None) + (args.kwarg is not None)
+    if positional and positional[0].arg in ("self", "cls"):
+        count -= 1
+    return count
+
+
+def test_no_function_takes_more_than_8_parameters() -> None:
+    """Past 8, the parameters want a dataclass or a TypedDict of keywords (STYLE.md)."""
+    long = {
+        f"{name}:{node.lineno} {getattr(node, 'name', '<lambda>')}": n
+        for name, path in MODULES.items()
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        and (n := parameter_count(node.args)) > MAX_PARAMETERS
     }
     assert long == {}
 

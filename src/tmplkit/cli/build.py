@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import click
 
 from ..errors import TmplkitError
 from ..store import CHANNEL_PARTS
 from .common import (
+    BatchFlags,
     Context,
     RegistryChoice,
     json_option,
@@ -168,14 +169,11 @@ def render_batch_command(
     obj: Context,
     source: str,
     recipients: str,
-    locale_field: str | None,
-    locale: str | None,
     out: str,
-    workers: int,
     fail_fast: bool,
-    strict: bool,
     draft_id: str | None,
     as_json: bool,
+    **flags: Unpack[BatchFlags],
 ) -> None:
     """Render SOURCE for every recipient of a file, as JSONL in the file's order.
 
@@ -198,10 +196,10 @@ def render_batch_command(
         recipients,
         project=obj.maybe_project(),
         draft=draft_id,
-        locale_field=locale_field,
-        default_locale=locale,
-        workers=workers,
-        strict=strict,
+        locale_field=flags["locale_field"],
+        default_locale=flags["locale"],
+        workers=flags["workers"],
+        strict=flags["strict"],
         fail_fast=fail_fast,
         jsonl=True,
     )
@@ -215,6 +213,16 @@ def render_batch_command(
             click.echo(line, err=True)
     if summary.failed:
         sys.exit(1)
+
+
+class CompileFlags(TypedDict):
+    """The options `compile` and `compile --all` both take, by name."""
+
+    locale: str | None
+    strict: bool
+    inline_formats: bool
+    no_inline: bool
+    as_json: bool
 
 
 @click.command("compile")
@@ -276,13 +284,9 @@ def compile_command(
     all_templates: bool,
     target: str,
     draft_id: str | None,
-    locale: str | None,
-    strict: bool,
     part: str | None,
     output: str | None,
-    inline_formats: bool,
-    no_inline: bool,
-    as_json: bool,
+    **flags: Unpack[CompileFlags],
 ) -> None:
     """Compile SOURCE into a target template language.
 
@@ -309,21 +313,20 @@ def compile_command(
             )
         if not output:
             raise click.UsageError("--all needs -o DIR")
-        compile_all_command(
-            obj.project, target, output, locale, strict, inline_formats, not no_inline, as_json
-        )
+        compile_all_command(obj.project, target, output, flags)
         return
     if source is None:
         raise click.UsageError("missing SOURCE (or --all)")
+    as_json = flags["as_json"]
     compiled = compile_parts(
         source,
         target,
         project=obj.maybe_project(),
         draft=draft_id,
-        locale=locale,
-        strict=strict,
-        inline_formats=inline_formats,
-        inline_styles=not no_inline,
+        locale=flags["locale"],
+        strict=flags["strict"],
+        inline_formats=flags["inline_formats"],
+        inline_styles=not flags["no_inline"],
         # one part printed: another part's refusal (a format filter in the html) is not its own
         only=None if as_json or part is None else (part,),
     )
@@ -342,16 +345,7 @@ def compile_command(
         click.echo(text, nl=not text.endswith("\n"))
 
 
-def compile_all_command(
-    project: Project,
-    target: str,
-    output: str,
-    locale: str | None,
-    strict: bool,
-    inline_formats: bool,
-    inline_styles: bool,
-    as_json: bool,
-) -> None:
+def compile_all_command(project: Project, target: str, output: str, flags: CompileFlags) -> None:
     """`compile --all`: the tree and manifest written, each file listed; refusals as error
     lines (exit 1) after everything that could be compiled is written."""
     from ..compile_all import Progress, compile_all, summary_json
@@ -361,14 +355,14 @@ def compile_all_command(
             project,
             target,
             output,
-            locale=locale,
-            strict=strict,
-            inline_formats=inline_formats,
-            inline_styles=inline_styles,
+            locale=flags["locale"],
+            strict=flags["strict"],
+            inline_formats=flags["inline_formats"],
+            inline_styles=not flags["no_inline"],
             progress=progress,
         )
     warn(build.warnings)
-    if as_json:
+    if flags["as_json"]:
         print_json(summary_json(build, changes))
     else:
         for name in changes.written:

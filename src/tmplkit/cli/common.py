@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import click
 
@@ -107,6 +107,16 @@ def workers_option(help: str) -> Callable[[F], F]:
         metavar="N",
         help=help,
     )
+
+
+class BatchFlags(TypedDict):
+    """What the options a batch command (render-batch, send-batch) shares give it, by name:
+    locale_field_option's, recipients_locale_option's, workers_option's, strict_option's."""
+
+    locale_field: str | None
+    locale: str | None
+    workers: int
+    strict: bool
 
 
 def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import click
 
 from ..errors import HandoffError
 from ..handoff import CHANNELS, DEFAULT_CONCURRENCY
 from .common import (
+    BatchFlags,
     Context,
     json_option,
     locale_field_option,
@@ -48,6 +49,17 @@ def channel_option(fn: Any) -> Any:
     )(fn)
 
 
+class SendFlags(TypedDict):
+    """What `send` hands to handoff.send as they are: the adapter, the locale, the channel,
+    --strict and --resend."""
+
+    via: str | None
+    locale: str | None
+    channel: str
+    strict: bool
+    resend: bool
+
+
 @click.command("send")
 @click.argument("source")
 @click.option(
@@ -79,15 +91,11 @@ def send_command(
     obj: Context,
     source: str,
     to: str,
-    via: str | None,
     data: str | None,
-    locale: str | None,
-    channel: str,
     draft_id: str | None,
-    strict: bool,
     dry_run: bool,
-    resend: bool,
     as_json: bool,
+    **flags: Unpack[SendFlags],
 ) -> None:
     """Render SOURCE for one recipient and hand it to a sending system.
 
@@ -111,17 +119,17 @@ def send_command(
     receipt = send(
         sources,
         to,
-        via=via,
+        via=flags["via"],
         project=project,
         data=values,
-        locale=locale,
-        channel=channel,
-        strict=strict,
+        locale=flags["locale"],
+        channel=flags["channel"],
+        strict=flags["strict"],
         dry_run=sys.stdout if dry_run else None,
-        resend=resend,
+        resend=flags["resend"],
         on_warning=lambda line: warn([line]),
     )
-    name = adapter_name(via, project)
+    name = adapter_name(flags["via"], project)
     if as_json:
         print_json({"adapter": name, "to": to, **receipt.to_json()})
         return
@@ -134,6 +142,20 @@ def send_command(
     else:
         remote = f"id {receipt.remote_id}, " if receipt.remote_id else ""
         click.echo(f"accepted: {to} via {name} ({remote}key {receipt.key})")
+
+
+class SendBatchFlags(BatchFlags):
+    """send-batch's options that go to send_batch as they are or nearly: the channel, the
+    deliveries in flight at once, the fields that hold a recipient (RecipientFields'), and
+    BatchFlags'."""
+
+    channel: str
+    concurrency: int
+    to_field: str
+    phone_field: str
+    name_field: str
+    id_field: str
+    attributes_field: str
 
 
 @click.command("send-batch")
@@ -204,20 +226,10 @@ def send_batch_command(
     source: str,
     recipients: str,
     via: str | None,
-    channel: str,
-    to_field: str,
-    phone_field: str,
-    name_field: str,
-    id_field: str,
-    attributes_field: str,
-    locale_field: str | None,
-    locale: str | None,
-    workers: int,
-    concurrency: int,
-    strict: bool,
     draft_id: str | None,
     dry_run: bool,
     as_json: bool,
+    **flags: Unpack[SendBatchFlags],
 ) -> None:
     """Render SOURCE for every recipient of a file and hand each message to a sending system.
 
@@ -246,8 +258,8 @@ def send_batch_command(
     )
 
     fields = RecipientFields(
-        address=to_field, phone=phone_field, name=name_field, id=id_field,
-        attributes=attributes_field,
+        address=flags["to_field"], phone=flags["phone_field"], name=flags["name_field"],
+        id=flags["id_field"], attributes=flags["attributes_field"],
     )  # fmt: skip
 
     def report(outcome: Outcome) -> None:
@@ -270,13 +282,13 @@ def send_batch_command(
             via=via,
             project=obj.maybe_project(),
             draft=draft_id,
-            channel=channel,
+            channel=flags["channel"],
             fields=fields,
-            locale_field=locale_field,
-            default_locale=locale,
-            strict=strict,
-            workers=workers,
-            concurrency=concurrency,
+            locale_field=flags["locale_field"],
+            default_locale=flags["locale"],
+            strict=flags["strict"],
+            workers=flags["workers"],
+            concurrency=flags["concurrency"],
             dry_run=sys.stdout if dry_run else None,
             on_outcome=report,
             on_warning=warn,

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 import click
 
 from ..errors import TmplkitError
 from .common import Context, F, json_option, pass_ctx, print_json, print_table, write_or_print
+
+if TYPE_CHECKING:
+    from ..i18n.workflow import ImportOptions
 
 MAX_PROBLEMS = 50  # problems an import prints before it only counts the rest
 
@@ -98,12 +101,8 @@ def i18n_import(
     file: str,
     template_ref: str | None,
     block_ref: str | None,
-    fmt: str | None,
-    dry_run: bool,
-    replace: bool,
-    force: bool,
-    force_language: bool,
     as_json: bool,
+    **options: Unpack[ImportOptions],
 ) -> None:
     """Import LOCALE's translations from FILE (PO, or JSON keyed by source string).
 
@@ -117,27 +116,18 @@ def i18n_import(
       tmplkit i18n import de-DE de.json --template acme-shop/orders/order-confirmation
       tmplkit i18n import pl-PL pl.po --dry-run
     """
-    from ..i18n.workflow import Format, import_translations, resolve_owner
+    from ..i18n.workflow import import_translations, resolve_owner
 
     project = obj.project
     owner = resolve_owner(project, template_ref, block_ref)
-    report = import_translations(
-        project,
-        locale,
-        Path(file),
-        owner=owner,
-        fmt=cast("Format | None", fmt),
-        dry_run=dry_run,
-        replace=replace,
-        force=force,
-        force_language=force_language,
-    )
+    # --format, --dry-run, --replace, --force, --force-language: import_translations' keywords
+    report = import_translations(project, locale, Path(file), owner=owner, **options)
     if as_json:
         print_json(report.to_json())
     elif report.ok:
         for warning in report.warnings:
             click.echo(f"warning: {file}: {warning}", err=True)
-        verb = "would write" if dry_run else "wrote"
+        verb = "would write" if options["dry_run"] else "wrote"
         click.echo(
             f"{report.locale}: {report.translated} translations new or changed, "
             f"{report.unchanged} unchanged; {verb} {len(report.written)} catalogs"
