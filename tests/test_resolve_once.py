@@ -181,7 +181,7 @@ HANDED_DOWN = [
         SRC / "handoff" / f"{name}.py"
         for name in ("send", "send_batch", "configured", "recipients")
     ),
-    SRC / "render.py",
+    SRC / "rendering.py",
 ]
 
 
