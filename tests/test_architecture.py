@@ -243,3 +243,26 @@ def test_no_import_points_up_a_layer() -> None:
         if layer_of(w) > layer_of(v)
     ]
     assert up == []
+
+
+def test_a_function_taking_options_refuses_an_unknown_keyword(tmp_path: Path) -> None:
+    """`**options: Unpack[…]` takes any name: each public one raises Python's own TypeError."""
+    import tmplkit
+    from tmplkit.batch import render_batch
+    from tmplkit.handoff.http import HttpClient
+    from tmplkit.handoff.send import send
+    from tmplkit.handoff.send_batch import send_batch
+    from tmplkit.i18n.workflow import import_translations
+
+    calls = {
+        "compile_string": lambda: tmplkit.compile_string("x", stritc=True),
+        "send": lambda: send("x.txt.j2", "a@example.com", stritc=True),
+        "send_batch": lambda: send_batch("x.txt.j2", [], stritc=True),
+        "import_translations": lambda: import_translations(None, "fr", tmp_path, stritc=True),  # type: ignore[arg-type]
+        "HttpClient": lambda: HttpClient("svc", stritc=True),
+    }
+    calls["render_batch"] = lambda: render_batch("x.txt.j2", [], stritc=True)
+    for name, call in calls.items():
+        with pytest.raises(TypeError) as error:
+            call()
+        assert str(error.value) == f"{name}() got an unexpected keyword argument 'stritc'"

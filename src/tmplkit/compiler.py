@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
-from .errors import TmplkitError
+from .errors import TmplkitError, check_keywords
 from .htmlcontext import mark_urls
 from .htmllang import localize_html
 from .i18n.locales import normalize
@@ -44,14 +44,6 @@ class CompileOptions(StyleOptions, total=False):
     `strict` (default False) and StyleOptions'."""
 
     strict: bool
-
-
-def _refuse_unknown(function: str, options: Mapping[str, object], known: frozenset[str]) -> None:
-    """The TypeError Python raises for a keyword the function does not take: `**options`
-    would take any name, the function only those of its TypedDict (`known`)."""
-    for name in options:
-        if name not in known:
-            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
 
 
 @dataclass(frozen=True)
@@ -120,7 +112,7 @@ def compile_parts(
     into the template for format filters where the target has no formatter of its own.
     `inline_styles`: the HTML part's CSS inlined as `render` sends it (`@media` rules left in
     a `<style>`); False keeps the source's `<style>` as written."""
-    _refuse_unknown("compile_parts", options, CompileOptions.__optional_keys__)
+    check_keywords("compile_parts", options, CompileOptions.__optional_keys__)
     return compile_sources(
         resolve(source, project, draft),
         target,
@@ -206,7 +198,7 @@ def compile(
 ) -> str:
     """One part (subject, html, text, sms, push, chat; by default html, or text for a
     text-only source) of SOURCE in the target language; `options` as compile_parts'."""
-    _refuse_unknown("compile", options, CompileOptions.__optional_keys__)
+    check_keywords("compile", options, CompileOptions.__optional_keys__)
     compiled = compile_parts(
         source,
         target,
@@ -244,7 +236,7 @@ def compile_string(
     writes the forms that are exact for any data. `inline_formats`, `inline_styles`: as
     `compile_parts` (a stylesheet that cannot be inlined exactly is left as written).
     """
-    _refuse_unknown("compile_string", options, StyleOptions.__optional_keys__)
+    check_keywords("compile_string", options, StyleOptions.__optional_keys__)
     part = Part("html" if html else "text", source, file)
     body = lower_translations(inline_blocks(parse(source, file).body, part, None))
     if html:

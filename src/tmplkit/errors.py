@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
+
+def check_keywords(function: str, options: Mapping[str, object], known: Iterable[str]) -> None:
+    """The TypeError Python raises for a keyword a function does not take: a function that
+    takes its options as `**options: Unpack[SomeTypedDict]` would accept any name, and takes
+    only its TypedDict's (`known`)."""
+    allowed = frozenset(known)
+    for name in options:
+        if name not in allowed:
+            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
+
 
 class TmplkitError(Exception):
     """Base of every error tmplkit raises on bad input; the CLI prints it as one line."""

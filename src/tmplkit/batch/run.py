@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterator
 from types import TracebackType
 from typing import Unpack
 
+from ..errors import check_keywords
 from ..pipeline import SourceSet, resolve
 from ..rendering import Renderer
 from ..store import Project
@@ -162,6 +163,7 @@ def render_batch(
     records become failed results (with `fail_fast`, the first one ends the run).
     `keep_data` gives each result its record (`BatchResult.data`; not with `jsonl`).
     """
+    check_keywords("render_batch", options, JobOptions.__optional_keys__)
     if not isinstance(source, SourceSet):
         check_options(options)  # a bad setting is reported before SOURCE is read
         source = resolve(source, project, draft)

@@ -14,7 +14,7 @@ from typing import IO, Any, TypedDict, Unpack
 
 import httpx
 
-from ..errors import DeliveryError, HandoffError
+from ..errors import DeliveryError, HandoffError, check_keywords
 from .base import Adapter, Context
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
@@ -121,6 +121,7 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
+        check_keywords("HttpClient", options, ClientOptions.__optional_keys__)
         self.retry = retry or RetryPolicy()
         self.secrets = frozenset(s for s in secrets if s)
         self.secret_headers = self.SECRET_HEADERS | {h.lower() for h in secret_headers}

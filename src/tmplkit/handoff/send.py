@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, TypedDict, Unpack
 
-from ..errors import DeliveryError, HandoffError, RenderError
+from ..errors import DeliveryError, HandoffError, RenderError, check_keywords
 from ..i18n.locales import normalize
 from ..pipeline import SourceSet, count_warnings, load_data_file, resolve
 from ..rendering import Renderer
@@ -167,6 +167,7 @@ def send(
     Raises HandoffError for a bad setting or recipient, DeliveryError when the sending system
     refused or failed the message.
     """
+    check_keywords("send", options, SendOptions.__optional_keys__)
     sources = source if isinstance(source, SourceSet) else resolve(source, project, draft)
     handoff = Handoff(
         via=options.get("via"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any, TypedDict, Unpack
 
 from ..batch import BatchJob, BatchRun, JobOptions, Records, check_options, run_batch
-from ..errors import HandoffError, StorageError, TmplkitError
+from ..errors import HandoffError, StorageError, TmplkitError, check_keywords
 from ..pipeline import SourceSet, resolve
 from ..store import Project
 from . import DEFAULT_CONCURRENCY
@@ -244,6 +244,7 @@ def send_batch(
     SendInterrupted carrying the summary. A full disk (the journal, the outbox) stops the batch
     with a StorageError once the deliveries in flight are recorded: the next run sends the rest.
     """
+    check_keywords("send_batch", options, SendBatchOptions.__optional_keys__)
     handoff = Handoff(
         via=options.get("via"),
         channel=options.get("channel", "email"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
 
 from ..datafile import UTF8_BOM
+from ..errors import check_keywords
 from ..model import Block, Template
 from ..store import Project
 from .catalog import (
@@ -158,6 +159,7 @@ def import_translations(
     The catalogs are written in one transaction: killed or out of disk space, the import lands
     whole or not at all.
     """
+    check_keywords("import_translations", options, ImportOptions.__optional_keys__)
     fmt, dry_run = options.get("fmt"), options.get("dry_run", False)
     replace, force = options.get("replace", False), options.get("force", False)
     locale = normalize(locale)
