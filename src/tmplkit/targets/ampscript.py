@@ -36,7 +36,7 @@ from ..errors import RenderError
 from ..i18n.formats import FILTER_OF
 from ..template import ir
 from ..urls import DATA_IMAGE_TYPES, INERT_URL, SAFE_SCHEMES
-from .base import InfixConditions, url_check_steps
+from .base import NUMBERS, InfixConditions, url_check_steps
 from .jinja import print_value
 
 SELF = "_"  # the attribute name of a loop item itself, inside its row
@@ -48,7 +48,6 @@ VALUE = "Value"  # BuildRowsetFromJSON's column for a list of strings, numbers o
 # false (nothing to escape); objects are only read through their fields, lists only looped over
 # or tested. "scalar" (a string or a number) prints as it is, and is never tested.
 STRINGS = frozenset({"string", "date", "datetime", "scalar"})
-NUMBERS = frozenset({"number", "integer"})
 TYPE_HINT = (
     'declare its type in template.toml\'s [variables] ("PATH" = "string", "number" or "boolean")'
 )

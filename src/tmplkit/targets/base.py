@@ -18,6 +18,9 @@ if TYPE_CHECKING:  # the package tmplkit.variables also holds sources.py, above 
     from ..variables.model import Variable, Variables
 
 
+NUMBERS = frozenset({"number", "integer"})  # the variable types that hold numbers
+
+
 class Emitter:
     """A visitor over the IR producing template text in one target language.
 
@@ -89,6 +92,14 @@ class Emitter:
             steps.append(step)
         found = [self.variables.get(s) for s in steps]
         return all(v is not None and v.required for v in found)
+
+    def count_type(self, ref: ir.Ref) -> str | None:
+        """`integer` or `number` for a plural count the types say the data always has as one
+        (no existence or type test needed where it is counted), else None."""
+        if not isinstance(ref, ir.Path) or not self.always_present(ref):
+            return None
+        var = self.variable(ref)
+        return var.type if var is not None and var.type in NUMBERS else None
 
     @property
     def format_locale(self) -> str:

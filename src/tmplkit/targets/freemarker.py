@@ -42,7 +42,7 @@ from typing import Any
 from ..i18n import formats
 from ..template import ir
 from ..urls import INERT_URL
-from .base import InfixConditions, url_check_steps
+from .base import NUMBERS, InfixConditions, url_check_steps
 
 # FTL keywords that cannot be variable names (`gt` is the `>` operator, ...).
 RESERVED = frozenset({"true", "false", "gt", "gte", "lt", "lte", "as", "in", "using"})
@@ -58,7 +58,6 @@ STRINGS = frozenset({"string", "date", "datetime"})  # as they are; `?has_conten
 # A number that may have a fraction, as Python prints it: `?c` in FreeMarker 2.3.31 keeps 16
 # fraction digits (0.1 + 0.2 prints 0.3), a pattern keeps them all; `.` whatever the locale.
 PLAIN_NUMBER = "?string(\"0.####################;; decimalSeparator='.'\")"
-NUMBERS = frozenset({"number", "integer"})  # `?c`, as tmplkit$str prints them; `!= 0`
 BOOLEANS = frozenset({"boolean"})  # `?c` (true, false), as tmplkit$str prints them
 LISTS = frozenset({"list"})  # `?has_content`: [] is false, as in the reference
 
@@ -644,14 +643,6 @@ class FreemarkerEmitter(InfixConditions):
             return f"{path} gte 0 && {path} == {path}?floor"
         exists = f"{path}??" if simple else f"({path})??"
         return f"{exists} && {path}?is_number && {path} gte 0 && {path} == {path}?floor"
-
-    def count_type(self, ref: ir.Path) -> str | None:
-        """`integer` or `number` for a plural count the types say the data always has as one
-        (no existence or type test needed), else None."""
-        if not self.always_present(ref):
-            return None
-        var = self.variable(ref)
-        return var.type if var is not None and var.type in NUMBERS else None
 
     def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
         """A number > 0 with a fraction: `(n)?? && n?is_number && n gt 0 && n != n?floor`."""

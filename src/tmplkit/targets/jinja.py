@@ -268,14 +268,6 @@ class JinjaEmitter(InfixConditions):
     def cond_Compare(self, cond: ir.Compare) -> str:
         return f"{self.guarded(cond.ref)} {cond.op} {literal(cond.literal)}"
 
-    def count_type(self, ref: ir.Ref) -> str | None:
-        """`integer` or `number` for a plural count the types say the data always has as one
-        (then no type test is written), else None."""
-        if not isinstance(ref, ir.Path) or not self.always_present(ref):
-            return None
-        var = self.variable(ref)
-        return var.type if var is not None and var.type in ("integer", "number") else None
-
     def cond_IsCount(self, cond: ir.IsCount) -> str:
         n = self.guarded(cond.ref)
         kind = self.count_type(cond.ref)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Literal
 
 from ...template import ir
+from ..base import NUMBERS
 from .plurals import PluralCounts
-from .syntax import NUMBERS, SIZED, Atom, Junction, Node, flatten
+from .syntax import SIZED, Atom, Junction, Node, flatten
 
 
 class LiquidConditions(PluralCounts):

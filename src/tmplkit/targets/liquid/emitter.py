@@ -8,10 +8,10 @@ from typing import Literal, TypeAlias
 
 from ...template import ir
 from ...urls import INERT_URL
-from ..base import Step, apply_steps, constant_is_safe, plan_filters, url_check_steps
+from ..base import NUMBERS, Step, apply_steps, constant_is_safe, plan_filters, url_check_steps
 from .conditions import LiquidConditions
 from .format_filters import FormatFilters
-from .syntax import LIQUID_FILTER, NAME_RE, NUMBERS, RESERVED, STRINGS, liquid_text
+from .syntax import LIQUID_FILTER, NAME_RE, RESERVED, STRINGS, liquid_text
 
 # A count's key (see LiquidEmitter._count_key) and what a branch knows of it.
 _Fact: TypeAlias = tuple[tuple[str, ir.Path], Literal["whole", "decimal"]]

@@ -4,7 +4,8 @@ its decimal twin and CLDR operands, and the `count % mod <op> value` tests on th
 from __future__ import annotations
 
 from ...template import ir
-from .syntax import NEGATED, NUMBERS, Atom, Junction, Node
+from ..base import NUMBERS
+from .syntax import NEGATED, Atom, Junction, Node
 from .writer import LiquidWriter
 
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Literal, TypeAlias
 
+from ..base import NUMBERS
+
 # A name that can follow `.` or stand alone as a variable in all three engines.
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names the engines read as literals, operators or tag keywords: always written `["name"]`.
@@ -54,7 +56,6 @@ STRINGS = frozenset({"string", "date", "datetime"})
 SIZED = STRINGS | {"list"}
 # Numbers print through `round` (an integral float prints 3.0 in Shopify and python-liquid, 3 in
 # the reference) and are false at 0, which Liquid holds true.
-NUMBERS = frozenset({"number", "integer"})
 TYPED = SIZED | NUMBERS | {"boolean"}
 # The comparison that holds exactly when the other does not (on numbers).
 NEGATED = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
