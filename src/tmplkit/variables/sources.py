@@ -50,8 +50,9 @@ def strict_problems(sources: SourceSet, data: Mapping[str, Any]) -> list[str]:
     as without --strict, with its hint)."""
     types = of_sources(sources)
     # a count declared an integer is checked as one; the others only for being a number
-    integers = {c for c in plural_counts(sources) if (v := types.get(c)) and v.type == "integer"}
-    counts = tuple(c for c in plural_counts(sources) if c not in integers)
+    every = plural_counts(sources)
+    integers = {c for c in every if (v := types.get(c)) and v.type == "integer"}
+    counts = tuple(c for c in every if c not in integers)
     problems = types.validate(data, skip=counts)
     hint = "(hint: give the count as a number)"
     return problems + [f"{problem} {hint}" for problem in count_problems(data, counts)]
