@@ -11,7 +11,6 @@ made one. The stylesheet is then in `style` attributes and only its `@media` rul
 
 from __future__ import annotations
 
-import copy
 import re
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 import tmplkit
 from tests.differential import mandrill_model, sendgrid_model
 from tests.differential.harness import normalize
+from tests.differential.test_sendgrid import lower_email
 from tests.engines import render_batch, require_engine
 from tmplkit.compiler import compile_parts
 from tmplkit.errors import CompileError
@@ -63,12 +63,7 @@ def dom(html: str) -> str:
 def data_for(target: str, data: dict[str, Any]) -> dict[str, Any]:
     """The sample's data as the target's documented convention asks (SendGrid has no case
     helper: it prints the e-mail address as sent, so the sender sends it in lower case)."""
-    if target != "sendgrid":
-        return data
-    data = copy.deepcopy(data)
-    if isinstance(data.get("user"), dict) and "email" in data["user"]:
-        data["user"]["email"] = data["user"]["email"].lower()
-    return data
+    return lower_email(data) if target == "sendgrid" else data
 
 
 def compiled_cases(target: str) -> tuple[list[str], list[str], list[dict[str, Any]]]:
