@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..datafile import source_text
-from ..errors import Conflict, NotFound
-from ..model import Block, new_id, now, slugify, validate_name, validate_slug
+from ..errors import NotFound
+from ..model import Block, new_id, now, validate_name
 from .directory import Repo
 from .layout import BLOCK_FILE, BLOCK_PARTS, NEW_BLOCK_PARTS
-from .records import refuse_look_alike
+from .records import free_slug
 
 
 class BlockRepo(Repo):
@@ -36,11 +36,7 @@ class BlockRepo(Repo):
         name = validate_name(name, "block")
         with self.project.lock():
             blocks_dir = self.project.root / "blocks"
-            slug = validate_slug(slugify(name), f"block name {name!r} gives the slug")
-            target = blocks_dir / slug
-            if target.exists():
-                raise Conflict(f"{self.project.relpath(target)} already exists")
-            refuse_look_alike(self.project, blocks_dir, slug, f"block name {name!r}")
+            slug, target = free_slug(self.project, blocks_dir, name, "block")
             stamp = now()
             block = Block(
                 id=new_id("block"),

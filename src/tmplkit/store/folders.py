@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import builtins
 
-from ..errors import Conflict, NotFound
-from ..model import Folder, new_id, now, slugify, validate_name, validate_slug
+from ..errors import NotFound
+from ..model import Folder, new_id, now, validate_name
 from .directory import ProjectDirectory, Repo
 from .layout import FOLDER_FILE
-from .records import refuse_look_alike
+from .records import free_slug
 
 
 class FolderRepo(Repo):
@@ -39,11 +39,7 @@ class FolderRepo(Repo):
             else:
                 parent = self.get(parent_id)
                 parent_dir = parent.dir
-            slug = validate_slug(slugify(name), f"{what} name {name!r} gives the slug")
-            target = parent_dir / slug
-            if target.exists():
-                raise Conflict(f"{self.project.relpath(target)} already exists")
-            refuse_look_alike(self.project, parent_dir, slug, f"{what} name {name!r}")
+            slug, target = free_slug(self.project, parent_dir, name, what)
             stamp = now()
             folder = Folder(
                 id=new_id("folder"),

@@ -194,6 +194,20 @@ def unique_slug(project: ProjectRoot, parent: Path, name: str, what: str) -> str
     return slug
 
 
+def free_slug(
+    project: ProjectRoot, parent: Path, name: str, what: str, moving: Path | None = None
+) -> tuple[str, Path]:
+    """The slug `name` gives in `parent`, and its directory there: a Conflict when that
+    directory exists (other than `moving`, the object being renamed) or a sibling looks like
+    it. `what` names the kind of object (template, folder, workspace, block)."""
+    slug = validate_slug(slugify(name), f"{what} name {name!r} gives the slug")
+    target = parent / slug
+    if target != moving and target.exists():
+        raise Conflict(f"{project.relpath(target)} already exists")
+    refuse_look_alike(project, parent, slug, f"{what} name {name!r}", moving)
+    return slug, target
+
+
 def refuse_look_alike(
     project: ProjectRoot, parent: Path, slug: str, what: str, moving: Path | None = None
 ) -> None:

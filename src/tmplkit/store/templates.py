@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import datafile
-from ..errors import Conflict, NotFound, ProjectError
-from ..model import Template, new_id, now, slugify, validate_name, validate_slug
+from ..errors import NotFound, ProjectError
+from ..model import Template, new_id, now, validate_name
 from .directory import Repo
 from .layout import NEW_DRAFT_PARTS, SAMPLE_DATA_FILE, TEMPLATE_FILE
-from .records import Index, new_draft, refuse_look_alike
+from .records import Index, free_slug, new_draft
 from .transaction import Transaction
 
 
@@ -55,11 +55,7 @@ class TemplateRepo(Repo):
             folder = idx.folders.get(folder_id)
             if folder is None:
                 raise NotFound(f"no folder {folder_id!r}")
-            slug = validate_slug(slugify(name), f"template name {name!r} gives the slug")
-            target = folder.dir / slug
-            if target.exists():
-                raise Conflict(f"{self.project.relpath(target)} already exists")
-            refuse_look_alike(self.project, folder.dir, slug, f"template name {name!r}")
+            slug, target = free_slug(self.project, folder.dir, name, "template")
             path = [folder.id]
             parent = folder
             while parent.parent_id:
@@ -88,12 +84,8 @@ class TemplateRepo(Repo):
         name = validate_name(name, "template")
         with self.project.lock():
             template = self.get(template_id)
-            slug = validate_slug(slugify(name), f"template name {name!r} gives the slug")
-            target = template.dir.parent / slug
-            if slug != template.slug and target.exists():
-                raise Conflict(f"{self.project.relpath(target)} already exists")
-            refuse_look_alike(
-                self.project, target.parent, slug, f"template name {name!r}", template.dir
+            slug, target = free_slug(
+                self.project, template.dir.parent, name, "template", moving=template.dir
             )
             template.name = name
             template.updated_at = now()
