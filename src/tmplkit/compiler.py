@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
@@ -246,12 +245,10 @@ def compile_string(
     emitter = get_emitter(target)(html=html, file=file, data=data)
     emitter.locale = normalize(locale) if locale is not None else DEFAULT_SOURCE_LOCALE
     emitter.inline_formats = options.get("inline_formats", False)
-    if html and options.get("inline_styles", True):
-        from .inline_css import inline_css
-        from .message.inline import NotInlinable
+    if html and options.get("inline_styles", True):  # a string has no warnings to give
+        from .inline_css import inline_or_warn
 
-        with contextlib.suppress(NotInlinable):
-            body = inline_css(body)
+        body, _ = inline_or_warn(body, file)
     if declare is not None:
         emitter.variables = declare_types(infer([body]), declare, file=file)
     return emitter.emit(body)

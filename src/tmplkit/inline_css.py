@@ -212,3 +212,15 @@ def inline_css(body: ir.Body) -> ir.Body:
     except NotInlinable as exc:
         raise NotInlinable(skeleton.described(str(exc))) from None
     return skeleton.read(prepared.html)
+
+
+def inline_or_warn(body: ir.Body, file: str) -> tuple[ir.Body, str | None]:
+    """`inline_css(body)` and no warning; or, where the stylesheet cannot be inlined exactly,
+    the body as written and the warning line that says why (`file` names the part)."""
+    try:
+        return inline_css(body), None
+    except NotInlinable as exc:
+        return body, (
+            f"{file}: CSS not inlined, its <style> left as written: {exc} (hint: let the"
+            " sending system inline it, or see docs/performance.md for what inlines)"
+        )

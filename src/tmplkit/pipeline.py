@@ -349,16 +349,11 @@ def emit_part(
         emitter.locale = project.settings.source_locale if project else DEFAULT_SOURCE_LOCALE
     body = build_ir(part, project, owner, localizer)
     if options.inline_styles and part.html:
-        from .inline_css import inline_css
-        from .message.inline import NotInlinable
+        from .inline_css import inline_or_warn
 
-        try:
-            body = inline_css(body)
-        except NotInlinable as exc:
-            emitter.warnings.append(
-                f"{part.file}: CSS not inlined, its <style> left as written: {exc} (hint: let"
-                " the sending system inline it, or see docs/performance.md for what inlines)"
-            )
+        body, warning = inline_or_warn(body, part.file)
+        if warning is not None:
+            emitter.warnings.append(warning)
     text = emitter.emit(body)
     if warnings is not None:
         warnings.extend(emitter.warnings)
