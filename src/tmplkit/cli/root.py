@@ -40,6 +40,8 @@ COMMANDS = {
     "send": "handoff:send_command",
     "send-batch": "handoff:send_batch_command",
     "handoff": "handoff:handoff_group",
+    "serve": "server:serve_command",
+    "apikey": "server:apikey_group",
 }
 
 

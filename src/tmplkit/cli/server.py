@@ -1,0 +1,213 @@
+"""`tmplkit serve`: the Dyspatch API over the project; `tmplkit apikey`: the keys it takes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+
+import click
+
+from ..errors import TmplkitError
+from .common import Context, json_option, pass_ctx, print_json, print_table
+
+MIB = 1 << 20
+NO_KEYS = "no API keys: create one with `tmplkit apikey create LABEL`"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def duration(seconds: float) -> str:
+    """A time span as people say it: "under a minute", "5 minutes", "3 hours", "12 days"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            return plural(int(seconds // size), unit)
+    return "under a minute"
+
+
+# --- serve -----------------------------------------------------------------------------------
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on host:port, as uvicorn would make it; a port in use (or an
+    address this machine does not have) is one error line, not uvicorn's log and exit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        hint = "stop what uses it, or pass another --port" if port else None
+        raise TmplkitError(
+            f"cannot listen on {host}:{port}: {reason[:1].lower()}{reason[1:]}", hint=hint
+        ) from None
+    return sock
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8787,
+    show_default=True,
+    metavar="N",
+    help="The port to listen on (0: any free port).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=0),
+    default=600,
+    show_default=True,
+    metavar="N",
+    help="Requests a minute per API key, in bursts of as many (0: no limit).",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=MIB,
+    show_default=True,
+    metavar="BYTES",
+    help="The largest request body taken; a larger one is answered 413.",
+)
+@pass_ctx
+def serve_command(obj: Context, host: str, port: int, rate_limit: int, max_body: int) -> None:
+    """Serve the Dyspatch REST API over the project, for clients with an API key.
+
+    Requests must carry `Authorization: Bearer KEY`, for a key made by `tmplkit apikey
+    create`; a revoked key is refused from the next request on. Ctrl-C stops.
+
+    \b
+    Examples:
+      tmplkit apikey create "order service"
+      tmplkit serve --port 8787
+      curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8787/templates
+    """
+    from ..server.keys import KeyStore
+
+    project = obj.project
+    keys = KeyStore(project)
+    count = len(keys.list())
+    if not count:
+        raise TmplkitError(NO_KEYS)
+    sock = listen(host, port)
+    try:
+        # Imported here, once there are keys and the port is ours: Starlette, uvicorn and
+        # the routes are this command's alone, and any other start-up would pay for them.
+        import uvicorn
+
+        from ..server.app import create_app
+        from ..server.limits import RateLimiter
+
+        limiter = RateLimiter(rate_limit) if rate_limit else None
+        app = create_app(project, keys=keys, limiter=limiter, max_body=max_body)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        address = f"[{host}]" if ":" in host else host
+        click.echo(
+            f"serving the Dyspatch API for {project.root.name} on http://{address}:"
+            f"{sock.getsockname()[1]} ({plural(count, 'API key')}; Ctrl-C stops)",
+            err=True,
+        )
+        # uvicorn stops at the first Ctrl-C, and raises it again once it has stopped
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        sock.close()
+        keys.flush()
+    if not server.started:
+        raise TmplkitError("the server did not start (its log above says why)")
+    click.echo("stopped", err=True)
+
+
+# --- apikey ----------------------------------------------------------------------------------
+
+
+@click.group("apikey")
+def apikey_group() -> None:
+    """API keys for `tmplkit serve`: create, list, revoke.
+
+    Keys are stored hashed, in .tmplkit/apikeys.json (not in git).
+    """
+
+
+@apikey_group.command("create")
+@click.argument("label")
+@json_option
+@pass_ctx
+def apikey_create(obj: Context, label: str, as_json: bool) -> None:
+    """Make an API key and print it, once: only its hash is kept.
+
+    LABEL says what the key is for (one line, up to 100 characters). The key is printed
+    alone on the first line, for scripts.
+
+    \b
+    Examples:
+      tmplkit apikey create "order service"
+      KEY=$(tmplkit apikey create ci | head -1)
+    """
+    from ..server.keys import KeyStore
+
+    key, secret = KeyStore(obj.project).create(label)
+    if as_json:
+        print_json({"id": key.id, "key": secret, "label": key.label})
+        return
+    click.echo(secret)
+    click.echo(f"id: {key.id} label: {key.label}  (store it now: it is not shown again)")
+
+
+@apikey_group.command("list")
+@json_option
+@pass_ctx
+def apikey_list(obj: Context, as_json: bool) -> None:
+    """List the API keys: id, label, age, last use.
+
+    The keys themselves are not kept: only `apikey create` shows one.
+
+    \b
+    Example:
+      tmplkit apikey list
+    """
+    from ..server.keys import KeyStore, seconds_of
+
+    keys = KeyStore(obj.project).list()
+    if as_json:
+        print_json([k.to_json() for k in keys])
+        return
+    now = time.time()
+
+    def age(stamp: str) -> str:
+        return duration(max(0.0, now - seconds_of(stamp)))
+
+    def last_use(stamp: str | None) -> str:
+        if stamp is None:
+            return "never"
+        return "just now" if now - seconds_of(stamp) < 60 else f"{age(stamp)} ago"
+
+    rows = [[k.id, k.label, age(k.created_at), last_use(k.last_used_at)] for k in keys]
+    print_table(rows, ["ID", "LABEL", "AGE", "LAST USED"])
+
+
+@apikey_group.command("revoke")
+@click.argument("key_id", metavar="ID")
+@json_option
+@pass_ctx
+def apikey_revoke(obj: Context, key_id: str, as_json: bool) -> None:
+    """Revoke an API key: the server refuses it from the next request on.
+
+    \b
+    Example:
+      tmplkit apikey revoke key_01jq3v6w8x9y0z1a2b3c4d5e6f
+    """
+    from ..server.keys import KeyStore
+
+    key = KeyStore(obj.project).revoke(key_id)
+    if as_json:
+        print_json(key.to_json())
+        return
+    click.echo(f"revoked {key.id} ({key.label})")
