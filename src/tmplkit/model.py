@@ -350,6 +350,7 @@ class Draft:
     created_at: str = ""
     updated_at: str = ""
     localizations: list[Localization] = field(default_factory=list)
+    feedback: str | None = None  # the reviewer's words when it was last rejected
 
     @property
     def state(self) -> str:
@@ -397,6 +398,8 @@ class Draft:
             out["included_hashes"] = dict(self.included_hashes)
         if self.localizations:
             out["localizations"] = [loc.to_toml() for loc in self.localizations]
+        if self.feedback:
+            out["feedback"] = self.feedback
         return out
 
     def to_json(self, template: Template | None = None) -> dict[str, Any]:
@@ -426,15 +429,19 @@ class Block:
     description: str = ""
     created_at: str = ""
     updated_at: str = ""
+    localizations: list[Localization] = field(default_factory=list)
 
     def to_toml(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "description": self.description,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
+        if self.localizations:
+            out["localizations"] = [loc.to_toml() for loc in self.localizations]
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -457,8 +457,9 @@ def json_text(catalog: Catalog) -> str:
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
 
 
-def keys_json(catalog: Catalog) -> str:
-    """The keys to translate, Dyspatch's localization keys: `[{"key": …, "comment": …}]`."""
+def keys_list(catalog: Catalog) -> list[dict[str, Any]]:
+    """The keys to translate, Dyspatch's localization keys: `[{"key": …, "comment": …}]`
+    (and tmplkit's `context` and `plural` where a message has them)."""
     out = []
     for message in catalog.active:
         item: dict[str, Any] = {"key": message.msgid, "comment": "\n".join(message.comments)}
@@ -467,7 +468,12 @@ def keys_json(catalog: Catalog) -> str:
         if message.plural is not None:
             item["plural"] = message.plural
         out.append(item)
-    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+    return out
+
+
+def keys_json(catalog: Catalog) -> str:
+    """keys_list as the JSON file `tmplkit i18n extract --format json` writes."""
+    return json.dumps(keys_list(catalog), ensure_ascii=False, indent=2) + "\n"
 
 
 # --- a stored catalog's plural forms --------------------------------------------------------

@@ -160,15 +160,32 @@ def import_translations(
     whole or not at all.
     """
     check_keywords("import_translations", options, ImportOptions.__optional_keys__)
-    fmt, dry_run = options.get("fmt"), options.get("dry_run", False)
-    replace, force = options.get("replace", False), options.get("force", False)
-    locale = normalize(locale)
-    report = ImportReport(locale, str(path), dry_run=dry_run)
-    incoming = read_translations(path, fmt, locale)
+    incoming = read_translations(path, options.get("fmt"), normalize(locale))
     if not incoming.active:
         raise CatalogError(
             f"{path}: no translations in the file (a file without entries imports nothing)",
         )
+    return import_catalog(project, locale, incoming, str(path), owner=owner, **options)
+
+
+def import_catalog(
+    project: Project,
+    locale: str,
+    incoming: Catalog,
+    name: str,
+    *,
+    owner: Owner | None = None,
+    **options: Unpack[ImportOptions],
+) -> ImportReport:
+    """import_translations of a catalog read already (`name`: where it came from, for the
+    problems' locations): the API's PUT of a request body. An empty catalog with `replace`
+    clears the translations."""
+    check_keywords("import_catalog", options, ImportOptions.__optional_keys__)
+    dry_run = options.get("dry_run", False)
+    replace, force = options.get("replace", False), options.get("force", False)
+    locale = normalize(locale)
+    path = name
+    report = ImportReport(locale, name, dry_run=dry_run)
     targets = [owner] if owner is not None else owners(project)
     keys = {o.id: owner_keys(project, o) for o in targets}
     source = Catalog()
@@ -227,8 +244,7 @@ def import_translations(
         if not dry_run:
             with project.transaction() as txn:
                 for target, catalog in updates:
-                    path = catalog_path(project, locale, target)
-                    txn.write(path, catalog_text(project, locale, target, catalog))
+                    txn.write(catalog_path(project, locale, target), catalog_text(project, locale, target, catalog))
     return report
 
 

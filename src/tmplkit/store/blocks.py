@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..datafile import source_text
 from ..errors import NotFound
-from ..model import Block, new_id, now, validate_name
+from ..model import Block, Localization, new_id, now, validate_name
+from . import localizations
 from .directory import Repo
 from .layout import BLOCK_FILE, BLOCK_PARTS, NEW_BLOCK_PARTS
 from .records import free_slug
@@ -52,3 +53,25 @@ class BlockRepo(Repo):
                     txn.write(target / BLOCK_PARTS[part], text)
                 txn.write_toml(target / BLOCK_FILE, block.to_toml())
             return block
+
+    def save_localization(
+        self, ref: str, language: str, name: str | None = None
+    ) -> tuple[Localization, bool]:
+        """Add a language to the block, or give an existing one a new name (Dyspatch's PUT).
+        Returns the localization and whether it is new."""
+        from ..langtags import normalize
+
+        tag = normalize(language)
+        with self.project.lock():
+            block = self.get(ref)
+            return localizations.save(
+                self.project, block, block.dir / BLOCK_FILE, tag, name, rename=True
+            )
+
+    def remove_localization(self, ref: str, language: str) -> Localization:
+        from ..langtags import normalize
+
+        tag = language if language.startswith("loc_") else normalize(language)
+        with self.project.lock():
+            block = self.get(ref)
+            return localizations.remove(self.project, block, block.dir / BLOCK_FILE, tag)

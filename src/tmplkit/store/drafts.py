@@ -9,8 +9,9 @@ from pathlib import Path
 import tomli_w
 
 from ..datafile import source_text
-from ..errors import Conflict, InvalidName, NotFound, ProhibitedAction
-from ..model import Draft, DraftStatus, Localization, PublishRecord, Template, new_id, now
+from ..errors import InvalidName, NotFound, ProhibitedAction
+from ..model import Draft, DraftStatus, Localization, PublishRecord, Template, now
+from . import localizations
 from .directory import ProjectDirectory, Repo
 from .includes import content_hash, include_hash, included_hashes
 from .layout import DRAFT_FILE, NEW_DRAFT_PARTS, PARTS, TEMPLATE_FILE
@@ -133,8 +134,9 @@ class DraftRepo(Repo):
 
     # -- workflow --
 
-    def transition(self, draft_id: str, action: str) -> Draft:
-        """Apply a workflow action; ProhibitedAction when the draft's state forbids it."""
+    def transition(self, draft_id: str, action: str, feedback: str | None = None) -> Draft:
+        """Apply a workflow action; ProhibitedAction when the draft's state forbids it. A
+        rejection keeps the reviewer's `feedback` in draft.toml (until the next one)."""
         if action == "duplicate":
             source = self.get(draft_id)
             source.check("duplicate")
@@ -169,6 +171,8 @@ class DraftRepo(Repo):
                     self.freeze(draft)
                 elif target == DraftStatus.IN_PROGRESS:
                     draft.content_hash = draft.included_hashes = None
+                if action == "reject":
+                    draft.feedback = feedback
             draft.updated_at = stamp
             if action != "approve":
                 self.project.write_file(draft.dir / DRAFT_FILE, tomli_w.dumps(draft.to_toml()))
@@ -187,20 +191,22 @@ class DraftRepo(Repo):
 
     def add_localization(self, draft_id: str, language: str) -> Localization:
         """A language for the draft (Dyspatch's localization object), named from CLDR."""
-        from ..langtags import display_name, normalize  # Babel, only when one is added
+        return self.save_localization(draft_id, language, rename=False)[0]
+
+    def save_localization(
+        self, draft_id: str, language: str, name: str | None = None, *, rename: bool = True
+    ) -> tuple[Localization, bool]:
+        """Add a language to the draft, or (with `rename`) give an existing one a new name:
+        Dyspatch's PUT. Returns the localization and whether it is new."""
+        from ..langtags import normalize
 
         tag = normalize(language)
         with self.project.lock():
             draft = self.get(draft_id)
             draft.check("localize")
-            for existing in draft.localizations:
-                if tag in existing.languages:
-                    raise Conflict(f"{draft.label()} already has the localization {tag}")
-            localization = Localization(new_id("localization"), display_name(tag), [tag])
-            draft.localizations.append(localization)
-            draft.updated_at = now()
-            self.project.write_file(draft.dir / DRAFT_FILE, tomli_w.dumps(draft.to_toml()))
-            return localization
+            return localizations.save(
+                self.project, draft, draft.dir / DRAFT_FILE, tag, name, rename=rename
+            )
 
     def remove_localization(self, draft_id: str, language: str) -> Localization:
         from ..langtags import normalize
@@ -209,13 +215,7 @@ class DraftRepo(Repo):
         with self.project.lock():
             draft = self.get(draft_id)
             draft.check("localize")
-            for existing in draft.localizations:
-                if existing.id == tag or tag in existing.languages:
-                    draft.localizations.remove(existing)
-                    draft.updated_at = now()
-                    self.project.write_file(draft.dir / DRAFT_FILE, tomli_w.dumps(draft.to_toml()))
-                    return existing
-            raise NotFound(f"{draft.label()} has no localization {tag}")
+            return localizations.remove(self.project, draft, draft.dir / DRAFT_FILE, tag)
 
     def submit(self, draft_id: str) -> Draft:
         return self.transition(draft_id, "submit")
@@ -223,8 +223,8 @@ class DraftRepo(Repo):
     def approve(self, draft_id: str) -> Draft:
         return self.transition(draft_id, "approve")
 
-    def reject(self, draft_id: str) -> Draft:
-        return self.transition(draft_id, "reject")
+    def reject(self, draft_id: str, feedback: str | None = None) -> Draft:
+        return self.transition(draft_id, "reject", feedback)
 
     def lock(self, draft_id: str) -> Draft:
         return self.transition(draft_id, "lock")

@@ -153,12 +153,18 @@ def draft_from(directory: Path, template: Template) -> Draft:
         included_hashes=_hashes(data.get("included_hashes"), file),
         created_at=data.get("created_at", ""),
         updated_at=data.get("updated_at", ""),
-        localizations=[
-            Localization(str(x.get("id", "")), str(x.get("name", "")), list(x.get("languages", [])))
-            for x in data.get("localizations", [])
-            if isinstance(x, dict)
-        ],
+        localizations=localizations_from(data),
+        feedback=data.get("feedback"),
     )
+
+
+def localizations_from(data: dict[str, Any]) -> list[Localization]:
+    """A record's `localizations` array of tables, as read from draft.toml or block.toml."""
+    return [
+        Localization(str(x.get("id", "")), str(x.get("name", "")), list(x.get("languages", [])))
+        for x in data.get("localizations", [])
+        if isinstance(x, dict)
+    ]
 
 
 def _hashes(value: Any, file: Path) -> dict[str, str] | None:
@@ -180,6 +186,7 @@ def block_from(directory: Path) -> Block:
         description=data.get("description", ""),
         created_at=data.get("created_at", ""),
         updated_at=data.get("updated_at", ""),
+        localizations=localizations_from(data),
     )
 
 

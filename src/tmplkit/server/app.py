@@ -1,0 +1,236 @@
+"""`create_app`: the Starlette application of `tmplkit serve`.
+
+Every request goes through `_handle`, in this order: the API key (401), the key's rate limit
+(429), the version asked for (400), the body, read up to the cap (413); then the endpoint runs
+in a worker thread (compiles and renders are CPU work, file writes wait for the project lock).
+An `ApiError` or a tmplkit error becomes Dyspatch's error body; anything else is a 500 whose
+traceback goes to the log, not to the client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..errors import TmplkitError
+from ..store import Project
+from . import blocks, drafts, templates  # noqa: F401  (each adds its routes)
+from .common import Api, Call, Endpoint
+from .errors import ApiError, from_tmplkit
+from .routes import ROUTES
+from .shapes import Shaper
+from .versions import Version, negotiate
+
+if TYPE_CHECKING:
+    from .keys import KeyStore
+    from .limits import RateLimiter
+
+log = logging.getLogger("tmplkit.server")
+
+MAX_BODY = 1024 * 1024
+
+
+class JSON(JSONResponse):
+    """JSON as Dyspatch writes it: UTF-8, not ASCII-escaped."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def error_response(error: ApiError, remaining: int | None = None) -> Response:
+    response = JSON(error.body(), status_code=error.status, headers=error.headers)
+    if remaining is not None:
+        response.headers["X-RateLimit-Remaining"] = str(remaining)
+    return response
+
+
+class Server:
+    """The parts `_handle` needs: the API state, the keys, the limit, the body cap."""
+
+    def __init__(
+        self,
+        api: Api,
+        keys: KeyStore | None,
+        limiter: RateLimiter | None,
+        max_body: int,
+    ) -> None:
+        self.api = api
+        self.keys = keys
+        self.limiter = limiter
+        self.max_body = max_body
+
+    def endpoint(self, methods: dict[str, Endpoint]) -> Any:
+        """The Starlette endpoint of one path: each method's function, guarded."""
+
+        async def handle(request: Request) -> Response:
+            return await self._handle(request, methods[request.method.replace("HEAD", "GET")])
+
+        return handle
+
+    def guarded(self, endpoint: Any) -> Any:
+        """A Starlette endpoint (`fn(request)`, sync or async) behind the same key, limit and
+        version checks as the API's own."""
+        import inspect
+
+        async def call(api: Api, request: Request) -> Any:
+            if inspect.iscoroutinefunction(endpoint):
+                return await endpoint(request)
+            return await run_in_threadpool(endpoint, request)
+
+        async def handle(request: Request) -> Response:
+            return await self._handle(request, None, lambda: call(self.api, request))
+
+        return handle
+
+    def _authenticate(self, request: Request) -> str | None:
+        """The key id of the request's `Authorization: Bearer KEY` (None: auth is off)."""
+        if self.keys is None:
+            return None
+        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+        key = self.keys.verify(secret.strip()) if scheme.lower() == "bearer" else None
+        if key is None:
+            raise ApiError(
+                401,
+                "unauthenticated",
+                "missing or invalid API key: send `Authorization: Bearer KEY`"
+                " (keys: `tmplkit apikey create LABEL`)",
+            )
+        self.keys.touch(key.id)
+        return key.id
+
+    async def _body(self, request: Request) -> bytes:
+        too_big = ApiError(413, "invalid_body", f"the body is over {self.max_body} bytes")
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise too_big
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _handle(
+        self,
+        request: Request,
+        fn: Endpoint | None,
+        direct: Callable[[], Awaitable[Any]] | None = None,
+    ) -> Response:
+        remaining: int | None = None
+        try:
+            key_id = self._authenticate(request)
+            if self.limiter is not None and key_id is not None:
+                decision = self.limiter.hit(key_id)
+                remaining = decision.remaining
+                if not decision.allowed:
+                    raise ApiError(
+                        429,
+                        "rate_limited",
+                        f"rate limit reached: try again in {decision.retry_after} s",
+                        headers={"Retry-After": str(decision.retry_after)},
+                    )
+            version = negotiate(request.headers.get("accept"))
+            if direct is not None:
+                return await self._finish(await direct(), version, remaining)
+            assert fn is not None
+            call = Call(
+                path=dict(request.path_params),
+                query=dict(request.query_params),
+                headers={k.lower(): v for k, v in request.headers.items()},
+                body=await self._body(request),
+                version=version,
+                shaper=Shaper(version, str(request.base_url).rstrip("/")),
+                method=request.method,
+            )
+            reply = await run_in_threadpool(fn, self.api, call)
+        except ApiError as exc:
+            return error_response(exc, remaining)
+        except TmplkitError as exc:
+            return error_response(from_tmplkit(exc), remaining)
+        except Exception:
+            log.exception("%s %s failed", request.method, request.url.path)
+            error = ApiError(
+                500, "server_error", "the server failed to answer: a bug (see the server's log)"
+            )
+            return error_response(error, remaining)
+        return await self._finish(reply, version, remaining)
+
+    async def _finish(self, reply: Any, version: Version, remaining: int | None) -> Response:
+        if isinstance(reply, Response):
+            response = reply
+        else:
+            response = JSON(reply, media_type=version.media_type)
+        if remaining is not None:
+            response.headers["X-RateLimit-Remaining"] = str(remaining)
+        return response
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """The router's own answers (no such route, a method the route lacks) as Dyspatch's."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = exc.headers.get("Allow", "") if exc.headers else ""
+        error = ApiError(
+            405,
+            "invalid_request",
+            f"{request.method} is not allowed on {request.url.path} (allowed: {allowed})",
+            headers={"Allow": allowed} if allowed else None,
+        )
+    elif exc.status_code == 404:
+        error = ApiError(404, "not_found", f"no such endpoint: {request.url.path}")
+    else:
+        error = ApiError(exc.status_code, "invalid_request", str(exc.detail))
+    return error_response(error)
+
+
+def create_app(
+    project: Project,
+    *,
+    keys: KeyStore | None = None,
+    limiter: RateLimiter | None = None,
+    max_body: int = MAX_BODY,
+    extensions: bool = True,
+) -> Starlette:
+    """The Dyspatch API over `project`: answering only requests with a key of `keys` (None:
+    no key needed, for tests and loopback tools), at the rate `limiter` allows, with bodies up
+    to `max_body` bytes; `extensions`: tmplkit's own endpoints (sources, for `sync pull`)."""
+    from .openapi import openapi_document
+
+    api = Api(project)
+    server = Server(api, keys, limiter, max_body)
+    table = list(ROUTES)
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for method, path, fn in table:
+        by_path.setdefault(path, {})[method] = fn
+    routes = [
+        Route(path, server.endpoint(methods), methods=list(methods))
+        for path, methods in by_path.items()
+    ]
+    if extensions:
+        from .extensions import ROUTES as EXTENSIONS
+
+        routes += [
+            Route(r.path, server.guarded(r.endpoint), methods=sorted(r.methods or ()))
+            for r in EXTENSIONS
+        ]
+
+    async def openapi(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return JSON(openapi_document(base, extensions), media_type="application/json")
+
+    routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.state.project = project
+    app.state.api = api
+    return app

@@ -1,0 +1,231 @@
+"""What the endpoints share: the server's state (`Api`), one request as an endpoint sees it
+(`Call`), the route table they add to, and the checks of ids, languages, bodies and pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.responses import Response
+
+from ..errors import CompileError, LocaleError, TmplkitError
+from ..model import Draft, Template
+from ..store import Project
+from .cache import Cache, fingerprint
+from .errors import ApiError, invalid_body, invalid_parameter, not_found
+from .shapes import Shaper
+from .versions import Version
+
+if TYPE_CHECKING:
+    from ..rendering import PreparedMessage, Renderer
+
+PAGE_SIZE = 25
+
+# The ids a path may name: a prefix and tmplkit's lower-case base-32 (or a Dyspatch id's
+# letters and digits). Checked before anything is looked up: `../` never reaches the store.
+ID_KINDS = {
+    "folderId": "fdr",
+    "templateId": "tem",
+    "draftId": "tdft",
+    "blockId": "blk",
+    "localizationId": "loc",
+}
+ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc)_[0-9A-Za-z]{1,64}$")
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,4}$")
+
+# targetLanguage: Dyspatch's names, and tmplkit's sendgrid
+TARGET_LANGUAGES = (
+    "html",
+    "handlebars",
+    "ampscript",
+    "freemarker",
+    "cheetah",
+    "jinja",
+    "liquid",
+    "mandrillhandlebars",
+    "handlebarsjava",
+    "sendgrid",
+)
+
+Reply = dict[str, Any] | list[Any] | Response
+Endpoint = Callable[["Api", "Call"], Reply]
+T = TypeVar("T")
+
+
+@dataclass
+class Api:
+    """The server's state: the project, and what it keeps between requests."""
+
+    project: Project
+    compiled: Cache = field(default_factory=lambda: Cache(512))
+    prepared: Cache = field(default_factory=lambda: Cache(256))
+    renderer: Renderer | None = None
+
+    def compile(
+        self, template: Template, draft: Draft, target: str, locale: str | None = None
+    ) -> dict[str, Any]:
+        """The draft compiled to `target` (Compiled.to_json), made once per content."""
+        from ..compiler import compile_sources
+        from ..pipeline import resolve
+
+        key = (fingerprint(self.project, template, draft), draft.id, target, locale)
+
+        def make() -> dict[str, Any]:
+            try:
+                sources = resolve(draft.id, self.project)
+                return compile_sources(sources, target, locale=locale).to_json()
+            except CompileError as exc:
+                if exc.construct is not None:  # the target refuses a construct
+                    raise invalid_parameter("targetLanguage", str(exc)) from None
+                raise
+
+        return self.compiled.get(key, make)
+
+    def prepare(self, template: Template, draft: Draft, locale: str | None) -> PreparedMessage:
+        """The draft prepared for rendering in `locale`, made once per content."""
+        from ..pipeline import resolve
+        from ..rendering import Renderer
+
+        if self.renderer is None:
+            self.renderer = Renderer(self.project)
+        renderer = self.renderer
+        key = (fingerprint(self.project, template, draft), draft.id, locale)
+        return self.prepared.get(
+            key,
+            lambda: renderer.prepare_sources(resolve(draft.id, self.project), locale=locale),
+        )
+
+
+@dataclass
+class Call:
+    """One request as an endpoint sees it."""
+
+    path: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    version: Version
+    shaper: Shaper
+    method: str = "GET"
+
+    def id(self, name: str) -> str:
+        """A path id, checked: its prefix is the one `name` takes."""
+        value = self.path[name]
+        kind = ID_KINDS[name]
+        if not ID_RE.match(value) or not value.startswith(kind + "_"):
+            raise invalid_parameter(name, f"{value!r} is not a {kind}_… id")
+        return value
+
+    def language(self, name: str = "languageId") -> str:
+        """A language id from the path, checked and normalized (`fr_fr` → `fr-FR`)."""
+        from ..langtags import normalize
+
+        value = self.path[name]
+        if not LANGUAGE_RE.match(value):
+            raise invalid_parameter(name, f"{value!r} is not a language id (like fr-FR)")
+        try:
+            return normalize(value)
+        except LocaleError as exc:
+            raise invalid_parameter(name, str(exc)) from None
+
+    def target(self) -> str:
+        value = self.query.get("targetLanguage")
+        if not value:
+            raise invalid_parameter(
+                "targetLanguage",
+                "targetLanguage is required: one of " + ", ".join(TARGET_LANGUAGES),
+            )
+        if value not in TARGET_LANGUAGES:
+            raise invalid_parameter(
+                "targetLanguage",
+                f"unknown targetLanguage {value!r}: one of " + ", ".join(TARGET_LANGUAGES),
+            )
+        return value
+
+    def json(self, default: Any = None) -> Any:
+        """The body as JSON (`default` when there is none)."""
+        if not self.body.strip():
+            return default
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise invalid_body(f"the body is not UTF-8 (byte {exc.start})") from None
+        except json.JSONDecodeError as exc:
+            raise invalid_body(
+                f"the body is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            ) from None
+
+    def json_object(self, default: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = self.json(default)
+        if not isinstance(data, dict):
+            raise invalid_body(f"the body must be a JSON object, not {_json_type(data)}")
+        return data
+
+    def localization_name(self) -> str | None:
+        """The `name` a PUT of a localization gives it (None: its language's name)."""
+        name = self.json_object({}).get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise invalid_body('"name" must be a non-empty string')
+        return name
+
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def page(call: Call, items: list[T], id_of: Callable[[T], str]) -> tuple[list[T], str | None]:
+    """The page of `items` (sorted by id) that the call's cursor asks for, and the cursor of
+    the next page (None on the last). A cursor is the last id of the page before."""
+    items = sorted(items, key=id_of)
+    cursor = call.query.get("cursor")
+    if cursor:
+        try:
+            after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            after = ""
+        if not ID_RE.match(after):
+            raise invalid_parameter("cursor", f"{cursor!r} is not a cursor of this server")
+        items = [item for item in items if id_of(item) > after]
+    chunk = items[:PAGE_SIZE]
+    if len(items) <= PAGE_SIZE:
+        return chunk, None
+    last = id_of(chunk[-1]).encode("ascii")
+    return chunk, base64.urlsafe_b64encode(last).decode("ascii").rstrip("=")
+
+
+def lookup(fn: Callable[[], T], parameter: str) -> T:
+    """The object a store lookup finds; its NotFound as the API's 404 naming the parameter."""
+    try:
+        return fn()
+    except TmplkitError as exc:
+        from .errors import from_tmplkit
+
+        raise from_tmplkit(exc, parameter) from None
+
+
+def published(api: Api, template: Template) -> Draft:
+    if not template.published_draft_id:
+        raise not_found(
+            f"template {template.id} ({template.name}) has no published draft", "templateId"
+        )
+    return api.project.drafts.get(template.published_draft_id)
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def empty_ok() -> Response:
+    return Response(status_code=200)
+
+
+__all__ = ["ApiError"]

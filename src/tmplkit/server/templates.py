@@ -1,0 +1,137 @@
+"""Workspaces and folders, templates, renders, and the localizations of published drafts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Draft, Localization, Template
+from .common import Api, Call, Reply, lookup, page, published
+from .errors import invalid_body, not_found
+from .routes import route
+
+
+@route("GET", "/workspaces")
+def list_workspaces(api: Api, call: Call) -> Reply:
+    chunk, after = page(call, api.project.workspaces.list(), lambda f: f.id)
+    return call.shaper.page([call.shaper.folder(f) for f in chunk], after)
+
+
+@route("GET", "/workspaces/{folderId}")
+def get_folder(api: Api, call: Call) -> Reply:
+    folder_id = call.id("folderId")
+    folder = lookup(lambda: api.project.folders.get(folder_id), "folderId")
+    return call.shaper.folder(folder, api.project.folders.subfolders(folder.id))
+
+
+def _published_or_none(api: Api, template: Template) -> Draft | None:
+    draft_id = template.published_draft_id
+    return api.project.index().drafts.get(draft_id) if draft_id else None
+
+
+@route("GET", "/templates")
+def list_templates(api: Api, call: Call) -> Reply:
+    templates = api.project.templates.list()
+    name = call.query.get("name")
+    if name is not None:
+        templates = [t for t in templates if t.name == name]
+    for param, attr in (("folderId", "folder_id"), ("workspaceId", "workspace_id")):
+        wanted = call.query.get(param)
+        if wanted is not None:
+            templates = [t for t in templates if getattr(t, attr) == wanted]
+    chunk, after = page(call, templates, lambda t: t.id)
+    items = [call.shaper.template(t, _published_or_none(api, t)) for t in chunk]
+    return call.shaper.page(items, after)
+
+
+def _template(api: Api, call: Call) -> Template:
+    template_id = call.id("templateId")
+    return lookup(lambda: api.project.templates.get(template_id), "templateId")
+
+
+@route("GET", "/templates/{templateId}")
+def get_template(api: Api, call: Call) -> Reply:
+    template = _template(api, call)
+    target = call.target()
+    draft = published(api, template)
+    out = call.shaper.template(template, draft)
+    out["compiled"] = call.shaper.compiled(api.compile(template, draft, target))
+    return out
+
+
+def _render(api: Api, call: Call, locale: str | None) -> Reply:
+    from ..errors import DataError, RenderError
+
+    template = _template(api, call)
+    data = call.json_object({})
+    draft = published(api, template)
+    prepared = api.prepare(template, draft, locale)
+    try:
+        message = prepared.render(data)
+    except (DataError, RenderError) as exc:
+        raise invalid_body(str(exc)) from None
+    return {
+        "html": message.html or "",
+        "ampHtml": "",
+        "text": message.text or "",
+        "subject": message.subject or "",
+        "sender": message.sender or "",
+        "replyTo": message.reply_to or "",
+    }
+
+
+@route("POST", "/render/template/{templateId}")
+def render_template(api: Api, call: Call) -> Reply:
+    return _render(api, call, None)
+
+
+@route("POST", "/render/template/{templateId}/{languageId}")
+def render_template_language(api: Api, call: Call) -> Reply:
+    return _render(api, call, call.language())
+
+
+def localization_read(
+    api: Api, call: Call, draft: Draft, localization: Localization
+) -> dict[str, Any]:
+    """LocalizationRead: the localization with the draft compiled in its language."""
+    template = api.project.drafts.template_of(draft)
+    target = call.target()
+    compiled = api.compile(template, draft, target, localization.languages[0])
+    return {
+        "id": localization.id,
+        "languages": list(localization.languages),
+        "url": call.shaper.url(f"/localizations/{localization.id}"),
+        "template": template.id,
+        "compiled": call.shaper.compiled(compiled),
+        "createdAt": draft.created_at,
+        "updatedAt": draft.updated_at,
+        "name": localization.name,
+        "localeGroup": "",
+    }
+
+
+def _localization_of(draft: Draft, localization_id: str) -> Localization | None:
+    return next((x for x in draft.localizations if x.id == localization_id), None)
+
+
+@route("GET", "/localizations/{localizationId}")
+def get_published_localization(api: Api, call: Call) -> Reply:
+    localization_id = call.id("localizationId")
+    for template in api.project.templates.list():
+        draft = _published_or_none(api, template)
+        found = _localization_of(draft, localization_id) if draft else None
+        if draft is not None and found is not None:
+            return localization_read(api, call, draft, found)
+    raise not_found(f"no published localization {localization_id!r}", "localizationId")
+
+
+@route("GET", "/localizations/{localizationId}/drafts/{draftId}")
+def get_draft_localization(api: Api, call: Call) -> Reply:
+    localization_id = call.id("localizationId")
+    draft_id = call.id("draftId")
+    draft = lookup(lambda: api.project.drafts.get(draft_id), "draftId")
+    found = _localization_of(draft, localization_id)
+    if found is None:
+        raise not_found(
+            f"{draft.label()} has no localization {localization_id!r}", "localizationId"
+        )
+    return localization_read(api, call, draft, found)

@@ -1,0 +1,90 @@
+"""What drafts and blocks share: their localizations, their localization keys (JSON or the
+POT), and their translations (JSON or PO; a PUT replaces them all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from ..i18n.catalog import CatalogError, json_key, keys_list, po_text, read_json, read_po
+from ..model import Block, Draft, Template
+from .common import Api, Call, Reply, empty_ok
+from .errors import invalid_body, not_found
+
+GETTEXT = "text/x-gettext-translation"
+Owner = Template | Block  # whose catalogs: a draft's are its template's
+
+
+def localizations(call: Call, holder: Draft | Block) -> Reply:
+    return call.shaper.localizations(holder)
+
+
+def require_localization(holder: Draft | Block, language: str) -> None:
+    """A draft's or block's translations are read and written only for its localizations."""
+    from ..store.localizations import find, label
+
+    if find(holder, language) is None:
+        kind = "drafts" if isinstance(holder, Draft) else "blocks"
+        raise not_found(
+            f"{label(holder)} has no localization {language} "
+            f"(add it: PUT /{kind}/{holder.id}/localizations/{language})",
+            "languageId",
+        )
+
+
+def keys(api: Api, call: Call, owner: Owner) -> Reply:
+    """The strings to translate: `[{key, comment}]`, or the POT file when asked for."""
+    from ..i18n.workflow import owner_keys
+
+    catalog = owner_keys(api.project, owner)
+    if call.version.gettext:
+        catalog.project = api.project.settings.name
+        return Response(po_text(catalog, template=True), media_type=call.version.gettext_type)
+    return keys_list(catalog)
+
+
+def get_translations(api: Api, call: Call, owner: Owner, language: str) -> Reply:
+    """The translations of a language: `{source: translation}` (a plural's forms as a list),
+    or its PO file when asked for (`Accept: text/x-gettext-translation`)."""
+    from ..i18n.workflow import combined_catalog
+
+    catalog = combined_catalog(api.project, language, owner)
+    if call.version.gettext:
+        catalog.project = api.project.settings.name
+        return Response(po_text(catalog), media_type=GETTEXT)
+    out: dict[str, Any] = {}
+    for message in catalog.active:
+        if message.translated:
+            value = message.translations if message.plural is not None else message.translation
+            out[json_key(message.key)] = value
+    return out
+
+
+def put_translations(api: Api, call: Call, owner: Owner, language: str) -> Reply:
+    """Replace all of a language's translations with the body's: JSON, or a PO file
+    (`Content-Type: text/x-gettext-translation`). Checked as `tmplkit i18n import` checks a
+    file; with a problem, nothing is written and the first is the answer's message."""
+    from ..i18n.catalog import Catalog
+    from ..i18n.workflow import import_catalog
+
+    kind = call.content_type()
+    try:
+        if kind in (GETTEXT, "text/x-gettext", "text/x-po") or kind.endswith(
+            "+x-gettext-translation"
+        ):
+            incoming = read_po(call.body, "body", language)
+        elif call.body.strip():
+            incoming = read_json(call.body, "body", language)
+        else:
+            incoming = Catalog(language)
+        report = import_catalog(
+            api.project, language, incoming, "body", owner=owner, replace=True, force=True
+        )
+    except CatalogError as exc:
+        raise invalid_body(str(exc)) from None
+    if report.problems:
+        more = len(report.problems) - 1
+        tail = f" (and {more} more)" if more else ""
+        raise invalid_body(f"{report.problems[0]}{tail}")
+    return empty_ok()

@@ -1,0 +1,57 @@
+"""A real uvicorn server on loopback, in a thread of the test process: `tmplkit serve`'s
+application over a project, answering real HTTP on a free port."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+from tmplkit.server.app import create_app
+from tmplkit.server.keys import KeyStore
+from tmplkit.store import Project
+
+
+class LiveServer:
+    """A running server: its base `url`, and an API key for it (`key`)."""
+
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, key: str) -> None:
+        self.server = server
+        self.thread = thread
+        self.key = key
+        port = server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def headers(self, version: str = "2026.06", **more: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.key}",
+            "Accept": f"application/vnd.dyspatch.{version}+json",
+            **more,
+        }
+
+
+@contextmanager
+def live_server(project: Project, **options: Any) -> Iterator[LiveServer]:
+    """Serve `project` (create_app's keywords in `options`) with a new API key until the
+    block ends."""
+    keys = options.pop("keys", None) or KeyStore(project)
+    _, secret = keys.create("tests")
+    app = create_app(project, keys=keys, **options)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.01)
+    try:
+        yield LiveServer(server, thread, secret)
+    finally:
+        server.should_exit = True
+        thread.join(10)
