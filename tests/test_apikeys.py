@@ -23,6 +23,7 @@ import pytest
 import tmplkit
 from tests.conftest import REPO, ProjectEnv, Result
 from tmplkit.errors import ProjectError
+from tmplkit.model import new_id
 from tmplkit.server import keys as keys_module
 from tmplkit.server.keys import KeyStore, timestamp
 from tmplkit.server.limits import UNLIMITED, Decision, RateLimiter
@@ -342,7 +343,7 @@ def test_touch_never_fails(project: ProjectEnv, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_key_ids_are_unique_and_sort_by_creation() -> None:
-    ids = [keys_module.new_key_id(Clock(NOW + i)) for i in range(50)]
+    ids = [new_id("apikey", Clock(NOW + i)) for i in range(50)]
     assert all(KEY_ID_RE.match(i) for i in ids)
     assert ids == sorted(ids)
     assert len(set(ids)) == 50

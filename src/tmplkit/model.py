@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,6 +23,7 @@ ID_PREFIXES = {
     "draft": "tdft_",
     "block": "blk_",
     "localization": "loc_",
+    "apikey": "key_",  # API keys of `tmplkit serve` (server/keys.py), not project objects
 }
 ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc)_[0-9a-z]{26}$")
 
@@ -39,9 +41,10 @@ RESERVED_SLUGS = (
 SLUG_RE = re.compile(r"^[^\W_][\w.-]*$")
 
 
-def new_id(kind: str) -> str:
-    """A Dyspatch-style id: prefix + 26 Crockford base32 chars (48-bit time, 80 random bits)."""
-    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+def new_id(kind: str, clock: Callable[[], float] = time.time) -> str:
+    """A Dyspatch-style id: prefix + 26 Crockford base32 chars (48-bit time, 80 random bits),
+    so that ids sort by creation."""
+    value = (int(clock() * 1000) << 80) | secrets.randbits(80)
     chars = []
     for _ in range(26):
         chars.append(CROCKFORD[value & 31])

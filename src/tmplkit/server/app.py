@@ -24,7 +24,7 @@ from starlette.routing import Route
 from ..errors import TmplkitError
 from ..store import Project
 from . import blocks, drafts, templates  # noqa: F401  (each adds its routes)
-from .common import Api, Call, Endpoint
+from .common import Api, Call, Endpoint, Reply
 from .errors import ApiError, from_tmplkit
 from .routes import ROUTES
 from .shapes import Shaper
@@ -104,7 +104,6 @@ class Server:
                 "missing or invalid API key: send `Authorization: Bearer KEY`"
                 " (keys: `tmplkit apikey create LABEL`)",
             )
-        self.keys.touch(key.id)
         return key.id
 
     async def _body(self, request: Request) -> bytes:
@@ -142,6 +141,8 @@ class Server:
                     )
             version = negotiate(request.headers.get("accept"))
             if direct is not None:
+                if key_id is not None:
+                    await run_in_threadpool(self._touch, key_id)
                 return await self._finish(await direct(), version, remaining)
             assert fn is not None
             call = Call(
@@ -153,7 +154,7 @@ class Server:
                 shaper=Shaper(version, str(request.base_url).rstrip("/")),
                 method=request.method,
             )
-            reply = await run_in_threadpool(fn, self.api, call)
+            reply = await run_in_threadpool(self._run, key_id, fn, call)
         except ApiError as exc:
             return error_response(exc, remaining)
         except TmplkitError as exc:
@@ -165,6 +166,17 @@ class Server:
             )
             return error_response(error, remaining)
         return await self._finish(reply, version, remaining)
+
+    def _touch(self, key_id: str) -> None:
+        # A key's last use: written at most once a minute, under the project lock, so never
+        # on the event loop.
+        if self.keys is not None:
+            self.keys.touch(key_id)
+
+    def _run(self, key_id: str | None, fn: Endpoint, call: Call) -> Reply:
+        if key_id is not None:
+            self._touch(key_id)
+        return fn(self.api, call)
 
     async def _finish(self, reply: Any, version: Version, remaining: int | None) -> Response:
         if isinstance(reply, Response):

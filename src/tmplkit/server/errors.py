@@ -13,6 +13,8 @@ from ..errors import (
     LocaleError,
     NotFound,
     ProhibitedAction,
+    ProjectError,
+    StorageError,
     TmplkitError,
 )
 
@@ -79,4 +81,7 @@ def from_tmplkit(exc: TmplkitError, parameter: str | None = None) -> ApiError:
         return ApiError(400, "invalid_body", message, parameter)
     if isinstance(exc, InvalidName | LocaleError):
         return ApiError(400, "invalid_parameter", message, parameter)
+    if isinstance(exc, ProjectError | StorageError):
+        # the project on disk, not the request: a broken record, a full disk
+        return ApiError(500, "server_error", message, parameter)
     return ApiError(400, "invalid_request", message, parameter)

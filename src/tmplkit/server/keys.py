@@ -29,12 +29,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import InvalidName, NotFound, ProjectError, TmplkitError, storage_error
-from ..model import CROCKFORD
+from ..model import new_id
 from ..store import ProjectDirectory, atomic_write
 
 KEYS_FILE = "apikeys.json"  # in the project's .tmplkit/ (git-ignored)
 SECRET_PREFIX = "tk_"
-ID_PREFIX = "key_"
 MAX_LABEL = 100
 TOUCH_EVERY = 60.0  # seconds: a key's last use is written at most this often
 FORMAT = 1  # the file's "version"
@@ -64,13 +63,6 @@ class ApiKey:
 
     def to_record(self) -> dict[str, Any]:
         return {**self.to_json(), "sha256": self.digest}
-
-
-def new_key_id(clock: Callable[[], float] = time.time) -> str:
-    """`key_` + 26 Crockford base32 characters (48-bit milliseconds, 80 random bits), the form
-    of the project's other ids (model.new_id), so that the ids sort by creation."""
-    value = (int(clock() * 1000) << 80) | secrets.randbits(80)
-    return ID_PREFIX + "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
 
 
 def new_secret() -> str:
@@ -181,7 +173,7 @@ class KeyStore:
         label = validate_label(label)
         secret = new_secret()
         key = ApiKey(
-            id=new_key_id(self.clock),
+            id=new_id("apikey", self.clock),
             label=label,
             created_at=timestamp(self.clock()),
             last_used_at=None,
