@@ -42,6 +42,7 @@ COMMANDS = {
     "handoff": "handoff:handoff_group",
     "serve": "server:serve_command",
     "apikey": "server:apikey_group",
+    "sync": "sync:sync_group",
 }
 
 

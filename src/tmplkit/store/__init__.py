@@ -10,6 +10,7 @@ modules, each building on those listed before it:
 - includes.py: what a draft includes, and the content hashes that freeze a draft;
 - transaction.py: changes to several files that land together or not at all (`Transaction`);
 - records.py: the record files read into model objects (`Settings`, `Index`), new names;
+- imports.py: objects written with the ids and slugs they have elsewhere (`sync pull`);
 - directory.py: an open project directory: the lock, transactions, the index scan;
 - folders.py, templates.py, drafts.py, blocks.py: the repositories;
 - project.py: `Project` with its repositories; `open_project`, `init_project`, discovery.
@@ -22,6 +23,15 @@ from .directory import ProjectDirectory, Repo
 from .drafts import DraftRepo, join_and
 from .files import atomic_write, fsync_dir, is_special, mode_for, read_toml, write_toml
 from .folders import FolderRepo, WorkspaceRepo
+from .imports import (
+    Placement,
+    check_files,
+    check_placement,
+    import_object,
+    object_digest,
+    object_files,
+    valid_id,
+)
 from .includes import (
     ABSENT,
     INCLUDABLE,
@@ -76,6 +86,7 @@ __all__ = [
     "FolderRepo",
     "Index",
     "OutsideProject",
+    "Placement",
     "Project",
     "ProjectDirectory",
     "ProjectRoot",
@@ -85,11 +96,14 @@ __all__ = [
     "Transaction",
     "WorkspaceRepo",
     "atomic_write",
+    "check_files",
+    "check_placement",
     "confine",
     "content_hash",
     "discover",
     "find_project_root",
     "fsync_dir",
+    "import_object",
     "include_hash",
     "include_refs",
     "included_hashes",
@@ -97,8 +111,11 @@ __all__ = [
     "is_special",
     "join_and",
     "mode_for",
+    "object_digest",
+    "object_files",
     "open_project",
     "read_toml",
     "recover",
+    "valid_id",
     "write_toml",
 ]
