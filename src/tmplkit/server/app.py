@@ -1,8 +1,12 @@
 """`create_app`: the Starlette application of `tmplkit serve`.
 
 Every request goes through `_handle`, in this order: the API key (401), the key's rate limit
-(429), the version asked for (400), the body, read up to the cap (413); then the endpoint runs
-in a worker thread (compiles and renders are CPU work, file writes wait for the project lock).
+(429), the version asked for (400), the body, read up to the cap (413); then the endpoint runs.
+An endpoint that writes runs in a worker thread, since it may wait for the project lock (up to
+its timeout) while other requests go on. One that only reads (a GET, a render) runs on the
+event loop: its work is CPU work, which Python runs one thread at a time anyway, and a hop to a
+thread and back costs a third of a render's time (benchmarks/serve_load.py); a compile that a
+changed file calls for holds the other requests for as long as it takes (tens of milliseconds).
 An `ApiError` or a tmplkit error becomes Dyspatch's error body; anything else is a 500 whose
 traceback goes to the log, not to the client.
 """
@@ -26,7 +30,7 @@ from ..store import Project
 from . import blocks, drafts, templates  # noqa: F401  (each adds its routes)
 from .common import Api, Call, Endpoint, Reply
 from .errors import ApiError, from_tmplkit
-from .routes import ROUTES
+from .routes import READS, ROUTES
 from .shapes import Shaper
 from .versions import Version, negotiate
 
@@ -154,7 +158,10 @@ class Server:
                 shaper=Shaper(version, str(request.base_url).rstrip("/")),
                 method=request.method,
             )
-            reply = await run_in_threadpool(self._run, key_id, fn, call)
+            if fn in READS:
+                reply = self._run(key_id, fn, call)
+            else:
+                reply = await run_in_threadpool(self._run, key_id, fn, call)
         except ApiError as exc:
             return error_response(exc, remaining)
         except TmplkitError as exc:

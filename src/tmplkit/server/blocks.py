@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Block
-from .common import Api, Call, Reply, empty_ok, lookup, page
+from .common import Api, Call, Reply, empty_ok, page
 from .routes import route
 from .translations import (
     get_translations,
@@ -15,13 +15,12 @@ from .translations import (
 
 
 def _block(api: Api, call: Call) -> Block:
-    block_id = call.id("blockId")
-    return lookup(lambda: api.project.blocks.get(block_id), "blockId")
+    return api.block(call.id("blockId"))
 
 
 @route("GET", "/blocks")
 def list_blocks(api: Api, call: Call) -> Reply:
-    chunk, after = page(call, api.project.blocks.list(), lambda b: b.id)
+    chunk, after = page(call, list(api.index().blocks.values()), lambda b: b.id)
     return call.shaper.page([call.shaper.block(b) for b in chunk], after)
 
 

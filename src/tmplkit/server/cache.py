@@ -1,13 +1,18 @@
-"""Compiled templates and prepared renders, kept by what they are made of.
+"""What the server keeps between requests, and how it knows it is still what is on disk.
 
-A draft's compiled code depends on its part files, the blocks it includes, the catalogs of the
-locale, the template's and the project's records, and (the html target) its sample data. The
-server reads the project from disk on every request, so a file edited by hand, by `git pull`
-or by a command shows up on the next one; what it keeps is the heavy work, the compile and the
-render preparation, under a fingerprint of those files: each file's (inode, size, mtime, ctime).
-tmplkit writes a file by replacing it (a new inode), an editor in place (a new mtime), so an
-edit always changes the fingerprint, and reading it takes a few dozen `stat` calls, not a
-compile.
+The server reads the project from disk on every request, so a file edited by hand, by `git
+pull` or by a command shows up on the next one. What it keeps is the heavy work, under the hash
+of the content it was made from:
+
+- the project's index (its records parsed: folders, templates, drafts, blocks), under the hash
+  of every record file (`IndexCache`): reading a few dozen small files costs a fraction of
+  parsing them;
+- a draft's compiled code and its prepared render (`Cache`), under the hash of what they are
+  made of (`fingerprint`): the draft's files, the blocks, the template's records and sample
+  data, the catalogs of the template and the blocks in every locale, tmplkit.toml.
+
+A file that is a symbolic link is hashed by where it points, never read: the store refuses a
+link out of the project when it reads the file itself, and nothing is read outside it here.
 """
 
 from __future__ import annotations
@@ -16,62 +21,117 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ..model import Draft, Template
-from ..store import INCLUDABLE, PROJECT_FILE, Project
+from ..store import (
+    BLOCK_FILE,
+    DRAFT_FILE,
+    FOLDER_FILE,
+    INCLUDABLE,
+    PROJECT_FILE,
+    TEMPLATE_FILE,
+    Index,
+    Project,
+)
 
 T = TypeVar("T")
+RECORDS = frozenset({FOLDER_FILE, TEMPLATE_FILE, DRAFT_FILE, BLOCK_FILE})
 
 
-def _files(directory: Path) -> Iterator[Path]:
-    """Every file below `directory` (none when it does not exist), in a stable order."""
+def _files(directory: str, names: frozenset[str] | None = None) -> Iterator[str]:
+    """Every file below `directory` (only those named `names`, if given), in a stable order;
+    none when it does not exist. Dot-directories (a transaction's staging) are left out, as
+    the store's scan leaves them out. Plain strings: this runs on every request."""
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            yield from _files(Path(entry.path))
-        else:
-            yield Path(entry.path)
+            if not entry.name.startswith("."):
+                yield from _files(entry.path, names)
+        elif names is None or entry.name in names:
+            yield entry.path
 
 
-def fingerprint(project: Project, template: Template, draft: Draft) -> str:
-    """A hash that changes whenever a file the draft's messages are made of changes."""
-    root = project.root
-    files: list[Path] = [
-        root / PROJECT_FILE,
-        *sorted(p for p in template.dir.iterdir() if p.is_file()),
-    ]
-    files += _files(draft.dir)
-    for kind in INCLUDABLE:
-        files += _files(root / kind)
-    rel = template.dir.relative_to(root / "workspaces")
-    for locale_dir in _files_dirs(root / "locales"):
-        files.append(locale_dir / rel.parent / f"{rel.name}.po")
-        for kind in INCLUDABLE:
-            files += _files(locale_dir / kind)
+def _top_files(directory: str) -> list[str]:
+    """The files directly in `directory` (a template's records and sample data)."""
+    try:
+        return sorted(e.path for e in os.scandir(directory) if not e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+
+
+def _subdirs(directory: str) -> list[str]:
+    try:
+        return sorted(e.path for e in os.scandir(directory) if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+
+
+def _digest(files: Iterable[str]) -> str:
     digest = hashlib.sha256()
     for file in files:
+        digest.update(os.fsencode(file) + b"\0")
         try:
-            st = file.stat()
+            if os.path.islink(file):
+                digest.update(b"link\0" + os.fsencode(os.readlink(file)))
+            else:
+                with open(file, "rb") as f:
+                    data = f.read()
+                digest.update(b"%d\0" % len(data) + data)
         except OSError:
-            digest.update(f"{file}\0-\n".encode())
-            continue
-        digest.update(
-            f"{file}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\n".encode()
-        )
+            digest.update(b"-")
+        digest.update(b"\n")
     return digest.hexdigest()
 
 
-def _files_dirs(directory: Path) -> list[Path]:
-    try:
-        return sorted(Path(e.path) for e in os.scandir(directory) if e.is_dir())
-    except OSError:
-        return []
+def fingerprint(project: Project, template: Template, draft: Draft) -> str:
+    """The hash of every file the draft's messages are made of."""
+    root = str(project.root)
+    files = [os.path.join(root, PROJECT_FILE), *_top_files(str(template.dir))]
+    files += _files(str(draft.dir))
+    for kind in INCLUDABLE:
+        files += _files(os.path.join(root, kind))
+    rel = template.dir.relative_to(project.root / "workspaces")
+    catalog = os.path.join(*rel.parent.parts, f"{rel.name}.po")
+    for locale_dir in _subdirs(os.path.join(root, "locales")):
+        files.append(os.path.join(locale_dir, catalog))
+        for kind in INCLUDABLE:
+            files += _files(os.path.join(locale_dir, kind))
+    return _digest(files)
+
+
+class IndexCache:
+    """The project's index, parsed again only when a record file changed. For reading only:
+    the server's writes go through the store's repositories, which read afresh."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._lock = threading.Lock()
+        self._digest: str | None = None
+        self._index: Index | None = None
+        self.made = 0
+
+    def get(self) -> Index:
+        root = str(self.project.root)
+        digest = _digest(
+            [
+                os.path.join(root, PROJECT_FILE),
+                *_files(os.path.join(root, "workspaces"), RECORDS),
+                *_files(os.path.join(root, "blocks"), RECORDS),
+            ]
+        )
+        with self._lock:
+            if digest == self._digest and self._index is not None:
+                return self._index
+        index = self.project.index()
+        with self._lock:
+            self._digest, self._index = digest, index
+            self.made += 1
+        return index
 
 
 class Cache:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.responses import Response
 
-from ..errors import CompileError, LocaleError, TmplkitError
-from ..model import Draft, Template
-from ..store import Project
-from .cache import Cache, fingerprint
+from ..errors import CompileError, LocaleError
+from ..model import Block, Draft, Folder, Template
+from ..store import Index, Project
+from .cache import Cache, IndexCache, fingerprint
 from .errors import ApiError, invalid_body, invalid_parameter, not_found
 from .shapes import Shaper
 from .versions import Version
@@ -59,12 +59,50 @@ T = TypeVar("T")
 
 @dataclass
 class Api:
-    """The server's state: the project, and what it keeps between requests."""
+    """The server's state: the project, and what it keeps between requests. Reads look
+    objects up in `index()`, the project's records as they are on disk now (parsed again only
+    when one changed); writes go through the store's repositories, under the project lock."""
 
     project: Project
     compiled: Cache = field(default_factory=lambda: Cache(512))
     prepared: Cache = field(default_factory=lambda: Cache(256))
     renderer: Renderer | None = None
+    records: IndexCache | None = None
+
+    def index(self) -> Index:
+        if self.records is None:
+            self.records = IndexCache(self.project)
+        return self.records.get()
+
+    def template(self, template_id: str, parameter: str = "templateId") -> Template:
+        found = self.index().templates.get(template_id)
+        if found is None:
+            raise not_found(f"no template {template_id!r}", parameter)
+        return found
+
+    def draft(self, draft_id: str, parameter: str = "draftId") -> Draft:
+        found = self.index().drafts.get(draft_id)
+        if found is None:
+            raise not_found(f"no draft {draft_id!r}", parameter)
+        return found
+
+    def block(self, block_id: str) -> Block:
+        found = self.index().blocks.get(block_id)
+        if found is None:
+            raise not_found(f"no block {block_id!r}", "blockId")
+        return found
+
+    def folder(self, folder_id: str) -> Folder:
+        found = self.index().folders.get(folder_id)
+        if found is None:
+            raise not_found(f"no folder {folder_id!r}", "folderId")
+        return found
+
+    def published(self, template: Template) -> Draft | None:
+        """The template's published draft (None when it has none)."""
+        if not template.published_draft_id:
+            return None
+        return self.index().drafts.get(template.published_draft_id)
 
     def compile(
         self, template: Template, draft: Draft, target: str, locale: str | None = None
@@ -202,22 +240,14 @@ def page(call: Call, items: list[T], id_of: Callable[[T], str]) -> tuple[list[T]
     return chunk, base64.urlsafe_b64encode(last).decode("ascii").rstrip("=")
 
 
-def lookup(fn: Callable[[], T], parameter: str) -> T:
-    """The object a store lookup finds; its NotFound as the API's 404 naming the parameter."""
-    try:
-        return fn()
-    except TmplkitError as exc:
-        from .errors import from_tmplkit
-
-        raise from_tmplkit(exc, parameter) from None
-
-
 def published(api: Api, template: Template) -> Draft:
-    if not template.published_draft_id:
+    """The template's published draft, or 404 naming the template."""
+    draft = api.published(template)
+    if draft is None:
         raise not_found(
             f"template {template.id} ({template.name}) has no published draft", "templateId"
         )
-    return api.project.drafts.get(template.published_draft_id)
+    return draft
 
 
 def no_content() -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Draft
-from .common import Api, Call, Reply, empty_ok, lookup, no_content, page
+from .common import Api, Call, Reply, empty_ok, no_content, page
 from .errors import invalid_body, invalid_parameter
 from .routes import route
 from .translations import (
@@ -26,8 +26,7 @@ STATUS_FILTERS = {
 
 
 def _draft(api: Api, call: Call) -> Draft:
-    draft_id = call.id("draftId")
-    return lookup(lambda: api.project.drafts.get(draft_id), "draftId")
+    return api.draft(call.id("draftId"))
 
 
 @route("GET", "/drafts")
@@ -38,7 +37,7 @@ def list_drafts(api: Api, call: Call) -> Reply:
             "status", f"unknown status {status!r}: one of " + ", ".join(STATUS_FILTERS)
         )
     template_id = call.query.get("templateId")
-    index = api.project.index()
+    index = api.index()
     drafts = list(index.drafts.values())
     if template_id is not None:
         drafts = [d for d in drafts if d.template_id == template_id]
@@ -53,7 +52,7 @@ def list_drafts(api: Api, call: Call) -> Reply:
 def get_draft(api: Api, call: Call) -> Reply:
     draft = _draft(api, call)
     target = call.target()
-    template = api.project.drafts.template_of(draft)
+    template = api.template(draft.template_id)
     out = call.shaper.draft(draft, template)
     out["compiled"] = call.shaper.compiled(api.compile(template, draft, target))
     out["localizations"] = call.shaper.localizations(draft)
@@ -143,7 +142,7 @@ def get_draft_translations(api: Api, call: Call) -> Reply:
     draft = _draft(api, call)
     language = call.language()
     require_localization(draft, language)
-    return get_translations(api, call, api.project.drafts.template_of(draft), language)
+    return get_translations(api, call, api.template(draft.template_id), language)
 
 
 @route("PUT", "/drafts/{draftId}/localizations/{languageId}/translations")
@@ -152,10 +151,10 @@ def put_draft_translations(api: Api, call: Call) -> Reply:
     language = call.language()
     require_localization(draft, language)
     draft.check("localize")
-    return put_translations(api, call, api.project.drafts.template_of(draft), language)
+    return put_translations(api, call, api.template(draft.template_id), language)
 
 
 @route("GET", "/drafts/{draftId}/localizationKeys")
 def get_draft_keys(api: Api, call: Call) -> Reply:
     draft = _draft(api, call)
-    return keys(api, call, api.project.drafts.template_of(draft))
+    return keys(api, call, api.template(draft.template_id))

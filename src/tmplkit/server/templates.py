@@ -4,33 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Draft, Localization, Template
-from .common import Api, Call, Reply, lookup, page, published
+from ..model import Draft, Localization
+from .common import Api, Call, Reply, page, published
 from .errors import invalid_body, not_found
 from .routes import route
 
 
 @route("GET", "/workspaces")
 def list_workspaces(api: Api, call: Call) -> Reply:
-    chunk, after = page(call, api.project.workspaces.list(), lambda f: f.id)
+    workspaces = [f for f in api.index().folders.values() if f.is_workspace]
+    chunk, after = page(call, workspaces, lambda f: f.id)
     return call.shaper.page([call.shaper.folder(f) for f in chunk], after)
 
 
 @route("GET", "/workspaces/{folderId}")
 def get_folder(api: Api, call: Call) -> Reply:
-    folder_id = call.id("folderId")
-    folder = lookup(lambda: api.project.folders.get(folder_id), "folderId")
-    return call.shaper.folder(folder, api.project.folders.subfolders(folder.id))
-
-
-def _published_or_none(api: Api, template: Template) -> Draft | None:
-    draft_id = template.published_draft_id
-    return api.project.index().drafts.get(draft_id) if draft_id else None
+    folder = api.folder(call.id("folderId"))
+    subfolders = [f for f in api.index().folders.values() if f.parent_id == folder.id]
+    return call.shaper.folder(folder, sorted(subfolders, key=lambda f: f.id))
 
 
 @route("GET", "/templates")
 def list_templates(api: Api, call: Call) -> Reply:
-    templates = api.project.templates.list()
+    templates = list(api.index().templates.values())
     name = call.query.get("name")
     if name is not None:
         templates = [t for t in templates if t.name == name]
@@ -39,18 +35,13 @@ def list_templates(api: Api, call: Call) -> Reply:
         if wanted is not None:
             templates = [t for t in templates if getattr(t, attr) == wanted]
     chunk, after = page(call, templates, lambda t: t.id)
-    items = [call.shaper.template(t, _published_or_none(api, t)) for t in chunk]
+    items = [call.shaper.template(t, api.published(t)) for t in chunk]
     return call.shaper.page(items, after)
-
-
-def _template(api: Api, call: Call) -> Template:
-    template_id = call.id("templateId")
-    return lookup(lambda: api.project.templates.get(template_id), "templateId")
 
 
 @route("GET", "/templates/{templateId}")
 def get_template(api: Api, call: Call) -> Reply:
-    template = _template(api, call)
+    template = api.template(call.id("templateId"))
     target = call.target()
     draft = published(api, template)
     out = call.shaper.template(template, draft)
@@ -61,7 +52,7 @@ def get_template(api: Api, call: Call) -> Reply:
 def _render(api: Api, call: Call, locale: str | None) -> Reply:
     from ..errors import DataError, RenderError
 
-    template = _template(api, call)
+    template = api.template(call.id("templateId"))
     data = call.json_object({})
     draft = published(api, template)
     prepared = api.prepare(template, draft, locale)
@@ -79,12 +70,12 @@ def _render(api: Api, call: Call, locale: str | None) -> Reply:
     }
 
 
-@route("POST", "/render/template/{templateId}")
+@route("POST", "/render/template/{templateId}", reads=True)
 def render_template(api: Api, call: Call) -> Reply:
     return _render(api, call, None)
 
 
-@route("POST", "/render/template/{templateId}/{languageId}")
+@route("POST", "/render/template/{templateId}/{languageId}", reads=True)
 def render_template_language(api: Api, call: Call) -> Reply:
     return _render(api, call, call.language())
 
@@ -93,7 +84,7 @@ def localization_read(
     api: Api, call: Call, draft: Draft, localization: Localization
 ) -> dict[str, Any]:
     """LocalizationRead: the localization with the draft compiled in its language."""
-    template = api.project.drafts.template_of(draft)
+    template = api.template(draft.template_id)
     target = call.target()
     compiled = api.compile(template, draft, target, localization.languages[0])
     return {
@@ -116,8 +107,8 @@ def _localization_of(draft: Draft, localization_id: str) -> Localization | None:
 @route("GET", "/localizations/{localizationId}")
 def get_published_localization(api: Api, call: Call) -> Reply:
     localization_id = call.id("localizationId")
-    for template in api.project.templates.list():
-        draft = _published_or_none(api, template)
+    for template in api.index().templates.values():
+        draft = api.published(template)
         found = _localization_of(draft, localization_id) if draft else None
         if draft is not None and found is not None:
             return localization_read(api, call, draft, found)
@@ -127,8 +118,7 @@ def get_published_localization(api: Api, call: Call) -> Reply:
 @route("GET", "/localizations/{localizationId}/drafts/{draftId}")
 def get_draft_localization(api: Api, call: Call) -> Reply:
     localization_id = call.id("localizationId")
-    draft_id = call.id("draftId")
-    draft = lookup(lambda: api.project.drafts.get(draft_id), "draftId")
+    draft = api.draft(call.id("draftId"))
     found = _localization_of(draft, localization_id)
     if found is None:
         raise not_found(
