@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..model import Block, Template
+from ..model import Block, Draft, Template
 from ..store import BLOCK_PARTS, PARTS, Project
 from ..template import ir
 from ..template.parse import parse, read_source
@@ -46,11 +46,14 @@ def template_files(project: Project, template: Template) -> list[Path]:
     """The part files of every draft of the template that is not archived."""
     files = []
     for draft in project.drafts.list(template.id):
-        if draft.archived:
-            continue
-        parts = [project.confine(draft.dir / name) for name in PARTS.values()]
-        files += [file for file in parts if file.is_file()]
+        if not draft.archived:
+            files += draft_files(project, draft)
     return files
+
+
+def draft_files(project: Project, draft: Draft) -> list[Path]:
+    parts = [project.confine(draft.dir / name) for name in PARTS.values()]
+    return [file for file in parts if file.is_file()]
 
 
 def block_files(project: Project, block: Block) -> list[Path]:
@@ -67,6 +70,12 @@ def template_keys(project: Project, template: Template) -> Catalog:
     """A template's keys: those of all its drafts that are not archived (blocks have their own)."""
     catalog = source_catalog(project, f"{project.settings.name}: {template.name}")
     return extract_files(template_files(project, template), project.root, catalog)
+
+
+def draft_keys(project: Project, template: Template, draft: Draft) -> Catalog:
+    """One draft's keys (its template's catalogs hold those of all its drafts)."""
+    catalog = source_catalog(project, f"{project.settings.name}: {template.name}")
+    return extract_files(draft_files(project, draft), project.root, catalog)
 
 
 def block_keys(project: Project, block: Block) -> Catalog:

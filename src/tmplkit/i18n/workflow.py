@@ -244,7 +244,10 @@ def import_catalog(
         if not dry_run:
             with project.transaction() as txn:
                 for target, catalog in updates:
-                    txn.write(catalog_path(project, locale, target), catalog_text(project, locale, target, catalog))
+                    txn.write(
+                        catalog_path(project, locale, target),
+                        catalog_text(project, locale, target, catalog),
+                    )
     return report
 
 

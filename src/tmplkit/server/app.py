@@ -132,17 +132,16 @@ class Server:
     ) -> Response:
         remaining: int | None = None
         try:
-            key_id = self._authenticate(request)
-            if self.limiter is not None and key_id is not None:
-                decision = self.limiter.hit(key_id)
-                remaining = decision.remaining
-                if not decision.allowed:
-                    raise ApiError(
-                        429,
-                        "rate_limited",
-                        f"rate limit reached: try again in {decision.retry_after} s",
-                        headers={"Retry-After": str(decision.retry_after)},
-                    )
+            try:
+                key_id = self._authenticate(request)
+            except ApiError:
+                # Requests without a valid key spend their address's budget: guessing keys
+                # is rate limited too, and the 401 says how many tries are left.
+                client = request.client.host if request.client else "unknown"
+                remaining = self._spend(f"address {client}")
+                raise
+            if key_id is not None:
+                remaining = self._spend(key_id)
             version = negotiate(request.headers.get("accept"))
             if direct is not None:
                 if key_id is not None:
@@ -173,6 +172,24 @@ class Server:
             )
             return error_response(error, remaining)
         return await self._finish(reply, version, remaining)
+
+    def _spend(self, who: str) -> int | None:
+        """One request from `who` (a key id, or an address): the requests it has left, or
+        429 rate_limited when it has none (None: no rate limit)."""
+        if self.limiter is None:
+            return None
+        decision = self.limiter.hit(who)
+        if not decision.allowed:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"rate limit reached: try again in {decision.retry_after} s",
+                headers={
+                    "Retry-After": str(decision.retry_after),
+                    "X-RateLimit-Remaining": str(decision.remaining),
+                },
+            )
+        return decision.remaining
 
     def _touch(self, key_id: str) -> None:
         # A key's last use: written at most once a minute, under the project lock, so never

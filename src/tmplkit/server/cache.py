@@ -9,7 +9,7 @@ of the content it was made from:
   parsing them;
 - a draft's compiled code and its prepared render (`Cache`), under the hash of what they are
   made of (`fingerprint`): the draft's files, the blocks, the template's records and sample
-  data, the catalogs of the template and the blocks in every locale, tmplkit.toml.
+  data, the catalogs of the template and the blocks in the locale, tmplkit.toml.
 
 A file that is a symbolic link is hashed by where it points, never read: the store refuses a
 link out of the project when it reads the file itself, and nothing is read outside it here.
@@ -88,8 +88,9 @@ def _digest(files: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(project: Project, template: Template, draft: Draft) -> str:
-    """The hash of every file the draft's messages are made of."""
+def fingerprint(project: Project, template: Template, draft: Draft, locale: str | None) -> str:
+    """The hash of every file the draft's messages in `locale` are made of (the catalogs of
+    that locale and of those it falls back to: `fr` for `fr-CA`; none without a locale)."""
     root = str(project.root)
     files = [os.path.join(root, PROJECT_FILE), *_top_files(str(template.dir))]
     files += _files(str(draft.dir))
@@ -98,6 +99,9 @@ def fingerprint(project: Project, template: Template, draft: Draft) -> str:
     rel = template.dir.relative_to(project.root / "workspaces")
     catalog = os.path.join(*rel.parent.parts, f"{rel.name}.po")
     for locale_dir in _subdirs(os.path.join(root, "locales")):
+        name = os.path.basename(locale_dir)
+        if locale is None or not (locale == name or locale.startswith(name + "-")):
+            continue
         files.append(os.path.join(locale_dir, catalog))
         for kind in INCLUDABLE:
             files += _files(os.path.join(locale_dir, kind))

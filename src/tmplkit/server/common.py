@@ -111,7 +111,7 @@ class Api:
         from ..compiler import compile_sources
         from ..pipeline import resolve
 
-        key = (fingerprint(self.project, template, draft), draft.id, target, locale)
+        key = (fingerprint(self.project, template, draft, locale), draft.id, target, locale)
 
         def make() -> dict[str, Any]:
             try:
@@ -132,7 +132,7 @@ class Api:
         if self.renderer is None:
             self.renderer = Renderer(self.project)
         renderer = self.renderer
-        key = (fingerprint(self.project, template, draft), draft.id, locale)
+        key = (fingerprint(self.project, template, draft, locale), draft.id, locale)
         return self.prepared.get(
             key,
             lambda: renderer.prepare_sources(resolve(draft.id, self.project), locale=locale),
@@ -156,6 +156,13 @@ class Call:
         value = self.path[name]
         kind = ID_KINDS[name]
         if not ID_RE.match(value) or not value.startswith(kind + "_"):
+            raise invalid_parameter(name, f"{value!r} is not a {kind}_… id")
+        return value
+
+    def query_id(self, name: str, kind: str) -> str | None:
+        """An id in the query (a filter), checked like a path's; None when not given."""
+        value = self.query.get(name)
+        if value is not None and (not ID_RE.match(value) or not value.startswith(kind + "_")):
             raise invalid_parameter(name, f"{value!r} is not a {kind}_… id")
         return value
 

@@ -36,7 +36,7 @@ def list_drafts(api: Api, call: Call) -> Reply:
         raise invalid_parameter(
             "status", f"unknown status {status!r}: one of " + ", ".join(STATUS_FILTERS)
         )
-    template_id = call.query.get("templateId")
+    template_id = call.query_id("templateId", "tem")
     index = api.index()
     drafts = list(index.drafts.values())
     if template_id is not None:
@@ -142,7 +142,7 @@ def get_draft_translations(api: Api, call: Call) -> Reply:
     draft = _draft(api, call)
     language = call.language()
     require_localization(draft, language)
-    return get_translations(api, call, api.template(draft.template_id), language)
+    return get_translations(api, call, draft, language)
 
 
 @route("PUT", "/drafts/{draftId}/localizations/{languageId}/translations")
@@ -151,10 +151,10 @@ def put_draft_translations(api: Api, call: Call) -> Reply:
     language = call.language()
     require_localization(draft, language)
     draft.check("localize")
-    return put_translations(api, call, api.template(draft.template_id), language)
+    return put_translations(api, call, draft, language)
 
 
 @route("GET", "/drafts/{draftId}/localizationKeys")
 def get_draft_keys(api: Api, call: Call) -> Reply:
     draft = _draft(api, call)
-    return keys(api, call, api.template(draft.template_id))
+    return keys(api, call, draft)

@@ -27,13 +27,17 @@ def get_folder(api: Api, call: Call) -> Reply:
 @route("GET", "/templates")
 def list_templates(api: Api, call: Call) -> Reply:
     templates = list(api.index().templates.values())
+    # as `tmplkit template list` filters: a name contains the words, case aside; a folder
+    # holds its templates, a workspace every template below it
     name = call.query.get("name")
-    if name is not None:
-        templates = [t for t in templates if t.name == name]
-    for param, attr in (("folderId", "folder_id"), ("workspaceId", "workspace_id")):
-        wanted = call.query.get(param)
-        if wanted is not None:
-            templates = [t for t in templates if getattr(t, attr) == wanted]
+    if name:
+        templates = [t for t in templates if name.lower() in t.name.lower()]
+    folder_id = call.query_id("folderId", "fdr")
+    if folder_id is not None:
+        templates = [t for t in templates if t.folder_id == folder_id]
+    workspace_id = call.query_id("workspaceId", "fdr")
+    if workspace_id is not None:
+        templates = [t for t in templates if t.workspace_id == workspace_id]
     chunk, after = page(call, templates, lambda t: t.id)
     items = [call.shaper.template(t, api.published(t)) for t in chunk]
     return call.shaper.page(items, after)

@@ -7,7 +7,15 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..i18n.catalog import CatalogError, json_key, keys_list, po_text, read_json, read_po
+from ..i18n.catalog import (
+    Catalog,
+    CatalogError,
+    json_key,
+    keys_list,
+    po_text,
+    read_json,
+    read_po,
+)
 from ..model import Block, Draft, Template
 from .common import Api, Call, Reply, empty_ok
 from .errors import invalid_body, not_found
@@ -33,23 +41,35 @@ def require_localization(holder: Draft | Block, language: str) -> None:
         )
 
 
-def keys(api: Api, call: Call, owner: Owner) -> Reply:
-    """The strings to translate: `[{key, comment}]`, or the POT file when asked for."""
-    from ..i18n.workflow import owner_keys
+def owner_and_keys(api: Api, holder: Draft | Block) -> tuple[Owner, Catalog]:
+    """Whose catalogs hold the holder's translations (a draft's: its template's), and the
+    holder's own keys (a draft's: its strings only, not its template's other drafts')."""
+    from ..i18n.extract import block_keys, draft_keys
 
-    catalog = owner_keys(api.project, owner)
+    if isinstance(holder, Block):
+        return holder, block_keys(api.project, holder)
+    template = api.template(holder.template_id)
+    return template, draft_keys(api.project, template, holder)
+
+
+def keys(api: Api, call: Call, holder: Draft | Block) -> Reply:
+    """The strings to translate: `[{key, comment}]`, or the POT file when asked for."""
+    _, catalog = owner_and_keys(api, holder)
     if call.version.gettext:
         catalog.project = api.project.settings.name
         return Response(po_text(catalog, template=True), media_type=call.version.gettext_type)
     return keys_list(catalog)
 
 
-def get_translations(api: Api, call: Call, owner: Owner, language: str) -> Reply:
+def get_translations(api: Api, call: Call, holder: Draft | Block, language: str) -> Reply:
     """The translations of a language: `{source: translation}` (a plural's forms as a list),
-    or its PO file when asked for (`Accept: text/x-gettext-translation`)."""
-    from ..i18n.workflow import combined_catalog
+    or its PO file when asked for (`Accept: text/x-gettext-translation`); a draft's are those of
+    its own strings."""
+    from ..i18n.catalog import merge
+    from ..i18n.workflow import read_catalog
 
-    catalog = combined_catalog(api.project, language, owner)
+    owner, own = owner_and_keys(api, holder)
+    catalog = merge(read_catalog(api.project, language, owner), own)
     if call.version.gettext:
         catalog.project = api.project.settings.name
         return Response(po_text(catalog), media_type=GETTEXT)
@@ -61,13 +81,14 @@ def get_translations(api: Api, call: Call, owner: Owner, language: str) -> Reply
     return out
 
 
-def put_translations(api: Api, call: Call, owner: Owner, language: str) -> Reply:
+def put_translations(api: Api, call: Call, holder: Draft | Block, language: str) -> Reply:
     """Replace all of a language's translations with the body's: JSON, or a PO file
     (`Content-Type: text/x-gettext-translation`). Checked as `tmplkit i18n import` checks a
-    file; with a problem, nothing is written and the first is the answer's message."""
-    from ..i18n.catalog import Catalog
-    from ..i18n.workflow import import_catalog
+    file; with a problem, nothing is written and the first is the answer's message. A draft's
+    are those of its own strings: its template's other drafts keep theirs."""
+    from ..i18n.workflow import import_catalog, read_catalog
 
+    owner, own = owner_and_keys(api, holder)
     kind = call.content_type()
     try:
         if kind in (GETTEXT, "text/x-gettext", "text/x-po") or kind.endswith(
@@ -78,6 +99,10 @@ def put_translations(api: Api, call: Call, owner: Owner, language: str) -> Reply
             incoming = read_json(call.body, "body", language)
         else:
             incoming = Catalog(language)
+        for message in read_catalog(api.project, language, owner).active:
+            # the translations of strings the holder does not have stay as they are
+            if message.key not in own.messages and message.key not in incoming.messages:
+                incoming.add(message)
         report = import_catalog(
             api.project, language, incoming, "body", owner=owner, replace=True, force=True
         )
