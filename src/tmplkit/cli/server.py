@@ -76,8 +76,18 @@ def listen(host: str, port: int) -> socket.socket:
     metavar="BYTES",
     help="The largest request body taken; a larger one is answered 413.",
 )
+@click.option(
+    "--inline-formats/--no-inline-formats",
+    default=True,
+    show_default=True,
+    help="Compile format filters (dates, numbers, money) for targets without a locale-aware "
+    "formatter by writing tmplkit's exact formatter into the template, as `compile "
+    "--inline-formats` does; without it, such a template is refused for those targets.",
+)
 @pass_ctx
-def serve_command(obj: Context, host: str, port: int, rate_limit: int, max_body: int) -> None:
+def serve_command(
+    obj: Context, host: str, port: int, rate_limit: int, max_body: int, inline_formats: bool
+) -> None:
     """Serve the Dyspatch REST API over the project, for clients with an API key.
 
     Requests must carry `Authorization: Bearer KEY`, for a key made by `tmplkit apikey
@@ -106,7 +116,13 @@ def serve_command(obj: Context, host: str, port: int, rate_limit: int, max_body:
         from ..server.limits import RateLimiter
 
         limiter = RateLimiter(rate_limit) if rate_limit else None
-        app = create_app(project, keys=keys, limiter=limiter, max_body=max_body)
+        app = create_app(
+            project,
+            keys=keys,
+            limiter=limiter,
+            max_body=max_body,
+            inline_formats=inline_formats,
+        )
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
         address = f"[{host}]" if ":" in host else host
         click.echo(

@@ -237,13 +237,17 @@ def create_app(
     limiter: RateLimiter | None = None,
     max_body: int = MAX_BODY,
     extensions: bool = True,
+    inline_formats: bool = True,
 ) -> Starlette:
     """The Dyspatch API over `project`: answering only requests with a key of `keys` (None:
     no key needed, for tests and loopback tools), at the rate `limiter` allows, with bodies up
-    to `max_body` bytes; `extensions`: tmplkit's own endpoints (sources, for `sync pull`)."""
+    to `max_body` bytes; `extensions`: tmplkit's own endpoints (sources, for `sync pull`);
+    `inline_formats`: format filters compiled for every target that can take tmplkit's
+    formatter written into the template (`compile --inline-formats`): a Dyspatch client cannot
+    pass the flag, and a template it cannot use is no use to it."""
     from .openapi import openapi_document
 
-    api = Api(project)
+    api = Api(project, inline_formats=inline_formats)
     server = Server(api, keys, limiter, max_body)
     table = list(ROUTES)
     by_path: dict[str, dict[str, Endpoint]] = {}

@@ -68,6 +68,7 @@ class Api:
     prepared: Cache = field(default_factory=lambda: Cache(256))
     renderer: Renderer | None = None
     records: IndexCache | None = None
+    inline_formats: bool = True
 
     def index(self) -> Index:
         if self.records is None:
@@ -116,7 +117,10 @@ class Api:
         def make() -> dict[str, Any]:
             try:
                 sources = resolve(draft.id, self.project)
-                return compile_sources(sources, target, locale=locale).to_json()
+                compiled = compile_sources(
+                    sources, target, locale=locale, inline_formats=self.inline_formats
+                )
+                return compiled.to_json()
             except CompileError as exc:
                 if exc.construct is not None:  # the target refuses a construct
                     raise invalid_parameter("targetLanguage", str(exc)) from None
