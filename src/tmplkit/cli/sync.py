@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 EPILOG = """\b
 Examples:
-  export TMPLKIT_REMOTE_KEY=…          (the API key: never an option, never a file)
+  export TMPLKIT_REMOTE_KEY=…     (the remote's API key)
   tmplkit init acme && cd acme
   tmplkit sync pull http://127.0.0.1:8787
   tmplkit sync status http://127.0.0.1:8787 --json
@@ -125,12 +125,12 @@ def status_command(obj: Context, url: str, as_json: bool) -> None:
 
     \b
     Each object is compared by content (a sha256 of its files) and is:
-      only remote       a pull adds it
-      only local        the remote does not have it (a pull never deletes)
-      changed remotely  a pull takes the remote's copy
-      changed locally   a pull keeps it
-      changed on both sides, or differs (no pull recorded): a pull keeps it, --force takes
-                        the remote's
+      only remote            a pull adds it
+      only local             the remote does not have it (a pull never deletes)
+      changed remotely       a pull takes the remote's copy
+      changed locally        a pull keeps it
+      changed on both sides  a pull keeps it; --force takes the remote's
+      differs                the same, when no pull was recorded
     """
     from ..sync import status
 
