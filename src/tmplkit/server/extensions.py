@@ -21,7 +21,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,13 +31,12 @@ from ..errors import LocaleError
 from ..langtags import normalize
 from ..store import Project
 from ..store.imports import ID_PATTERNS, object_files
-from ..sync.entries import Entry, local_entries, settings_fields
+from ..sync.entries import Entry, local_entries, local_entry, settings_fields, with_digest
 from .errors import invalid_parameter, not_found
 from .versions import LATEST
 
 PAGE_SIZE = 500  # an index is small: a few requests list a large project
 GETTEXT = "text/x-gettext-translation; charset=utf-8"
-T = TypeVar("T")
 
 # The path parameter of each kind, as Dyspatch's endpoints name it.
 PARAMETERS = {
@@ -77,10 +76,10 @@ def checked_language(request: Request) -> str:
     return value
 
 
-def paginated(request: Request, items: list[T], key: Callable[[T], str]) -> dict[str, Any]:
-    """A page of `items` after the request's cursor, sorted by key, as Dyspatch's lists are:
-    `{"cursor": {"next", "hasMore"}, "data"}`."""
-    items = sorted(items, key=key)
+def paginated(request: Request, entries: list[Entry]) -> dict[str, Any]:
+    """A page of `entries` after the request's cursor, sorted by id, each with its digest (of
+    the page's alone), as Dyspatch's lists are: `{"cursor": {"next", "hasMore"}, "data"}`."""
+    entries = sorted(entries, key=lambda e: e.id)
     cursor = request.query_params.get("cursor")
     if cursor:
         try:
@@ -89,32 +88,31 @@ def paginated(request: Request, items: list[T], key: Callable[[T], str]) -> dict
             after = ""
         if not KEY_RE.match(after):
             raise invalid_parameter("cursor", f"{cursor!r} is not a cursor of this server")
-        items = [item for item in items if key(item) > after]
-    chunk, more = items[:PAGE_SIZE], len(items) > PAGE_SIZE
+        entries = [e for e in entries if e.id > after]
+    chunk, more = entries[:PAGE_SIZE], len(entries) > PAGE_SIZE
     page: dict[str, Any] = {"hasMore": more}
     if more:
-        page["next"] = base64.urlsafe_b64encode(key(chunk[-1]).encode()).decode().rstrip("=")
-    return {"cursor": page, "data": [shaped(item) for item in chunk]}
+        page["next"] = base64.urlsafe_b64encode(chunk[-1].id.encode()).decode().rstrip("=")
+    project = project_of(request)
+    return {"cursor": page, "data": [shaped(with_digest(project, e)) for e in chunk]}
 
 
-def shaped(item: Any) -> Any:
-    if isinstance(item, Entry):
-        if item.kind == "catalog":
-            return {
-                "ownerId": item.parent,
-                "locale": item.slug,
-                "path": item.path,
-                "sha256": item.digest,
-            }
+def shaped(entry: Entry) -> dict[str, Any]:
+    if entry.kind == "catalog":
         return {
-            "kind": item.kind,
-            "id": item.id,
-            "parentId": item.parent,
-            "slug": item.slug,
-            "name": item.name,
-            "sha256": item.digest,
+            "ownerId": entry.parent,
+            "locale": entry.slug,
+            "path": entry.path,
+            "sha256": entry.digest,
         }
-    return item
+    return {
+        "kind": entry.kind,
+        "id": entry.id,
+        "parentId": entry.parent,
+        "slug": entry.slug,
+        "name": entry.name,
+        "sha256": entry.digest,
+    }
 
 
 # -- the endpoints --
@@ -127,14 +125,14 @@ def project_settings(request: Request) -> dict[str, Any]:
 
 def sources(request: Request) -> dict[str, Any]:
     """GET /sources: every folder, template, draft and block, with its digest."""
-    entries = local_entries(project_of(request)).values()
-    return paginated(request, [e for e in entries if e.kind in PARAMETERS], lambda e: e.id)
+    entries = local_entries(project_of(request), digests=False).values()
+    return paginated(request, [e for e in entries if e.kind in PARAMETERS])
 
 
 def catalogs(request: Request) -> dict[str, Any]:
     """GET /catalogs: every catalog of a template or block, with its digest."""
-    entries = local_entries(project_of(request)).values()
-    return paginated(request, [e for e in entries if e.kind == "catalog"], lambda e: e.id)
+    entries = local_entries(project_of(request), digests=False).values()
+    return paginated(request, [e for e in entries if e.kind == "catalog"])
 
 
 def source_of(kind: str) -> Callable[[Request], dict[str, Any]]:
@@ -143,12 +141,12 @@ def source_of(kind: str) -> Callable[[Request], dict[str, Any]]:
     def source(request: Request) -> dict[str, Any]:
         obj_id = checked_id(request, kind)
         project = project_of(request)
-        entry = local_entries(project).get(f"{kind}:{obj_id}")
+        entry = local_entry(project, kind, obj_id)
         if entry is None:
             raise not_found(f"no {kind} {obj_id!r}", PARAMETERS[kind])
         files = object_files(project, kind, project.root / entry.path)
         encoded = {name: base64.b64encode(data).decode("ascii") for name, data in files.items()}
-        return {**shaped(entry), "files": encoded}
+        return {**shaped(with_digest(project, entry)), "files": encoded}
 
     source.__name__ = f"{kind}_source"
     return source
@@ -161,7 +159,7 @@ def catalog_of(kind: str) -> Callable[[Request], Response]:
         obj_id = checked_id(request, kind)
         language = checked_language(request)
         project = project_of(request)
-        entry = local_entries(project).get(f"catalog:{obj_id}/{language}")
+        entry = local_entry(project, "catalog", f"{obj_id}/{language}")
         if entry is None:
             raise not_found(f"{kind} {obj_id} has no catalog {language}", "languageId")
         data = project.confine(project.root / entry.path).read_bytes()

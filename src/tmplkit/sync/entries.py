@@ -7,19 +7,22 @@ file: a locale's translations of a template or block), or the project's settings
 are the same when their digests are (store.imports.object_digest: the place and the bytes).
 Which side changed is known from the digest each had when a pull last left them equal: the
 *base*, kept per remote in `.tmplkit/sync.json` (local state, never versioned).
+
+A tmplkit server lists its objects with `local_entries` too (server/extensions.py), so the two
+sides' digests come from one function. The remote's ids, slugs and locales are checked here
+(`checked_locale`, `checked_slug`) before they name a file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InvalidName, LocaleError, ProjectError
 from ..langtags import normalize
-from ..model import validate_slug
+from ..model import Block, Draft, Folder, Template, validate_slug
 from ..store import Project
 from ..store.imports import catalog_path, locale_dirs, object_digest, object_files
 from ..store.records import Settings
@@ -131,41 +134,84 @@ def settings_digest(fields: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def local_entries(project: Project) -> dict[str, Entry]:
-    """Every object of the project by key, with its digest and its directory."""
+Record = Folder | Template | Draft | Block
+
+
+def object_entry(project: Project, kind: str, obj: Record) -> Entry:
+    """A local folder, template, draft or block as an entry, without its digest."""
+    parent = {
+        "folder": getattr(obj, "parent_id", None),
+        "template": getattr(obj, "folder_id", None),
+        "draft": getattr(obj, "template_id", None),
+    }.get(kind)
+    return Entry(kind, obj.id, parent, obj.dir.name, obj.name, None, project.relpath(obj.dir))
+
+
+def catalog_entry(project: Project, owner: Template | Block, locale: str) -> Entry | None:
+    """The locale's catalog of a template or block, without its digest; None if it has none."""
+    kind = "block" if isinstance(owner, Block) else "template"
+    file = project.confine(catalog_path(project, locale, kind, owner.dir))
+    if not file.is_file():
+        return None
+    obj_id = catalog_id(owner.id, locale)
+    return Entry("catalog", obj_id, owner.id, locale, "", None, project.relpath(file))
+
+
+def local_entries(project: Project, *, digests: bool = True) -> dict[str, Entry]:
+    """Every object of the project by key, with its place (`path`) and, with `digests`, its
+    digest (else None: `with_digest` gives one's, reading its files alone)."""
     idx = project.index()
-    out: dict[str, Entry] = {}
-
-    def add(kind: str, obj_id: str, parent: str | None, directory: Path, name: str) -> None:
-        files = object_files(project, kind, directory)
-        digest = object_digest(kind, parent, directory.name, files)
-        rel = project.relpath(directory)
-        out[f"{kind}:{obj_id}"] = Entry(kind, obj_id, parent, directory.name, name, digest, rel)
-
     fields = settings_fields(project.settings)
-    out[f"settings:{SETTINGS_ID}"] = Entry(
-        "settings", SETTINGS_ID, None, None, SETTINGS_ID, settings_digest(fields), SETTINGS_ID
-    )
-    for folder in idx.folders.values():
-        add("folder", folder.id, folder.parent_id, folder.dir, folder.name)
-    for block in idx.blocks.values():
-        add("block", block.id, None, block.dir, block.name)
-    for template in idx.templates.values():
-        add("template", template.id, template.folder_id, template.dir, template.name)
-    for draft in idx.drafts.values():
-        add("draft", draft.id, draft.template_id, draft.dir, draft.name)
-    owners = [("template", t.id, t.dir) for t in idx.templates.values()]
-    owners += [("block", b.id, b.dir) for b in idx.blocks.values()]
+    entries = [
+        Entry(
+            "settings", SETTINGS_ID, None, None, SETTINGS_ID, settings_digest(fields), SETTINGS_ID
+        )
+    ]
+    for kind, objects in (
+        ("folder", idx.folders),
+        ("block", idx.blocks),
+        ("template", idx.templates),
+        ("draft", idx.drafts),
+    ):
+        entries += [object_entry(project, kind, obj) for obj in objects.values()]
+    owners: list[Template | Block] = [*idx.templates.values(), *idx.blocks.values()]
     for locale_dir in locale_dirs(project):
-        locale = locale_dir.name
-        for kind, owner, directory in owners:
-            file = project.confine(catalog_path(project, locale, kind, directory))
-            if file.is_file():
-                obj_id = catalog_id(owner, locale)
-                digest = catalog_digest(owner, locale, file.read_bytes())
-                rel = project.relpath(file)
-                out[f"catalog:{obj_id}"] = Entry("catalog", obj_id, owner, locale, "", digest, rel)
-    return out
+        found = (catalog_entry(project, owner, locale_dir.name) for owner in owners)
+        entries += [entry for entry in found if entry is not None]
+    if digests:
+        entries = [with_digest(project, e) if e.digest is None else e for e in entries]
+    return {e.key: e for e in entries}
+
+
+def local_entry(project: Project, kind: str, obj_id: str) -> Entry | None:
+    """One object of the project (a catalog's id: `OWNER/LOCALE`) without its digest, found
+    by one scan of the records: what a request for one object needs."""
+    idx = project.index()
+    if kind == "catalog":
+        owner_id, _, locale = obj_id.partition("/")
+        owner = idx.templates.get(owner_id) or idx.blocks.get(owner_id)
+        return catalog_entry(project, owner, locale) if owner else None
+    objects: dict[str, dict[str, Any]] = {
+        "folder": idx.folders,
+        "template": idx.templates,
+        "draft": idx.drafts,
+        "block": idx.blocks,
+    }
+    obj = objects[kind].get(obj_id)
+    return object_entry(project, kind, obj) if obj else None
+
+
+def with_digest(project: Project, entry: Entry) -> Entry:
+    """A local entry with its digest, from its files as they are now."""
+    where = project.root / entry.path
+    if entry.kind == "catalog":
+        data = project.confine(where).read_bytes()
+        digest = catalog_digest(entry.parent or "", entry.slug or "", data)
+    else:
+        digest = object_digest(
+            entry.kind, entry.parent, where.name, object_files(project, entry.kind, where)
+        )
+    return replace(entry, digest=digest)
 
 
 def classify(local: str | None, remote: str | None, base: str | None) -> str:
