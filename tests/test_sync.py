@@ -494,7 +494,13 @@ def fake_dyspatch(request: httpx.Request) -> httpx.Response:
                 }
             ]
         ),
-        "/drafts": page([{"id": DYSPATCH_DRAFT, "template": DYSPATCH_TEMPLATE, "name": "V1"}]),
+        "/drafts": page(
+            [
+                {"id": DYSPATCH_DRAFT, "template": DYSPATCH_TEMPLATE, "name": "V1"},
+                {"id": "tdft_01gggg", "template": "tem_01hhhh", "name": "Of an unpublished one"},
+            ]
+        ),
+        "/drafts/tdft_01gggg/localizations": [],
         "/blocks": page([{"id": "blk_01eeee", "name": "Legal footer"}]),
         f"/drafts/{DYSPATCH_DRAFT}": {
             "id": DYSPATCH_DRAFT,
@@ -535,6 +541,9 @@ def test_a_dyspatch_account_gives_the_structure_and_the_compiled_code(local: Pat
         "block": 1,
         "catalog": 1,
     }
+    assert report.warnings == [
+        "draft tdft_01gggg: skipped: tem_01hhhh is neither on the remote nor here"
+    ]
     draft_dir = local / "workspaces/main-workspace/billing-invoices/invoice/drafts/v1"
     assert (draft_dir / "subject.j2").read_text() == "Invoice {{ number }}"
     assert (draft_dir / "body.html.j2").read_text() == "<p>{{ total }}</p>"
@@ -557,7 +566,8 @@ def test_a_dyspatch_account_gives_the_structure_and_the_compiled_code(local: Pat
     assert [(m.msgid, m.translation) for m in catalog.active] == [("Invoice", "Facture")]
     again = open_remote("https://api.dyspatch.test", "dk_secret", "local", transport=transport)
     assert pull(tmplkit.open_project(local), again).up_to_date
-    assert status(tmplkit.open_project(local), again).in_sync
+    checked = status(tmplkit.open_project(local), again)
+    assert checked.in_sync and checked.warnings == report.warnings
 
 
 # --- the client: pages, retries, refusals -------------------------------------------------------

@@ -65,6 +65,12 @@ def status(project: Project, remote: Remote) -> StatusReport:
     report = StatusReport(remote.url, objects=len(set(local) | set(theirs)))
     for key in sorted(set(local) | set(theirs), key=lambda k: places.order(k)):
         mine, their = local.get(key), theirs.get(key)
+        if mine is None and their is not None and not places.placeable(their):
+            report.warnings.append(  # as a pull says it
+                f"{their.kind} {their.id}: skipped: {their.parent} is neither on the remote "
+                "nor here"
+            )
+            continue
         remote_digest = their.digest if their else None
         if their is not None and remote_digest is None and mine is not None:
             remote_digest = fetched_digest(remote, their, mine)
@@ -105,6 +111,14 @@ class Places:
         """Parents first: by kind, then by place."""
         entry = self.by_key[key]
         return KINDS.index(entry.kind), self.path(entry)
+
+    def placeable(self, entry: Entry, depth: int = 0) -> bool:
+        """Whether a pull can put `entry` somewhere: its parents are here or on the remote,
+        up to a workspace (a block, a catalog's owner)."""
+        if entry.parent is None or entry.parent in self.local:
+            return True
+        parent = self.theirs.get(entry.parent)
+        return parent is not None and depth < 64 and self.placeable(parent, depth + 1)
 
     def dir(self, obj_id: str | None, depth: int = 0) -> str:
         if obj_id is None:
