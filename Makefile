@@ -59,6 +59,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/import.py
 	$(PY) benchmarks/batch.py --n 1000000
 	$(PY) benchmarks/foundation.py
+	$(PY) benchmarks/serve_load.py --seconds 30
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check src tests
