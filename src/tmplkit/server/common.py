@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 25
 
-# The ids a path may name: a prefix and tmplkit's lower-case base-32 (or a Dyspatch id's
-# letters and digits). Checked before anything is looked up: `../` never reaches the store.
+# The ids a path may name: a prefix, then lower-case letters and digits (tmplkit's base-32, a
+# Dyspatch id's). Checked before anything is looked up: `../` never reaches the store.
 ID_KINDS = {
     "folderId": "fdr",
     "templateId": "tem",
@@ -35,7 +35,7 @@ ID_KINDS = {
     "blockId": "blk",
     "localizationId": "loc",
 }
-ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc)_[0-9A-Za-z]{1,64}$")
+ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc)_[0-9a-z]{1,64}$")
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,4}$")
 
 # targetLanguage: Dyspatch's names, and tmplkit's sendgrid

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import PAGE_SIZE, TARGET_LANGUAGES
+from .common import ID_KINDS, LANGUAGE_RE, PAGE_SIZE, TARGET_LANGUAGES
 from .drafts import STATUS_FILTERS
 from .versions import LATEST
 
@@ -241,11 +241,17 @@ PARAMETERS: dict[str, Any] = {
         "name": "languageId",
         "required": True,
         "description": "A BCP 47 language id (en-US, zh-Hans-CN, es-419)",
-        "schema": _string(),
+        "schema": _string(pattern=LANGUAGE_RE.pattern),
     },
 }
-for _name in ("folderId", "templateId", "draftId", "blockId", "localizationId"):
-    PARAMETERS[_name] = {"in": "path", "name": _name, "required": True, "schema": _string()}
+
+
+def _id_schema(name: str) -> dict[str, Any]:
+    return _string(pattern=f"^{ID_KINDS[name]}_[0-9a-z]{{1,64}}$")
+
+
+for _name in ID_KINDS:
+    PARAMETERS[_name] = {"in": "path", "name": _name, "required": True, "schema": _id_schema(_name)}
 
 ERROR = {"*/*": {"schema": _ref("APIError")}}
 RATE_HEADER = {"X-RateLimit-Remaining": {"schema": {"type": "integer"}}}
@@ -288,7 +294,12 @@ TRANSLATIONS_BODY = {
 NAME_BODY = {
     "required": False,
     "content": {
-        "application/json": {"schema": {"type": "object", "properties": {"name": _string()}}}
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"name": _string(minLength=1, pattern=r"\S")},
+            }
+        }
     },
 }
 RENDER_BODY = {
@@ -639,13 +650,14 @@ def _parameter(name: str) -> dict[str, Any]:
         return {"$ref": f"#/components/parameters/{name}"}
     query = name.rstrip("?")
     if query == "status":
-        return {
-            "in": "query",
-            "name": "status",
-            "required": False,
-            "schema": _string(enum=list(STATUS_FILTERS)),
-        }
-    return {"in": "query", "name": query, "required": False, "schema": _string()}
+        schema = _string(enum=list(STATUS_FILTERS))
+    elif query in ID_KINDS:
+        schema = _id_schema(query)
+    elif query == "workspaceId":
+        schema = _id_schema("folderId")
+    else:
+        schema = _string()
+    return {"in": "query", "name": query, "required": False, "schema": schema}
 
 
 def openapi_document(base_url: str, extensions: bool = True) -> dict[str, Any]:
