@@ -1310,6 +1310,8 @@ def test_twenty_api_writers_and_a_command_lose_nothing(
     last: dict[str, tuple[str, str]] = {}  # language -> (its name, its subject), acknowledged
     failures: list[str] = []
     command: list[Result] = []
+    acknowledged: list[float] = []  # when each write was answered 200
+    command_ran: list[float] = []  # when the command started and ended
 
     def writer(language: str) -> None:
         with httpx.Client(
@@ -1330,15 +1332,18 @@ def test_twenty_api_writers_and_a_command_lose_nothing(
                         failures.append(f"{language} #{n}: {answer.status_code} {answer.text}")
                         return
                 last[language] = (name, subject)
+                acknowledged.append(time.monotonic())
                 n += 1
 
     def cli() -> None:
         start.wait()
+        command_ran.append(time.monotonic())
         try:
             command.append(
                 run_proc("--project", served.root, "localization", "add", "--draft", draft, "vi-VN")
             )
         finally:
+            command_ran.append(time.monotonic())
             command_done.set()
 
     threads = [threading.Thread(target=writer, args=(lang,)) for lang in LANGUAGES]
@@ -1351,6 +1356,8 @@ def test_twenty_api_writers_and_a_command_lose_nothing(
     assert failures == []
     assert command[0].code == 0, command[0].err
     assert sorted(last) == sorted(LANGUAGES)
+    began, ended = command_ran
+    assert any(began < t < ended for t in acknowledged)  # the API wrote while it ran
 
     project = served.reload()
     localizations = project.drafts.get(draft).localizations
