@@ -628,7 +628,7 @@ def test_a_localization_is_compiled_in_its_language(served: Served) -> None:
     got = served.get(f"/localizations/{localization.id}", targetLanguage="jinja")
     expected = compiled_as_served(env.template.id, "jinja", project=served.reload(), locale="pl-PL")
     assert decoded(got["compiled"]) == expected_parts(expected)
-    assert "Cześć!" in expected.html  # (the catalog was used)
+    assert "Cześć!" in (expected.html or "")  # (the catalog was used)
     template = served.get(f"/templates/{env.template.id}", targetLanguage="jinja")
     assert [loc["id"] for loc in template["localizations"]] == [localization.id]
 
@@ -926,7 +926,9 @@ def test_a_blocks_localizations_and_translations(served: Served) -> None:
     assert translations_of(served, path + "/es-ES/translations") == {"Help center": "Ayuda"}
     project = served.reload()
     stored = workflow.read_catalog(project, "es-ES", project.blocks.get(FOOTER))
-    assert stored.get((None, "Help center")).translation == "Ayuda"  # type: ignore[union-attr]
+    assert {m.msgid: m.translation for m in stored.active if m.translated} == {
+        "Help center": "Ayuda"
+    }
     assert served.http.delete(path + "/es-ES").status_code == 200
     assert "es-ES" not in [lang for x in served.get(path) for lang in x["languages"]]
 
