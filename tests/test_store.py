@@ -979,3 +979,21 @@ def test_delete_removes_the_catalogs_of_the_template(tmp_path: Path) -> None:
         sorted(p.name for p in root.glob("locales/*/acme-shop/account/*.po"))
         == ["password-reset.po"] * 5  # fr, de, pl, ja and ar
     )
+
+
+def test_a_drafts_origin_and_feedback_survive_the_workflow(project: ProjectEnv) -> None:
+    """draft.toml's `origin` (set by `sync pull` from Dyspatch) and a rejection's feedback are
+    kept when the workflow rewrites the file."""
+    record = project.draft.dir / "draft.toml"
+    record.write_text(record.read_text("utf-8") + 'origin = "dyspatch"\n', "utf-8")
+    drafts = project.reload().drafts
+    drafts.submit(project.draft.id)
+    drafts.reject(project.draft.id, feedback="The logo is too big.")
+    data = tomllib.loads(record.read_text("utf-8"))
+    assert (data["origin"], data["feedback"], data["status"]) == (
+        "dyspatch",
+        "The logo is too big.",
+        "IN_PROGRESS",
+    )
+    drafts.lock(project.draft.id)
+    assert tomllib.loads(record.read_text("utf-8"))["origin"] == "dyspatch"

@@ -354,6 +354,7 @@ class Draft:
     updated_at: str = ""
     localizations: list[Localization] = field(default_factory=list)
     feedback: str | None = None  # the reviewer's words when it was last rejected
+    origin: str | None = None  # "dyspatch": pulled from a Dyspatch account, compiled code
 
     @property
     def state(self) -> str:
@@ -403,6 +404,8 @@ class Draft:
             out["localizations"] = [loc.to_toml() for loc in self.localizations]
         if self.feedback:
             out["feedback"] = self.feedback
+        if self.origin:
+            out["origin"] = self.origin
         return out
 
     def to_json(self, template: Template | None = None) -> dict[str, Any]:
@@ -433,6 +436,7 @@ class Block:
     created_at: str = ""
     updated_at: str = ""
     localizations: list[Localization] = field(default_factory=list)
+    origin: str | None = None  # "dyspatch": pulled from a Dyspatch account (no content)
 
     def to_toml(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -444,6 +448,8 @@ class Block:
         }
         if self.localizations:
             out["localizations"] = [loc.to_toml() for loc in self.localizations]
+        if self.origin:
+            out["origin"] = self.origin
         return out
 
     def to_json(self) -> dict[str, Any]:

@@ -155,6 +155,7 @@ def draft_from(directory: Path, template: Template) -> Draft:
         updated_at=data.get("updated_at", ""),
         localizations=localizations_from(data),
         feedback=data.get("feedback"),
+        origin=data.get("origin"),
     )
 
 
@@ -187,6 +188,7 @@ def block_from(directory: Path) -> Block:
         created_at=data.get("created_at", ""),
         updated_at=data.get("updated_at", ""),
         localizations=localizations_from(data),
+        origin=data.get("origin"),
     )
 
 

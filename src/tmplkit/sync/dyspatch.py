@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -201,7 +202,7 @@ class DyspatchRemote:
                 created_at=stamp(item.get("createdAt")),
                 updated_at=stamp(item.get("updatedAt")),
             )
-            return {"block.toml": toml_bytes({**block.to_toml(), "origin": ORIGIN})}
+            return {"block.toml": toml_bytes(replace(block, origin=ORIGIN).to_toml())}
         return {CATALOG_FILE: self._catalog(entry)}
 
     def _template_record(self, entry: Entry, item: dict[str, Any], where: Path) -> dict[str, Any]:
@@ -256,7 +257,7 @@ class DyspatchRemote:
             updated_at=stamp(body.get("updatedAt")),
             localizations=self._localizations(body.get("localizations")),
         )
-        return {**parts, "draft.toml": toml_bytes({**draft.to_toml(), "origin": ORIGIN})}
+        return {**parts, "draft.toml": toml_bytes(replace(draft, origin=ORIGIN).to_toml())}
 
     def _decoded(self, path: str, compiled: dict[str, Any], field: str) -> bytes:
         value = compiled.get(field) or ""
