@@ -125,6 +125,7 @@ SCHEMAS: dict[str, Any] = {
             "updatedAt": _string(),
             "status": _string(enum=sorted(set(STATUS_FILTERS.values()))),
             "templateName": _string(),
+            "designApprovedDate": _string(),
             "tags": TAGS,
             "slug": _string(),
             "archived": {"type": "boolean"},

@@ -94,6 +94,10 @@ class Shaper:
                 "updatedAt": draft.updated_at,
                 "status": draft.state,  # ARCHIVED: tmplkit's, as are PUBLISHED
                 "templateName": template.name,
+                # tmplkit's one approval, when the draft was approved ("" if never)
+                "designApprovedDate": next(
+                    (h.published_at for h in template.history if h.draft_id == draft.id), ""
+                ),
                 "slug": draft.slug,
                 "archived": draft.archived,
             }
