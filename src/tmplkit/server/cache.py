@@ -5,11 +5,14 @@ pull` or by a command shows up on the next one. What it keeps is the heavy work,
 of the content it was made from:
 
 - the project's index (its records parsed: folders, templates, drafts, blocks), under the hash
-  of every record file (`IndexCache`): reading a few dozen small files costs a fraction of
-  parsing them;
+  of every record file (`IndexCache`);
 - a draft's compiled code and its prepared render (`Cache`), under the hash of what they are
   made of (`fingerprint`): the draft's files, the blocks, the template's records and sample
   data, the catalogs of the template and the blocks in the locale, tmplkit.toml.
+
+A file's hash is kept with its stat (`Digests`) and the file read again only when the stat
+changed, or while its mtime is too recent to tell a second write in the same clock tick (git's
+"racily clean" rule): a request's freshness check costs a `stat` per file.
 
 A file that is a symbolic link is hashed by where it points, never read: the store refuses a
 link out of the project when it reads the file itself, and nothing is read outside it here.
@@ -19,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -71,24 +76,57 @@ def _subdirs(directory: str) -> list[str]:
         return []
 
 
-def _digest(files: Iterable[str]) -> str:
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(os.fsencode(file) + b"\0")
+# A file's content is trusted unchanged from its stat alone once its mtime is this much older
+# than when it was read: file times come from a coarse clock (a kernel tick), so a write in the
+# same tick as an earlier one may keep the mtime, and the size may not change either. Until its
+# mtime is that old the file is read again on every request (git's "racily clean" entries).
+RACY_NS = 100_000_000  # 0.1 s, many ticks
+
+
+class Digests:
+    """The hashes of files' contents, each file read again only when its stat changed (or its
+    mtime is too recent to trust): a request's freshness check costs a stat per file, not a
+    read. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+        self._lock = threading.Lock()
+
+    def file(self, path: str) -> bytes:
+        """A short digest of the file's content ("link:…" for a link, "-" when absent)."""
         try:
-            if os.path.islink(file):
-                digest.update(b"link\0" + os.fsencode(os.readlink(file)))
-            else:
-                with open(file, "rb") as f:
-                    data = f.read()
-                digest.update(b"%d\0" % len(data) + data)
+            st = os.lstat(path)
         except OSError:
-            digest.update(b"-")
-        digest.update(b"\n")
-    return digest.hexdigest()
+            return b"-"
+        if stat.S_ISLNK(st.st_mode):
+            return b"link\0" + os.fsencode(os.readlink(path))
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        with self._lock:
+            known = self._known.get(path)
+        if known is not None and known[0] == sig:
+            return known[1]
+        read_at = time.time_ns()
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return b"-"
+        value = hashlib.sha256(data).digest()
+        if max(st.st_mtime_ns, st.st_ctime_ns) < read_at - RACY_NS:
+            with self._lock:
+                self._known[path] = (sig, value)
+        return value
+
+    def files(self, paths: Iterable[str]) -> str:
+        digest = hashlib.sha256()
+        for path in paths:
+            digest.update(os.fsencode(path) + b"\0" + self.file(path) + b"\n")
+        return digest.hexdigest()
 
 
-def fingerprint(project: Project, template: Template, draft: Draft, locale: str | None) -> str:
+def fingerprint(
+    digests: Digests, project: Project, template: Template, draft: Draft, locale: str | None
+) -> str:
     """The hash of every file the draft's messages in `locale` are made of (the catalogs of
     that locale and of those it falls back to: `fr` for `fr-CA`; none without a locale)."""
     root = str(project.root)
@@ -105,15 +143,16 @@ def fingerprint(project: Project, template: Template, draft: Draft, locale: str 
         files.append(os.path.join(locale_dir, catalog))
         for kind in INCLUDABLE:
             files += _files(os.path.join(locale_dir, kind))
-    return _digest(files)
+    return digests.files(files)
 
 
 class IndexCache:
     """The project's index, parsed again only when a record file changed. For reading only:
     the server's writes go through the store's repositories, which read afresh."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, digests: Digests) -> None:
         self.project = project
+        self.digests = digests
         self._lock = threading.Lock()
         self._digest: str | None = None
         self._index: Index | None = None
@@ -121,7 +160,7 @@ class IndexCache:
 
     def get(self) -> Index:
         root = str(self.project.root)
-        digest = _digest(
+        digest = self.digests.files(
             [
                 os.path.join(root, PROJECT_FILE),
                 *_files(os.path.join(root, "workspaces"), RECORDS),

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from ..errors import CompileError, LocaleError
 from ..model import Block, Draft, Folder, Template
 from ..store import Index, Project
-from .cache import Cache, IndexCache, fingerprint
+from .cache import Cache, Digests, IndexCache, fingerprint
 from .errors import ApiError, invalid_body, invalid_parameter, not_found
 from .shapes import Shaper
 from .versions import Version
@@ -67,12 +67,13 @@ class Api:
     compiled: Cache = field(default_factory=lambda: Cache(512))
     prepared: Cache = field(default_factory=lambda: Cache(256))
     renderer: Renderer | None = None
-    records: IndexCache | None = None
     inline_formats: bool = True
+    digests: Digests = field(default_factory=Digests)
+    records: IndexCache | None = None
 
     def index(self) -> Index:
         if self.records is None:
-            self.records = IndexCache(self.project)
+            self.records = IndexCache(self.project, self.digests)
         return self.records.get()
 
     def template(self, template_id: str, parameter: str = "templateId") -> Template:
@@ -112,7 +113,12 @@ class Api:
         from ..compiler import compile_sources
         from ..pipeline import resolve
 
-        key = (fingerprint(self.project, template, draft, locale), draft.id, target, locale)
+        key = (
+            fingerprint(self.digests, self.project, template, draft, locale),
+            draft.id,
+            target,
+            locale,
+        )
 
         def make() -> dict[str, Any]:
             try:
@@ -136,7 +142,8 @@ class Api:
         if self.renderer is None:
             self.renderer = Renderer(self.project)
         renderer = self.renderer
-        key = (fingerprint(self.project, template, draft, locale), draft.id, locale)
+        content = fingerprint(self.digests, self.project, template, draft, locale)
+        key = (content, draft.id, locale)
         return self.prepared.get(
             key,
             lambda: renderer.prepare_sources(resolve(draft.id, self.project), locale=locale),
