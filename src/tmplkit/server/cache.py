@@ -112,7 +112,7 @@ class Digests:
         except OSError:
             return b"-"
         value = hashlib.sha256(data).digest()
-        if max(st.st_mtime_ns, st.st_ctime_ns) < read_at - RACY_NS:
+        if st.st_mtime_ns < read_at - RACY_NS:
             with self._lock:
                 self._known[path] = (sig, value)
         return value
