@@ -1303,11 +1303,12 @@ def test_twenty_api_writers_and_a_command_lose_nothing(
 ) -> None:
     """20 clients, each adding and renaming its localization of one draft (one draft.toml for
     all) and replacing its language's translations, again and again until `tmplkit
-    localization add` of a 21st language on the same draft has finished in another process:
-    afterwards every last acknowledged write is on disk."""
+    localization add` of a 21st language on the same draft, started once they are writing,
+    has finished in another process: afterwards every last acknowledged write is on disk."""
     env = served.new_template("Busy")
     draft, template = env.draft.id, env.template
     start = threading.Barrier(len(LANGUAGES) + 1)
+    writing = threading.Event()  # a first write was acknowledged
     command_done = threading.Event()
     last: dict[str, tuple[str, str]] = {}  # language -> (its name, its subject), acknowledged
     failures: list[str] = []
@@ -1335,10 +1336,13 @@ def test_twenty_api_writers_and_a_command_lose_nothing(
                         return
                 last[language] = (name, subject)
                 acknowledged.append(time.monotonic())
+                writing.set()
                 n += 1
 
     def cli() -> None:
         start.wait()
+        if not writing.wait(60):
+            failures.append("no write was acknowledged in 60 s")
         command_ran.append(time.monotonic())
         try:
             command.append(
