@@ -1,5 +1,6 @@
-"""The official Dyspatch client, `dyspatch-python` 6.0.0, driving `tmplkit serve` on loopback:
-lists, every sample template compiled to Dyspatch's eight target languages, localization keys,
+"""The official Dyspatch client, `dyspatch-python` 6.0.0, driving `tmplkit serve`.
+
+On loopback: lists, every sample template compiled to Dyspatch's eight target languages, localization keys,
 a localization and its translations saved and read back (raw HTTP, `tmplkit render`), the
 workflow, and errors as `ApiException` with Dyspatch's codes.
 

@@ -1,5 +1,6 @@
-"""`tmplkit serve` over raw HTTP (httpx): every endpoint of docs/server.md with its status codes
-and the exact keys of its objects per API version, pagination, content negotiation, PO and POT,
+"""`tmplkit serve` over raw HTTP (httpx), endpoint by endpoint, against docs/server.md.
+
+Every endpoint of docs/server.md with its status codes and the exact keys of its objects per API version, pagination, content negotiation, PO and POT,
 renders equal to `tmplkit render`, refused paths, the body cap, the rate limit, the draft
 workflow read back from disk, and the one store shared with the command line."""
 

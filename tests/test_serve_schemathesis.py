@@ -1,5 +1,7 @@
-"""Property-based: schemathesis (4.x) generates requests for every operation of the served
-`GET /openapi.json` and checks each answer against that document with its default checks
+"""`tmplkit serve` property-based: every answer is what its served OpenAPI document says.
+
+schemathesis (4.x) generates requests for every operation of the served `GET /openapi.json`
+and checks each answer against that document with its default checks
 (no 5xx, documented status codes, content types, headers and response schemas, schema-valid
 requests accepted), on a live server over a private copy of the sample project (what the
 generated writes change is that copy only).
