@@ -512,3 +512,19 @@ def test_durations_are_said_as_people_say_them(seconds: float, said: str) -> Non
     from tmplkit.cli.server import duration
 
     assert duration(seconds) == said
+
+
+def test_serve_listens_on_a_tcp_socket_that_asyncio_sets_nodelay_on() -> None:
+    """`serve` binds its own socket; made with protocol 0, asyncio leaves Nagle on for its
+    connections and every answer waits for the client's delayed ACK (~40 ms a request)."""
+    from tmplkit.cli.server import listen
+
+    sock = listen("127.0.0.1", 0)
+    try:
+        assert (sock.family, sock.type, sock.proto) == (
+            socket.AF_INET,
+            socket.SOCK_STREAM,
+            socket.IPPROTO_TCP,
+        )
+    finally:
+        sock.close()
