@@ -28,7 +28,7 @@ from starlette.routing import Route
 from ..errors import TmplkitError
 from ..store import Project
 from . import blocks, drafts, templates  # noqa: F401  (each adds its routes)
-from .common import Api, Call, Endpoint, Reply
+from .common import Api, Call, Endpoint, Reply, one_request
 from .errors import ApiError, from_tmplkit
 from .routes import READS, ROUTES
 from .shapes import Shaper
@@ -158,9 +158,9 @@ class Server:
                 method=request.method,
             )
             if fn in READS:
-                reply = self._run(key_id, fn, call)
+                reply = one_request(self._run, key_id, fn, call)
             else:
-                reply = await run_in_threadpool(self._run, key_id, fn, call)
+                reply = await run_in_threadpool(one_request, self._run, key_id, fn, call)
         except ApiError as exc:
             return error_response(exc, remaining)
         except TmplkitError as exc:

@@ -12,7 +12,8 @@ of the content it was made from:
 
 A file's hash is kept with its stat (`Digests`) and the file read again only when the stat
 changed, or while its mtime is too recent to tell a second write in the same clock tick (git's
-"racily clean" rule): a request's freshness check costs a `stat` per file.
+"racily clean" rule); a directory's listing likewise. A request's freshness check costs a
+`stat` per file and directory.
 
 A file that is a symbolic link is hashed by where it points, never read: the store refuses a
 link out of the project when it reads the file itself, and nothing is read outside it here.
@@ -45,37 +46,6 @@ T = TypeVar("T")
 RECORDS = frozenset({FOLDER_FILE, TEMPLATE_FILE, DRAFT_FILE, BLOCK_FILE})
 
 
-def _files(directory: str, names: frozenset[str] | None = None) -> Iterator[str]:
-    """Every file below `directory` (only those named `names`, if given), in a stable order;
-    none when it does not exist. Dot-directories (a transaction's staging) are left out, as
-    the store's scan leaves them out. Plain strings: this runs on every request."""
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            if not entry.name.startswith("."):
-                yield from _files(entry.path, names)
-        elif names is None or entry.name in names:
-            yield entry.path
-
-
-def _top_files(directory: str) -> list[str]:
-    """The files directly in `directory` (a template's records and sample data)."""
-    try:
-        return sorted(e.path for e in os.scandir(directory) if not e.is_dir(follow_symlinks=False))
-    except OSError:
-        return []
-
-
-def _subdirs(directory: str) -> list[str]:
-    try:
-        return sorted(e.path for e in os.scandir(directory) if e.is_dir(follow_symlinks=False))
-    except OSError:
-        return []
-
-
 # A file's content is trusted unchanged from its stat alone once its mtime is this much older
 # than when it was read: file times come from a coarse clock (a kernel tick), so a write in the
 # same tick as an earlier one may keep the mtime, and the size may not change either. Until its
@@ -90,7 +60,52 @@ class Digests:
 
     def __init__(self) -> None:
         self._known: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+        self._listings: dict[str, tuple[tuple[int, int, int], list[tuple[str, bool]]]] = {}
         self._lock = threading.Lock()
+
+    def listing(self, directory: str) -> list[tuple[str, bool]]:
+        """The directory's entries (name, is a directory), sorted; none when it does not exist.
+        Kept by the directory's stat, under the same rule as a file's content: adding,
+        removing or replacing an entry changes the directory's mtime."""
+        try:
+            st = os.stat(directory)
+        except OSError:
+            return []
+        sig = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        with self._lock:
+            known = self._listings.get(directory)
+        if known is not None and known[0] == sig:
+            return known[1]
+        read_at = time.time_ns()
+        try:
+            entries = sorted(
+                (e.name, e.is_dir(follow_symlinks=False)) for e in os.scandir(directory)
+            )
+        except OSError:
+            return []
+        if st.st_mtime_ns < read_at - RACY_NS:
+            with self._lock:
+                self._listings[directory] = (sig, entries)
+        return entries
+
+    def walk(self, directory: str, names: frozenset[str] | None = None) -> Iterator[str]:
+        """Every file below `directory` (only those named `names`, if given), in a stable
+        order. Dot-directories (a transaction's staging) are left out, as the store's scan
+        leaves them out."""
+        for name, is_dir in self.listing(directory):
+            path = os.path.join(directory, name)
+            if is_dir:
+                if not name.startswith("."):
+                    yield from self.walk(path, names)
+            elif names is None or name in names:
+                yield path
+
+    def top_files(self, directory: str) -> list[str]:
+        """The files directly in `directory` (a template's records and sample data)."""
+        return [os.path.join(directory, n) for n, is_dir in self.listing(directory) if not is_dir]
+
+    def subdirs(self, directory: str) -> list[str]:
+        return [os.path.join(directory, n) for n, is_dir in self.listing(directory) if is_dir]
 
     def file(self, path: str) -> bytes:
         """A short digest of the file's content ("link:…" for a link, "-" when absent)."""
@@ -130,19 +145,19 @@ def fingerprint(
     """The hash of every file the draft's messages in `locale` are made of (the catalogs of
     that locale and of those it falls back to: `fr` for `fr-CA`; none without a locale)."""
     root = str(project.root)
-    files = [os.path.join(root, PROJECT_FILE), *_top_files(str(template.dir))]
-    files += _files(str(draft.dir))
+    files = [os.path.join(root, PROJECT_FILE), *digests.top_files(str(template.dir))]
+    files += digests.walk(str(draft.dir))
     for kind in INCLUDABLE:
-        files += _files(os.path.join(root, kind))
+        files += digests.walk(os.path.join(root, kind))
     rel = template.dir.relative_to(project.root / "workspaces")
     catalog = os.path.join(*rel.parent.parts, f"{rel.name}.po")
-    for locale_dir in _subdirs(os.path.join(root, "locales")):
+    for locale_dir in digests.subdirs(os.path.join(root, "locales")):
         name = os.path.basename(locale_dir)
         if locale is None or not (locale == name or locale.startswith(name + "-")):
             continue
         files.append(os.path.join(locale_dir, catalog))
         for kind in INCLUDABLE:
-            files += _files(os.path.join(locale_dir, kind))
+            files += digests.walk(os.path.join(locale_dir, kind))
     return digests.files(files)
 
 
@@ -163,8 +178,8 @@ class IndexCache:
         digest = self.digests.files(
             [
                 os.path.join(root, PROJECT_FILE),
-                *_files(os.path.join(root, "workspaces"), RECORDS),
-                *_files(os.path.join(root, "blocks"), RECORDS),
+                *self.digests.walk(os.path.join(root, "workspaces"), RECORDS),
+                *self.digests.walk(os.path.join(root, "blocks"), RECORDS),
             ]
         )
         with self._lock:

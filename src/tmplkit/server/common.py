@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextvars
 import json
 import re
 from collections.abc import Callable
@@ -72,9 +73,14 @@ class Api:
     records: IndexCache | None = None
 
     def index(self) -> Index:
-        if self.records is None:
-            self.records = IndexCache(self.project, self.digests)
-        return self.records.get()
+        """The records as they are on disk, checked once per request (see `one_request`)."""
+        found = _REQUEST_INDEX.get()
+        if found is None:
+            if self.records is None:
+                self.records = IndexCache(self.project, self.digests)
+            found = self.records.get()
+            _REQUEST_INDEX.set(found)
+        return found
 
     def template(self, template_id: str, parameter: str = "templateId") -> Template:
         found = self.index().templates.get(template_id)
@@ -148,6 +154,18 @@ class Api:
             key,
             lambda: renderer.prepare_sources(resolve(draft.id, self.project), locale=locale),
         )
+
+
+# The index a request has looked at: one check of the records per request, however many
+# lookups it makes. Set in the request's own context (one_request).
+_REQUEST_INDEX: contextvars.ContextVar[Index | None] = contextvars.ContextVar(
+    "tmplkit_server_index", default=None
+)
+
+
+def one_request(fn: Callable[..., T], *args: Any) -> T:
+    """Run an endpoint in a context of its own: what it caches for the request ends with it."""
+    return contextvars.Context().run(fn, *args)
 
 
 @dataclass
