@@ -66,6 +66,21 @@ class RegistryChoice(click.Choice[str]):
         pass  # click.Choice.__init__ sets the choices: these are read from the registry
 
 
+def listen_options(fn: F) -> F:
+    """--host and --port of a command that serves HTTP (serve, handoff receive)."""
+    fn = click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=8787,
+        show_default=True,
+        metavar="N",
+        help="The port to listen on (0: any free port).",
+    )(fn)
+    return click.option(
+        "--host", default="127.0.0.1", show_default=True, help="The address to listen on."
+    )(fn)
+
+
 def json_option(fn: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(fn)
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..handoff import RECEIVERS
-from .common import Context, pass_ctx
+from .common import Context, listen_options, pass_ctx
 
 
 @click.command("receive")
@@ -18,15 +18,7 @@ from .common import Context, pass_ctx
     metavar="ADAPTER",
     help="The adapter whose callbacks to take: " + ", ".join(RECEIVERS) + ".",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8787,
-    show_default=True,
-    metavar="N",
-    help="The port to listen on (0: any free port).",
-)
+@listen_options
 @pass_ctx
 def receive_command(obj: Context, via: str, host: str, port: int) -> None:
     """Take the sending system's event callbacks and record them in the hand-off journal.

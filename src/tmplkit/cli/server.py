@@ -10,7 +10,7 @@ import time
 import click
 
 from ..errors import TmplkitError
-from .common import Context, json_option, pass_ctx, print_json, print_table
+from .common import Context, json_option, listen_options, pass_ctx, print_json, print_table
 
 MIB = 1 << 20
 NO_KEYS = "no API keys: create one with `tmplkit apikey create LABEL`"
@@ -53,15 +53,7 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8787,
-    show_default=True,
-    metavar="N",
-    help="The port to listen on (0: any free port).",
-)
+@listen_options
 @click.option(
     "--rate-limit",
     type=click.IntRange(min=0),

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 from ..model import Draft
-from .common import Api, Call, Reply, empty_ok, no_content, page
+from .common import Api, Call, Endpoint, Reply, empty_ok, page
 from .errors import invalid_body, invalid_parameter
 from .routes import route
-from .translations import (
-    get_translations,
-    keys,
-    localizations,
-    put_translations,
-    require_localization,
-)
+from .translations import localization_endpoints
 
 # ?status=: Dyspatch's statuses, its older name for a locked draft, and tmplkit's
 STATUS_FILTERS = {
@@ -59,29 +55,29 @@ def get_draft(api: Api, call: Call) -> Reply:
     return out
 
 
-@route("DELETE", "/drafts/{draftId}")
-def archive_draft(api: Api, call: Call) -> Reply:
-    api.project.drafts.archive(_draft(api, call).id)
-    return no_content()
+# The workflow actions without a body: (method, path, DraftRepo.transition's action, status).
+# Dyspatch's approveAll approves for every reviewer; tmplkit has one approval: the same.
+WORKFLOW = [
+    ("DELETE", "/drafts/{draftId}", "archive", 204),
+    ("POST", "/drafts/{draftId}/publishRequest", "submit", 200),
+    ("POST", "/drafts/{draftId}/publish/approve", "approve", 200),
+    ("POST", "/drafts/{draftId}/publish/approveAll", "approve", 200),
+    ("PUT", "/drafts/{draftId}/lockForTranslation", "lock", 204),
+    ("DELETE", "/drafts/{draftId}/lockForTranslation", "unlock", 204),
+]
 
 
-@route("POST", "/drafts/{draftId}/publishRequest")
-def submit_draft(api: Api, call: Call) -> Reply:
-    api.project.drafts.submit(_draft(api, call).id)
-    return empty_ok()
+def _workflow(action: str, status: int) -> Endpoint:
+    def act(api: Api, call: Call) -> Reply:
+        api.project.drafts.transition(_draft(api, call).id, action)
+        return Response(status_code=status)
+
+    act.__name__ = f"{action}_draft"
+    return act
 
 
-@route("POST", "/drafts/{draftId}/publish/approve")
-def approve_draft(api: Api, call: Call) -> Reply:
-    api.project.drafts.approve(_draft(api, call).id)
-    return empty_ok()
-
-
-@route("POST", "/drafts/{draftId}/publish/approveAll")
-def approve_draft_for_all(api: Api, call: Call) -> Reply:
-    # Dyspatch's "approve for every reviewer": tmplkit has one approval, so the same.
-    api.project.drafts.approve(_draft(api, call).id)
-    return empty_ok()
+for _method, _path, _action, _status in WORKFLOW:
+    route(_method, _path)(_workflow(_action, _status))
 
 
 @route("POST", "/drafts/{draftId}/publish/reject")
@@ -104,57 +100,4 @@ def duplicate_draft(api: Api, call: Call) -> Reply:
     return {"id": copy.id}
 
 
-@route("PUT", "/drafts/{draftId}/lockForTranslation")
-def lock_draft(api: Api, call: Call) -> Reply:
-    api.project.drafts.lock(_draft(api, call).id)
-    return no_content()
-
-
-@route("DELETE", "/drafts/{draftId}/lockForTranslation")
-def unlock_draft(api: Api, call: Call) -> Reply:
-    api.project.drafts.unlock(_draft(api, call).id)
-    return no_content()
-
-
-@route("GET", "/drafts/{draftId}/localizations")
-def list_draft_localizations(api: Api, call: Call) -> Reply:
-    return localizations(call, _draft(api, call))
-
-
-@route("PUT", "/drafts/{draftId}/localizations/{languageId}")
-def save_draft_localization(api: Api, call: Call) -> Reply:
-    draft = _draft(api, call)
-    language = call.language()
-    name = call.localization_name()
-    api.project.drafts.save_localization(draft.id, language, name)
-    return empty_ok()
-
-
-@route("DELETE", "/drafts/{draftId}/localizations/{languageId}")
-def delete_draft_localization(api: Api, call: Call) -> Reply:
-    draft = _draft(api, call)
-    api.project.drafts.remove_localization(draft.id, call.language())
-    return empty_ok()
-
-
-@route("GET", "/drafts/{draftId}/localizations/{languageId}/translations")
-def get_draft_translations(api: Api, call: Call) -> Reply:
-    draft = _draft(api, call)
-    language = call.language()
-    require_localization(draft, language)
-    return get_translations(api, call, draft, language)
-
-
-@route("PUT", "/drafts/{draftId}/localizations/{languageId}/translations")
-def put_draft_translations(api: Api, call: Call) -> Reply:
-    draft = _draft(api, call)
-    language = call.language()
-    require_localization(draft, language)
-    draft.check("localize")
-    return put_translations(api, call, draft, language)
-
-
-@route("GET", "/drafts/{draftId}/localizationKeys")
-def get_draft_keys(api: Api, call: Call) -> Reply:
-    draft = _draft(api, call)
-    return keys(api, call, draft)
+localization_endpoints("drafts", _draft)

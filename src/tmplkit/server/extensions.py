@@ -18,7 +18,6 @@ docs/server.md ("tmplkit's own endpoints") documents them.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +31,7 @@ from ..langtags import normalize
 from ..store import Project
 from ..store.imports import ID_PATTERNS, object_files
 from ..sync.entries import Entry, local_entries, local_entry, settings_fields, with_digest
+from .common import page_after
 from .errors import invalid_parameter, not_found
 from .versions import LATEST
 
@@ -79,20 +79,16 @@ def checked_language(request: Request) -> str:
 def paginated(request: Request, entries: list[Entry]) -> dict[str, Any]:
     """A page of `entries` after the request's cursor, sorted by id, each with its digest (of
     the page's alone), as Dyspatch's lists are: `{"cursor": {"next", "hasMore"}, "data"}`."""
-    entries = sorted(entries, key=lambda e: e.id)
-    cursor = request.query_params.get("cursor")
-    if cursor:
-        try:
-            after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            after = ""
-        if not KEY_RE.match(after):
-            raise invalid_parameter("cursor", f"{cursor!r} is not a cursor of this server")
-        entries = [e for e in entries if e.id > after]
-    chunk, more = entries[:PAGE_SIZE], len(entries) > PAGE_SIZE
-    page: dict[str, Any] = {"hasMore": more}
-    if more:
-        page["next"] = base64.urlsafe_b64encode(chunk[-1].id.encode()).decode().rstrip("=")
+    chunk, after = page_after(
+        entries,
+        lambda e: e.id,
+        request.query_params.get("cursor"),
+        size=PAGE_SIZE,
+        pattern=KEY_RE,
+    )
+    page: dict[str, Any] = {"hasMore": after is not None}
+    if after is not None:
+        page["next"] = after
     project = project_of(request)
     return {"cursor": page, "data": [shaped(with_digest(project, e)) for e in chunk]}
 

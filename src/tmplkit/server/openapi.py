@@ -7,6 +7,7 @@ from typing import Any
 
 from .common import ID_KINDS, LANGUAGE_RE, PAGE_SIZE, TARGET_LANGUAGES
 from .drafts import STATUS_FILTERS
+from .errors import CODES
 from .versions import LATEST
 
 JSON_TYPE = f"application/vnd.dyspatch.{LATEST}+json"
@@ -30,19 +31,7 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["code", "message"],
         "properties": {
-            "code": _string(
-                enum=[
-                    "server_error",
-                    "invalid_parameter",
-                    "invalid_body",
-                    "invalid_request",
-                    "unauthorized",
-                    "unauthenticated",
-                    "not_found",
-                    "rate_limited",
-                    "prohibited_action",
-                ]
-            ),
+            "code": _string(enum=list(CODES)),
             "message": _string(),
             "parameter": _string(),
         },

@@ -3,6 +3,7 @@ POT), and their translations (JSON or PO; a PUT replaces them all)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
@@ -17,15 +18,13 @@ from ..i18n.catalog import (
     read_po,
 )
 from ..model import Block, Draft, Template
+from ..store import BlockRepo, DraftRepo
 from .common import Api, Call, Reply, empty_ok
 from .errors import invalid_body, not_found
+from .routes import route
 
 GETTEXT = "text/x-gettext-translation"
 Owner = Template | Block  # whose catalogs: a draft's are its template's
-
-
-def localizations(call: Call, holder: Draft | Block) -> Reply:
-    return call.shaper.localizations(holder)
 
 
 def require_localization(holder: Draft | Block, language: str) -> None:
@@ -113,3 +112,51 @@ def put_translations(api: Api, call: Call, holder: Draft | Block, language: str)
         tail = f" (and {more} more)" if more else ""
         raise invalid_body(f"{report.problems[0]}{tail}")
     return empty_ok()
+
+
+def localization_endpoints(kind: str, holder: Callable[[Api, Call], Draft | Block]) -> None:
+    """The routes drafts and blocks share (`kind`: "drafts" or "blocks"; `holder`: the one a
+    call names): their localizations, one added (or renamed) or removed, the translations of
+    one, and the strings to translate."""
+    base = f"/{kind}/{{{kind[:-1]}Id}}"
+    one = base + "/localizations/{languageId}"
+
+    def repo(api: Api) -> DraftRepo | BlockRepo:
+        return api.project.drafts if kind == "drafts" else api.project.blocks
+
+    @route("GET", base + "/localizations")
+    def list_localizations(api: Api, call: Call) -> Reply:
+        return call.shaper.localizations(holder(api, call))
+
+    @route("PUT", one)
+    def save_localization(api: Api, call: Call) -> Reply:
+        found = holder(api, call)
+        language = call.language()
+        repo(api).save_localization(found.id, language, call.localization_name())
+        return empty_ok()
+
+    @route("DELETE", one)
+    def delete_localization(api: Api, call: Call) -> Reply:
+        found = holder(api, call)
+        repo(api).remove_localization(found.id, call.language())
+        return empty_ok()
+
+    @route("GET", one + "/translations")
+    def get_localization_translations(api: Api, call: Call) -> Reply:
+        found = holder(api, call)
+        language = call.language()
+        require_localization(found, language)
+        return get_translations(api, call, found, language)
+
+    @route("PUT", one + "/translations")
+    def put_localization_translations(api: Api, call: Call) -> Reply:
+        found = holder(api, call)
+        language = call.language()
+        require_localization(found, language)
+        if isinstance(found, Draft):
+            found.check("localize")
+        return put_translations(api, call, found, language)
+
+    @route("GET", base + "/localizationKeys")
+    def get_localization_keys(api: Api, call: Call) -> Reply:
+        return keys(api, call, holder(api, call))
