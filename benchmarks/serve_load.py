@@ -72,22 +72,30 @@ class Job:
     template: str
     option: str | None
     data: dict[str, Any] = field(hash=False, compare=False)
+    batch: int = 1  # recipients a render request carries (> 1: tmplkit's batch render)
 
     @property
     def path(self) -> str:
         if self.kind == "fetch":
             return f"/templates/{self.template}?targetLanguage={self.option}"
         suffix = f"/{self.option}" if self.option else ""
+        if self.batch > 1:
+            return f"/render/batch/template/{self.template}{suffix}"
         return f"/render/template/{self.template}{suffix}"
 
+    @property
+    def body(self) -> bytes:
+        data = {"recipients": [self.data] * self.batch} if self.batch > 1 else self.data
+        return json.dumps(data).encode("utf-8")
 
-def mix(project: tmplkit.Project) -> list[Job]:
+
+def mix(project: tmplkit.Project, batch: int = 1) -> list[Job]:
     """The requests, 3 renders to each fetch, interleaved."""
     renders: list[Job] = []
     fetches: list[Job] = []
     for template in project.templates.list():
         data = project.templates.sample_data(template) or {}
-        renders += [Job("render", template.id, locale, data) for locale in LOCALES]
+        renders += [Job("render", template.id, locale, data, batch) for locale in LOCALES]
         fetches += [Job("fetch", template.id, target, {}) for target in TARGETS]
     jobs: list[Job] = []
     for i, fetch in enumerate(fetches):
@@ -164,7 +172,7 @@ class Tally:
 def send(client: httpx.Client, job: Job) -> httpx.Response:
     if job.kind == "fetch":
         return client.get(job.path)
-    return client.post(job.path, content=json.dumps(job.data).encode("utf-8"))
+    return client.post(job.path, content=job.body)
 
 
 def client_loop(
@@ -189,7 +197,7 @@ def client_loop(
                 tally.errors.append(f"{job.path}: {exc!r}")
                 continue
             took = time.perf_counter() - began
-            if response.status_code != 200:
+            if response.status_code != 200 or (job.batch > 1 and b'"error":{' in response.content):
                 tally.errors.append(f"{job.path}: {response.status_code} {response.text[:200]}")
                 continue
             tally.latencies[job.kind].append(took)
@@ -268,13 +276,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        help="recipients per render request: 1, Dyspatch's render (the default); more, "
+        "tmplkit's batch render (POST /render/batch/template/…)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="tmplkit-serve-load-") as tmp:
         root = Path(tmp) / "sample"
         shutil.copytree(ROOT / "sample_templates", root, ignore=shutil.ignore_patterns(".tmplkit"))
         project = tmplkit.open_project(root)
-        jobs = mix(project)
+        jobs = mix(project, args.batch)
         server, url, key = start_server(root)
         try:
             before, ours = cpu_seconds(server.pid), own_cpu_seconds()
@@ -296,13 +311,15 @@ def main() -> None:
     fetches = tally.latencies["fetch"]
     everything = renders + fetches
     requests = len(everything) + len(tally.errors)
-    server_rate = len(renders) / elapsed
+    server_rate = len(renders) * args.batch / elapsed
     library_rate = library_renders / library_elapsed
     ratio = server_rate / library_rate
     machine = platform.processor() or platform.machine()
     print(f"machine: {machine}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    how = f"{args.batch} recipients a render request" if args.batch > 1 else "one a request"
     print(
-        f"tmplkit serve: {args.clients} clients for {elapsed:.1f} s; {len(jobs)} requests in "
+        f"tmplkit serve: {args.clients} clients for {elapsed:.1f} s, renders {how}; "
+        f"{len(jobs)} requests in "
         f"the mix: {len(jobs) - len(TARGETS) * 4} renders (4 templates × {len(LOCALES)} "
         f"locales), {len(TARGETS) * 4} fetches ({', '.join(TARGETS)})"
     )
@@ -315,6 +332,10 @@ def main() -> None:
                 f"  {name + ':':13s} {len(values):8d}   {len(values) / elapsed:8.1f}/s   "
                 f"p50 {percentile(values, 50):7.1f} ms   p99 {percentile(values, 99):7.1f} ms"
             )
+    if args.batch > 1:
+        print(
+            f"  messages rendered by the server: {len(renders) * args.batch}, {server_rate:.1f}/s"
+        )
     print(
         f"library loop: tmplkit.Renderer.render, 1 thread, {library_elapsed:.1f} s: "
         f"{library_renders} renders, {library_rate:.1f}/s"

@@ -237,7 +237,7 @@ class Call:
     def json_object(self, default: dict[str, Any] | None = None) -> dict[str, Any]:
         data = self.json(default)
         if not isinstance(data, dict):
-            raise invalid_body(f"the body must be a JSON object, not {_json_type(data)}")
+            raise invalid_body(f"the body must be a JSON object, not {json_type(data)}")
         return data
 
     def localization_name(self) -> str | None:
@@ -251,7 +251,7 @@ class Call:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
 

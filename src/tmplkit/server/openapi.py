@@ -8,6 +8,7 @@ from typing import Any
 from .common import ID_KINDS, LANGUAGE_RE, PAGE_SIZE, TARGET_LANGUAGES
 from .drafts import STATUS_FILTERS
 from .errors import CODES
+from .templates import MAX_RECIPIENTS
 from .versions import LATEST
 
 JSON_TYPE = f"application/vnd.dyspatch.{LATEST}+json"
@@ -209,6 +210,25 @@ SCHEMAS["WorkspacesRead"] = _page("FolderRead")
 SCHEMAS["TemplatesRead"] = _page("TemplateMetaRead")
 SCHEMAS["DraftsRead"] = _page("DraftMetaRead")
 SCHEMAS["BlocksRead"] = _page("BlockRead")
+SCHEMAS["BatchRender"] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "data": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    _ref("TemplateRender"),
+                    {
+                        "type": "object",
+                        "required": ["error"],
+                        "properties": {"error": _ref("APIError")},
+                    },
+                ]
+            },
+        }
+    },
+}
 
 PARAMETERS: dict[str, Any] = {
     "version": {
@@ -292,6 +312,25 @@ NAME_BODY = {
         }
     },
 }
+BATCH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["recipients"],
+                "properties": {
+                    "recipients": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_RECIPIENTS,
+                        "items": {"type": "object"},
+                    }
+                },
+            }
+        }
+    },
+}
 RENDER_BODY = {
     "required": False,
     "content": {"application/json": {"schema": {"type": "object"}}},
@@ -358,6 +397,26 @@ OPERATIONS: list[tuple[str, str, str, str, list[str], Any, str, Any]] = [
         RENDER_BODY,
         "200",
         _json("TemplateRender"),
+    ),
+    (
+        "post",
+        "/render/batch/template/{templateId}",
+        "renderTemplateBatch",
+        "tmplkit's own: render a template for each of many recipients",
+        ["templateId"],
+        BATCH_BODY,
+        "200",
+        _json("BatchRender"),
+    ),
+    (
+        "post",
+        "/render/batch/template/{templateId}/{languageId}",
+        "renderTemplateBatchByLCID",
+        "tmplkit's own: render a template in a language for each of many recipients",
+        ["templateId", "languageId"],
+        BATCH_BODY,
+        "200",
+        _json("BatchRender"),
     ),
     (
         "get",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..errors import DataError, RenderError
 from ..model import Draft, Localization
-from .common import Api, Call, Reply, page, published
+from .common import Api, Call, Reply, json_type, page, published
 from .errors import invalid_body, not_found
 from .routes import route
+
+if TYPE_CHECKING:
+    from ..rendering import Message, PreparedMessage
 
 
 @route("GET", "/workspaces")
@@ -53,17 +57,8 @@ def get_template(api: Api, call: Call) -> Reply:
     return out
 
 
-def _render(api: Api, call: Call, locale: str | None) -> Reply:
-    from ..errors import DataError, RenderError
-
-    template = api.template(call.id("templateId"))
-    data = call.json_object({})
-    draft = published(api, template)
-    prepared = api.prepare(template, draft, locale)
-    try:
-        message = prepared.render(data)
-    except (DataError, RenderError) as exc:
-        raise invalid_body(str(exc)) from None
+def _rendered(message: Message) -> dict[str, Any]:
+    """TemplateRender: a rendered message as Dyspatch answers it, plain text."""
     return {
         "html": message.html or "",
         "ampHtml": "",
@@ -74,6 +69,20 @@ def _render(api: Api, call: Call, locale: str | None) -> Reply:
     }
 
 
+def _prepared(api: Api, call: Call, locale: str | None) -> PreparedMessage:
+    template = api.template(call.id("templateId"))
+    return api.prepare(template, published(api, template), locale)
+
+
+def _render(api: Api, call: Call, locale: str | None) -> Reply:
+    data = call.json_object({})
+    prepared = _prepared(api, call, locale)
+    try:
+        return _rendered(prepared.render(data))
+    except (DataError, RenderError) as exc:
+        raise invalid_body(str(exc)) from None
+
+
 @route("POST", "/render/template/{templateId}", reads=True)
 def render_template(api: Api, call: Call) -> Reply:
     return _render(api, call, None)
@@ -82,6 +91,42 @@ def render_template(api: Api, call: Call) -> Reply:
 @route("POST", "/render/template/{templateId}/{languageId}", reads=True)
 def render_template_language(api: Api, call: Call) -> Reply:
     return _render(api, call, call.language())
+
+
+MAX_RECIPIENTS = 1000  # in one batch render (and the body cap holds, 1 MiB by default)
+
+
+def _render_batch(api: Api, call: Call, locale: str | None) -> Reply:
+    """tmplkit's own: one message for each recipient of `{"recipients": [DATA, …]}`, in order,
+    each a TemplateRender or `{"error": {code, message}}` naming the recipient, so that one
+    recipient's bad data costs only its own message."""
+    recipients = call.json_object().get("recipients")
+    if not isinstance(recipients, list) or not recipients:
+        raise invalid_body('the body must be {"recipients": [DATA, …]}, at least one recipient')
+    if len(recipients) > MAX_RECIPIENTS:
+        raise invalid_body(
+            f"{len(recipients)} recipients: a batch takes {MAX_RECIPIENTS} at the most"
+        )
+    prepared = _prepared(api, call, locale)
+    out: list[dict[str, Any]] = []
+    for i, data in enumerate(recipients):
+        try:
+            if not isinstance(data, dict):
+                raise RenderError(f"the data must be a JSON object, not {json_type(data)}")
+            out.append(_rendered(prepared.render(data)))
+        except (DataError, RenderError) as exc:
+            out.append({"error": {"code": "invalid_body", "message": f"recipients[{i}]: {exc}"}})
+    return {"data": out}
+
+
+@route("POST", "/render/batch/template/{templateId}", reads=True)
+def render_batch(api: Api, call: Call) -> Reply:
+    return _render_batch(api, call, None)
+
+
+@route("POST", "/render/batch/template/{templateId}/{languageId}", reads=True)
+def render_batch_language(api: Api, call: Call) -> Reply:
+    return _render_batch(api, call, call.language())
 
 
 def localization_read(
