@@ -219,7 +219,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ],
     ),
     ("delivery", ["tmplkit.batch", "tmplkit.handoff"]),
-    ("service", ["tmplkit.server", "tmplkit.sync"]),
+    ("service", ["tmplkit.server", "tmplkit.sync", "tmplkit.preview"]),
     ("command line", ["tmplkit.cli", "tmplkit.__main__", "tmplkit"]),
 ]
 

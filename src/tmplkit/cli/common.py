@@ -66,12 +66,13 @@ class RegistryChoice(click.Choice[str]):
         pass  # click.Choice.__init__ sets the choices: these are read from the registry
 
 
-def listen_options(fn: F) -> F:
-    """--host and --port of a command that serves HTTP (serve, handoff receive)."""
+def listen_options(fn: F, port: int = 8787) -> F:
+    """--host and --port of a command that serves HTTP (serve, handoff receive; preview's
+    default port is another, so that it can run beside serve)."""
     fn = click.option(
         "--port",
         type=click.IntRange(0, 65535),
-        default=8787,
+        default=port,
         show_default=True,
         metavar="N",
         help="The port to listen on (0: any free port).",

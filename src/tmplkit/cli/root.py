@@ -43,6 +43,7 @@ COMMANDS = {
     "serve": "server:serve_command",
     "apikey": "server:apikey_group",
     "sync": "sync:sync_group",
+    "gallery": "preview:gallery_command",
 }
 
 
