@@ -5,7 +5,10 @@
 # only checks (no network) in that case. Installs:
 #   - Debian: ruby + ruby-liquid (Shopify Liquid), libfreemarker-java,
 #     libgoogle-gson-java, gettext (msgfmt), a JDK if javac is missing, and
-#     nodejs/npm if node is missing. Versions pinned in versions.txt (warn only).
+#     nodejs/npm if node is missing; chromium-headless-shell with fonts-noto-cjk
+#     and fonts-kacst (Japanese, Arabic) for the layout check (gallery --check,
+#     driven by the playwright pip package of the test extra). Versions pinned in
+#     versions.txt (warn only).
 #   - npm:    handlebars + liquidjs, exact versions from package-lock.json (npm ci).
 #   - javac:  FreemarkerRunner.java -> build/.
 set -euo pipefail
@@ -38,6 +41,7 @@ pkg_installed() {
 }
 
 want=(ruby ruby-liquid libfreemarker-java libgoogle-gson-java gettext)
+want+=(chromium-headless-shell fonts-noto-cjk fonts-kacst)
 command -v javac >/dev/null 2>&1 || want+=(default-jdk-headless)
 command -v node >/dev/null 2>&1 || want+=(nodejs)
 command -v npm >/dev/null 2>&1 || want+=(npm)
