@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
 
-from .common import Context, json_option, pass_ctx, print_json
+from ..errors import TmplkitError
+from .common import Context, F, json_option, listen_options, pass_ctx, print_json
+from .server import listen
 
 
 @click.command("gallery")
@@ -59,3 +62,76 @@ def gallery_command(
         click.echo(f"error: {page.path}: {page.error}", err=True)
     if report.errors:
         sys.exit(1)
+
+
+def preview_listen_options(fn: F) -> F:
+    """--host and --port, on preview's own default port (serve has 8787)."""
+    return listen_options(fn, port=8788)
+
+
+@click.command("preview")
+@click.argument("source", required=False)
+@preview_listen_options
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Listen on an address other than loopback. The preview has no API key and shows "
+    "every template with its sample data, so anyone who can reach the address sees them.",
+)
+@click.option(
+    "--no-reload",
+    is_flag=True,
+    help="Leave out the script that reloads an open page when a file changes.",
+)
+@pass_ctx
+def preview_command(
+    obj: Context, source: str | None, host: str, port: int, allow_remote: bool, no_reload: bool
+) -> None:
+    """Serve every template × locale as a page, built from the files on each load.
+
+    \b
+    The pages are those of `tmplkit gallery`; a change to a source, a block, a
+    catalog or the sample data shows on the next load (an open page reloads
+    itself), and a template that does not render shows its error while the
+    others are served. SOURCE (a template id or slug path) limits it to one
+    template. Read-only, without an API key: loopback only, unless
+    --allow-remote. Ctrl-C stops.
+
+    \b
+    Examples:
+      tmplkit preview
+      tmplkit preview acme-shop/orders/order-confirmation --port 0
+    """
+    from ..preview.pages import entries
+    from ..preview.server import is_loopback
+
+    if not allow_remote and not is_loopback(host):
+        raise TmplkitError(
+            f"{host} is not a loopback address: the preview has no API key",
+            hint="pass --allow-remote to serve it to other machines",
+        )
+    project = obj.project
+    if source is not None:
+        entries(project, source)  # a SOURCE that does not resolve: one error line, no server
+    sock = listen(host, port)
+    try:
+        # Imported once the port is ours: Starlette and uvicorn are this command's alone.
+        import uvicorn
+
+        from ..preview.server import create_app
+
+        app = create_app(project, source, reload=not no_reload)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        address = f"[{host}]" if ":" in host else host
+        click.echo(
+            f"previewing {project.root.name} on http://{address}:{sock.getsockname()[1]}/ "
+            "(Ctrl-C stops)",
+            err=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+    finally:
+        sock.close()
+    if not server.started:
+        raise TmplkitError("the server did not start (its log above says why)")
+    click.echo("stopped", err=True)

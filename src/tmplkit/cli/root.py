@@ -44,6 +44,7 @@ COMMANDS = {
     "apikey": "server:apikey_group",
     "sync": "sync:sync_group",
     "gallery": "preview:gallery_command",
+    "preview": "preview:preview_command",
 }
 
 
