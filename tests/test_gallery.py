@@ -247,3 +247,43 @@ def test_progress_is_reported_per_page(sample_project: Path) -> None:
         project, sample_project.parent / "site", progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(n, 32) for n in range(1, 33)]
+
+
+def test_check_reports_each_layout_problem_and_takes_screenshots(
+    sample_project: Path, run: Callable[..., Result]
+) -> None:
+    from tests.test_layout_check import _browser_or_skip
+
+    _browser_or_skip()
+    site = sample_project.parent / "site"
+    result = run("--project", sample_project, "gallery", "-o", site, "--check")
+    assert (result.code, result.err) == (0, "")
+    assert result.out.splitlines()[1:] == ["layout check: 0 problems"]
+
+    slug = "acme-shop/account/welcome"
+    body = sample_project / "workspaces" / slug / "drafts" / "published" / "body.html.j2"
+    wide = '<table style="width:900px" class="wide"><tr><td>wide</td></tr></table></body>'
+    body.write_text(body.read_text("utf-8").replace("</body>", wide), "utf-8")
+    result = run(
+        "--project", sample_project, "gallery", "-o", site, slug, "--check", "--screenshots"
+    )
+    assert result.code == 1
+    assert result.out.splitlines()[1:] == [
+        *(
+            f"{slug} {locale} {width}px: table.wide: {900 - width} px wider than the viewport "
+            f"({width} px)"
+            for locale in sorted(LOCALES)
+            for width in (600, 375)
+        ),
+        "layout check: 16 problems",
+    ]
+    shots = sorted(p.name for p in (site / slug).glob("*.png"))
+    assert shots == sorted(f"{x}.{w}.png" for x in LOCALES for w in (600, 375))
+
+
+def test_screenshots_need_the_check(sample_project: Path, run: Callable[..., Result]) -> None:
+    site = sample_project.parent / "site"
+    result = run("--project", sample_project, "gallery", "-o", site, "--screenshots")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == "error: --screenshots needs --check (the browser check takes them)\n"
+    assert not site.exists()

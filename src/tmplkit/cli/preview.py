@@ -27,10 +27,27 @@ from .server import listen
     is_flag=True,
     help="Replace DIR even if it is not empty and not a previous gallery.",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Then open every page in headless Chromium at 600 and 375 px and report layout "
+    "problems, one line each (exit 1 if any).",
+)
+@click.option(
+    "--screenshots",
+    is_flag=True,
+    help="With --check: write a PNG per page and width beside each page.",
+)
 @json_option
 @pass_ctx
 def gallery_command(
-    obj: Context, source: str | None, output: str, force: bool, as_json: bool
+    obj: Context,
+    source: str | None,
+    output: str,
+    force: bool,
+    check: bool,
+    screenshots: bool,
+    as_json: bool,
 ) -> None:
     """Write every template × locale as a page of a static site, with an index.
 
@@ -43,24 +60,41 @@ def gallery_command(
     limits the site to one template.
 
     \b
+    With --check, every page is then opened in headless Chromium at 600 and 375 px:
+    each layout problem is a line (template, locale, width, the element's CSS
+    path, by how many px), and the exit status 1.
+
+    \b
     Examples:
       tmplkit gallery -o site
       tmplkit gallery -o site acme-shop/account/password-reset --json
+      tmplkit gallery -o site --check --screenshots
     """
     from ..preview.gallery import Progress, build_gallery
 
+    if screenshots and not check:
+        raise TmplkitError("--screenshots needs --check (the browser check takes them)")
     with Progress.on_terminal() as progress:
         report = build_gallery(obj.project, output, source, force=force, progress=progress)
+    problems: list[str] = []
+    if check:
+        from ..preview.check import check_site
+
+        problems = [str(p) for p in check_site(report.directory, screenshots=screenshots)]
     if as_json:
-        print_json(report.to_json())
+        print_json({**report.to_json(), **({"problems": problems} if check else {})})
     else:
         click.echo(
             f"{output}: {len(report.pages)} pages ({len(report.missing)} with missing "
             f"translations, {len(report.errors)} errors); open {output}/index.html"
         )
+        for line in problems:
+            click.echo(line)
+        if check:
+            click.echo(f"layout check: {len(problems)} problems")
     for page in report.errors:
         click.echo(f"error: {page.path}: {page.error}", err=True)
-    if report.errors:
+    if report.errors or problems:
         sys.exit(1)
 
 
