@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -287,3 +288,40 @@ def test_screenshots_need_the_check(sample_project: Path, run: Callable[..., Res
     assert (result.code, result.out) == (1, "")
     assert result.err == "error: --screenshots needs --check (the browser check takes them)\n"
     assert not site.exists()
+
+
+DOC_SHOTS = Path(__file__).resolve().parent.parent / "docs" / "images"
+SHOTS = {
+    "gallery-index.png": "index.html",
+    "gallery-page.png": "acme-shop/account/password-reset/fr-FR.html",
+}
+
+
+def test_the_screenshots_in_the_documentation_are_of_a_gallery(sample_project: Path) -> None:
+    """docs/preview.md shows a gallery's index and a page, as Chromium draws them at 1200 px;
+    TMPLKIT_UPDATE_GOLDEN=1 takes them again (fonts differ between machines: not compared)."""
+    from tests.test_layout_check import _browser_or_skip
+    from tmplkit.preview.check import find_browser
+
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    site = sample_project.parent / "site"
+    build_gallery(tmplkit.open_project(sample_project), site)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_browser())
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            for name, path in SHOTS.items():
+                page.goto((site / path).as_uri())
+                shot = page.screenshot()
+                assert shot.startswith(b"\x89PNG\r\n\x1a\n")
+                if os.environ.get("TMPLKIT_UPDATE_GOLDEN") == "1":
+                    DOC_SHOTS.mkdir(exist_ok=True)
+                    (DOC_SHOTS / name).write_bytes(shot)
+        finally:
+            browser.close()
+    doc = (DOC_SHOTS.parent / "preview.md").read_text("utf-8")
+    for name in SHOTS:
+        assert f"](images/{name})" in doc
+        assert (DOC_SHOTS / name).is_file()

@@ -299,18 +299,20 @@ def index_page(pages: Iterable[Page], title: str) -> str:
     sections = []
     for slug, group in groups.items():
         entry = group[0].entry
+        # The data set's column only when a template has more than its own sample.json.
+        data = any(p.sample != SAMPLE for p in group)
         rows = "".join(
             f'<tr class="page"><td><a href="{escape(p.path)}">{escape(p.locale)}</a></td>'
-            f"<td>{'' if p.sample == SAMPLE else escape(p.sample)}</td>"
-            f'<td class="status status-{p.status.split()[0]}">{escape(p.status)}</td>'
+            + (f"<td>{escape(p.sample)}</td>" if data else "")
+            + f'<td class="status status-{p.status.split()[0]}">{escape(p.status)}</td>'
             f'<td dir="auto">{escape(_summary(p))}</td></tr>'
             for p in group
         )
         sections.append(
             f'<section class="template" id="{escape(slug)}">'
             f"<h2>{escape(entry.name)} <small>({escape(slug)})</small></h2>"
-            f"<table><tr><th>locale</th><th>data</th><th>status</th><th>subject or error</th>"
-            f"</tr>{rows}</table></section>"
+            f"<table><tr><th>locale</th>{'<th>data</th>' if data else ''}<th>status</th>"
+            f"<th>subject or error</th></tr>{rows}</table></section>"
         )
     body = f"<h1>{escape(title)}</h1>\n" + "\n".join(sections)
     return _document(title, body)
