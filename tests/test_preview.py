@@ -92,6 +92,24 @@ def test_index_and_pages_show_each_edit_on_the_next_request(sample_project: Path
         assert f"Order {number} is in" in index
 
 
+def test_a_block_and_the_sample_data_show_on_the_next_request(sample_project: Path) -> None:
+    project = tmplkit.open_project(sample_project)
+    footer = sample_project / "blocks" / "footer" / "block.html.j2"
+    sample = sample_project / "workspaces" / WELCOME / "sample.json"
+    with live_preview(project) as url, httpx.Client(base_url=url) as client:
+        before = client.get(f"/{WELCOME}/en-US.html")
+        assert "Footer edited" not in before.text
+        footer.write_text("<p>Footer edited</p>" + footer.read_text("utf-8"), "utf-8")
+        data = json.loads(sample.read_text("utf-8"))
+        data["user"]["first_name"] = "Mireille"
+        sample.write_text(json.dumps(data), "utf-8")
+        after = client.get(f"/{WELCOME}/en-US.html")
+        (frame, _) = lxml.html.fromstring(after.content).xpath("//iframe")
+        assert "Footer edited</p>" in frame.get("srcdoc")
+        assert subject_of(after) == "Welcome to Acme Shop, Mireille!"
+        assert frame.get("srcdoc") == tmplkit.render(WELCOME, data, project=project).html
+
+
 def test_a_broken_template_shows_its_error_and_the_others_are_served(sample_project: Path) -> None:
     project = tmplkit.open_project(sample_project)
     subject = sample_project / "workspaces" / ORDER / "drafts" / "published" / "subject.j2"
