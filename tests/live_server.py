@@ -35,12 +35,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(project: Project, **options: Any) -> Iterator[LiveServer]:
-    """Serve `project` (create_app's keywords in `options`) with a new API key until the
+def running(app: Any) -> Iterator[tuple[uvicorn.Server, threading.Thread]]:
+    """An ASGI application served by uvicorn on a free loopback port, in a thread, until the
     block ends."""
-    keys = options.pop("keys", None) or KeyStore(project)
-    _, secret = keys.create("tests")
-    app = create_app(project, keys=keys, **options)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -51,7 +48,17 @@ def live_server(project: Project, **options: Any) -> Iterator[LiveServer]:
             raise RuntimeError("the server did not start")
         time.sleep(0.01)
     try:
-        yield LiveServer(server, thread, secret)
+        yield server, thread
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def live_server(project: Project, **options: Any) -> Iterator[LiveServer]:
+    """Serve `project` (create_app's keywords in `options`) with a new API key until the
+    block ends."""
+    keys = options.pop("keys", None) or KeyStore(project)
+    _, secret = keys.create("tests")
+    with running(create_app(project, keys=keys, **options)) as (server, thread):
+        yield LiveServer(server, thread, secret)

@@ -4,7 +4,6 @@ that an edit to a source or a catalog shows on the next load without a restart."
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,10 +12,10 @@ from pathlib import Path
 import httpx
 import lxml.html
 import pytest
-import uvicorn
 
 import tmplkit
 from tests.conftest import Result
+from tests.live_server import running
 from tmplkit.preview.server import Preview, create_app, is_loopback
 
 ORDER = "acme-shop/orders/order-confirmation"
@@ -26,22 +25,9 @@ WELCOME = "acme-shop/account/welcome"
 @contextmanager
 def live_preview(project: tmplkit.Project, *, reload: bool = True) -> Iterator[str]:
     """`tmplkit preview`'s application served on a free loopback port until the block ends."""
-    app = create_app(project, reload=reload)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.01)
-    try:
+    with running(create_app(project, reload=reload)) as (server, _):
         port = server.servers[0].sockets[0].getsockname()[1]
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def subject_of(response: httpx.Response) -> str:
