@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import tmplkit
 from tmplkit.errors import TmplkitError
 from tmplkit.i18n.pseudo import pseudo_localize
 from tmplkit.preview import check
@@ -191,6 +192,39 @@ def test_a_clean_responsive_message_reports_nothing(checker: LayoutChecker) -> N
     assert checker.check(html, CheckTarget("clean", "de-DE", (600, 375, 320))) == []
 
 
+def sample_messages() -> Iterator[tuple[str, str, str]]:
+    """Every draft of every sample template, rendered with its sample data in the source
+    locale, each project locale and the two pseudo-locales; the order confirmation also with
+    an empty order (its other row)."""
+    project = tmplkit.Project(SAMPLE)
+    locales = [project.settings.source_locale, *project.settings.locales, "qps-ploc", "qps-plocm"]
+    for template in project.templates.list():
+        data = project.templates.sample_data(template) or {}
+        datasets = [("", data)]
+        if template.slug == "order-confirmation":
+            empty = {**data, "order": {**data["order"], "lines": [], "item_count": 0}}
+            datasets.append(("@empty", empty))
+        for draft in project.drafts.list(template.id):
+            for name, values in datasets:
+                for locale in locales:
+                    message = tmplkit.render(
+                        template.id, values, project=project, draft=draft.id, locale=locale
+                    )
+                    yield f"{template.slug}/{draft.slug}{name}", locale, message.html
+
+
+def test_the_sample_project_passes_at_700_600_and_375(checker: LayoutChecker) -> None:
+    # Before the fix: below 600 px every row of the order lines ended 85-131 px short of the
+    # totals rows (their colspan counted the hidden "#" column), and at 700 px each SKU broke
+    # over 3 lines in the 28 px "#" column.
+    messages = list(sample_messages())
+    assert len(messages) == (4 * 2 + 2) * 8
+    found: list[Problem] = []
+    for page_name, locale, html in messages:
+        found += checker.check(html, CheckTarget(page_name, locale, (700, 600, 375)))
+    assert lines(found) == []
+
+
 def test_check_html_opens_its_own_browser() -> None:
     _browser_or_skip()
     found = check.check_html(page('<a class="x">x</a>'), page="one", locale="pl-PL", widths=(375,))
@@ -268,3 +302,19 @@ def test_without_TMPLKIT_CHROMIUM_the_debian_paths_are_tried(
         r"/nonexistent/chromium-headless-shell\) \(hint: install the browser",
     ):
         check.find_browser()
+
+
+def test_the_sample_gallery_passes_the_check(tmp_path: Path) -> None:
+    _browser_or_skip()
+    from tmplkit.preview.check import gallery_messages
+    from tmplkit.preview.gallery import build_gallery
+
+    site = tmp_path / "site"
+    build_gallery(tmplkit.Project(SAMPLE), site)
+    messages = list(gallery_messages(site))
+    assert len(messages) == 4 * 8
+    assert messages[0].page == "acme-shop/account/password-reset"
+    assert sorted({m.locale for m in messages}) == sorted(
+        ["en-US", "fr-FR", "de-DE", "pl-PL", "ja-JP", "ar-EG", "qps-ploc", "qps-plocm"]
+    )
+    assert lines(check.check_site(site)) == []
