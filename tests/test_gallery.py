@@ -325,3 +325,46 @@ def test_the_screenshots_in_the_documentation_are_of_a_gallery(sample_project: P
     for name in SHOTS:
         assert f"](images/{name})" in doc
         assert (DOC_SHOTS / name).is_file()
+
+
+def test_check_names_a_wide_table_and_a_button_its_pseudo_localized_label_overflows(
+    sample_project: Path, run: Callable[..., Result]
+) -> None:
+    """Issue 17's template: a 900 px table and a fixed-width button whose label fits in
+    English but not pseudo-localized (30-100% longer): `gallery --check` fails naming both."""
+    from tests.test_layout_check import _browser_or_skip
+
+    _browser_or_skip()
+    slug = "acme-shop/account/welcome"
+    body = sample_project / "workspaces" / slug / "drafts" / "published" / "body.html.j2"
+    added = (
+        '<table style="width:900px" class="wide"><tr><td>wide</td></tr></table>'
+        '<p><a class="cta" href="https://acme.example/order" style="display:inline-block;'
+        'width:160px;overflow:hidden;white-space:nowrap">'
+        "{% trans %}View your order{% endtrans %}</a></p></body>"
+    )
+    body.write_text(body.read_text("utf-8").replace("</body>", added), "utf-8")
+    site = sample_project.parent / "site"
+    result = run("--project", sample_project, "gallery", "-o", site, slug, "--check")
+    assert result.code == 1
+    lines = result.out.splitlines()[1:]
+    tables = [
+        f"{slug} {locale} {width}px: table.wide: {900 - width} px wider than the viewport "
+        f"({width} px)"
+        for locale in sorted(LOCALES)
+        for width in (600, 375)
+    ]
+    buttons = [line for line in lines if ": a.cta: " in line]
+    assert [line.split(":")[0] for line in buttons] == [
+        f"{slug} qps-ploc {width}px" for width in (600, 375)
+    ]  # (qps-plocm mirrors the text without making it longer: it fits)
+    assert all(
+        re.fullmatch(
+            rf"{slug} qps-ploc \d+px: a\.cta: content clipped by overflow:hidden: "
+            r"\d+ px wider than its box",
+            line,
+        )
+        for line in buttons
+    ), buttons
+    assert sorted(lines[:-1]) == sorted(tables + buttons)
+    assert lines[-1] == f"layout check: {len(tables) + len(buttons)} problems"
