@@ -991,3 +991,33 @@ def test_a_call_in_a_trans_binding_is_one_line_on_the_command_line(
         "error: t.txt.j2:1:12: calling f() is not portable (hint: templates cannot call code; "
         "put the value in your recipient data)\n"
     )
+
+
+def test_a_scoped_replace_keeps_the_translations_outside_its_scope(sample_project: Path) -> None:
+    """import_catalog(replace=True, scope=…): the API's PUT for one draft replaces the
+    translations of that draft's strings only, read and written under one lock."""
+    from tmplkit.i18n.catalog import Catalog
+    from tmplkit.i18n.workflow import import_catalog, read_catalog
+
+    project = tmplkit.open_project(sample_project)
+    welcome = project.templates.get("acme-shop/account/welcome")
+    before = read_catalog(project, "fr-FR", welcome)
+    translated = [m for m in before.active if m.translated]
+    assert len(translated) >= 2
+    cleared, kept = translated[0], translated[1:]
+    report = import_catalog(
+        project,
+        "fr-FR",
+        Catalog("fr-FR"),
+        "body",
+        owner=welcome,
+        replace=True,
+        force=True,
+        scope={cleared.key},
+    )
+    assert (report.problems, report.removed) == ([], 1)
+    after = read_catalog(project, "fr-FR", welcome)
+    assert not after.get(cleared.key).translated
+    assert [(m.key, m.translation, m.translations) for m in kept] == [
+        (m.key, after.get(m.key).translation, after.get(m.key).translations) for m in kept
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
@@ -14,6 +14,7 @@ from ..store import Project
 from .catalog import (
     Catalog,
     CatalogError,
+    Key,
     Message,
     Problem,
     describe_key,
@@ -130,13 +131,16 @@ def read_translations(path: Path, fmt: Format | None, locale: str) -> Catalog:
 
 class ImportOptions(TypedDict, total=False):
     """import_translations' keywords but the owner's: the file's format (`fmt`, default: by
-    its extension), `dry_run`, `replace`, `force` and `force_language` (each default False)."""
+    its extension), `dry_run`, `replace`, `force` and `force_language` (each default False),
+    and `scope` (default: every key): with `replace`, the keys whose translations are
+    replaced; the others' stay as they are (the API's PUT for one draft of a template)."""
 
     fmt: Format | None
     dry_run: bool
     replace: bool
     force: bool
     force_language: bool
+    scope: Collection[Key] | None
 
 
 def import_translations(
@@ -183,8 +187,8 @@ def import_catalog(
     check_keywords("import_catalog", options, ImportOptions.__optional_keys__)
     dry_run = options.get("dry_run", False)
     replace, force = options.get("replace", False), options.get("force", False)
+    scope = options.get("scope")
     locale = normalize(locale)
-    path = name
     report = ImportReport(locale, name, dry_run=dry_run)
     targets = [owner] if owner is not None else owners(project)
     keys = {o.id: owner_keys(project, o) for o in targets}
@@ -194,9 +198,9 @@ def import_catalog(
             source.add(message)
     _fill_plurals(incoming, source)
     report.problems, report.warnings = conform(
-        incoming, locale, str(path), force_language=options.get("force_language", False)
+        incoming, locale, name, force_language=options.get("force_language", False)
     )
-    report.problems += validate(incoming, source, locale, str(path))
+    report.problems += validate(incoming, source, locale, name)
     report.problems.sort(key=lambda p: p.line or 0)  # in file order (stable within an entry)
     if report.problems:
         return report
@@ -205,8 +209,8 @@ def import_catalog(
         losing = 0  # catalogs that a replace takes translations from
         for target in targets:
             current = read_catalog(project, locale, target)
-            merged = merge(Catalog(locale=locale) if replace else current, keys[target.id])
-            if replace and (removed := _removed(current, merged, incoming)):
+            merged = merge(_replaced(current, scope) if replace else current, keys[target.id])
+            if replace and (removed := _removed(current, merged, incoming, scope)):
                 report.removed += removed
                 losing += 1
             changed = False
@@ -237,7 +241,7 @@ def import_catalog(
         report.written = [project.relpath(catalog_path(project, locale, t)) for t, _ in updates]
         if report.removed and not (force or dry_run):
             raise CatalogError(
-                f"{path}: --replace would remove {_count(report.removed, 'translation')} that "
+                f"{name}: --replace would remove {_count(report.removed, 'translation')} that "
                 f"the file does not have, from {_count(losing, 'catalog')}",
                 hint="give --force to remove them, or import without --replace",
             )
@@ -251,11 +255,26 @@ def import_catalog(
     return report
 
 
-def _removed(current: Catalog, merged: Catalog, incoming: Catalog) -> int:
+def _replaced(current: Catalog, scope: Collection[Key] | None) -> Catalog:
+    """What a replace starts from: nothing, or (with a scope) the current translations of the
+    keys outside it."""
+    base = Catalog(locale=current.locale)
+    if scope is not None:
+        for message in current.active:
+            if message.key not in scope:
+                base.add(message)
+    return base
+
+
+def _removed(
+    current: Catalog, merged: Catalog, incoming: Catalog, scope: Collection[Key] | None
+) -> int:
     """How many translations of `current` (current keys, translated or fuzzy) a replace
-    removes: those `incoming` does not translate."""
+    removes: those in its scope that `incoming` does not translate."""
     count = 0
     for key in merged.messages:
+        if scope is not None and key not in scope:
+            continue
         old = current.get(key)
         if old is None or not (old.translation or any(old.translations)):
             continue

@@ -85,7 +85,7 @@ def put_translations(api: Api, call: Call, holder: Draft | Block, language: str)
     (`Content-Type: text/x-gettext-translation`). Checked as `tmplkit i18n import` checks a
     file; with a problem, nothing is written and the first is the answer's message. A draft's
     are those of its own strings: its template's other drafts keep theirs."""
-    from ..i18n.workflow import import_catalog, read_catalog
+    from ..i18n.workflow import import_catalog
 
     owner, own = owner_and_keys(api, holder)
     kind = call.content_type()
@@ -98,12 +98,17 @@ def put_translations(api: Api, call: Call, holder: Draft | Block, language: str)
             incoming = read_json(call.body, "body", language)
         else:
             incoming = Catalog(language)
-        for message in read_catalog(api.project, language, owner).active:
-            # the translations of strings the holder does not have stay as they are
-            if message.key not in own.messages and message.key not in incoming.messages:
-                incoming.add(message)
+        # the translations of strings the holder does not have stay as they are
+        scope = set(own.messages) | set(incoming.messages)
         report = import_catalog(
-            api.project, language, incoming, "body", owner=owner, replace=True, force=True
+            api.project,
+            language,
+            incoming,
+            "body",
+            owner=owner,
+            replace=True,
+            force=True,
+            scope=scope,
         )
     except CatalogError as exc:
         raise invalid_body(str(exc)) from None
