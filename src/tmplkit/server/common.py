@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.responses import Response
 
+from ..batch.records import kind_of
 from ..errors import CompileError, LocaleError
 from ..model import Block, Draft, Folder, Template
 from ..store import Index, Project
@@ -237,7 +238,7 @@ class Call:
     def json_object(self, default: dict[str, Any] | None = None) -> dict[str, Any]:
         data = self.json(default)
         if not isinstance(data, dict):
-            raise invalid_body(f"the body must be a JSON object, not {json_type(data)}")
+            raise invalid_body(f"the body must be a JSON object, not {kind_of(data)}")
         return data
 
     def localization_name(self) -> str | None:
@@ -249,11 +250,6 @@ class Call:
 
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def json_type(value: Any) -> str:
-    names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
-    return names.get(type(value), "a number")
 
 
 def page_after(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..batch.records import kind_of
 from ..errors import DataError, RenderError
 from ..model import Draft, Localization
-from .common import Api, Call, Reply, json_type, page, published
+from .common import Api, Call, Reply, page, published
 from .errors import invalid_body, not_found
 from .routes import route
 
@@ -112,7 +113,7 @@ def _render_batch(api: Api, call: Call, locale: str | None) -> Reply:
     for i, data in enumerate(recipients):
         try:
             if not isinstance(data, dict):
-                raise RenderError(f"the data must be a JSON object, not {json_type(data)}")
+                raise RenderError(f"the data must be a JSON object, not {kind_of(data)}")
             out.append(_rendered(prepared.render(data)))
         except (DataError, RenderError) as exc:
             out.append({"error": {"code": "invalid_body", "message": f"recipients[{i}]: {exc}"}})

@@ -177,32 +177,24 @@ class DyspatchRemote:
     def files(self, entry: Entry, slug: str) -> dict[str, bytes]:
         item = self.items.get(entry.id, {})
         where = Path(slug)
+        # what a folder's and a block's records hold, from the API's object
+        common: dict[str, Any] = {
+            "id": entry.id,
+            "name": entry.name,
+            "slug": slug,
+            "dir": where,
+            "description": text(item, "description"),
+            "created_at": stamp(item.get("createdAt")),
+            "updated_at": stamp(item.get("updatedAt")),
+        }
         if entry.kind == "folder":
-            folder = Folder(
-                id=entry.id,
-                name=entry.name,
-                slug=slug,
-                dir=where,
-                description=text(item, "description"),
-                created_at=stamp(item.get("createdAt")),
-                updated_at=stamp(item.get("updatedAt")),
-            )
-            return {"folder.toml": toml_bytes(folder.to_toml())}
+            return {"folder.toml": toml_bytes(Folder(**common).to_toml())}
         if entry.kind == "template":
             return {"template.toml": toml_bytes(self._template_record(entry, item, where))}
         if entry.kind == "draft":
             return self._draft_files(entry, where)
         if entry.kind == "block":
-            block = Block(
-                id=entry.id,
-                name=entry.name,
-                slug=slug,
-                dir=where,
-                description=text(item, "description"),
-                created_at=stamp(item.get("createdAt")),
-                updated_at=stamp(item.get("updatedAt")),
-            )
-            return {"block.toml": toml_bytes(replace(block, origin=ORIGIN).to_toml())}
+            return {"block.toml": toml_bytes(Block(**common, origin=ORIGIN).to_toml())}
         return {CATALOG_FILE: self._catalog(entry)}
 
     def _template_record(self, entry: Entry, item: dict[str, Any], where: Path) -> dict[str, Any]:
