@@ -58,6 +58,9 @@ class Worker:
         )
         self.messages: dict[str | None, LocaleMessage | str] = {}
         self.reported: set[str] = set()
+        # The locales this Worker prepared, in order (None: the record without one, in the
+        # source language): an engine reports them, to show that each is prepared once.
+        self.prepared: list[str | None] = []
         self._counts: tuple[str, ...] | None = None
         self._types: Variables | None = None
 
@@ -110,6 +113,7 @@ class Worker:
             out: LocaleMessage | str = str(exc)
         else:
             out = self.for_locale(message)
+            self.prepared.append(locale)
         self.messages[locale] = out
         return out
 
