@@ -124,7 +124,7 @@ def report_batch(
     bar = _Progress(err, run.input_size) if progress else None
     warned: set[str] = set()
     direct = None
-    if path is not None and run.workers > 1:
+    if path is not None and run.engine is None and run.workers > 1:
         out.flush()
         direct = (path, out.tell())
     for chunk in run._run(direct):

@@ -11,7 +11,7 @@ import contextlib
 import time
 from collections.abc import Generator, Iterator
 from types import TracebackType
-from typing import Unpack
+from typing import Protocol, Unpack
 
 from ..errors import check_keywords
 from ..pipeline import SourceSet, resolve
@@ -19,9 +19,19 @@ from ..rendering import Renderer
 from ..store import Project
 from .job import BatchError, BatchJob, JobOptions, Records, check_options
 from .pool import Pool
-from .records import OpenRecords, open_records
+from .records import Chunk, OpenRecords, open_records
 from .results import BatchResult, BatchSummary, ChunkResult
 from .worker import Worker
+
+
+class Engine(Protocol):
+    """Where a batch's chunks are rendered instead of this machine's processes (a cluster:
+    dask_engine.DaskEngine): their results, in input order. The caller closes it."""
+
+    workers: int
+
+    def run(self, job: BatchJob, chunks: Iterator[Chunk]) -> Generator[ChunkResult, None, None]:
+        raise NotImplementedError
 
 
 class BatchRun:
@@ -32,10 +42,13 @@ class BatchRun:
     block) stops the workers and closes the recipients file.
     """
 
-    def __init__(self, job: BatchJob, records: OpenRecords, worker: Worker) -> None:
+    def __init__(
+        self, job: BatchJob, records: OpenRecords, worker: Worker, engine: Engine | None = None
+    ) -> None:
         self.job = job
         self.name = records.name
-        self.workers = job.workers
+        self.engine = engine
+        self.workers = engine.workers if engine is not None else job.workers
         self.input_size = records.size  # bytes of the recipients file, when known
         self.summary = BatchSummary()
         self._chunks = records.chunks
@@ -77,18 +90,20 @@ class BatchRun:
         summary = self.summary
         pool = None
         try:
-            if self.workers <= 1:
-                engine = self._in_process()
+            if self.engine is not None:
+                results = self.engine.run(self.job, self._chunks)
+            elif self.workers <= 1:
+                results = self._in_process()
             else:
                 pool = Pool(self.job, self.workers, out if self.job.jsonl else None)
-                engine = pool.run(self._chunks)
-            for result in engine:
+                results = pool.run(self._chunks)
+            for result in results:
                 self._count(result)
                 summary.elapsed = time.perf_counter() - started
                 yield result
                 if result.stopped:
                     summary.stopped = True
-            engine.close()
+            results.close()
         except BaseException:
             if pool is not None:
                 pool.close(wait=0)
@@ -124,7 +139,7 @@ class BatchRun:
                 return
 
 
-def run_batch(job: BatchJob, records: Records) -> BatchRun:
+def run_batch(job: BatchJob, records: Records, engine: Engine | None = None) -> BatchRun:
     """Run `job` for every recipient of `records`, lazily, results in input order.
 
     `records`: a path (`.csv` is CSV with a header row, dotted column names nest:
@@ -133,7 +148,9 @@ def run_batch(job: BatchJob, records: Records) -> BatchRun:
     catalogs falls back to the source, counted in `summary.fallbacks`.
 
     Raises at once if the template cannot be compiled or the file cannot be used; bad records
-    become failed results (with `job.fail_fast`, the first one ends the run).
+    become failed results (with `job.fail_fast`, the first one ends the run). `engine`: where
+    the chunks are rendered instead of this machine's processes (a Dask cluster), each chunk
+    `job.chunk_size` records.
     """
     worker = Worker(job, Renderer(job.project))
     # Errors in the template itself: fail now, not per record. (The message compiled for
@@ -141,7 +158,7 @@ def run_batch(job: BatchJob, records: Records) -> BatchRun:
     message = worker.renderer.prepare_sources(job.sources)
     if not job.strict:
         worker.messages[None] = worker.for_locale(message)
-    return BatchRun(job, open_records(records, job), worker)
+    return BatchRun(job, open_records(records, job), worker, engine)
 
 
 def render_batch(
@@ -150,6 +167,7 @@ def render_batch(
     *,
     project: Project | None = None,
     draft: str | None = None,
+    engine: Engine | None = None,
     **options: Unpack[JobOptions],
 ) -> BatchRun:
     """Render SOURCE for every recipient of `records` (see run_batch), lazily, in input order.
@@ -157,7 +175,8 @@ def render_batch(
     SOURCE is resolved here, once (in `project`; `draft` instead of the published one), or
     given resolved (a SourceSet); `options` are BatchJob's fields. Each recipient is rendered
     in the locale of its `locale_field` (a key, or a dotted path), else `default_locale`, else
-    the source language; `workers` > 1 renders on that many processes.
+    the source language; `workers` > 1 renders on that many processes, an `engine` on a
+    cluster.
 
     Raises at once if SOURCE, the draft, `default_locale` or the file cannot be used; bad
     records become failed results (with `fail_fast`, the first one ends the run).
@@ -167,4 +186,4 @@ def render_batch(
     if not isinstance(source, SourceSet):
         check_options(options)  # a bad setting is reported before SOURCE is read
         source = resolve(source, project, draft)
-    return run_batch(BatchJob(source, **options), records)
+    return run_batch(BatchJob(source, **options), records, engine)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
@@ -16,6 +17,9 @@ from .common import (
     BatchFlags,
     Context,
     RegistryChoice,
+    batch_engine,
+    chunk_size,
+    engine_options,
     json_option,
     locale_field_option,
     pass_ctx,
@@ -157,7 +161,14 @@ def render(
     metavar="FILE",
     help="The JSONL output, or - for stdout.",
 )
-@workers_option("Render on N processes (same output).")
+@click.option(
+    "--out-dir",
+    metavar="DIR",
+    help="With --engine dask: part files (part-00000.jsonl, …) and a manifest.json, written "
+    "last, instead of one file.",
+)
+@workers_option("Render on N processes, or a local Dask cluster of N workers (same output).")
+@engine_options
 @click.option("--fail-fast", is_flag=True, help="Stop at the first bad record.")
 @strict_option
 @click.option(
@@ -170,6 +181,7 @@ def render_batch_command(
     source: str,
     recipients: str,
     out: str,
+    out_dir: str | None,
     fail_fast: bool,
     draft_id: str | None,
     as_json: bool,
@@ -184,35 +196,76 @@ def render_batch_command(
     --json: a JSON object, on stdout when --out is a file). Exit 1 if any record failed.
 
     \b
+    --engine dask renders on a Dask cluster (docs/batch.md): a local one of --workers
+    processes, or the one --scheduler names (every worker must see the project at the same
+    path). The output is the same bytes as the local engine's; with --out-dir, each part of
+    --part-size recipients is its own file, and manifest.json lists them once all are written.
+
+    \b
     Examples:
       tmplkit render-batch acme-shop/orders/order-confirmation --recipients orders.jsonl \\
           --locale-field locale --out messages.jsonl --workers 2
       tmplkit render-batch welcome.html.j2 --recipients users.csv --fail-fast
+      tmplkit render-batch acme-shop/orders/order-confirmation --recipients orders.jsonl \\
+          --locale-field locale --engine dask --scheduler tcp://10.0.0.5:8786 --out-dir parts/
     """
     from ..batch import open_output, render_batch, report_batch
 
-    run = render_batch(
-        source,
-        recipients,
-        project=obj.maybe_project(),
-        draft=draft_id,
-        locale_field=flags["locale_field"],
-        default_locale=flags["locale"],
-        workers=flags["workers"],
-        strict=flags["strict"],
-        fail_fast=fail_fast,
-        jsonl=True,
-    )
-    with run, open_output(out) as output:
-        summary = report_batch(run, output.stream, sys.stderr, path=output.path)
+    if out_dir is not None and out != "-":
+        raise click.UsageError("--out and --out-dir cannot go together")
+    project = obj.maybe_project()
+    engine = batch_engine(flags, out_dir)
+    try:
+        run = render_batch(
+            source,
+            recipients,
+            project=project,
+            draft=draft_id,
+            engine=engine,
+            locale_field=flags["locale_field"],
+            default_locale=flags["locale"],
+            workers=1 if engine is not None else flags["workers"],
+            strict=flags["strict"],
+            fail_fast=fail_fast,
+            jsonl=True,
+            chunk_size=chunk_size(flags),
+        )
+        if out_dir is not None:
+            with run, open(os.devnull, "wb") as nothing:  # the workers write the parts
+                summary = report_batch(run, nothing, sys.stderr)
+            data = summary.to_json()
+            engine.write_manifest(data, _manifest_meta(run, recipients))
+        else:
+            with run, open_output(out) as output:
+                summary = report_batch(run, output.stream, sys.stderr, path=output.path)
+            data = summary.to_json()
+    finally:
+        if engine is not None:
+            engine.close()
+    if engine is not None:
+        data["engine"] = engine.report.to_json()
     if as_json:
-        text = json.dumps(summary.to_json(), indent=2, ensure_ascii=False)
-        click.echo(text, err=out == "-")
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        click.echo(text, err=out == "-" and out_dir is None)
     else:
         for line in summary.text():
             click.echo(line, err=True)
+        if engine is not None:
+            click.echo(engine.report.text(out_dir), err=True)
     if summary.failed:
         sys.exit(1)
+
+
+def _manifest_meta(run: Any, recipients: str) -> dict[str, Any]:
+    """What a manifest says of the batch besides its parts: the template and its draft, the
+    recipients file."""
+    sources = run.job.sources
+    return {
+        "source": sources.name,
+        "templateId": sources.template.id if sources.template else None,
+        "draftId": sources.draft.id if sources.draft else None,
+        "recipients": recipients,
+    }
 
 
 class CompileFlags(TypedDict):

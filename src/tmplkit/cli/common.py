@@ -125,14 +125,67 @@ def workers_option(help: str) -> Callable[[F], F]:
     )
 
 
+def engine_options(fn: F) -> F:
+    """--engine, --scheduler and --part-size: where a batch command renders."""
+    fn = click.option(
+        "--part-size",
+        type=click.IntRange(1, 10_000_000),
+        metavar="N",
+        help="With --engine dask: recipients a task (and a part file) holds [default: 2000].",
+    )(fn)
+    fn = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask: a Dask scheduler's address (tcp://host:8786); without "
+        "it, a local cluster of --workers processes.",
+    )(fn)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="local: this machine's processes; dask: a Dask cluster (the dask extra).",
+    )(fn)
+
+
 class BatchFlags(TypedDict):
     """What the options a batch command (render-batch, send-batch) shares give it, by name:
-    locale_field_option's, recipients_locale_option's, workers_option's, strict_option's."""
+    locale_field_option's, recipients_locale_option's, workers_option's, strict_option's,
+    engine_options'."""
 
     locale_field: str | None
     locale: str | None
     workers: int
     strict: bool
+    engine: str
+    scheduler: str | None
+    part_size: int | None
+
+
+def batch_engine(flags: BatchFlags, out_dir: str | None = None) -> Any:
+    """The engine a batch command's flags ask for: None for the local one, else a started
+    DaskEngine (the caller closes it). UsageError for Dask's options without --engine dask."""
+    if flags["engine"] != "dask":
+        for name, option in (("scheduler", "--scheduler"), ("part_size", "--part-size")):
+            if flags[name] is not None:  # type: ignore[literal-required]
+                raise click.UsageError(f"{option} needs --engine dask")
+        if out_dir is not None:
+            raise click.UsageError("--out-dir needs --engine dask")
+        return None
+    from ..batch.dask_engine import DaskEngine
+
+    return DaskEngine(scheduler=flags["scheduler"], workers=flags["workers"], out_dir=out_dir)
+
+
+def chunk_size(flags: BatchFlags) -> int:
+    """The records a chunk of the batch holds: a part (--part-size) on Dask."""
+    if flags["engine"] != "dask":
+        from ..batch import DEFAULT_CHUNK_SIZE
+
+        return DEFAULT_CHUNK_SIZE
+    from ..batch.dask_engine import DEFAULT_PART_SIZE
+
+    return flags["part_size"] or DEFAULT_PART_SIZE
 
 
 def print_table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:

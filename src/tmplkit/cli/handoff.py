@@ -14,6 +14,9 @@ from ..handoff import CHANNELS, DEFAULT_CONCURRENCY
 from .common import (
     BatchFlags,
     Context,
+    batch_engine,
+    chunk_size,
+    engine_options,
     json_option,
     locale_field_option,
     pass_ctx,
@@ -205,7 +208,8 @@ class SendBatchFlags(BatchFlags):
 )
 @locale_field_option
 @recipients_locale_option
-@workers_option("Render on N processes.")
+@workers_option("Render on N processes, or a local Dask cluster of N workers.")
+@engine_options
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -247,6 +251,14 @@ def send_batch_command(
       tmplkit send-batch acme-shop/account/welcome --recipients users.jsonl \\
           --to-field user.email --locale-field locale --via webhook
       tmplkit send-batch acme-shop/orders/order-confirmation --recipients orders.csv --dry-run
+      tmplkit send-batch acme-shop/account/welcome --recipients users.jsonl \\
+          --to-field user.email --via webhook --engine dask --workers 4
+
+    \b
+    --engine dask renders and sends on a Dask cluster (docs/batch.md), one task a part of
+    --part-size recipients, each part with its own journal under .tmplkit/handoff-parts/
+    (merged into the project's journal when the run ends); credentials come from the
+    workers' environment. --dry-run runs here.
     """
     from ..batch import fallback_warning
     from ..handoff.send import (
@@ -275,10 +287,12 @@ def send_batch_command(
     def note(line: int, text: str) -> None:  # as render-batch prints a record's warnings
         click.echo(f"warning: {recipients}:{line}: {text}", err=True)
 
+    engine = None if dry_run else batch_engine(flags)
     try:
         summary = send_batch(
             source,
             recipients,
+            engine=engine,
             via=via,
             project=obj.maybe_project(),
             draft=draft_id,
@@ -288,6 +302,7 @@ def send_batch_command(
             default_locale=flags["locale"],
             strict=flags["strict"],
             workers=flags["workers"],
+            chunk_size=chunk_size(flags),
             concurrency=flags["concurrency"],
             dry_run=sys.stdout if dry_run else None,
             on_outcome=report,
@@ -297,17 +312,26 @@ def send_batch_command(
     except SendInterrupted as exc:
         show_summary(exc.summary, as_json)
         sys.exit(INTERRUPTED)
-    show_summary(summary, as_json)
+    finally:
+        if engine is not None:
+            engine.close()
+    show_summary(summary, as_json, engine.report if engine is not None else None)
     if summary.failed:
         sys.exit(1)
 
 
-def show_summary(summary: SendSummary, as_json: bool) -> None:
+def show_summary(summary: SendSummary, as_json: bool, engine: Any = None) -> None:
+    """The summary on stdout; `engine`: the Dask engine's report, when it ran there."""
     if as_json:
-        click.echo(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+        data = summary.to_json()
+        if engine is not None:
+            data["engine"] = engine.to_json()
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     for line in summary.text():
         click.echo(line)
+    if engine is not None:
+        click.echo(engine.text())
 
 
 @click.command("schedule")

@@ -569,6 +569,53 @@ class Journal:
             flush()
         return counts
 
+    def merge_accepted(self, other: str | Path) -> int:
+        """Record as accepted here what another journal (a Dask part's) recorded accepted and
+        this one does not yet: how many rows changed. Read whole in one transaction."""
+        with self._lock:
+            try:
+                self._db.execute("ATTACH DATABASE ? AS other", (str(other),))
+            except sqlite3.Error as exc:
+                raise self._error(exc, "reading") from None
+        try:
+            with self._write() as db:
+                cursor = db.execute(
+                    """
+                    INSERT INTO deliveries (adapter, key, status, recipient, channel, batch,
+                        line, remote_id, attempts, updated)
+                    SELECT adapter, key, status, recipient, channel, batch, line, remote_id,
+                        attempts, updated FROM other.deliveries WHERE status = ? AND true
+                    ON CONFLICT (adapter, key) DO UPDATE SET
+                        status = excluded.status, remote_id = excluded.remote_id,
+                        error = NULL, transient = NULL, updated = excluded.updated, run = NULL
+                    WHERE deliveries.status != excluded.status
+                    """,
+                    (ACCEPTED,),
+                )
+                return cursor.rowcount
+        finally:
+            with self._lock, contextlib.suppress(sqlite3.Error):
+                self._db.execute("DETACH DATABASE other")
+
+    def snapshot(self, dest: str | Path) -> None:
+        """A consistent copy of the journal at `dest` (atomically), in rollback mode: a file
+        nobody writes, that readers may open immutable (from another machine too)."""
+        target = Path(dest)
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            copy = sqlite3.connect(str(tmp), isolation_level=None)
+            try:
+                with self._lock:
+                    self._db.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+            os.replace(tmp, target)
+        except (OSError, sqlite3.Error) as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise storage_error(exc, str(target), "writing", path=target) from None
+
     def deliveries(self, adapter: str | None = None) -> list[dict[str, Any]]:
         """Every recorded outcome (of one adapter), oldest first."""
         query = "SELECT * FROM deliveries"

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import IO, Any, TypedDict, Unpack
+from typing import IO, TYPE_CHECKING, Any, TypedDict, Unpack
 
 from ..batch import BatchJob, BatchRun, JobOptions, Records, check_options, run_batch
 from ..errors import HandoffError, StorageError, TmplkitError, check_keywords
@@ -23,6 +23,9 @@ from .configured import Handoff, check_read_back, name_of, open_journal, pid_of,
 from .envelope import Envelope
 from .journal import ACCEPTED, BUSY, Journal, Run, RunInfo
 from .recipients import RecipientFields, check_recipient, recipient_from_record, who_of
+
+if TYPE_CHECKING:
+    from ..batch.dask_engine import DaskEngine
 
 DEFAULT_GROUP = 100  # envelopes per deliver_many call, for adapters with a batch API
 MAX_FAILURES_KEPT = 1000  # in the summary; all of them are counted, and reported as they come
@@ -165,15 +168,26 @@ class SendEvents:
 
 
 def send_batch_job(
-    job: BatchJob, recipients: Records, handoff: Handoff, events: SendEvents = SendEvents()
+    job: BatchJob,
+    recipients: Records,
+    handoff: Handoff,
+    events: SendEvents = SendEvents(),
+    engine: DaskEngine | None = None,
 ) -> SendSummary:
     """Render `job` (its SOURCE resolved once) for every recipient of `recipients` (what
     run_batch reads: a JSONL or CSV file, or records) and hand each message to the adapter
-    `handoff.via`; the summary. See send_batch."""
+    `handoff.via`; the summary. See send_batch. `engine`: a DaskEngine, whose tasks render
+    and deliver a part each (dask_send.py); a dry run runs here, sending nothing."""
     handoff.check()
     job = replace(job, keep_data=True)  # each message's recipient comes from its record
     project = job.project
     batch = _batch_name(recipients)
+    if engine is not None and handoff.dry_run is None:
+        from .dask_send import send_on_dask
+
+        if isinstance(handoff.via, Adapter):
+            raise HandoffError("the dask engine opens the adapter on each worker: name it in via")
+        return send_on_dask(engine, job, recipients, handoff, events, batch)
     with handoff.adapter(project) as adapter:
         # Errors in SOURCE or the file: raised now, before anything is sent.
         run = run_batch(job, recipients)
@@ -210,6 +224,8 @@ class SendBatchOptions(TypedDict, total=False):
     default_locale: str | None
     strict: bool
     workers: int
+    chunk_size: int
+    engine: DaskEngine | None
 
 
 def send_batch(
@@ -226,7 +242,9 @@ def send_batch(
     SOURCE is resolved here, once (in `project`; `draft` instead of the published one), or
     given resolved (a SourceSet). The other keywords are Handoff's (via, channel, fields,
     concurrency, dry_run, env), SendEvents' (on_outcome, on_warning, on_note) and BatchJob's
-    (locale_field, default_locale, strict, workers): see send_batch_job, which takes them so.
+    (locale_field, default_locale, strict, workers, chunk_size): see send_batch_job, which
+    takes them so. `engine` (a batch.dask_engine.DaskEngine) renders and delivers on a Dask
+    cluster, a part of `chunk_size` recipients a task, each part with its own journal.
 
     Each recipient's address, phone, name and id come from the record's `fields`. Each message
     is claimed in the journal before it is delivered and its answer recorded after, on
@@ -263,11 +281,14 @@ def send_batch(
         "workers": options.get("workers", 1),
         "keep_data": True,
     }
+    if "chunk_size" in options:
+        job_options["chunk_size"] = options["chunk_size"]
     handoff.check()  # a bad concurrency or channel, then SOURCE, then the batch's settings
     if not isinstance(source, SourceSet):
         source = resolve(source, project, draft)
     check_options(job_options)
-    return send_batch_job(BatchJob(source, **job_options), recipients, handoff, events)
+    job = BatchJob(source, **job_options)
+    return send_batch_job(job, recipients, handoff, events, options.get("engine"))
 
 
 def _batch_name(recipients: Records) -> str | None:
