@@ -10,6 +10,10 @@ A bad record (a malformed line, a CSV row with the wrong number of fields, an in
 data that fails to render, a missing translation under `strict`) becomes a failed result with
 its line number and reason; the batch goes on, unless `fail_fast`.
 
+A cluster engine (Dask, Spark, …) ships the job to its worker processes and renders blocks of
+numbered records there with the API of engine.py (`ship`, `render_block`, `write_part`);
+dask_engine.py is tmplkit's own, behind `--engine dask`.
+
 SOURCE is resolved once per run, into the BatchJob handed to every stage (job.py): the
 readers (records.py), the workers (worker.py, pool.py), the run (run.py) and its report
 (report.py).
@@ -20,6 +24,7 @@ do so under `if __name__ == "__main__":`, as for any multiprocessing code.
 
 from __future__ import annotations
 
+from .engine import ShippedJob, part_path, render_block, render_chunk, ship, write_part
 from .job import (
     DEFAULT_CHUNK_SIZE,
     BatchError,
@@ -29,7 +34,7 @@ from .job import (
     Records,
     check_options,
 )
-from .records import kind_of, record_field
+from .records import Chunk, kind_of, record_field
 from .report import BatchOutput, fallback_warning, open_output, report_batch
 from .results import BatchResult, BatchSummary, ChunkResult
 from .run import BatchRun, render_batch, run_batch
@@ -42,16 +47,23 @@ __all__ = [
     "BatchResult",
     "BatchRun",
     "BatchSummary",
+    "Chunk",
     "ChunkResult",
     "InputFormat",
     "JobOptions",
     "Records",
+    "ShippedJob",
     "check_options",
     "fallback_warning",
     "kind_of",
     "open_output",
+    "part_path",
     "record_field",
     "render_batch",
+    "render_block",
+    "render_chunk",
     "report_batch",
     "run_batch",
+    "ship",
+    "write_part",
 ]

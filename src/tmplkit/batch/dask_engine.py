@@ -138,7 +138,7 @@ class DaskEngine:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # no fixed port: 8787 is `tmplkit serve`'s
                     silence_logs=logging.CRITICAL,
                 )
                 self.client = distributed.Client(self.cluster)
