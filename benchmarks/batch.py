@@ -1,10 +1,19 @@
-"""Throughput and peak memory of `tmplkit render-batch`, for 1 and 2 workers.
+"""Throughput and peak memory of `tmplkit render-batch`: local 1 and 2 workers, Dask with 2
+workers on a local cluster, and the batch path's cost per recipient against the bare render loop.
 
-    python benchmarks/batch.py --n 1000000 [--workers 1,2] [--repeat R] [--control] [--keep]
+    python benchmarks/batch.py --n 1000000 [--workers 1,2] [--dask-workers 2] [--part-size P]
+                               [--repeat R] [--control] [--keep]
 
 Writes N order-confirmation recipients (JSONL, in en-US, fr-FR and pl-PL, with 0 to 4 order
 lines and varied names, counts and shipping) to a temporary directory, then runs
-`python -m tmplkit render-batch … --out FILE --json` once per worker count, in a fresh process.
+`python -m tmplkit render-batch … --out FILE --json` once per worker count, in a fresh process,
+and once with `--engine dask --workers D` (a local Dask cluster: its scheduler, nannies and
+worker processes are children of the command, so the process tree counts them).
+
+The batch path's cost: in this process, on the first 20,000 recipients (best of 3), the whole
+1-worker batch (reading the file, decoding each record, rendering, encoding the JSONL line,
+writing the file) per recipient, divided by the bare loop `PreparedMessage.render(record)` on
+the same records, decoded beforehand, with the messages prepared beforehand (goal: ≤ 1.5×).
 While it runs, the script samples /proc ten times a second and sums the resident memory (RSS)
 of the whole process tree: the command and every process below it (its workers and
 multiprocessing's helper). Peak RSS is the largest such sum; PSS, which shares the pages of
@@ -175,6 +184,7 @@ def busy_ticks() -> tuple[int, int]:
 
 @dataclass
 class Run:
+    engine: str
     workers: int
     wall: float
     summary: dict[str, object]
@@ -191,7 +201,9 @@ class Run:
         return float(self.summary["total"]) / self.wall  # type: ignore[arg-type]
 
 
-def run_batch(recipients_file: Path, out: Path, workers: int) -> Run:
+def run_batch(
+    recipients_file: Path, out: Path, workers: int, engine: str = "local", part_size: int = 0
+) -> Run:
     cmd = [
         sys.executable,
         "-m",
@@ -210,6 +222,8 @@ def run_batch(recipients_file: Path, out: Path, workers: int) -> Run:
         str(workers),
         "--json",
     ]
+    if engine == "dask":
+        cmd += ["--engine", "dask"] + (["--part-size", str(part_size)] if part_size else [])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
     busy0, steal0 = busy_ticks()
@@ -236,6 +250,7 @@ def run_batch(recipients_file: Path, out: Path, workers: int) -> Run:
         sys.exit(f"render-batch failed ({proc.returncode}):\n{stderr.decode()[-2000:]}")
     summary = json.loads(stdout_data[0])
     return Run(
+        engine,
         workers,
         wall,
         summary,
@@ -277,6 +292,49 @@ def control(path: Path, tmp: Path, n: int) -> tuple[float, list[Run]]:
     return n / max(r.wall for r in done), done
 
 
+def path_cost(path: Path, tmp: Path, n: int = 20_000, repeat: int = 3) -> tuple[float, float]:
+    """(batch path, bare render loop) in seconds per recipient, best of `repeat`, on the first
+    `n` recipients, in this process: see the module's docstring."""
+    sys.path.insert(0, str(REPO / "src"))
+    from tmplkit.batch import open_output, render_batch, report_batch
+    from tmplkit.pipeline import resolve
+    from tmplkit.rendering import Renderer
+    from tmplkit.store import Project
+
+    sample = tmp / "path-cost.jsonl"
+    with path.open("rb") as src, sample.open("wb") as dst:
+        for i, line in enumerate(src):
+            if i >= n:
+                break
+            dst.write(line)
+    project = Project(PROJECT)
+    sources = resolve(SOURCE, project, None)
+    records = [json.loads(line) for line in sample.read_bytes().splitlines()]
+    renderer = Renderer(project)
+    messages = {loc: renderer.prepare_sources(sources, locale=loc) for loc in LOCALES}
+    out = tmp / "path-cost-out.jsonl"
+
+    def batch() -> float:
+        start = time.perf_counter()
+        run = render_batch(sources, str(sample), locale_field="locale", jsonl=True)
+        with run, open_output(str(out)) as output, open(os.devnull, "w") as err:
+            report_batch(run, output.stream, err, path=output.path, progress=False)
+        return time.perf_counter() - start
+
+    def bare() -> float:
+        start = time.perf_counter()
+        for record in records:
+            messages[record["locale"]].render(record)
+        return time.perf_counter() - start
+
+    batch(), bare()  # warm: imports, Babel's data, the prepared messages
+    best_batch = min(batch() for _ in range(repeat))
+    best_bare = min(bare() for _ in range(repeat))
+    out.unlink()
+    sample.unlink()
+    return best_batch / len(records), best_bare / len(records)
+
+
 def _rate(run: Run) -> float:
     """Messages per second as the command's summary reports it."""
     return float(run.summary["messagesPerSecond"])  # type: ignore[arg-type]
@@ -312,9 +370,18 @@ def main() -> None:
         action="store_true",
         help="also run two independent 1-worker processes at once, half the recipients each",
     )
+    parser.add_argument(
+        "--dask-workers", type=int, default=2, help="workers of the local Dask cluster (0: none)"
+    )
+    parser.add_argument(
+        "--part-size", type=int, default=0, help="--part-size for Dask (default: tmplkit's)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     counts = [int(w) for w in args.workers.split(",")]
+    configs = [("local", w) for w in counts]
+    if args.dask_workers:
+        configs.append(("dask", args.dask_workers))
 
     for line in machine():
         print(line)
@@ -332,19 +399,19 @@ def main() -> None:
               "--locale-field locale --out out.jsonl --workers W --json")  # fmt: skip
         print()
         header = (
-            f"{'workers':>7}  {'wall s':>8}  {'msg/s wall':>10}  {'msg/s run':>9}  "
+            f"{'engine':>6}  {'workers':>7}  {'wall s':>8}  {'msg/s wall':>10}  {'msg/s run':>9}  "
             f"{'peak RSS':>9}  {'peak PSS':>9}  {'procs':>5}  {'CPU s':>7}  {'others CPU s':>12}"
             f"  {'steal s':>7}"
         )
         print(header)
         runs: list[Run] = []
         for _ in range(args.repeat):
-            for workers in counts:
-                out = tmp / f"out-{workers}.jsonl"
-                r = run_batch(path, out, workers)
+            for engine, workers in configs:
+                out = tmp / f"out-{engine}-{workers}.jsonl"
+                r = run_batch(path, out, workers, engine, args.part_size)
                 runs.append(r)
                 print(
-                    f"{workers:>7}  {r.wall:>8.1f}  {r.rate:>10,.0f}  "
+                    f"{engine:>6}  {workers:>7}  {r.wall:>8.1f}  {r.rate:>10,.0f}  "
                     f"{_rate(r):>9,.0f}  "
                     f"{r.peak_rss / 2**20:>6,.0f} MB  {r.peak_pss / 2**20:>6,.0f} MB  "
                     f"{r.processes:>5}  {r.cpu:>7.1f}  {r.others:>12.1f}  {r.steal:>7.1f}",
@@ -353,21 +420,30 @@ def main() -> None:
                 if not args.keep:
                     out.unlink()
         print()
-        best = {w: max((r for r in runs if r.workers == w), key=lambda r: r.rate) for w in counts}
-        first = best[counts[0]]
+        best = {
+            c: max((r for r in runs if (r.engine, r.workers) == c), key=lambda r: r.rate)
+            for c in configs
+        }
+        first = best[configs[0]]
         print(
             f"output: {first.output_bytes / 1e9:.2f} GB JSONL; "
             f"rendered {first.summary['rendered']:,}, failed {first.summary['failed']}, "
             f"per locale {first.summary['locales']}"
         )
         label = "best of each" if args.repeat > 1 else "runs"
-        for w in counts[1:]:
-            r = best[w]
+        for engine, w in configs[1:]:
+            r = best[(engine, w)]
             print(
-                f"throughput {w} workers / {first.workers} worker ({label}): "
+                f"throughput {engine} {w} workers / local {first.workers} worker ({label}): "
                 f"{r.rate / first.rate:.2f}x (wall), {_rate(r) / _rate(first):.2f}x (run)"
             )
         print(f"peak RSS of the process tree: {max(r.peak_rss for r in runs) / 2**20:,.0f} MB")
+        batch_cost, bare_cost = path_cost(path, tmp)
+        print(
+            f"batch path: {batch_cost * 1e6:.0f} us per recipient (read, decode, render, encode, "
+            f"write; 1 worker, in process) / bare PreparedMessage.render loop "
+            f"{bare_cost * 1e6:.0f} us = {batch_cost / bare_cost:.2f}x (goal <= 1.5x)"
+        )
         if args.control:
             rate, pair = control(path, tmp, args.n)
             walls = " and ".join(f"{r.wall:.1f} s" for r in pair)

@@ -5,8 +5,8 @@
   followed by a ```text block holding exactly what it prints.
 - Every command of the `tmplkit` click group has a section (a heading naming it) in
   docs/cli.md, and that section names each of the command's options.
-- Every ```console block of docs/cli.md, docs/project-layout.md, docs/templates.md and
-  docs/sms.md runs in a fresh copy of sample_templates/: each `$ ` line goes to bash (with
+- Every ```console block of docs/cli.md, docs/project-layout.md, docs/templates.md,
+  docs/sms.md and docs/batch.md runs in a fresh copy of sample_templates/: each `$ ` line goes to bash (with
   `tmplkit` on the PATH, stdin empty), and what follows it, up to the next `$ ` line, is its
   expected stdout and stderr.
 
@@ -47,7 +47,13 @@ DOCS = ROOT / "docs"
 SAMPLE = ROOT / "sample_templates"
 LIBRARY_DOC = DOCS / "library.md"
 CLI_DOC = DOCS / "cli.md"
-CONSOLE_DOCS = [CLI_DOC, DOCS / "project-layout.md", DOCS / "templates.md", DOCS / "sms.md"]
+CONSOLE_DOCS = [
+    CLI_DOC,
+    DOCS / "project-layout.md",
+    DOCS / "templates.md",
+    DOCS / "sms.md",
+    DOCS / "batch.md",
+]
 NOT_TESTED = "<!-- not-tested -->"
 
 ID_RE = re.compile(r"\b(fdr|tem|tdft|blk|loc)_[0-9a-z]{26}\b")

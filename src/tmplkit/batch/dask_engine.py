@@ -71,7 +71,8 @@ class EngineReport:
         workers = "worker" if self.workers == 1 else "workers"
         where = f"; parts and manifest.json in {out_dir}" if out_dir else ""
         return (
-            f"on Dask ({self.scheduler}): {self.parts:,} parts on {self.workers} {workers}{where}"
+            f"on Dask ({self.scheduler}): {self.parts:,} part{'' if self.parts == 1 else 's'} "
+            f"on {self.workers} {workers}{where}"
         )
 
     def to_json(self) -> dict[str, Any]:
