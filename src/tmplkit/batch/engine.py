@@ -29,7 +29,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from ..store import Project
 from ..store.files import atomic_write
@@ -53,7 +52,7 @@ class ShippedJob:
 
     def worker(self) -> Worker:
         """This process's Worker for the job, made the first time a block of it arrives."""
-        return _cached_worker(self)
+        return _cached(self)[0]
 
 
 def ship(job: BatchJob) -> ShippedJob:
@@ -64,29 +63,32 @@ def ship(job: BatchJob) -> ShippedJob:
     return ShippedJob(portable, root, hashlib.sha256(blob).hexdigest()[:20])
 
 
-_workers: dict[str, Worker] = {}
-_workers_lock = threading.Lock()  # an engine may run two blocks at once in one process
+_workers: dict[str, tuple[Worker, threading.Lock]] = {}
+_workers_lock = threading.Lock()
 
 
-def _cached_worker(shipped: ShippedJob) -> Worker:
+def _cached(shipped: ShippedJob) -> tuple[Worker, threading.Lock]:
+    """This process's Worker for the job, and the lock it renders under: a Worker renders one
+    chunk at a time (its caches are not shared between threads), and an engine may run two
+    blocks at once in one process."""
     with _workers_lock:
-        worker = _workers.get(shipped.token)
-        if worker is None:
+        hit = _workers.get(shipped.token)
+        if hit is None:
             job = shipped.job
             if shipped.root is not None:
                 job = replace(job, sources=replace(job.sources, project=Project(shipped.root)))
-            worker = Worker(job)
+            hit = (Worker(job), threading.Lock())
             if len(_workers) >= 16:  # a long-lived worker process running many jobs
                 _workers.pop(next(iter(_workers)))
-            _workers[shipped.token] = worker
-        return worker
+            _workers[shipped.token] = hit
+        return hit
 
 
 def render_chunk(shipped: ShippedJob, chunk: Chunk) -> ChunkResult:
     """Render a Chunk (records.py: JSONL lines, CSV rows or dicts, with their line numbers)
     with this process's Worker for the job; the ChunkResult (JSONL bytes with `jsonl`)."""
-    worker = shipped.worker()
-    with _render_lock(worker):
+    worker, lock = _cached(shipped)
+    with lock:
         return worker.run(chunk)
 
 
@@ -96,16 +98,6 @@ def render_block(shipped: ShippedJob, start: int, lines: Sequence[bytes | str]) 
     engine skips them; a bad line is a failed record with its line number."""
     items = list(lines)
     return render_chunk(shipped, Chunk("json", start, items, nbytes=sum(map(len, items))))
-
-
-_locks: dict[int, threading.Lock] = {}
-
-
-def _render_lock(worker: Worker) -> threading.Lock:
-    """A Worker renders one chunk at a time (its caches are not shared between threads): an
-    engine with several threads a process takes turns on it."""
-    with _workers_lock:
-        return _locks.setdefault(id(worker), threading.Lock())
 
 
 def write_part(path: str | os.PathLike[str], data: bytes) -> None:
@@ -125,11 +117,3 @@ def part_path(directory: str | os.PathLike[str], index: int) -> Path:
 def here() -> str:
     """This worker process, as a summary names it: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def prepared_here(shipped: ShippedJob) -> list[Any]:
-    """The locales this process prepared for the job so far (None: the source language for
-    records without one), in order; empty if it has not run a block of it."""
-    with _workers_lock:
-        worker = _workers.get(shipped.token)
-    return list(worker.prepared) if worker is not None else []

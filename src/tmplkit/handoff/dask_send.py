@@ -49,8 +49,8 @@ class PartJournal(Journal):
     """A Dask part's journal, which also knows what the run's `base` (a read-only copy of the
     project's journal) recorded accepted: those messages are skipped as sent."""
 
-    def __init__(self, path: Path, base: Path | None, **options: Any) -> None:
-        super().__init__(path, **options)
+    def __init__(self, path: Path, base: Path | None, *, lease: float) -> None:
+        super().__init__(path, lease=lease, wal=False)
         self.base = None
         if base is not None and base.exists():
             import sqlite3

@@ -216,10 +216,19 @@ class Journal:
 
     One connection, serialized by a lock: safe to share between threads. `lease`: how long a
     run on another machine keeps its claims after its last heartbeat (it renews every third of
-    it). An error writing the file (a full disk) is a StorageError naming it.
+    it). An error writing the file (a full disk) is a StorageError naming it. `wal`: write-ahead
+    logging, so that readers never wait (the project's journal); without it, rollback mode,
+    for a file one process at a time writes, possibly on a network file system (a Dask part's).
     """
 
-    def __init__(self, path: str | Path, *, lease: float = LEASE, shown: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        lease: float = LEASE,
+        shown: str | None = None,
+        wal: bool = True,
+    ) -> None:
         self.path = Path(path)
         self.shown = shown or str(path)  # as the user knows it, for errors
         self.lease = lease
@@ -235,7 +244,10 @@ class Journal:
         except (OSError, sqlite3.Error) as exc:
             raise self._error(exc, "opening") from None
         try:
-            self._wal()
+            if wal:
+                self._wal()
+            else:  # one process at a time, maybe over a network file system: no shared memory
+                self._db.execute("PRAGMA journal_mode=DELETE")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
             self._migrate()
