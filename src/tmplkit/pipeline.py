@@ -14,6 +14,7 @@ from .htmlcontext import mark_urls
 from .htmllang import localize_html
 from .i18n.plural import count_problems
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower_translations
+from .mjml import MjmlHtml, compile_mjml
 from .model import Block, Draft, Template
 from .store import (
     BLOCK_PARTS,
@@ -42,6 +43,9 @@ class Part:
     name: str
     source: str
     file: str
+    # An HTML part written in MJML: mrml's HTML is `source`, `file` the MJML file, and this maps
+    # positions in `source` back to it (mjml.py).
+    mjml: MjmlHtml | None = field(default=None, repr=False)
 
     @property
     def html(self) -> bool:
@@ -171,6 +175,9 @@ def _from_draft(project: Project, draft: Draft, template: Template | None = None
             source = _read(file, project.relpath(file))
             if name in CHANNEL_PARTS:
                 source = _without_final_newline(source)
+            if name == "mjml":
+                parts["html"] = _mjml_part(parts, source, project.relpath(file), draft)
+                continue
             parts[name] = Part(name, source, project.relpath(file))
     if "html" not in parts and "text" not in parts:
         raise NotFound(f"{draft.label()} has no body ({PARTS['html']} or {PARTS['text']})")
@@ -183,6 +190,34 @@ def _from_draft(project: Project, draft: Draft, template: Template | None = None
         reply_to=draft.reply_to or project.settings.reply_to,
         sample_data_file=template.dir / SAMPLE_DATA_FILE,
     )
+
+
+def _mjml_part(parts: dict[str, Part], source: str, file: str, draft: Draft) -> Part:
+    """The HTML part of a draft written in MJML (mjml.py); refused beside a body.html.j2."""
+    if "html" in parts:
+        raise TemplateError(
+            f"{draft.label()} has both {PARTS['html']} and {PARTS['mjml']}: one HTML part",
+            file=file,
+            hint=f"delete one of them ({PARTS['mjml']} is compiled to the HTML part)",
+        )
+    mjml = compile_mjml(source, file)
+    return Part("html", mjml.html, file, mjml)
+
+
+def parse_part(part: Part) -> ir.Template:
+    """A part's IR (parse_cached); an MJML part's with its positions in the MJML source."""
+    if part.mjml is None:
+        return parse_cached(part.source, part.file)
+    return _parse_mjml(part.mjml)
+
+
+@lru_cache(maxsize=256)
+def _parse_mjml(mjml: MjmlHtml) -> ir.Template:
+    try:
+        tree = parse_cached(mjml.html, mjml.file)
+    except TemplateError as exc:
+        raise mjml.relocate_error(exc) from None
+    return mjml.relocate(tree)
 
 
 def _without_final_newline(source: str) -> str:
@@ -303,7 +338,7 @@ def build_ir(
     """A part's final IR: parsed, localized (with the owner's catalogs), blocks inlined, and
     in an HTML part the values that may start a URL marked (translated ones checked) and, for
     a locale, its `<html lang>` set to it (htmllang.py)."""
-    tree = parse_cached(part.source, part.file)
+    tree = parse_part(part)
     body = localize_body(tree.body, part, project, owner, localizer)
     body = inline_blocks(body, part, project, localizer)
     if not part.html:
@@ -446,7 +481,7 @@ def plural_counts(sources: SourceSet) -> tuple[str, ...]:
                     visit(tree.body, loop_names, block, (*stack, node.name))
 
     for part in sources.parts.values():
-        visit(parse_cached(part.source, part.file).body, frozenset(), part, ())
+        visit(parse_part(part).body, frozenset(), part, ())
     return tuple(sorted(found))
 
 

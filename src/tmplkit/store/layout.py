@@ -15,7 +15,14 @@ SAMPLE_DATA_FILE = "sample.json"
 # text for the other channels a message may go out on (an SMS, a push notification, a chat
 # message), localized like the rest.
 CHANNEL_PARTS = {"sms": "sms.txt.j2", "push": "push.txt.j2", "chat": "chat.txt.j2"}
-PARTS = {"subject": "subject.j2", "html": "body.html.j2", "text": "body.txt.j2", **CHANNEL_PARTS}
+# "mjml": the HTML part written in MJML instead (mjml.py), compiled to the "html" part.
+PARTS = {
+    "subject": "subject.j2",
+    "html": "body.html.j2",
+    "mjml": "body.mjml.j2",
+    "text": "body.txt.j2",
+    **CHANNEL_PARTS,
+}
 BLOCK_PARTS = {"html": "block.html.j2", "text": "block.txt.j2"}
 
 NEW_DRAFT_PARTS = {
