@@ -161,7 +161,7 @@ def compile_mjml(source: str, file: str) -> MjmlHtml:
     html = _WRAPPER_LANG.sub(r"\1", html, count=1)
     placeholder = re.compile(f"tkm{nonce}n([0-9]+)x")
     seen = {int(m.group(1)) for m in placeholder.finditer(html)}
-    for n, (start, _, tag) in enumerate(units):
+    for n, (_, _, tag) in enumerate(units):
         if n not in seen:
             raise TemplateError(
                 f"mrml drops or rewrites the template construct {_shown(tag)} "

@@ -168,7 +168,7 @@ def _from_template(project: Project, template: Template, draft_id: str | None) -
 
 def _from_draft(project: Project, draft: Draft, template: Template | None = None) -> SourceSet:
     template = template or project.drafts.template_of(draft)
-    parts = {}
+    parts: dict[str, Part] = {}
     for name, filename in PARTS.items():
         file = project.confine(draft.dir / filename)
         if file.is_file():
