@@ -6,7 +6,7 @@ PIP := $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt
 TMPLKIT := $(VENV)/bin/tmplkit --project sample_templates
 DEMO := acme-shop/orders/order-confirmation
 
-.PHONY: demo test lint engines bench clean
+.PHONY: demo test test-spark lint engines bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ test: $(VENV)/.test-installed engines
 	$(PY) -m ruff check src tests
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+# The PySpark recipe (docs/examples/spark_render.py) against the local engine; needs Java 17.
+# Not part of `make test`: pyspark is a 300 MB install, and a run takes half a minute.
+test-spark: $(VENV)/.installed
+	$(PIP) -e '.[test,spark]'
+	$(PY) -m pytest tests/spark -p no:cacheprovider
 
 bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/render.py
