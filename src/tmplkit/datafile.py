@@ -19,6 +19,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from .errors import TemplateError, TmplkitError
 
 BOM = "\ufeff"
@@ -101,10 +103,34 @@ def load_bytes(data: bytes, name: str, error: type[TmplkitError] = TmplkitError)
     return loads(decode_utf8(data, name, error), name, error)
 
 
+# A line's shape: each digit b"0", each `[` and `{` b"[", every other byte a space. 19 zeros in
+# a row are 19 digits, which could be an integer orjson reads as a float; a line with fewer
+# than 256 brackets is nested less deeply than json's limit (the recursion limit, about 1000
+# less the caller's depth) and orjson's (1024), so that both read it or neither does.
+_SHAPE = bytes(
+    0x30 if 0x30 <= byte <= 0x39 else 0x5B if byte in b"[{" else 0x20 for byte in range(256)
+)
+_LONG_NUMBER = b"0" * 19
+_FEW_BRACKETS = 256
+
+
 def loads_record(line: str | bytes) -> Any:
     """One JSONL record, strictly; ValueError with the reason (`invalid JSON: … (column N)`,
-    `not UTF-8: …`), for the batch to report against the record's line."""
+    `not UTF-8: …`), for the batch to report against the record's line.
+
+    orjson reads a line of bytes about twice as fast as json does, to the same values, but it
+    refuses some lines json reads (1e400, which json reads as inf; "\\ud800"; nesting deeper
+    than 1024) and reads an integer beyond 64 bits as a float. So json reads a line with 19
+    digits in a row or many brackets, and every line orjson refuses, and words every error as
+    it always has.
+    """
     if isinstance(line, bytes):
+        shape = line.translate(_SHAPE)
+        if _LONG_NUMBER not in shape and shape.count(b"[") < _FEW_BRACKETS:
+            try:
+                return orjson.loads(line)
+            except orjson.JSONDecodeError:
+                pass  # read again below, for json's value or json's words for the error
         raw = line
         try:
             line = raw.decode("utf-8")

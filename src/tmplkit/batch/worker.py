@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from ..errors import TmplkitError
 from ..i18n.locales import normalize
 from ..i18n.plural import count_problems
@@ -24,11 +26,9 @@ from .job import BatchJob
 from .records import BadRecord, Chunk, kind_of, numbers_at, read_record, record_field
 from .results import ChunkResult
 
-try:  # the C escapers behind json.dumps; the pure-Python ones otherwise
-    from _json import encode_basestring as _escape
+try:  # the C escaper behind json.dumps(ensure_ascii=True); the pure-Python one otherwise
     from _json import encode_basestring_ascii as _escape_ascii
 except ImportError:  # pragma: no cover
-    from json.encoder import py_encode_basestring as _escape
     from json.encoder import py_encode_basestring_ascii as _escape_ascii
 
 
@@ -215,27 +215,32 @@ def _reason(exc: Exception) -> str:
 
 
 def _message_line(line: int, message: Message, tail: bytes) -> bytes:
-    head = (
-        f'{{"line":{line},"subject":{_escape(message.subject)},'
-        f'"html":{_escape(message.html)},"text":{_escape(message.text)}'
-    )
-    if message.channels:
-        head += _channels(message.channels, _escape)
+    """A rendered record's JSONL line, in UTF-8: its strings escaped as json.dumps escapes
+    them with ensure_ascii=False (orjson.dumps writes the same bytes for every string UTF-8
+    can hold, several times faster), then the tail its locale's lines share."""
     try:
-        return head.encode("utf-8") + tail
-    except UnicodeEncodeError:  # a lone surrogate from "\ud800" in the data: escape it
+        head = b'{"line":%d,"subject":%b,"html":%b,"text":%b' % (
+            line,
+            orjson.dumps(message.subject),
+            orjson.dumps(message.html),
+            orjson.dumps(message.text),
+        )
+        if message.channels:
+            head += _channels(message.channels, orjson.dumps)
+    except orjson.JSONEncodeError:  # a lone surrogate from "\ud800" in the data: no UTF-8 has it
         head = (
             f'{{"line":{line},"subject":{_escape_ascii(message.subject)},'
             f'"html":{_escape_ascii(message.html)},"text":{_escape_ascii(message.text)}'
-        )
+        ).encode("ascii")
         if message.channels:
-            head += _channels(message.channels, _escape_ascii)
-        return head.encode("ascii") + tail
+            head += _channels(message.channels, lambda text: _escape_ascii(text).encode("ascii"))
+    return head + tail
 
 
-def _channels(channels: dict[str, str], escape: Callable[[str], str]) -> str:
+def _channels(channels: dict[str, str], escape: Callable[[str], bytes]) -> bytes:
     """`,"channels":{"sms":"…"}`: the channel names are ours ("sms", "push", "chat")."""
-    return ',"channels":{' + ",".join(f'"{k}":{escape(v)}' for k, v in channels.items()) + "}"
+    parts = b",".join(b'"%b":%b' % (k.encode(), escape(v)) for k, v in channels.items())
+    return b',"channels":{' + parts + b"}"
 
 
 def _error_line(line: int, error: str) -> bytes:
