@@ -144,6 +144,12 @@ def render(
         click.echo(getattr(message, fmt), nl=fmt == "subject")
 
 
+class RenderBatchFlags(BatchFlags):
+    """render-batch's BatchFlags, and where parts go on Dask."""
+
+    out_dir: str | None
+
+
 @click.command("render-batch")
 @click.argument("source")
 @click.option(
@@ -181,11 +187,10 @@ def render_batch_command(
     source: str,
     recipients: str,
     out: str,
-    out_dir: str | None,
     fail_fast: bool,
     draft_id: str | None,
     as_json: bool,
-    **flags: Unpack[BatchFlags],
+    **flags: Unpack[RenderBatchFlags],
 ) -> None:
     """Render SOURCE for every recipient of a file, as JSONL in the file's order.
 
@@ -211,6 +216,7 @@ def render_batch_command(
     """
     from ..batch import open_output, render_batch, report_batch
 
+    out_dir = flags["out_dir"]
     if out_dir is not None and out != "-":
         raise click.UsageError("--out and --out-dir cannot go together")
     project = obj.maybe_project()

@@ -39,7 +39,7 @@ from ..batch.run import BatchRun
 from ..store import STATE_DIR
 from .configured import Handoff, check_read_back, journal_lease, name_of, open_journal
 from .journal import ACCEPTED, Claim, Journal, Run
-from .send_batch import Outcome, SendEvents, SendSummary, _BatchSender
+from .sender import BatchSender, Outcome, SendEvents, SendSummary
 
 PARTS_DIR = "handoff-parts"
 BASE = "base.sqlite3"
@@ -141,7 +141,7 @@ def _send_task(shipped: ShippedJob, spec: _PartSend, chunk: Chunk, index: int) -
         path = parts / f"part-{index:05d}.sqlite3"
         journal = PartJournal(path, parts / BASE, lease=spec.lease)
         with run, journal, journal.run(f"{spec.command} (part {index})") as claims:
-            sender = _BatchSender(adapter, journal, claims, handoff, events, spec.batch)
+            sender = BatchSender(adapter, journal, claims, handoff, events, spec.batch)
             sender.run(run)
     out.info = PartInfo(here(), worker.prepared[before:], 0)
     return out
