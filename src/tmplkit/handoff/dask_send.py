@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -209,7 +208,7 @@ def send_on_dask(
             try:
                 calls = (
                     (_send_task, shipped, spec, chunk, index)
-                    for index, chunk in enumerate(_chunks(records))
+                    for index, chunk in enumerate(records.chunks)
                 )
                 for result in engine.ordered(calls):
                     assert result.info is not None
@@ -231,10 +230,6 @@ def send_on_dask(
                 _merge(journal, parts)
                 summary.elapsed = time.perf_counter() - started
     return summary
-
-
-def _chunks(records: OpenRecords) -> Iterator[Chunk]:
-    yield from records.chunks
 
 
 def _merge(journal: Journal, parts: Path) -> None:
