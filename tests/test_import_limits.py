@@ -159,7 +159,8 @@ def test_submit_and_lock_refuse_a_draft_that_does_not_parse_or_render(
     words = {"submit": "submit it for approval", "lock": "lock it for translation"}[action]
     assert (result.code, result.out) == (1, "")
     assert result.err.splitlines() == [
-        f"error: {NEXT_DIR}/subject.j2:2:13: a literal is not a value from the data",
+        f"error: {NEXT_DIR}/subject.j2:2:13: a loop must go over a list in the data, not the "
+        "literal 5 (hint: loop over a list in your data: {% for line in order.lines %})",
         f"error: {NEXT_DIR}/body.html.j2:2:7: syntax error: Unexpected end of template. Jinja was "
         "looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that "
         "needs to be closed is 'if'.",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..model import Block, Draft, Template
 from ..store import BLOCK_PARTS, PARTS, Project
+from ..store.records import GettextKeyword
 from ..template import ir
 from ..template.parse import parse, read_source
 from .catalog import Catalog, Message
@@ -28,18 +29,33 @@ def extract_body(body: ir.Body, file: str, catalog: Catalog) -> Catalog:
     return catalog
 
 
-def extract_source(source: str, file: str, catalog: Catalog | None = None) -> Catalog:
-    """The keys of one template source text."""
+def extract_source(
+    source: str,
+    file: str,
+    catalog: Catalog | None = None,
+    keywords: tuple[GettextKeyword, ...] = (),
+) -> Catalog:
+    """The keys of one template source text; `keywords`: the project's [i18n] keywords."""
     catalog = catalog if catalog is not None else Catalog()
-    return extract_body(parse(source, file).body, file, catalog)
+    return extract_body(parse(source, file, keywords).body, file, catalog)
 
 
-def extract_files(files: list[Path], root: Path, catalog: Catalog | None = None) -> Catalog:
+def extract_files(
+    files: list[Path],
+    root: Path,
+    catalog: Catalog | None = None,
+    keywords: tuple[GettextKeyword, ...] = (),
+) -> Catalog:
     catalog = catalog if catalog is not None else Catalog()
     for file in files:
         rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else str(file)
-        extract_source(read_source(file, rel), rel, catalog)
+        extract_source(read_source(file, rel), rel, catalog, keywords)
     return catalog
+
+
+def project_files(project: Project, files: list[Path], catalog: Catalog) -> Catalog:
+    """The keys of a project's files, read with its [i18n] keywords."""
+    return extract_files(files, project.root, catalog, project.settings.keywords)
 
 
 def template_files(project: Project, template: Template) -> list[Path]:
@@ -69,27 +85,27 @@ def source_catalog(project: Project, name: str) -> Catalog:
 def template_keys(project: Project, template: Template) -> Catalog:
     """A template's keys: those of all its drafts that are not archived (blocks have their own)."""
     catalog = source_catalog(project, f"{project.settings.name}: {template.name}")
-    return extract_files(template_files(project, template), project.root, catalog)
+    return project_files(project, template_files(project, template), catalog)
 
 
 def draft_keys(project: Project, template: Template, draft: Draft) -> Catalog:
     """One draft's keys (its template's catalogs hold those of all its drafts)."""
     catalog = source_catalog(project, f"{project.settings.name}: {template.name}")
-    return extract_files(draft_files(project, draft), project.root, catalog)
+    return project_files(project, draft_files(project, draft), catalog)
 
 
 def block_keys(project: Project, block: Block) -> Catalog:
     catalog = source_catalog(project, f"{project.settings.name}: block {block.name}")
-    return extract_files(block_files(project, block), project.root, catalog)
+    return project_files(project, block_files(project, block), catalog)
 
 
 def all_keys(project: Project) -> Catalog:
     """Every key of the project: all templates and all blocks."""
     catalog = source_catalog(project, project.settings.name)
     for template in project.templates.list():
-        extract_files(template_files(project, template), project.root, catalog)
+        project_files(project, template_files(project, template), catalog)
     for block in project.blocks.list():
-        extract_files(block_files(project, block), project.root, catalog)
+        project_files(project, block_files(project, block), catalog)
     return catalog
 
 

@@ -4,6 +4,7 @@ block.toml) read into model objects, and the names new objects get."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from keyword import iskeyword
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,93 @@ from .layout import BLOCK_FILE, DRAFT_FILE, FOLDER_FILE, PARTS, TEMPLATE_FILE
 from .paths import ProjectRoot
 from .transaction import Transaction
 
+KEYWORD_FORMS = "name, name:N, name:N,M (singular, plural), name:Nc,M (context) or name:N,Mt"
+
+
+@dataclass(frozen=True, slots=True)
+class GettextKeyword:
+    """A function a template calls to translate a string, read as `pybabel extract -k SPEC`
+    reads it: where (counted from 1) its message, its plural and its context are among the
+    call's arguments, and, for a spec with `Nt`, how many arguments (keyword arguments
+    included, as Babel's Jinja extractor counts them) a call must have to be one."""
+
+    name: str
+    messages: tuple[int, ...] = (1,)  # the singular's position, then the plural's
+    context: int | None = None
+    total: int | None = None
+    spec: str = field(default="", compare=False)  # as written in tmplkit.toml
+
+    @property
+    def strings(self) -> int:
+        """How many positional arguments are strings: up to the last message or context."""
+        return max((*self.messages, self.context or 0))
+
+
+# tmplkit's own: what Jinja's i18n extension calls for a {% trans %} block, and pybabel's
+# default keywords of the same names.
+BUILTIN_KEYWORDS = (
+    GettextKeyword("_", spec="_"),
+    GettextKeyword("gettext", spec="gettext"),
+    GettextKeyword("ngettext", (1, 2), spec="ngettext:1,2"),
+    GettextKeyword("pgettext", (2,), context=1, spec="pgettext:1c,2"),
+    GettextKeyword("npgettext", (2, 3), context=1, spec="npgettext:1c,2,3"),
+)
+
+
+def gettext_keyword(spec: str) -> GettextKeyword:
+    """One of pybabel's `-k` specs (read with Babel's own parser), or a ValueError saying
+    why tmplkit cannot translate with it."""
+    from babel.messages.frontend import parse_keywords  # pybabel's -k grammar, exactly
+
+    try:
+        ((name, parsed),) = parse_keywords([spec]).items()
+    except (ValueError, IndexError):
+        raise ValueError(f"is not a pybabel keyword spec ({KEYWORD_FORMS})") from None
+    total = None
+    if isinstance(parsed, dict):  # the `Nt` form: {total: positions}
+        ((total, parsed),) = parsed.items()
+    positions = (1,) if parsed is None else parsed
+    if not name.isidentifier() or iskeyword(name):
+        raise ValueError(f"does not name a function ({KEYWORD_FORMS})")
+    messages = tuple(p for p in positions if isinstance(p, int))
+    contexts = [p[0] for p in positions if isinstance(p, tuple)]
+    if not 1 <= len(messages) <= 2:
+        raise ValueError("must give one message argument, or two (singular and plural)")
+    if len(contexts) > 1:
+        raise ValueError("gives more than one context argument")
+    numbers = [*messages, *contexts]
+    if min(numbers) < 1 or len(set(numbers)) != len(numbers):
+        raise ValueError("must give different argument positions, counted from 1")
+    found = GettextKeyword(name, messages, contexts[0] if contexts else None, total, spec)
+    least = found.strings + (len(messages) == 2)  # a plural's count follows its strings
+    if total is not None and total < least:
+        raise ValueError(f"counts {total} arguments where a call needs at least {least}")
+    return found
+
+
+def gettext_keywords(specs: Any, file: str = "tmplkit.toml") -> tuple[GettextKeyword, ...]:
+    """[i18n] keywords, each checked: a bad entry is a ProjectError naming it."""
+    where = f"{file}: [i18n] keywords"
+    if not isinstance(specs, list) or not all(isinstance(s, str) for s in specs):
+        raise ProjectError(f'{where} must be a list of strings, such as ["_fsdomain"]')
+    found: dict[tuple[str, int | None], GettextKeyword] = {
+        (k.name, k.total): k for k in BUILTIN_KEYWORDS
+    }
+    configured = []
+    for spec in specs:
+        try:
+            keyword = gettext_keyword(spec)
+        except ValueError as exc:
+            raise ProjectError(f"{where}: {spec!r} {exc}") from None
+        key = (keyword.name, keyword.total)
+        if key in found and found[key] != keyword:
+            was = found[key]
+            other = "the built-in " * (was in BUILTIN_KEYWORDS) + repr(was.spec)
+            raise ProjectError(f"{where}: {spec!r} conflicts with {other}")
+        found[key] = keyword
+        configured.append(keyword)
+    return tuple(configured)
+
 
 @dataclass
 class Settings:
@@ -40,12 +128,17 @@ class Settings:
     # [handoff.NAME] tables: each adapter's settings (never credentials: those are read from
     # the environment); `default` in [handoff] names the adapter `send` uses without --via.
     handoff: dict[str, Any] = field(default_factory=dict)
+    # [i18n] keywords: the project's own gettext functions, beside tmplkit's (pybabel's -k).
+    keywords: tuple[GettextKeyword, ...] = ()
 
     @classmethod
     def from_toml(cls, data: dict[str, Any]) -> Settings:
         project = data.get("project", {})
         defaults = data.get("defaults", {})
         handoff = data.get("handoff", {})
+        i18n = data.get("i18n", {})
+        if not isinstance(i18n, dict):
+            raise ProjectError("tmplkit.toml: [i18n] must be a table")
         return cls(
             name=project.get("name", cls.name),
             source_locale=project.get("source_locale", "en-US"),
@@ -53,6 +146,7 @@ class Settings:
             sender=defaults.get("sender"),
             reply_to=defaults.get("reply_to"),
             handoff=dict(handoff) if isinstance(handoff, dict) else {},
+            keywords=gettext_keywords(i18n.get("keywords", [])),
         )
 
     def to_toml(self) -> dict[str, Any]:
@@ -68,6 +162,8 @@ class Settings:
             out["defaults"] = defaults
         if self.handoff:
             out["handoff"] = self.handoff
+        if self.keywords:
+            out["i18n"] = {"keywords": [k.spec for k in self.keywords]}
         return out
 
 

@@ -14,6 +14,7 @@ from jinja2 import nodes as jn
 
 from ..errors import TemplateError
 from ..i18n import formats
+from ..store.records import GettextKeyword
 from . import ir
 from .limits import EXPRESSION_HINT, too_deep_expression
 from .scan import Tag
@@ -89,6 +90,8 @@ class ExpressionConverter:
         self.cursor = 0
         self.loop_depth = 0
         self._tag_lines: list[int] | None = None
+        # The gettext functions by name, then by number of arguments (None: any number).
+        self.gettext: dict[str, dict[int | None, GettextKeyword]] = {}
 
     # -- errors and positions --
 
@@ -172,6 +175,7 @@ class ExpressionConverter:
 
     def value(self, node: jn.Node, tag: Tag | None) -> ir.Value:
         self.check_expression(node, tag, node.lineno)
+        self._no_filter_on_translation(node, tag)
         chain: list[tuple[jn.Filter, ir.Filter | None]] = []  # outermost first
         while isinstance(node, jn.Filter):
             portable = None if node.name in formats.FILTERS else self.filter_(node, tag)
@@ -195,6 +199,39 @@ class ExpressionConverter:
             else:
                 filters.append(portable)
         return ir.Value(self.ref(node, tag), tuple(filters), fmt)
+
+    def _no_filter_on_translation(self, node: jn.Node, tag: Tag | None) -> None:
+        """A filter written on a translation (`_("…")|safe`) is refused as that filter: the
+        translation itself is portable, and its markup is kept as written already."""
+        filters = []
+        while isinstance(node, jn.Filter) and node.node is not None:
+            filters.append(node)
+            node = node.node
+        if not filters or self._translation_name(node) is None:
+            return
+        first = filters[-1]  # the filter written right after the call
+        name = self._translation_name(node)
+        hint = (
+            f"drop |{first.name}: a translation's own HTML is kept as written and the values "
+            f"passed to it are escaped; to keep a value's HTML, write "
+            f'{name}("…", link=x|safe)'
+            if first.name in ("safe", "escape", "e")
+            else f'filter the values passed to it instead: {name}("…", name=user.name|'
+            f"{first.name}), or translate the text as it should read"
+        )
+        self.fail(
+            f"filter '{first.name}' on {name}() is not portable",
+            self.locate(first.lineno, r"\|\s*" + re.escape(first.name) + r"\b", tag),
+            construct=f"|{first.name}",
+            hint=hint,
+        )
+
+    def _translation_name(self, node: jn.Node) -> str | None:
+        """The name of the gettext function a call is (tmplkit's or an [i18n] keyword)."""
+        callee = node.node if isinstance(node, jn.Call) else None
+        if isinstance(callee, jn.Name) and callee.name in self.gettext:
+            return callee.name
+        return None
 
     def format_(self, node: jn.Filter, tag: Tag | None, *, first: bool) -> ir.Format:
         """A format filter (format_date, format_currency, …) and its literal arguments."""
@@ -320,6 +357,8 @@ class ExpressionConverter:
                 ):
                     parts.append(arg.value)
                     cur = cur.node
+                elif isinstance(arg, jn.Slice):
+                    self.not_portable(arg, tag)
                 else:
                     self.fail(
                         "an index that is not a literal is not portable",
@@ -432,14 +471,7 @@ class ExpressionConverter:
 
     def not_portable(self, node: jn.Node, tag: Tag | None) -> NoReturn:
         if isinstance(node, jn.Call):
-            callee = node.node
-            name = callee.attr if isinstance(callee, jn.Getattr) else getattr(callee, "name", "")
-            self.fail(
-                f"calling {name or 'a function'}() is not portable",
-                self.locate(node.lineno, re.escape(name) + r"\s*\(" if name else r"\(", tag),
-                construct="call",
-                hint="templates cannot call code; put the value in your recipient data",
-            )
+            self._not_portable_call(node, tag)
         if isinstance(node, jn.Test):
             self.fail(
                 f"the test 'is {node.name}' is not portable",
@@ -454,6 +486,7 @@ class ExpressionConverter:
                 "filters are only portable on outputs and trans bindings",
                 self.locate(node.lineno, r"\|", tag),
                 construct=f"|{node.name}",
+                hint="loop over the list itself, and filter each output inside the loop",
             )
         if isinstance(node, jn.Compare | jn.And | jn.Or | jn.Not):
             self.fail(
@@ -467,6 +500,7 @@ class ExpressionConverter:
                 "a literal is not a value from the data",
                 self.locate(node.lineno, r"[\"'0-9]", tag),
                 construct="literal",
+                hint="write the text itself in the template, or put the value in your data",
             )
         known = EXPRESSION_NAMES.get(type(node))
         if known:
@@ -482,3 +516,45 @@ class ExpressionConverter:
             self.tag_pos(tag, node.lineno),
             construct=type(node).__name__,
         )
+
+    def _not_portable_call(self, node: jn.Call, tag: Tag | None) -> NoReturn:
+        callee = node.node
+        name = callee.attr if isinstance(callee, jn.Getattr) else getattr(callee, "name", "")
+        pos = self.locate(node.lineno, re.escape(name) + r"\s*\(" if name else r"\(", tag)
+        hint = "templates cannot call code; put the value in your recipient data"
+        specs = self.gettext.get(name) if isinstance(callee, jn.Name) else None
+        if specs is not None and (None in specs or argument_count(node) in specs):
+            self.fail(
+                f'{name}() is portable only as an output of its own: {{{{ {name}("…") }}}}',
+                pos,
+                construct=f"{name}()",
+                hint="translate whole sentences, and test or loop over values from the data",
+            )
+        if specs is not None:
+            counts = ", ".join(str(n) for n in sorted(n for n in specs if n is not None))
+            self.fail(
+                f"{name}() with {argument_count(node)} arguments is none of its [i18n] keywords",
+                pos,
+                construct=f"{name}()",
+                hint=f"tmplkit.toml gives {name}() {counts} arguments (pybabel's Nt)",
+            )
+        first = node.args[0] if node.args else None
+        if (
+            isinstance(callee, jn.Name)
+            and isinstance(first, jn.Const)
+            and isinstance(first.value, str)
+        ):
+            hint = (
+                f"to translate with {name}(), add it to [i18n] keywords in tmplkit.toml: "
+                f'keywords = ["{name}"]'
+            )
+        self.fail(
+            f"calling {name or 'a function'}() is not portable", pos, construct="call", hint=hint
+        )
+
+
+def argument_count(call: jn.Call) -> int:
+    """A call's arguments as Babel's Jinja extractor counts them for a `-k name:…,Nt` spec:
+    positional and keyword arguments, and `*args` and `**kwargs` one each."""
+    starred = (call.dyn_args is not None) + (call.dyn_kwargs is not None)
+    return len(call.args) + len(call.kwargs) + starred

@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from ..errors import TemplateError
 from . import ir
-from .scan import Tag, is_gettext_tag
+from .scan import GETTEXT_CALL_RE, Tag
 
 # Jinja's statements that open a block closed by `end<keyword>`: the portable if, for and trans,
 # and those refused later, which Jinja's parser must still get through first.
@@ -22,10 +22,12 @@ _STRING_RE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'", re.S)
 _EXPRESSION_LEVEL_RE = re.compile(r"[(\[{]|[)\]}]|\bnot\b")
 
 
-def check_nesting(tags: list[Tag], file: str) -> int:
+def check_nesting(
+    tags: list[Tag], file: str, gettext_call: re.Pattern[str] = GETTEXT_CALL_RE
+) -> int:
     """The deepest nesting level of a source's statements (ir.MAX_DEPTH counts the levels);
     a TemplateError at the first construct over a limit: too deep, too many nested loops, or
-    an expression that nests too deeply."""
+    an expression that nests too deeply. `gettext_call`: as scan's."""
     open_blocks: list[str] = []
     loops = deepest = 0
 
@@ -48,8 +50,9 @@ def check_nesting(tags: list[Tag], file: str) -> int:
             continue
         _check_expression_text(tag, fail)
         if tag.kind == "{{":
-            if is_gettext_tag(tag):
-                enter(tag, "{{ _() }}")
+            call = gettext_call.match(tag.inner)
+            if call:
+                enter(tag, f"{{{{ {call.group(1)}() }}}}")
             continue
         keyword = tag.inner.split(None, 1)[0] if tag.inner else ""
         if keyword in BLOCK_STATEMENTS and not (keyword == "set" and "=" in tag.inner):

@@ -18,10 +18,11 @@ from jinja2 import nodes as jn
 
 from ..datafile import BOM, source_text
 from ..errors import TemplateError
+from ..store.records import BUILTIN_KEYWORDS, GettextKeyword
 from . import ir
-from .expressions import ExpressionConverter
+from .expressions import ExpressionConverter, argument_count
 from .limits import check_nesting
-from .scan import Tag, scan
+from .scan import Tag, gettext_call_re, scan
 
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
 # python-format read left to right: a literal `%%`, or a `%(name)s` placeholder (group 1), so
@@ -29,7 +30,7 @@ PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
 FORMAT_TOKEN_RE = re.compile(r"%%|%\((\w+)\)s")
 BLOCK_INCLUDE_RE = re.compile(r"^blocks/([a-z0-9][a-z0-9._-]*)$")
 
-GETTEXT_NAMES = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+GETTEXT_NAMES = frozenset(k.name for k in BUILTIN_KEYWORDS)
 
 # A hint for each construct Jinja accepts but tmplkit cannot carry to every target language.
 STATEMENT_HINTS: dict[type[jn.Node], tuple[str, str, str]] = {
@@ -51,7 +52,11 @@ STATEMENT_HINTS: dict[type[jn.Node], tuple[str, str, str]] = {
     jn.FromImport: ("{% from %}", "from", 'use blocks: {% include "blocks/NAME" %}'),
     jn.FilterBlock: ("{% filter %}", "filter", "apply a portable filter to each output"),
     jn.With: ("{% with %}", "with", "refer to the data directly"),
-    jn.Scope: ("{% with %}", "with", "refer to the data directly"),
+    jn.Scope: (  # Jinja's {% autoescape %} (its {% with %} is jn.With)
+        "{% autoescape %}",
+        "autoescape",
+        "HTML parts escape every output: write |safe on an output to keep its HTML",
+    ),
 }
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -82,18 +87,27 @@ def source_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-def parse(source: str, file: str = "<template>") -> ir.Template:
+def parse(
+    source: str, file: str = "<template>", keywords: tuple[GettextKeyword, ...] = ()
+) -> ir.Template:
     """Parse a template source into IR; raise TemplateError with position for anything else.
 
+    `keywords`: the project's own gettext functions (tmplkit.toml's [i18n] keywords, as
+    `Settings.keywords` holds them), translated like tmplkit's `_()`, `ngettext()`, ….
     A byte order mark at the start is not part of the template (nor of its columns)."""
-    return _Converter(source.removeprefix(BOM), file).convert()
+    return _Converter(source.removeprefix(BOM), file, keywords).convert()
 
 
 class _Converter(ExpressionConverter):
-    def __init__(self, source: str, file: str) -> None:
-        tags = scan(source)
-        depth = check_nesting(tags, file)
+    def __init__(self, source: str, file: str, keywords: tuple[GettextKeyword, ...]) -> None:
+        gettext: dict[str, dict[int | None, GettextKeyword]] = {}
+        for keyword in (*BUILTIN_KEYWORDS, *keywords):
+            gettext.setdefault(keyword.name, {})[keyword.total] = keyword
+        gettext_call = gettext_call_re(frozenset(gettext))
+        tags = scan(source, gettext_call)
+        depth = check_nesting(tags, file, gettext_call)
         super().__init__(source, file, tags)
+        self.gettext = gettext
         self.depth = depth
         self.level = 0  # the nesting level of the statement being converted
 
@@ -193,20 +207,24 @@ class _Converter(ExpressionConverter):
             tag = self.take("{%", r"trans\b", node.node.lineno or 1)
             self.value(node.node, tag)
         hint = STATEMENT_HINTS.get(type(node))
-        tag = self.take("{%", None, node.lineno)
+        # Jinja gives an {% autoescape %} (a Scope) no line: its body's first node has one.
+        lineno = node.lineno or min(
+            (n.lineno for n in node.find_all(jn.Node) if n.lineno), default=1
+        )
+        tag = self.take("{%", None, lineno)
         if hint:
             label, keyword, advice = hint
-            pos = self.locate(node.lineno, r"\b" + keyword + r"\b", tag)
+            pos = self.locate(lineno, r"\b" + keyword + r"\b", tag)
             self.fail(f"{label} is not portable", pos, construct=label, hint=advice)
-        pos = self.tag_pos(tag, node.lineno)
-        name = type(node).__name__.lower()
+        pos = self.tag_pos(tag, lineno)
+        name = tag.inner.split(None, 1)[0] if tag and tag.inner else type(node).__name__.lower()
         self.fail(f"{{% {name} %}} is not portable", pos, construct=name)
 
     def output_child(self, child: jn.Node) -> ir.Node:
         if isinstance(child, jn.TemplateData):
             return ir.Text(child.data)
-        if isinstance(child, jn.Call) and self._gettext_name(child):
-            return self.trans(child)
+        if isinstance(child, jn.Call) and (keyword := self.gettext_keyword(child)):
+            return self.trans(child, keyword)
         tag = self.take("{{", None, child.lineno)
         if (
             isinstance(child, jn.Const)
@@ -225,11 +243,13 @@ class _Converter(ExpressionConverter):
         value = self.value(child, tag)
         return ir.Output(value, self.tag_pos(tag, child.lineno))
 
-    @staticmethod
-    def _gettext_name(call: jn.Call) -> str | None:
-        if isinstance(call.node, jn.Name) and call.node.name in GETTEXT_NAMES:
-            return call.node.name
-        return None
+    def gettext_keyword(self, call: jn.Call) -> GettextKeyword | None:
+        """The gettext function a call is, by its name and (for a spec with `Nt`) its number
+        of arguments, counted as Babel's Jinja extractor counts them."""
+        if not isinstance(call.node, jn.Name) or call.node.name not in self.gettext:
+            return None
+        specs = self.gettext[call.node.name]
+        return specs.get(argument_count(call)) or specs.get(None)
 
     def if_(self, node: jn.If) -> ir.If:
         tag = self.take("{%", r"if\b", node.lineno)
@@ -268,11 +288,28 @@ class _Converter(ExpressionConverter):
                 hint="wrap the loop body in {% if %}, or filter the list in your data",
             )
         if node.target.name == "loop":
-            self.fail("`loop` is reserved", pos, construct="for loop")
+            self.fail(
+                "`loop` is reserved",
+                self.locate(node.lineno, r"\bloop\b", tag),
+                construct="for loop",
+                hint="name the loop variable otherwise: {% for item in order.lines %}",
+            )
         self.check_expression(node.iter, tag, node.lineno)
+        if isinstance(node.iter, jn.Const):
+            self.fail(
+                f"a loop must go over a list in the data, not the literal {node.iter.value!r}",
+                self.locate(node.lineno, r"[\"'0-9]", tag),
+                construct="for loop",
+                hint="loop over a list in your data: {% for line in order.lines %}",
+            )
         iterable = self.ref(node.iter, tag)
         if not isinstance(iterable, ir.Path):
-            self.fail("a loop must go over a list in the data", pos, construct="for loop")
+            self.fail(
+                "a loop must go over a list in the data",
+                pos,
+                construct="for loop",
+                hint="loop over a list in your data: {% for line in order.lines %}",
+            )
         self.level += 1
         self.loop_depth += 1
         body = self.body(node.body)
@@ -287,7 +324,18 @@ class _Converter(ExpressionConverter):
         tmpl = node.template
         name = tmpl.value if isinstance(tmpl, jn.Const) and isinstance(tmpl.value, str) else None
         match = BLOCK_INCLUDE_RE.match(name or "")
-        if not match or node.ignore_missing or not node.with_context:
+        for words, wrong, advice in (
+            ("ignore missing", node.ignore_missing, "a block must exist: create it and write"),
+            ("without context", not node.with_context, "a block sees the template's data: write"),
+        ):
+            if wrong and match:
+                self.fail(
+                    f"{{% include … {words} %}} is not portable",
+                    self.locate(node.lineno, r"\b" + words.split()[0] + r"\b", tag),
+                    construct=f"include {words}",
+                    hint=f'{advice} {{% include "{name}" %}}',
+                )
+        if not match:
             self.fail(
                 "only blocks can be included, by a literal name",
                 pos,
@@ -298,8 +346,8 @@ class _Converter(ExpressionConverter):
 
     # -- translations --
 
-    def trans(self, call: jn.Call) -> ir.Trans:
-        name = self._gettext_name(call) or ""
+    def trans(self, call: jn.Call, keyword: GettextKeyword) -> ir.Trans:
+        name = keyword.name
         from_block = self._is_block(call)
         if from_block:
             tag = self.take("{%", r"trans\b", call.lineno)
@@ -307,38 +355,67 @@ class _Converter(ExpressionConverter):
         else:
             tag = self.take("{{", None, call.lineno)
         pos = self.tag_pos(tag, call.lineno)
+        function = f"{name}()"
         args = list(call.args)
-        if call.dyn_args or call.dyn_kwargs or not all(isinstance(a, jn.Const) for a in args[:1]):
+        if call.dyn_args or call.dyn_kwargs:
             self.fail(
-                f"{name}() needs literal strings",
-                pos,
-                construct=f"{name}()",
-                hint='write _("Shop now") or a {% trans %} block',
+                f"{function} takes no *args or **kwargs",
+                self.locate(call.lineno, r"\*", tag),
+                construct=function,
+                hint=f'pass each value by name: {name}("Hello %(name)s", name=user.name)',
             )
-        context = plural = None
-        count_expr: jn.Node | None = None
+        wanted = keyword.strings
         strings: list[str] = []
-        wanted = {"_": 1, "gettext": 1, "pgettext": 2, "ngettext": 2, "npgettext": 3}[name]
-        for a in args[:wanted]:
-            if not isinstance(a, jn.Const) or not isinstance(a.value, str):
-                self.fail(f"{name}() needs literal strings", pos, construct=f"{name}()")
-            strings.append(a.value)
-        if len(strings) != wanted:
-            self.fail(f"{name}() needs {wanted} string arguments", pos, construct=f"{name}()")
-        if name in ("pgettext", "npgettext"):
-            context = strings.pop(0)
-        msgid = strings[0]
-        if name in ("ngettext", "npgettext"):
-            plural = strings[1]
-            rest = args[wanted:]
+        for at, arg in enumerate(args[:wanted], start=1):
+            if not isinstance(arg, jn.Const) or not isinstance(arg.value, str):
+                role = "context" if at == keyword.context else "string"
+                self.fail(
+                    f"{function} needs a literal {role} as its argument {at}",
+                    pos,
+                    construct=function,
+                    hint=f"write {example_call(keyword)}, and pass values by name",
+                )
+            strings.append(arg.value)
+        if len(args) < wanted:
+            self.fail(
+                f"{function} needs {wanted} string argument{'s' * (wanted > 1)}",
+                pos,
+                construct=function,
+            )
+        context = None if keyword.context is None else strings[keyword.context - 1]
+        msgid = strings[keyword.messages[0] - 1]
+        plural: str | None = None
+        count_expr: jn.Node | None = None
+        rest = args[wanted:]
+        if len(keyword.messages) == 2:
+            plural = strings[keyword.messages[1] - 1]
             if len(rest) != 1:
-                self.fail(f"{name}() needs a count", pos, construct=f"{name}()")
+                self.fail(
+                    f"{function} needs one count after its strings",
+                    pos,
+                    construct=function,
+                    hint=f"write {example_call(keyword)}",
+                )
             count_expr = rest[0]
-        elif len(args) > wanted:
-            self.fail(f"{name}() takes only its strings and name=value pairs", pos)
+        elif rest:
+            self.fail(
+                f"{function} takes only its strings and name=value pairs",
+                pos,
+                construct=function,
+                hint=f'pass each value by name: {name}("Hello %(name)s", name=user.name)',
+            )
         bindings: list[tuple[str, ir.Value]] = []
         count: str | None = None
         for kw in call.kwargs:
+            if isinstance(kw.value, jn.Const):
+                self.fail(
+                    f"{kw.key}={kw.value.value!r} in {function} is a literal, not a value from "
+                    "the data",
+                    self.locate(kw.lineno, r"\b" + re.escape(kw.key) + r"\s*=", tag),
+                    construct=f"{kw.key}=",
+                    hint=f"write the text in the string itself, or pass {kw.key}= a value from "
+                    "your data",
+                )
             value = self.value(kw.value, tag)
             bindings.append((kw.key, value))
             if count_expr is not None and count is None and kw.value == count_expr:
@@ -355,7 +432,8 @@ class _Converter(ExpressionConverter):
             # as-is (no python-format), so "Save 50% off" stays "Save 50% off".
             msgid = msgid.replace("%%", "%")
             plural = plural.replace("%%", "%") if plural else None
-        self._check_placeholders(msgid, plural, bindings, pos, has_vars)
+        how = "{% trans NAME=… %}" if from_block else f'{name}("…", NAME=…)'
+        self._check_placeholders(msgid, plural, bindings, pos, has_vars, how)
         return ir.Trans(
             msgid=msgid,
             plural=plural,
@@ -396,7 +474,9 @@ class _Converter(ExpressionConverter):
         bindings: list[tuple[str, ir.Value]],
         pos: ir.Pos,
         has_vars: bool,
+        how: str,
     ) -> None:
+        """`how` a value is passed, for hints: `_("…", NAME=…)`."""
         if not has_vars:
             if placeholders(msgid) or placeholders(plural or ""):
                 used = placeholders(msgid + "\x00" + (plural or ""))[0]
@@ -404,7 +484,7 @@ class _Converter(ExpressionConverter):
                     f"placeholder %({used})s has no value",
                     pos,
                     construct="translation string",
-                    hint=f'pass it: _("…", {used}=…)',
+                    hint=f"pass it: {how.replace('NAME', used)}",
                 )
             return
         names = {n for n, _ in bindings}
@@ -422,8 +502,24 @@ class _Converter(ExpressionConverter):
                         f"placeholder %({used})s has no value",
                         pos,
                         construct="translation string",
-                        hint=f'pass it: _("…", {used}=…)',
+                        hint=f"pass it: {how.replace('NAME', used)}",
                     )
+
+
+def example_call(keyword: GettextKeyword) -> str:
+    """A call of `keyword` as a template writes it, for hints."""
+    plural = len(keyword.messages) == 2
+    args = []
+    for at in range(1, keyword.strings + 1):
+        if at == keyword.context:
+            args.append('"button"')
+        elif at == keyword.messages[0]:
+            args.append('"%(num)s item"' if plural else '"Shop now"')
+        elif at in keyword.messages:
+            args.append('"%(num)s items"')
+        else:
+            args.append('"…"')
+    return f"{keyword.name}({', '.join([*args, 'order.item_count'][: len(args) + plural])})"
 
 
 def merge_text(nodes: list[ir.Node]) -> ir.Body:

@@ -4,7 +4,11 @@ translator comment written before each translation; what Jinja's AST does not ke
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+
+GETTEXT_CALL_RE = re.compile(r"(_|n?p?gettext)\s*\(")
 
 
 @dataclass(slots=True)
@@ -21,8 +25,9 @@ class Tag:
     comment: str | None = None  # a translator comment written just before this tag
 
 
-def scan(source: str) -> list[Tag]:
-    """Every `{{ }}`, `{% %}` and `{# #}` tag with its position; `{% raw %}` content is text."""
+def scan(source: str, gettext_call: re.Pattern[str] = GETTEXT_CALL_RE) -> list[Tag]:
+    """Every `{{ }}`, `{% %}` and `{# #}` tag with its position; `{% raw %}` content is text.
+    `gettext_call` (see gettext_call_re) matches an output that is a translation."""
     tags: list[Tag] = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
 
@@ -78,22 +83,30 @@ def scan(source: str) -> list[Tag]:
                 line, col = where(rm.start())
                 tags.append(Tag("{%", rm.start(), rm.end(), line, col, line, "endraw"))
                 i = rm.end()
-    _attach_translator_comments(tags)
+    _attach_translator_comments(tags, gettext_call)
     return tags
 
 
-def _attach_translator_comments(tags: list[Tag]) -> None:
+@lru_cache(maxsize=64)
+def gettext_call_re(names: Iterable[str]) -> re.Pattern[str]:
+    """What an output that calls one of `names` (a hashable collection: the gettext
+    functions, tmplkit's and the project's [i18n] keywords) starts with."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+    return re.compile(rf"({alternatives})\s*\(")
+
+
+def _attach_translator_comments(tags: list[Tag], gettext_call: re.Pattern[str]) -> None:
     """Jinja's (and so pybabel's) rule: a translation gets the nearest `{# Translators: … #}`
     written after the previous translation."""
     pending: str | None = None
     for tag in tags:
         if tag.kind == "{#" and tag.inner.lower().startswith("translators:"):
             pending = tag.inner.split(":", 1)[1].strip()
-        elif is_gettext_tag(tag):
+        elif is_gettext_tag(tag, gettext_call):
             tag.comment, pending = pending, None
 
 
-def is_gettext_tag(tag: Tag) -> bool:
+def is_gettext_tag(tag: Tag, gettext_call: re.Pattern[str] = GETTEXT_CALL_RE) -> bool:
     if tag.kind == "{%":
         return re.match(r"trans\b", tag.inner) is not None
-    return tag.kind == "{{" and re.match(r"(_|n?p?gettext)\s*\(", tag.inner) is not None
+    return tag.kind == "{{" and gettext_call.match(tag.inner) is not None
