@@ -15,10 +15,10 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from ..store import PROJECT_FILE, find_project_root, read_toml
-from ..store.records import GettextKeyword, Settings, gettext_keyword
+from ..store.records import GettextKeyword, gettext_keyword
 from ..template import ir
 from ..template.parse import parse
+from .extract import project_keywords
 
 ExtractResult = tuple[int, str, str | tuple[str | None, ...], list[str]]
 
@@ -88,11 +88,3 @@ def pybabel_keywords(specs: Mapping[str, Any]) -> list[GettextKeyword]:
             except ValueError:
                 continue
     return found
-
-
-def project_keywords(file: Path) -> tuple[GettextKeyword, ...]:
-    """The [i18n] keywords of the tmplkit project holding `file` (none outside a project)."""
-    root = find_project_root(file) if file.exists() else None
-    if root is None:
-        return ()
-    return Settings.from_toml(read_toml(root / PROJECT_FILE)).keywords

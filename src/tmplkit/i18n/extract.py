@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import Block, Draft, Template
-from ..store import BLOCK_PARTS, PARTS, Project
-from ..store.records import GettextKeyword
+from ..store import BLOCK_PARTS, PARTS, PROJECT_FILE, Project, find_project_root, read_toml
+from ..store.records import GettextKeyword, Settings
 from ..template import ir
 from ..template.parse import parse, read_source
 from .catalog import Catalog, Message
@@ -56,6 +56,14 @@ def extract_files(
 def project_files(project: Project, files: list[Path], catalog: Catalog) -> Catalog:
     """The keys of a project's files, read with its [i18n] keywords."""
     return extract_files(files, project.root, catalog, project.settings.keywords)
+
+
+def project_keywords(file: Path) -> tuple[GettextKeyword, ...]:
+    """The [i18n] keywords of the tmplkit project holding `file` (none outside a project)."""
+    root = find_project_root(file) if file.exists() else None
+    if root is None:
+        return ()
+    return Settings.from_toml(read_toml(root / PROJECT_FILE)).keywords
 
 
 def template_files(project: Project, template: Template) -> list[Path]:
