@@ -14,8 +14,14 @@ The text layout, the same in both:
 - links read `text (url)` (a `mailto:` address without its scheme); a bare link, whose text is
   its address, appears once; a link without text prints its address; `#` anchors are dropped;
 - list items start with `- ` (nested lists indent by two spaces) or `1. `, `2. `, …;
-- table cells are separated by ` | ` in data tables (tables with a `<th>` cell) and by a single
-  space in layout tables; empty cells add no separator;
+- a table row of two cells or more that print something is one line, cells separated by ` | `
+  in data tables (with a `<th>` holding no table), by a space in layout tables; what a cell holds
+  (paragraphs, `<br>`, headings and list items without markers, nested tables) joins with a
+  space. A row of columns (cells holding tables: Foundation's `th.columns`) is one line only
+  when nothing in them starts a line; columns of paragraphs read one after another, as a
+  phone stacks them. A row with one cell that prints (a frame) reads like a `<div>`;
+- row groups read as a browser shows them: `<thead>`s first, `<tbody>`s and bare rows in
+  source order, `<tfoot>`s last (HTML4-era templates write `<tfoot>` before `<tbody>`);
 - an image prints its alt text; CSS, scripts, the head and hidden elements (`display:none`,
   `hidden`) print nothing.
 
@@ -26,6 +32,11 @@ only when that prints something. For data whose values print something, the rend
 equals `html_to_text` of the rendered (inlined) message. A value that prints empty leaves the
 separators around it (`in  minutes`, an empty line), which a per-message pass would collapse:
 guarding every output would double the cost of rendering the text part.
+
+In the template, a row is one line when two of its cells print (a cell in a `{% for %}` of the
+row counts as two, one in an `{% if %}` as one): a row the data leaves with one cell holding
+paragraphs differs (the message reads a frame). A `<thead>` or `<tfoot>` moves with the Jinja
+block around it when that block holds no other row group; one sharing a block stays.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from ..html5 import Comment, Element, parse_serialized, serialize
 from ..targets.jinja import escape_delimiters
@@ -65,72 +77,22 @@ class Stmt:
 Event = Content | Sep | Stmt
 
 PARA_TAGS = frozenset(
-    [
-        "p",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "ul",
-        "ol",
-        "dl",
-        "table",
-        "blockquote",
-        "pre",
-        "hr",
-        "figure",
-    ]
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table"}
+    | {"blockquote", "pre", "hr", "figure"}
 )
 LINE_TAGS = frozenset(
-    [
-        "div",
-        "tr",
-        "li",
-        "dt",
-        "dd",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "main",
-        "nav",
-        "aside",
-        "address",
-        "center",
-        "caption",
-        "form",
-        "fieldset",
-        "figcaption",
-        "details",
-        "summary",
-    ]
+    {"div", "tr", "li", "dt", "dd", "section", "article", "header", "footer"}
+    | {"main", "nav", "aside", "address", "center", "caption", "form", "fieldset"}
+    | {"figcaption", "details", "summary"}
 )
 SKIP_TAGS = frozenset(
-    [
-        "head",
-        "style",
-        "script",
-        "title",
-        "template",
-        "noscript",
-        "xmp",
-        "iframe",
-        "noembed",
-        "noframes",
-        "object",
-        "video",
-        "audio",
-        "select",
-        "datalist",
-        "map",
-        "svg",
-        "math",
-        "input",
-        "textarea",
-    ]
+    {"head", "style", "script", "title", "template", "noscript", "xmp", "iframe"}
+    | {"noembed", "noframes", "object", "video", "audio", "select", "datalist"}
+    | {"map", "svg", "math", "input", "textarea"}
 )
+ROW_GROUPS = frozenset(["thead", "tbody", "tfoot"])
+# What starts a line in a column, apart from its own tables' frame.
+COLUMN_BREAKS = (PARA_TAGS | LINE_TAGS | {"br"}) - {"table", "caption", "tr"}
 HIDDEN_STYLE = re.compile(r"(?:^|;)\s*display\s*:\s*none\b", re.I)
 PREHEADER_NAME = re.compile(r"pre-?header|preview", re.I)
 ZERO_WIDTH = re.compile("[\u00ad\u034f\u180e\u200b-\u200d\u2060\ufeff]")
@@ -150,6 +112,15 @@ def _hidden(el: Element) -> bool:
     return "hidden" in el.attrs or bool(HIDDEN_STYLE.search(el.attrs.get("style", "")))
 
 
+Child = Element | Comment | str
+
+
+def _prints_address(href: str) -> bool:
+    """Whether a link with this address prints it (see _Walker.link_suffix)."""
+    href = href.strip()
+    return bool(href) and not href.startswith("#") and not href.lower().startswith("javascript:")
+
+
 class _Walker:
     """The tree, walked into events: content, separators and Jinja statements."""
 
@@ -159,6 +130,7 @@ class _Walker:
         self.blocks: list[str] = []  # the open Jinja blocks: "if" or "for"
         self.lists: list[tuple[bool, list[int], int]] = []  # (ordered, [count], open blocks)
         self.tables: list[bool] = []  # data table?
+        self.rows = 0  # the open table rows read as one line
         self.seen_content = False
         self.preheader: list[Event] | None = None
         self.in_preheader = False
@@ -191,6 +163,8 @@ class _Walker:
     # -- events --
 
     def sep(self, level: int) -> None:
+        if self.rows and level > CELL:
+            level = SPACE  # in a row read as one line, blocks and lines join with a space
         self.events.append(Sep(level))
 
     def content(self, parts: Iterable[Part]) -> None:
@@ -291,16 +265,22 @@ class _Walker:
         if level:
             self.sep(level)
         start = len(self.events)
+        one_line = tag == "tr" and (self.rows > 0 or self.row_of_cells(el))
+        children: Iterable[Child] = el.children
+        self.rows += one_line
         if tag in ("ul", "ol"):
             self.lists.append((tag == "ol", [0], len(self.blocks)))
         elif tag == "table":
-            self.tables.append(any(e.tag == "th" for e in _own_cells(el)))
-        elif tag == "li":
+            # Data: a <th> not around a table (a Foundation column), not in a one-line row.
+            heads = (c for c in _own_cells(el) if c.tag == "th")
+            self.tables.append(not self.rows and any(not _has_table(c) for c in heads))
+            children = self.reading_order(el)
+        elif tag == "li" and not self.rows:
             self.content([self.list_marker()])
             self.sep(SPACE)
         elif tag in ("td", "th"):
             self.sep(CELL if self.tables and self.tables[-1] else SPACE)
-        elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+        elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456" and not self.rows:
             self.content([(False, "#" * int(tag[1]))])
             self.sep(SPACE)
 
@@ -311,10 +291,85 @@ class _Walker:
                 self.tables.pop()
             elif tag == "a":
                 self.link_suffix(el, start)
+            self.rows -= one_line
             if level:
                 self.sep(level)
 
-        return _Open(iter(el.children), pre or tag == "pre", close)
+        return _Open(iter(children), pre or tag == "pre", close)
+
+    # -- tables --
+
+    def row_of_cells(self, row: Element) -> bool:
+        """Whether a row is read as one line: two of its cells or more print something (a cell
+        in a loop of the row counts as two) and, in a row of columns (cells holding tables),
+        nothing in them starts a line."""
+        cells = loops = 0
+        columns = breaks = False
+        for child in row.children:
+            keyword = self.keyword_of(child)
+            loops = loops + 1 if keyword == "for" else max(loops - (keyword == "endfor"), 0)
+            if isinstance(child, Element) and child.tag in ("td", "th"):
+                prints, tables, lines = self.cell_content(child)
+                cells += (2 if loops else 1) if prints else 0
+                columns, breaks = columns or tables, breaks or lines
+        return cells > 1 and not (columns and breaks)
+
+    def keyword_of(self, node: Child) -> str:
+        """The keyword of the Jinja statement a node stands for; "" for any other node."""
+        tag = self.token_of(node) if isinstance(node, Comment) else None
+        return statement_keyword(tag) if tag and is_statement(tag) else ""
+
+    def cell_content(self, cell: Element) -> tuple[bool, bool, bool]:
+        """Whether a cell prints something (data taken to print), holds a table, and has what
+        starts a line besides its tables: a block, a break, several rows (or a Jinja block)."""
+        prints = tables = lines = False
+        stack: list[Child] = list(cell.children)
+        while stack and not (prints and tables and lines):
+            node = stack.pop()
+            if isinstance(node, Comment):
+                tag = self.token_of(node)
+                prints = prints or (tag is not None and not is_statement(tag))
+            elif isinstance(node, str) or node.tag in SKIP_TAGS or _hidden(node):
+                prints = prints or (isinstance(node, str) and bool(node.strip()))
+            else:
+                href, alt = node.attrs.get("href", ""), node.attrs.get("alt", "").strip()
+                prints = prints or node.tag == "hr" or (node.tag == "img" and bool(alt))
+                prints = prints or (node.tag == "a" and _prints_address(href))
+                lines = lines or node.tag in COLUMN_BREAKS
+                if node.tag == "table":
+                    rows = [
+                        r for c in node.children for r in (c.children if _row_group(c) else [c])
+                    ]
+                    rows = [r for r in rows if isinstance(r, Element) or self.keyword_of(r)]
+                    tables, lines = True, lines or len(rows) > 1
+                stack.extend(node.children)
+        return prints, tables, lines
+
+    def reading_order(self, table: Element) -> list[Child]:
+        """The table's children with its `<thead>`s before its rows and its `<tfoot>`s after
+        them, each with the Jinja block around it when that block holds nothing else."""
+        units: list[list[Child]] = []  # the children, a Jinja block as one
+        depth = 0
+        for child in table.children:
+            if depth == 0:
+                units.append([])
+            units[-1].append(child)
+            keyword = self.keyword_of(child)
+            depth += (keyword in ("if", "for")) - (keyword in ("endif", "endfor"))
+            if depth < 0:
+                return table.children
+        groups: dict[str, list[list[Child]]] = {"thead": [], "tfoot": [], "": []}
+        for unit in units:
+            tags = {c.tag for c in unit if isinstance(c, Element)} & ROW_GROUPS
+            groups[tags.pop() if tags in ({"thead"}, {"tfoot"}) else ""].append(unit)
+        kept = groups[""]
+        # The heads go before the first rows or block, after a caption.
+        at = next((k for k, u in enumerate(kept) if any(map(self._starts_rows, u))), len(kept))
+        order = [*kept[:at], *groups["thead"], *kept[at:], *groups["tfoot"]]
+        return table.children if depth else [c for unit in order for c in unit]
+
+    def _starts_rows(self, node: Child) -> bool:
+        return _row_group(node) or bool(self.keyword_of(node))
 
     def list_marker(self) -> Part:
         if not self.lists:
@@ -331,7 +386,7 @@ class _Walker:
 
     def link_suffix(self, el: Element, start: int) -> None:
         href = el.attrs.get("href", "").strip()
-        if not href or href.startswith("#") or href.lower().startswith("javascript:"):
+        if not _prints_address(href):
             return
         url = self.restore(href)
         if url and not url[0][0] and url[0][1].lower().startswith("mailto:"):
@@ -383,6 +438,14 @@ def _nonempty_guard(url: Sequence[Part]) -> str | None:
         return None
     tests = [f'{t[2:-2].strip("-+ ")}|default("")|string|trim' for t in outputs]
     return "{% if " + " or ".join(tests) + " %}"
+
+
+def _has_table(el: Element) -> bool:
+    return any(e.tag == "table" for e in el.iter())
+
+
+def _row_group(node: Child) -> TypeGuard[Element]:
+    return isinstance(node, Element) and node.tag in ROW_GROUPS
 
 
 def _own_cells(table: Element) -> Iterator[Element]:
