@@ -206,7 +206,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ["tmplkit.localize", "tmplkit.htmlcontext", "tmplkit.htmllang", "tmplkit.variables.model"],
     ),
     ("targets", ["tmplkit.targets"]),
-    ("message", ["tmplkit.message"]),
+    ("message", ["tmplkit.message", "tmplkit.mjml"]),
     ("pipeline", ["tmplkit.pipeline", "tmplkit.inline_css", "tmplkit.variables"]),
     (
         "products",

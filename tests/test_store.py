@@ -247,7 +247,7 @@ def test_write_part_rejects_an_unknown_part(project: ProjectEnv, snapshot) -> No
     before = snapshot(project.root)
     with pytest.raises(
         InvalidName,
-        match=r"^unknown part 'css' \(hint: parts are subject, html, text, sms, push, chat\)$",
+        match=r"^unknown part 'css' \(hint: parts are subject, html, mjml, text, sms, push, chat\)$",
     ):
         project.project.drafts.write_part(project.draft.id, "css", "x")
     assert snapshot(project.root) == before

@@ -33,14 +33,14 @@ RESET_NEXT = "tdft_01m6kb5n5p1pbtwsdkpzwk47ms"
 WELCOME_NEXT = "tdft_01m6nf8m8xx9h83sqfyac5qdqp"
 FOOTER = "blk_01m2j9cz7zwxzqzg9cqw3xee3r"
 ORDER_DIR = "workspaces/acme-shop/orders/order-confirmation"
-WROTE_ALL = "wrote tmplkit.toml, 3 folders, 2 blocks, 4 templates, 8 drafts and 30 catalogs"
+WROTE_ALL = "wrote tmplkit.toml, 3 folders, 2 blocks, 4 templates, 9 drafts and 30 catalogs"
 PROGRESS = [
     f"pulled {n}/{total} {kind}"
     for kind, total in (
         ("folders", 3),
         ("blocks", 2),
         ("templates", 4),
-        ("drafts", 8),
+        ("drafts", 9),
         ("catalogs", 30),
     )
     for n in range(1, total + 1)
@@ -115,7 +115,7 @@ def test_a_pull_into_an_empty_project_reproduces_the_served_one(
     sync: Callable[..., Result], remote: LiveServer, remote_root: Path, local: Path
 ) -> None:
     result = sync(remote, "pull")
-    assert (result.code, result.out) == (0, f"{remote.url}: {WROTE_ALL} (48 objects)\n")
+    assert (result.code, result.out) == (0, f"{remote.url}: {WROTE_ALL} (49 objects)\n")
     assert result.err.splitlines() == PROGRESS
     assert tree(local) == tree(remote_root)  # every id, draft, sample and catalog
     assert settings(local) == settings(remote_root)
@@ -133,10 +133,10 @@ def test_a_second_pull_writes_nothing(
     before = stamps(local)
     time.sleep(0.01)
     result = sync(remote, "pull")
-    assert (result.code, result.out) == (0, f"{remote.url}: up to date (48 objects)\n")
+    assert (result.code, result.out) == (0, f"{remote.url}: up to date (49 objects)\n")
     assert stamps(local) == before
     result = sync(remote, "status")
-    assert (result.code, result.out, result.err) == (0, f"{remote.url}: in sync (48 objects)\n", "")
+    assert (result.code, result.out, result.err) == (0, f"{remote.url}: in sync (49 objects)\n", "")
 
 
 def test_a_pull_killed_half_way_leaves_a_valid_project_and_completes_when_run_again(
@@ -151,12 +151,12 @@ def test_a_pull_killed_half_way_leaves_a_valid_project_and_completes_when_run_ag
     seen = []
     for line in proc.stderr:
         seen.append(line.rstrip("\n"))
-        if line.startswith("pulled 2/8 drafts"):
+        if line.startswith("pulled 2/9 drafts"):
             proc.send_signal(signal.SIGKILL)
             break
     proc.wait(30)
     assert proc.returncode == -signal.SIGKILL
-    assert seen == PROGRESS[: PROGRESS.index("pulled 2/8 drafts") + 1]
+    assert seen == PROGRESS[: PROGRESS.index("pulled 2/9 drafts") + 1]
     # Parents first, each object whole: what landed is a valid project of its own.
     partial = tmplkit.open_project(local)
     index = partial.index()
@@ -166,7 +166,7 @@ def test_a_pull_killed_half_way_leaves_a_valid_project_and_completes_when_run_ag
     rerun = subprocess.run([*command, remote.url], env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert rerun.stdout.startswith(f"{remote.url}: wrote ")
-    assert rerun.stdout.endswith(" (48 objects)\n")
+    assert rerun.stdout.endswith(" (49 objects)\n")
     assert tree(local) == tree(remote_root)
     assert settings(local) == settings(remote_root)
 
@@ -206,11 +206,11 @@ draft     {WELCOME_NEXT}       workspaces/acme-shop/account/welcome/drafts/next 
 draft     {cancelled_draft.id}       workspaces/acme-shop/orders/order-cancelled/drafts/draft-1  only remote
 draft     {ORDER_NEXT}       {ORDER_DIR}/drafts/next  changed on both sides
 catalog   {FOOTER}/fr-FR  locales/fr-FR/blocks/footer.po                              changed remotely
-7 of 51 objects differ from {remote.url}
+7 of 52 objects differ from {remote.url}
 """
     )
     as_json = json.loads(sync(remote, "status", "--json").out)
-    assert as_json["inSync"] is False and as_json["objects"] == 51
+    assert as_json["inSync"] is False and as_json["objects"] == 52
     assert [(d["kind"], d["id"], d["state"]) for d in as_json["drift"]] == [
         ("folder", mine.id, "only local"),
         ("template", cancelled.id, "only remote"),
@@ -224,7 +224,7 @@ catalog   {FOOTER}/fr-FR  locales/fr-FR/blocks/footer.po                        
     result = sync(remote, "pull")
     assert result.code == 1
     assert result.out == (
-        f"{remote.url}: wrote 1 template, 2 drafts and 1 catalog (50 objects)\n"
+        f"{remote.url}: wrote 1 template, 2 drafts and 1 catalog (51 objects)\n"
         f"kept here: draft {RESET_NEXT} (workspaces/acme-shop/account/password-reset/drafts/"
         "next): changed locally\n"
         f"kept here: draft {ORDER_NEXT} ({ORDER_DIR}/drafts/next): changed on both sides\n"
@@ -239,7 +239,7 @@ catalog   {FOOTER}/fr-FR  locales/fr-FR/blocks/footer.po                        
     assert (local / welcome).read_bytes() == (remote_root / welcome).read_bytes()
 
     result = sync(remote, "pull", "--force")
-    assert (result.code, result.out) == (0, f"{remote.url}: wrote 2 drafts (50 objects)\n")
+    assert (result.code, result.out) == (0, f"{remote.url}: wrote 2 drafts (51 objects)\n")
     assert tree(local) == {
         **tree(remote_root),
         "workspaces/local-only/folder.toml": (
@@ -251,7 +251,7 @@ catalog   {FOOTER}/fr-FR  locales/fr-FR/blocks/footer.po                        
         1,
         f"KIND    ID{' ' * 30}PATH{' ' * 19}STATE\n"
         f"folder  {mine.id}  workspaces/local-only  only local\n"
-        f"1 of 51 objects differ from {remote.url}\n",
+        f"1 of 52 objects differ from {remote.url}\n",
     )
 
 
@@ -261,7 +261,7 @@ def test_a_remote_rename_moves_the_template_and_its_catalogs(
     sync(remote, "pull")
     tmplkit.open_project(remote_root).templates.rename(ORDER, "Order received")
     result = sync(remote, "pull")
-    assert (result.code, result.out) == (0, f"{remote.url}: wrote 1 template (48 objects)\n")
+    assert (result.code, result.out) == (0, f"{remote.url}: wrote 1 template (49 objects)\n")
     assert tree(local) == tree(remote_root)
     assert (local / "locales/fr-FR/acme-shop/orders/order-received.po").is_file()
 
@@ -412,7 +412,7 @@ def test_the_indexes_come_in_pages(remote: LiveServer, monkeypatch: pytest.Monke
     with RemoteClient(remote.url, remote.key) as client:
         objects = list(client.pages("sources"))
         catalogs = list(client.pages("catalogs"))
-    assert len(objects) == 17 and len({o["id"] for o in objects}) == 17
+    assert len(objects) == 18 and len({o["id"] for o in objects}) == 18
     assert [o["id"] for o in objects] == sorted(o["id"] for o in objects)
     assert len(catalogs) == 30
 
@@ -430,10 +430,10 @@ def test_without_tmplkits_endpoints_a_pull_stores_the_compiled_code(
     with live_server(served, extensions=False) as server:
         assert httpx.get(f"{server.url}/project", headers=server.headers()).status_code == 404
         result = sync(server, "pull")
-        assert (result.code, result.err.count("\n")) == (0, 19), result.err
+        assert (result.code, result.err.count("\n")) == (0, 20), result.err
         assert result.out == (
-            f"{server.url}: wrote 3 folders, 2 blocks, 4 templates, 8 drafts and 2 catalogs "
-            "(19 objects)\n"
+            f"{server.url}: wrote 3 folders, 2 blocks, 4 templates, 9 drafts and 2 catalogs "
+            "(20 objects)\n"
         )
         pulled, index = tmplkit.open_project(local), served.index()
         got = pulled.index()
@@ -461,9 +461,9 @@ def test_without_tmplkits_endpoints_a_pull_stores_the_compiled_code(
             assert expected and translations(catalog) == expected
         assert "fr-FR" in pulled.settings.locales
         again = sync(server, "pull")
-        assert again.out == f"{server.url}: up to date (19 objects)\n"
+        assert again.out == f"{server.url}: up to date (20 objects)\n"
         check = sync(server, "status")
-        assert (check.code, check.out) == (0, f"{server.url}: in sync (19 objects)\n")
+        assert (check.code, check.out) == (0, f"{server.url}: in sync (20 objects)\n")
 
 
 # A Dyspatch account in miniature: its shapes (no slug, folderId or templateId; `path`,
