@@ -196,9 +196,9 @@ def _mjml_part(parts: dict[str, Part], source: str, file: str, draft: Draft) -> 
     """The HTML part of a draft written in MJML (mjml.py); refused beside a body.html.j2."""
     if "html" in parts:
         raise TemplateError(
-            f"{draft.label()} has both {PARTS['html']} and {PARTS['mjml']}: one HTML part",
+            f"{draft.label()} has both {PARTS['html']} and {PARTS['mjml']}",
             file=file,
-            hint=f"delete one of them ({PARTS['mjml']} is compiled to the HTML part)",
+            hint=f"keep one: {PARTS['mjml']} is compiled to the HTML part",
         )
     mjml = compile_mjml(source, file)
     return Part("html", mjml.html, file, mjml)
