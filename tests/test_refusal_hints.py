@@ -52,11 +52,11 @@ REFUSALS = [
     ),
     (
         '{% extends "base.html" %}',
-        't.html.j2:1:4: {% extends %} is not portable (hint: use blocks: {% include "blocks/header" %})',
+        't.html.j2:1:1: only layouts can be extended, by a literal name (hint: write {% extends "layouts/base" %} for the layout with slug "base")',
     ),
     (
-        "{% block body %}{% endblock %}",
-        't.html.j2:1:4: {% block %} is not portable (hint: use blocks: {% include "blocks/NAME" %})',
+        "{% block body required %}{% endblock %}",
+        "t.html.j2:1:15: {% block … required %} is not portable (hint: give the block a default content in the layout)",
     ),
     (
         '{% import "m.html" as m %}',

@@ -125,6 +125,15 @@ class Emitter:
     def visit_BlockRef(self, node: ir.BlockRef) -> str:
         raise AssertionError("blocks are inlined before emitting")
 
+    def visit_Extends(self, node: ir.Extends) -> str:
+        raise AssertionError("layouts are inlined before emitting")
+
+    def visit_BlockDef(self, node: ir.BlockDef) -> str:
+        raise AssertionError("layouts are inlined before emitting")
+
+    def visit_Super(self, node: ir.Super) -> str:
+        raise AssertionError("layouts are inlined before emitting")
+
     def refuse(
         self, construct: str, pos: ir.Pos, hint: str | None = None, what: str | None = None
     ) -> CompileError:

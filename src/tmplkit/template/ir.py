@@ -323,7 +323,35 @@ class BlockRef:
     depth: int = field(default=1, compare=False)
 
 
-Node: TypeAlias = Text | Output | If | For | Trans | BlockRef
+@dataclass(frozen=True, slots=True)
+class BlockDef:
+    """`{% block NAME %}…{% endblock %}`: a slot of a layout with its default content, or a
+    draft's content for the slot of the layout it extends. Resolved before emitting (see
+    layouts.py): a part that extends nothing prints its blocks in place."""
+
+    name: str
+    body: Body
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Extends:
+    """`{% extends "layouts/NAME" %}` and the blocks the part fills: the whole of a part that
+    extends a layout (nothing else of it would print). Resolved before emitting."""
+
+    layout: str
+    blocks: tuple[BlockDef, ...]
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True, slots=True)
+class Super:
+    """`{{ super() }}` in a block: the content the extended layout gives that block."""
+
+    pos: Pos = NOWHERE
+
+
+Node: TypeAlias = Text | Output | If | For | Trans | BlockRef | BlockDef | Extends | Super
 Body: TypeAlias = tuple[Node, ...]
 
 
@@ -349,6 +377,10 @@ def walk(body: Body) -> list[Node]:
         elif isinstance(node, For):
             out.extend(walk(node.body))
             out.extend(walk(node.else_))
+        elif isinstance(node, BlockDef):
+            out.extend(walk(node.body))
+        elif isinstance(node, Extends):
+            out.extend(walk(node.blocks))
     return out
 
 
@@ -374,6 +406,13 @@ def replace(body: Body, kind: type[N], fn: Callable[[N], Body]) -> Body:
                     node.pos,
                 )
             )
+        elif isinstance(node, BlockDef):
+            out.append(BlockDef(node.name, replace(node.body, kind, fn), node.pos))
+        elif isinstance(node, Extends):
+            blocks = tuple(
+                BlockDef(b.name, replace(b.body, kind, fn), b.pos) for b in node.blocks
+            )
+            out.append(Extends(node.layout, blocks, node.pos))
         else:
             out.append(node)
     return tuple(out)

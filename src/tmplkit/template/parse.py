@@ -29,6 +29,7 @@ PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
 # that `100%%(v)s` is "100%(v)s" with no placeholder in it.
 FORMAT_TOKEN_RE = re.compile(r"%%|%\((\w+)\)s")
 BLOCK_INCLUDE_RE = re.compile(r"^blocks/([a-z0-9][a-z0-9._-]*)$")
+LAYOUT_EXTENDS_RE = re.compile(r"^layouts/([a-z0-9][a-z0-9._-]*)$")
 
 GETTEXT_NAMES = frozenset(k.name for k in BUILTIN_KEYWORDS)
 
@@ -46,8 +47,6 @@ STATEMENT_HINTS: dict[type[jn.Node], tuple[str, str, str]] = {
         "call",
         'put the shared markup in a block: {% include "blocks/NAME" %}',
     ),
-    jn.Extends: ("{% extends %}", "extends", 'use blocks: {% include "blocks/header" %}'),
-    jn.Block: ("{% block %}", "block", 'use blocks: {% include "blocks/NAME" %}'),
     jn.Import: ("{% import %}", "import", 'use blocks: {% include "blocks/NAME" %}'),
     jn.FromImport: ("{% from %}", "from", 'use blocks: {% include "blocks/NAME" %}'),
     jn.FilterBlock: ("{% filter %}", "filter", "apply a portable filter to each output"),
@@ -110,6 +109,8 @@ class _Converter(ExpressionConverter):
         self.gettext = gettext
         self.depth = depth
         self.level = 0  # the nesting level of the statement being converted
+        self.block_names: set[str] = set()  # the {% block %}s defined so far
+        self.in_block = 0  # how many {% block %}s the statement being converted is inside
 
     # -- template and statements --
 
@@ -119,7 +120,11 @@ class _Converter(ExpressionConverter):
         except jinja2.TemplateSyntaxError as exc:
             self._syntax_error(exc)
         self._whole_characters(tree)
-        body = self.body(tree.body)
+        first = next((n for n in tree.body if not _blank(n)), None)
+        if isinstance(first, jn.Extends):
+            body: ir.Body = (self.extends(first, tree.body),)
+        else:
+            body = self.body(tree.body)
         return ir.Template(
             body=body, file=self.file, source_hash=source_hash(self.source), depth=self.depth
         )
@@ -197,6 +202,16 @@ class _Converter(ExpressionConverter):
             return [self.for_(node)]
         if isinstance(node, jn.Include):
             return [self.include(node)]
+        if isinstance(node, jn.Block):
+            return [self.block(node)]
+        if isinstance(node, jn.Extends):
+            tag = self.take("{%", r"extends\b", node.lineno)
+            self.fail(
+                "{% extends %} must be the first tag of the part",
+                self.tag_pos(tag, node.lineno),
+                construct="extends",
+                hint="only whitespace and comments may come before it",
+            )
         if (
             isinstance(node, jn.Assign)
             and isinstance(node.target, jn.Name)
@@ -226,6 +241,9 @@ class _Converter(ExpressionConverter):
         if isinstance(child, jn.Call) and (keyword := self.gettext_keyword(child)):
             return self.trans(child, keyword)
         tag = self.take("{{", None, child.lineno)
+        if isinstance(child, jn.Call) and isinstance(child.node, jn.Name):
+            if child.node.name == "super":
+                return self.super_(child, tag)
         if (
             isinstance(child, jn.Const)
             and isinstance(child.value, str | int)
@@ -343,6 +361,108 @@ class _Converter(ExpressionConverter):
                 hint='write {% include "blocks/footer" %} for the block with slug "footer"',
             )
         return ir.BlockRef(match.group(1), pos, self.level + 1)
+
+    # -- layouts --
+
+    def extends(self, node: jn.Extends, stmts: list[jn.Node]) -> ir.Extends:
+        """A part that extends a layout: the literal layout name, then only blocks."""
+        tag = self.take("{%", r"extends\b", node.lineno)
+        pos = self.tag_pos(tag, node.lineno)
+        tmpl = node.template
+        name = tmpl.value if isinstance(tmpl, jn.Const) and isinstance(tmpl.value, str) else None
+        match = LAYOUT_EXTENDS_RE.match(name or "")
+        if not match:
+            self.fail(
+                "only layouts can be extended, by a literal name",
+                pos,
+                construct="extends",
+                hint='write {% extends "layouts/base" %} for the layout with slug "base"',
+            )
+        if tag is not None:
+            self._only_blocks_after(tag)
+        blocks = [self.block(n) for n in stmts if isinstance(n, jn.Block)]
+        return ir.Extends(match.group(1), tuple(blocks), pos)
+
+    def _only_blocks_after(self, extends: Tag) -> None:
+        """After an extends, only blocks (and whitespace, comments) at the top level: Jinja
+        would silently drop anything else."""
+        depth = 0
+        start = extends.end
+        for tag in [*self.tags, None]:
+            if tag is not None and tag.start < extends.end:
+                continue
+            end = tag.start if tag is not None else len(self.source)
+            text = self.source[start:end]
+            if depth == 0 and text.strip():
+                offset = start + len(text) - len(text.lstrip())
+                line = self.source.count("\n", 0, offset) + 1
+                col = offset - self.source.rfind("\n", 0, offset)
+                self._outside_block("text", ir.Pos(line, col))
+            if tag is None:
+                return
+            start = tag.end
+            keyword = tag.inner.split(None, 1)[0] if tag.inner else ""
+            if tag.kind == "{#":
+                continue
+            if tag.kind == "{%" and keyword == "block":
+                depth += 1
+            elif tag.kind == "{%" and keyword == "endblock":
+                depth -= 1
+            elif depth == 0:
+                what = f"{{% {keyword} %}}" if tag.kind == "{%" else "{{ … }}"
+                self._outside_block(what, ir.Pos(tag.line, tag.col))
+
+    def _outside_block(self, what: str, pos: ir.Pos) -> NoReturn:
+        self.fail(
+            f"{what} outside a {{% block %}} would not print: the part extends a layout",
+            pos,
+            construct="extends",
+            hint="put it inside one of the layout's blocks",
+        )
+
+    def block(self, node: jn.Block) -> ir.BlockDef:
+        tag = self.take("{%", r"block\b", node.lineno)
+        pos = self.tag_pos(tag, node.lineno)
+        for word, advice in (
+            ("scoped", "a block sees the loop variables around it: write {% block NAME %}"),
+            ("required", "give the block a default content in the layout"),
+        ):
+            if getattr(node, word):
+                self.fail(
+                    f"{{% block … {word} %}} is not portable",
+                    self.locate(node.lineno, r"\b" + word + r"\b", tag),
+                    construct=f"block {word}",
+                    hint=advice,
+                )
+        if node.name in self.block_names:
+            self.fail(
+                f'block "{node.name}" is defined twice',
+                pos,
+                construct="block",
+                hint="give each block of a part its own name",
+            )
+        self.block_names.add(node.name)
+        self.level += 1
+        self.in_block += 1
+        body = self.body(node.body)
+        self.in_block -= 1
+        self.level -= 1
+        return ir.BlockDef(node.name, body, pos)
+
+    def super_(self, call: jn.Call, tag: Tag | None) -> ir.Super:
+        pos = self.tag_pos(tag, call.lineno)
+        if not self.in_block:
+            self.fail(
+                "super() is only portable inside a {% block %}",
+                pos,
+                construct="super()",
+                hint="write {{ super() }} in a block to print the layout's content of it",
+            )
+        if call.args or call.kwargs or call.dyn_args or call.dyn_kwargs:
+            self.fail(
+                "super() takes no arguments", pos, construct="super()", hint="write {{ super() }}"
+            )
+        return ir.Super(pos)
 
     # -- translations --
 
@@ -520,6 +640,13 @@ def example_call(keyword: GettextKeyword) -> str:
         else:
             args.append('"…"')
     return f"{keyword.name}({', '.join([*args, 'order.item_count'][: len(args) + plural])})"
+
+
+def _blank(node: jn.Node) -> bool:
+    """Whitespace only (comments are not in Jinja's tree)."""
+    return isinstance(node, jn.Output) and all(
+        isinstance(n, jn.TemplateData) and not n.data.strip() for n in node.nodes
+    )
 
 
 def merge_text(nodes: list[ir.Node]) -> ir.Body:
