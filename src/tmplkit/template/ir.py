@@ -409,9 +409,7 @@ def replace(body: Body, kind: type[N], fn: Callable[[N], Body]) -> Body:
         elif isinstance(node, BlockDef):
             out.append(BlockDef(node.name, replace(node.body, kind, fn), node.pos))
         elif isinstance(node, Extends):
-            blocks = tuple(
-                BlockDef(b.name, replace(b.body, kind, fn), b.pos) for b in node.blocks
-            )
+            blocks = tuple(BlockDef(b.name, replace(b.body, kind, fn), b.pos) for b in node.blocks)
             out.append(Extends(node.layout, blocks, node.pos))
         else:
             out.append(node)

@@ -241,9 +241,12 @@ class _Converter(ExpressionConverter):
         if isinstance(child, jn.Call) and (keyword := self.gettext_keyword(child)):
             return self.trans(child, keyword)
         tag = self.take("{{", None, child.lineno)
-        if isinstance(child, jn.Call) and isinstance(child.node, jn.Name):
-            if child.node.name == "super":
-                return self.super_(child, tag)
+        if (
+            isinstance(child, jn.Call)
+            and isinstance(child.node, jn.Name)
+            and child.node.name == "super"
+        ):
+            return self.super_(child, tag)
         if (
             isinstance(child, jn.Const)
             and isinstance(child.value, str | int)
