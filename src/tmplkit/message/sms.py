@@ -7,10 +7,19 @@ and the form feed) is sent as an escape followed by the character, so it takes t
 160 septets. One character outside both tables and the whole message goes as UCS-2 (in
 practice UTF-16): 70 code units, an emoji or any other character beyond the Basic
 Multilingual Plane taking two. A longer message is sent as concatenated parts, each of which
-gives 6 bytes to the header that joins them: 153 septets, or 67 code units, per part. A phone
-never receives half of an escape pair or half of a surrogate pair: such a character that does
-not fit at the end of a part moves to the next one, so parts are counted by filling them, not
-by dividing the length.
+gives 6 bytes to the header that joins them: 153 septets, or 67 code units, per part. Parts are
+filled in order with whole user-perceived characters, Unicode extended grapheme clusters (UAX
+#29: a flag, a family emoji, a letter and its combining marks, a Hangul syllable of jamo, a
+keycap), as Twilio's segment calculator does: a cluster that does not fit at the end of a part
+moves to the next one whole, and so does an escape pair or a surrogate pair. So parts are
+counted by filling them, not by dividing the length. Like Twilio's, the CR LF pair is two
+characters here (a line break either way), and a cluster longer than a whole part, which no
+part could hold, is cut between its code points.
+
+Clusters come from the `regex` package's `\\X`: the standard library has no grapheme
+segmentation, and `regex` follows each Unicode version (Twilio's splitter, grapheme-splitter
+1.0.4, has Unicode 10's data; the two differ on rules added since, such as the Indic conjuncts
+of Unicode 15.1, which `regex` keeps together).
 
 Why no library: PyPI has GSM 03.38 codecs (`gsm0338`) and splitters (`smsutil`,
 `sms-counter`), but what is needed here is two small constant tables and a loop. A codec
@@ -21,7 +30,8 @@ tested. National language shift tables (Turkish, Spanish, Portuguese, Indian scr
 counted: few gateways use them, and a message that needs them is counted as UCS-2, the
 dearer case.
 
-`encoding`, `length`, `segments`, `split` and `measure` are pure functions of the text.
+`encoding`, `length`, `clusters`, `segments`, `split` and `measure` are pure functions of the
+text.
 """
 
 from __future__ import annotations
@@ -29,6 +39,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import regex
 
 Encoding = Literal["GSM-7", "UCS-2"]
 
@@ -68,26 +80,41 @@ def length(text: str) -> int:
     return sum(_costs(text, encoding(text)[0]))
 
 
+# A user-perceived character; CR LF, one cluster for Unicode, is two here, as for Twilio.
+_CLUSTER = regex.compile(r"\r|\X")
+
+
+def clusters(text: str) -> list[str]:
+    """The text's extended grapheme clusters (CR and LF apart): what a part never splits."""
+    found: list[str] = _CLUSTER.findall(text)
+    return found
+
+
 def split(text: str) -> list[str]:
-    """The parts a phone receives: one when it fits a lone SMS, else parts filled in order,
-    never splitting an extension character's escape pair or a surrogate pair. No parts for an
-    empty text."""
+    """The parts a phone receives: one when it fits a lone SMS, else parts filled in order with
+    whole grapheme clusters (hence never half an escape pair or a surrogate pair). No parts for
+    an empty text."""
     name, _ = encoding(text)
-    costs = _costs(text, name)
     single, size = (GSM7_SINGLE, GSM7_PART) if name == "GSM-7" else (UCS2_SINGLE, UCS2_PART)
-    total = sum(costs)
+    total = sum(_costs(text, name))
     if total == 0:
         return []
     if total <= single:
         return [text]
     parts: list[str] = []
-    start = used = 0
-    for i, cost in enumerate(costs):
-        if used + cost > size:
-            parts.append(text[start:i])
-            start, used = i, 0
-        used += cost
-    parts.append(text[start:])
+    part: list[str] = []
+    used = 0
+    for cluster in clusters(text):
+        costs = _costs(cluster, name)
+        # a cluster no part can hold goes character by character
+        pieces = zip(cluster, costs, strict=True) if sum(costs) > size else [(cluster, sum(costs))]
+        for piece, cost in pieces:
+            if used + cost > size and part:
+                parts.append("".join(part))
+                part, used = [], 0
+            part.append(piece)
+            used += cost
+    parts.append("".join(part))
     return parts
 
 
