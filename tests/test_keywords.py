@@ -296,10 +296,6 @@ msgstr "Confirmer"
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.py must hand project.settings.keywords to parse (pipeline patch pending)",
-)
 def test_a_keyword_renders_and_compiles_like_the_builtin(flask_security: ProjectEnv) -> None:
     """The same draft written with tmplkit's own functions renders and compiles to every
     target, in the source language and in French, to the same text."""

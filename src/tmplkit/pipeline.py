@@ -24,6 +24,7 @@ from .store import (
     Project,
     find_project_root,
 )
+from .store.records import GettextKeyword
 from .targets import get_emitter
 from .template import ir
 from .template.limits import NESTING_HINT
@@ -204,17 +205,24 @@ def _mjml_part(parts: dict[str, Part], source: str, file: str, draft: Draft) -> 
     return Part("html", mjml.html, file, mjml)
 
 
-def parse_part(part: Part) -> ir.Template:
-    """A part's IR (parse_cached); an MJML part's with its positions in the MJML source."""
+def parse_part(part: Part, project: Project | None) -> ir.Template:
+    """A part's IR (parse_cached, with the project's [i18n] keywords); an MJML part's with its
+    positions in the MJML source."""
+    keywords = keywords_of(project)
     if part.mjml is None:
-        return parse_cached(part.source, part.file)
-    return _parse_mjml(part.mjml)
+        return parse_cached(part.source, part.file, keywords)
+    return _parse_mjml(part.mjml, keywords)
+
+
+def keywords_of(project: Project | None) -> tuple[GettextKeyword, ...]:
+    """The project's own gettext functions (tmplkit.toml's [i18n] keywords)."""
+    return project.settings.keywords if project is not None else ()
 
 
 @lru_cache(maxsize=256)
-def _parse_mjml(mjml: MjmlHtml) -> ir.Template:
+def _parse_mjml(mjml: MjmlHtml, keywords: tuple[GettextKeyword, ...]) -> ir.Template:
     try:
-        tree = parse_cached(mjml.html, mjml.file)
+        tree = parse_cached(mjml.html, mjml.file, keywords)
     except TemplateError as exc:
         raise mjml.relocate_error(exc) from None
     return mjml.relocate(tree)
@@ -229,9 +237,9 @@ def _without_final_newline(source: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def parse_cached(source: str, file: str) -> ir.Template:
-    """Parsing is pure: the same text and file name give the same IR."""
-    return parse(source, file)
+def parse_cached(source: str, file: str, keywords: tuple[GettextKeyword, ...] = ()) -> ir.Template:
+    """Parsing is pure: the same text, file name and keywords give the same IR."""
+    return parse(source, file, keywords)
 
 
 def inline_blocks(
@@ -308,7 +316,7 @@ def _inlined_block(
     if part.name in CHANNEL_PARTS:  # a block's closing newline would land inside the SMS
         source = _without_final_newline(source)
     block_part = Part(part.name, source, project.relpath(file))
-    tree = parse_cached(block_part.source, block_part.file)
+    tree = parse_part(block_part, project)
     body = localize_body(tree.body, block_part, project, block, localizer)
     body = inline_blocks(body, block_part, project, localizer, (*stack, ref.name), blocks)
     includes = (node for node in ir.walk(tree.body) if isinstance(node, ir.BlockRef))
@@ -338,7 +346,7 @@ def build_ir(
     """A part's final IR: parsed, localized (with the owner's catalogs), blocks inlined, and
     in an HTML part the values that may start a URL marked (translated ones checked) and, for
     a locale, its `<html lang>` set to it (htmllang.py)."""
-    tree = parse_part(part)
+    tree = parse_part(part, project)
     body = localize_body(tree.body, part, project, owner, localizer)
     body = inline_blocks(body, part, project, localizer)
     if not part.html:
@@ -477,11 +485,11 @@ def plural_counts(sources: SourceSet) -> tuple[str, ...]:
                     blocks[key] = _block_part(node.name, part, sources.project)
                 block = blocks[key]
                 if block is not None:
-                    tree = parse_cached(block.source, block.file)
+                    tree = parse_part(block, sources.project)
                     visit(tree.body, loop_names, block, (*stack, node.name))
 
     for part in sources.parts.values():
-        visit(parse_part(part).body, frozenset(), part, ())
+        visit(parse_part(part, sources.project).body, frozenset(), part, ())
     return tuple(sorted(found))
 
 

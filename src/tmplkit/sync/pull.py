@@ -312,6 +312,7 @@ class Puller:
                 sender=fields["sender"],
                 reply_to=fields["replyTo"],
                 handoff=on_disk.handoff,
+                keywords=on_disk.keywords,  # [i18n] stays this project's too
             )
             self.project.write_file(file, tomli_w.dumps(settings.to_toml()))
             self.project.settings = settings
