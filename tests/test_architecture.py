@@ -207,7 +207,10 @@ LAYERS: list[tuple[str, list[str]]] = [
     ),
     ("targets", ["tmplkit.targets"]),
     ("message", ["tmplkit.message", "tmplkit.mjml"]),
-    ("pipeline", ["tmplkit.pipeline", "tmplkit.inline_css", "tmplkit.variables"]),
+    (
+        "pipeline",
+        ["tmplkit.pipeline", "tmplkit.layouts", "tmplkit.inline_css", "tmplkit.variables"],
+    ),
     (
         "products",
         [

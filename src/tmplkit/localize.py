@@ -16,7 +16,7 @@ from .template import ir
 from .template.parse import FORMAT_TOKEN_RE, merge_text
 
 if TYPE_CHECKING:
-    from .model import Block, Template
+    from .model import Block, Layout, Template
     from .store import Project
 
 DEFAULT_SOURCE_LOCALE = "en-US"
@@ -154,7 +154,7 @@ class Localizer:
         self._catalogs: dict[Path, Catalog | None] = {}
         self._warned: set[tuple[str, tuple[str | None, str]]] = set()
 
-    def catalogs(self, owner: Template | Block | None) -> list[tuple[str, Catalog]]:
+    def catalogs(self, owner: Template | Block | Layout | None) -> list[tuple[str, Catalog]]:
         if self.project is None or owner is None:
             return []
         from .i18n.extract import catalog_path
@@ -169,7 +169,9 @@ class Localizer:
                 found.append((locale, catalog))
         return found
 
-    def localize(self, body: ir.Body, owner: Template | Block | None, *, html: bool) -> ir.Body:
+    def localize(
+        self, body: ir.Body, owner: Template | Block | Layout | None, *, html: bool
+    ) -> ir.Body:
         if self.locale == self.source_locale:
             return lower_translations(body, self.source_locale)
         from .i18n.pseudo import PSEUDO_LOCALES
@@ -240,8 +242,8 @@ def _forms(message: Message) -> list[str]:
     return list(message.translations) if message.plural is not None else [message.translation]
 
 
-def _owner_label(owner: Template | Block | None) -> str:
+def _owner_label(owner: Template | Block | Layout | None) -> str:
     if owner is None:
         return "template"
-    kind = "block" if owner.id.startswith("blk_") else "template"
+    kind = {"blk_": "block", "lay_": "layout"}.get(owner.id[:4], "template")
     return f"{kind} {owner.slug}"

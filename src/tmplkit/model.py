@@ -22,10 +22,11 @@ ID_PREFIXES = {
     "template": "tem_",
     "draft": "tdft_",
     "block": "blk_",
+    "layout": "lay_",
     "localization": "loc_",
     "apikey": "key_",  # API keys of `tmplkit serve` (server/keys.py), not project objects
 }
-ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc)_[0-9a-z]{26}$")
+ID_RE = re.compile(r"^(fdr|tem|tdft|blk|lay|loc)_[0-9a-z]{26}$")
 
 # Names Windows cannot create, with any extension (`nul.txt`, `con.tar.gz` are NUL and CON
 # there): a project holding one cannot be checked out on Windows. COM and LPT with a
@@ -36,7 +37,8 @@ WINDOWS_RESERVED = frozenset(
 )
 # Names a slug may not take: the store's own folders, and names Windows cannot create.
 RESERVED_SLUGS = (
-    frozenset({"drafts", "blocks", "locales", "workspaces", "tmplkit"}) | WINDOWS_RESERVED
+    frozenset({"drafts", "blocks", "layouts", "locales", "workspaces", "tmplkit"})
+    | WINDOWS_RESERVED
 )
 SLUG_RE = re.compile(r"^[^\W_][\w.-]*$")
 
@@ -451,6 +453,40 @@ class Block:
         if self.origin:
             out["origin"] = self.origin
         return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "slug": self.slug,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+        }
+
+
+@dataclass
+class Layout:
+    """A layout: the frame of a message that a draft's part extends (`{% extends
+    "layouts/SLUG" %}`), its `{% block %}`s filled by the draft; localized with its own
+    catalogs, like a block."""
+
+    id: str
+    name: str
+    slug: str
+    dir: Path
+    description: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+    def to_toml(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {

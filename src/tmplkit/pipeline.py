@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +13,10 @@ from .errors import NotFound, RenderError, TemplateError, TmplkitError
 from .htmlcontext import mark_urls
 from .htmllang import localize_html
 from .i18n.plural import count_problems
+from .layouts import Where, flatten, layout_file
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower_translations
 from .mjml import MjmlHtml, compile_mjml
-from .model import Block, Draft, Template
+from .model import Block, Draft, Layout, Template
 from .store import (
     BLOCK_PARTS,
     CHANNEL_PARTS,
@@ -327,7 +328,7 @@ def localize_body(
     body: ir.Body,
     part: Part,
     project: Project | None,
-    owner: Template | Block | None,
+    owner: Template | Block | Layout | None,
     localizer: Localizer | None,
 ) -> ir.Body:
     """Translations for the localizer's locale, or the source language without one."""
@@ -349,12 +350,38 @@ def build_ir(
     tree = parse_part(part, project)
     body = localize_body(tree.body, part, project, owner, localizer)
     body = inline_blocks(body, part, project, localizer)
+    body = flatten(
+        body, part.file, lambda slug, where: _layout(slug, where, part, project, localizer)
+    )
     if not part.html:
         return body
     if localizer is None:
         return mark_urls(body, file=part.file)
     body = mark_urls(body, file=part.file, warnings=localizer.warnings, strict=localizer.strict)
     return localize_html(body, localizer.locale)  # <html lang="fr-FR">, dir="rtl" for ar
+
+
+def _layout(
+    slug: str,
+    where: Where,
+    part: Part,
+    project: Project | None,
+    localizer: Localizer | None = None,
+    lower: bool = True,
+) -> tuple[ir.Body, str]:
+    """The IR of layout `slug`'s part that `part` extends, and its file (layouts.flatten's
+    `load`): localized with the layout's catalogs and its blocks inlined (`lower`), or as
+    parsed (for plural_counts)."""
+    if part.mjml is not None:
+        raise where("an MJML part cannot extend a layout", "write the layout in the MJML part")
+    found = layout_file(project, slug, part.name, where)
+    assert project is not None  # layout_file needs one
+    layout_part = Part(part.name, found.source, found.file)
+    body = parse_part(layout_part, project).body
+    if lower:
+        body = localize_body(body, layout_part, project, found.layout, localizer)
+        body = inline_blocks(body, layout_part, project, localizer)
+    return body, found.file
 
 
 @dataclass(frozen=True)
@@ -489,7 +516,11 @@ def plural_counts(sources: SourceSet) -> tuple[str, ...]:
                     visit(tree.body, loop_names, block, (*stack, node.name))
 
     for part in sources.parts.values():
-        visit(parse_part(part, sources.project).body, frozenset(), part, ())
+        # The layouts a part extends count, their blocks merged in as they render.
+        load = partial(_layout, part=part, project=sources.project, lower=False)
+        visit(
+            flatten(parse_part(part, sources.project).body, part.file, load), frozenset(), part, ()
+        )
     return tuple(sorted(found))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..model import Block, Draft, Template
+from ..model import Block, Draft, Layout, Template
 from ..store import BLOCK_PARTS, PARTS, PROJECT_FILE, Project, find_project_root, read_toml
+from ..store.layouts import LAYOUT_PARTS
 from ..store.records import GettextKeyword, Settings
 from ..template import ir
 from ..template.parse import parse, read_source
@@ -85,6 +86,11 @@ def block_files(project: Project, block: Block) -> list[Path]:
     return [file for file in parts if file.is_file()]
 
 
+def layout_files(project: Project, layout: Layout) -> list[Path]:
+    parts = [project.confine(layout.dir / name) for name in LAYOUT_PARTS.values()]
+    return [file for file in parts if file.is_file()]
+
+
 def source_catalog(project: Project, name: str) -> Catalog:
     """An empty catalog of keys in the project's source language (a POT's `Language`)."""
     return Catalog(locale=normalize(project.settings.source_locale), project=name)
@@ -107,26 +113,36 @@ def block_keys(project: Project, block: Block) -> Catalog:
     return project_files(project, block_files(project, block), catalog)
 
 
+def layout_keys(project: Project, layout: Layout) -> Catalog:
+    catalog = source_catalog(project, f"{project.settings.name}: layout {layout.name}")
+    return project_files(project, layout_files(project, layout), catalog)
+
+
 def all_keys(project: Project) -> Catalog:
-    """Every key of the project: all templates and all blocks."""
+    """Every key of the project: all templates, blocks and layouts."""
     catalog = source_catalog(project, project.settings.name)
     for template in project.templates.list():
         project_files(project, template_files(project, template), catalog)
     for block in project.blocks.list():
         project_files(project, block_files(project, block), catalog)
+    for layout in project.layouts.list():
+        project_files(project, layout_files(project, layout), catalog)
     return catalog
 
 
-def catalog_path(project: Project, locale: str, owner: Template | Block) -> Path:
-    """Where a locale's catalog of a template or block lives.
+def catalog_path(project: Project, locale: str, owner: Template | Block | Layout) -> Path:
+    """Where a locale's catalog of a template, block or layout lives.
 
-    `locales/<locale>/<workspace>/<folders…>/<template>.po`, and `locales/<locale>/blocks/<slug>.po`
-    ("blocks" is a reserved slug, so the two never meet).
+    `locales/<locale>/<workspace>/<folders…>/<template>.po`, `locales/<locale>/blocks/<slug>.po`
+    and `locales/<locale>/layouts/<slug>.po` ("blocks" and "layouts" are reserved slugs, so
+    they never meet).
     Checked against the wall (see `Project.confine`): a `locales/<locale>` that is a link out
     of the project is refused before anything reads or writes there.
     """
     base = project.root / "locales" / locale
     if isinstance(owner, Block):
         return project.confine(base / "blocks" / f"{owner.slug}.po")
+    if isinstance(owner, Layout):
+        return project.confine(base / "layouts" / f"{owner.slug}.po")
     rel = owner.dir.relative_to(project.root / "workspaces")
     return project.confine(base / rel.parent / f"{rel.name}.po")

@@ -9,7 +9,7 @@ from typing import Any, Literal, TypedDict, Unpack
 
 from ..datafile import UTF8_BOM
 from ..errors import check_keywords
-from ..model import Block, Template
+from ..model import Block, Layout, Template
 from ..store import Project
 from .catalog import (
     Catalog,
@@ -27,31 +27,41 @@ from .catalog import (
     touch,
 )
 from .checks import conform, validate
-from .extract import all_keys, block_keys, catalog_path, template_keys
+from .extract import all_keys, block_keys, catalog_path, layout_keys, template_keys
 from .locales import normalize
 
-Owner = Template | Block
+Owner = Template | Block | Layout
 Format = Literal["po", "json"]
-SmsCosts = Callable[[Owner, str], dict[str, Any] | None]
+SmsCosts = Callable[[Template | Block, str], dict[str, Any] | None]
 """What a template's SMS part costs in a locale (an `SmsCount` as JSON), None for an owner
 without one: `tmplkit.sms.sms_costs(project)` makes one, since measuring renders the part."""
 
 
 def owners(project: Project) -> list[Owner]:
-    """Every template and block: each has its own catalogs."""
-    return [*project.templates.list(), *project.blocks.list()]
+    """Every template, block and layout: each has its own catalogs."""
+    return [*project.templates.list(), *project.blocks.list(), *project.layouts.list()]
 
 
 def owner_keys(project: Project, owner: Owner) -> Catalog:
     if isinstance(owner, Block):
         return block_keys(project, owner)
+    if isinstance(owner, Layout):
+        return layout_keys(project, owner)
     return template_keys(project, owner)
 
 
 def owner_label(project: Project, owner: Owner) -> str:
     if isinstance(owner, Block):
         return f"blocks/{owner.slug}"
+    if isinstance(owner, Layout):
+        return f"layouts/{owner.slug}"
     return owner.dir.relative_to(project.root / "workspaces").as_posix()
+
+
+def owner_kind(owner: Owner) -> str:
+    if isinstance(owner, Block):
+        return "block"
+    return "layout" if isinstance(owner, Layout) else "template"
 
 
 def project_locales(project: Project) -> list[str]:
@@ -458,13 +468,13 @@ def status(
             rows.append(
                 StatusRow(
                     owner_label(project, target),
-                    "block" if isinstance(target, Block) else "template",
+                    owner_kind(target),
                     locale,
                     total,
                     translated,
                     fuzzy,
                     total - translated - fuzzy,
-                    sms=None if sms is None else sms(target, locale),
+                    sms=None if sms is None or isinstance(target, Layout) else sms(target, locale),
                 )
             )
     return rows

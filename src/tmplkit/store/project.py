@@ -13,6 +13,7 @@ from .drafts import DraftRepo
 from .files import atomic_write, write_toml
 from .folders import FolderRepo, WorkspaceRepo
 from .layout import PROJECT_FILE, STATE_DIR
+from .layouts import LayoutRepo
 from .records import Settings
 from .templates import TemplateRepo
 
@@ -27,6 +28,7 @@ class Project(ProjectDirectory):
         self.templates = TemplateRepo(self)
         self.drafts = DraftRepo(self, self.templates)
         self.blocks = BlockRepo(self)
+        self.layouts = LayoutRepo(self)
 
     def __repr__(self) -> str:
         return f"Project({str(self.root)!r})"

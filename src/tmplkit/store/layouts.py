@@ -1,0 +1,103 @@
+"""The layouts of a project: the frames that drafts' parts extend (`{% extends "layouts/base" %}`).
+
+A layout lives in `layouts/<slug>/` like a block in `blocks/<slug>/`: `layout.toml` (its
+record), `layout.html.j2` and optionally `layout.txt.j2` (its parts, with `{% block %}` slots),
+optionally `sample.json`; its catalogs are `locales/<locale>/layouts/<slug>.po`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..datafile import source_text
+from ..errors import NotFound, ProjectError
+from ..model import Layout, new_id, now, validate_name
+from .directory import Repo
+from .files import read_toml
+from .records import free_slug, require
+
+LAYOUTS_DIR = "layouts"
+LAYOUT_FILE = "layout.toml"
+LAYOUT_PARTS = {"html": "layout.html.j2", "text": "layout.txt.j2"}
+NEW_LAYOUT_PARTS = {
+    "html": (
+        "<!DOCTYPE html>\n<html>\n<body>\n"
+        "{% block content %}<p>{% trans %}Hello!{% endtrans %}</p>{% endblock %}\n"
+        "</body>\n</html>\n"
+    ),
+}
+
+
+def layout_from(directory: Path) -> Layout:
+    file = directory / LAYOUT_FILE
+    data = read_toml(file)
+    return Layout(
+        id=require(data, "id", file, "lay_"),
+        name=require(data, "name", file, ""),
+        slug=directory.name,
+        dir=directory,
+        description=data.get("description", ""),
+        created_at=data.get("created_at", ""),
+        updated_at=data.get("updated_at", ""),
+    )
+
+
+class LayoutRepo(Repo):
+    def list(self) -> list[Layout]:
+        """The project's layouts, by slug (each `layouts/*/layout.toml`)."""
+        project = self.project
+        top = project.confine(project.root / LAYOUTS_DIR)
+        if not top.is_dir():
+            return []
+        found: list[Layout] = []
+        seen: dict[str, Path] = {}
+        # Each entry is checked before it is entered (the wall, see `confine`), as the
+        # index's scan checks the blocks'.
+        for directory in sorted(top.iterdir()):
+            if directory.name.startswith(".") or not project.checked_entry(directory).is_dir():
+                continue
+            file = project.checked_entry(directory / LAYOUT_FILE)
+            if not file.is_file():
+                continue
+            layout = layout_from(directory)
+            if layout.id in seen:
+                raise ProjectError(f"{file}: duplicate id {layout.id} (also in {seen[layout.id]})")
+            seen[layout.id] = file
+            found.append(layout)
+        return found
+
+    def get(self, ref: str) -> Layout:
+        """A layout by id (`lay_…`) or slug (`base`)."""
+        for layout in self.list():
+            if ref in (layout.id, layout.slug):
+                return layout
+        raise NotFound(f"no layout {ref!r}")
+
+    def read_parts(self, layout: Layout) -> dict[str, str]:
+        out = {}
+        for part, filename in LAYOUT_PARTS.items():
+            file = self.project.confine(layout.dir / filename)
+            if file.is_file():
+                out[part] = source_text(file.read_bytes(), self.project.relpath(file))
+        return out
+
+    def create(self, name: str, description: str = "") -> Layout:
+        name = validate_name(name, "layout")
+        with self.project.lock():
+            layouts_dir = self.project.root / LAYOUTS_DIR
+            slug, target = free_slug(self.project, layouts_dir, name, "layout")
+            stamp = now()
+            layout = Layout(
+                id=new_id("layout"),
+                name=name,
+                slug=slug,
+                dir=target,
+                description=description,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            with self.project.transaction() as txn:
+                for part, text in NEW_LAYOUT_PARTS.items():
+                    txn.write(target / LAYOUT_PARTS[part], text)
+                txn.write_toml(target / LAYOUT_FILE, layout.to_toml())
+            return layout
