@@ -578,7 +578,8 @@ def test_import_refuses_what_msgfmt_refuses(
     file = tmp_path / "in.po"
     file.write_text(text, "utf-8")
     before = locale_files(acme)
-    result = run("i18n", "import", locale, file, cwd=acme)
+    # --add-locale: ru is no project locale (and the refused import adds none)
+    result = run("i18n", "import", locale, file, "--add-locale", cwd=acme)
     assert (result.code, result.out, result.err) == (1, "", expect(file, problems))
     assert locale_files(acme) == before  # byte for byte, every file under locales/
     msgfmt_refuses(file, says)

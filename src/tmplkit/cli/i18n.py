@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any, Unpack, cast
 
 import click
 
-from ..errors import TmplkitError
+from ..errors import LocaleError, TmplkitError
 from .common import Context, F, json_option, pass_ctx, print_json, print_table, write_or_print
 
 if TYPE_CHECKING:
     from ..i18n.workflow import ImportOptions
+    from ..store import Project
 
 MAX_PROBLEMS = 50  # problems an import prints before it only counts the rest
 
@@ -93,6 +94,11 @@ def i18n_extract(
     is_flag=True,
     help="Import a PO file whose Language header names another language than LOCALE.",
 )
+@click.option(
+    "--add-locale",
+    is_flag=True,
+    help="Add LOCALE to the project's locales (tmplkit.toml) when it is not one yet.",
+)
 @json_option
 @pass_ctx
 def i18n_import(
@@ -101,6 +107,7 @@ def i18n_import(
     file: str,
     template_ref: str | None,
     block_ref: str | None,
+    add_locale: bool,
     as_json: bool,
     **options: Unpack[ImportOptions],
 ) -> None:
@@ -110,20 +117,31 @@ def i18n_import(
     keys); with any problem, each is reported and nothing is written. A PO file's plural
     forms are read by its own Plural-Forms header and mapped onto LOCALE's CLDR rule.
 
+    LOCALE must be one of the project's locales (see `tmplkit locale add`); with
+    --add-locale, a successful import adds it.
+
     \b
     Examples:
       tmplkit i18n import fr-FR fr.po
       tmplkit i18n import de-DE de.json --template acme-shop/orders/order-confirmation
       tmplkit i18n import pl-PL pl.po --dry-run
+      tmplkit i18n import it-IT it.po --add-locale
     """
     from ..i18n.workflow import import_translations, resolve_owner
+    from ..store.project_locales import add_locales, is_project_locale, require_project_locale
 
     project = obj.project
+    adding = add_locale and not is_project_locale(project, locale)
+    if not add_locale:
+        require_project_locale(project, locale)
     owner = resolve_owner(project, template_ref, block_ref)
     # --format, --dry-run, --replace, --force, --force-language: import_translations' keywords
     report = import_translations(project, locale, Path(file), owner=owner, **options)
+    added = adding and report.ok and not options["dry_run"]
+    if added:
+        add_locales(project, [locale])
     if as_json:
-        print_json(report.to_json())
+        print_json({**report.to_json(), "addedLocale": added} if adding else report.to_json())
     elif report.ok:
         for warning in report.warnings:
             click.echo(f"warning: {file}: {warning}", err=True)
@@ -134,6 +152,9 @@ def i18n_import(
         )
         for path in report.written:
             click.echo(f"  {path}")
+        if adding:
+            verb = "would add" if options["dry_run"] else "added"
+            click.echo(f"{verb} {report.locale} to the project's locales (tmplkit.toml)")
     if not report.ok:
         if not as_json:  # the first MAX_PROBLEMS, then a count: a terminal stays readable
             for problem in report.problems[:MAX_PROBLEMS]:
@@ -198,6 +219,19 @@ def i18n_update(obj: Context, locales: tuple[str, ...], as_json: bool) -> None:
     click.echo(f"{len(rows)} catalogs checked, {len(changed)} changed")
 
 
+def no_project_locales(project: Project) -> LocaleError:
+    """What `i18n status` and `i18n check` say when the project has no locales to cover: and
+    which languages have catalogs in locales/ all the same (imported before they were added)."""
+    from ..store.project_locales import unlisted_catalog_locales
+
+    found = unlisted_catalog_locales(project)
+    held = f"; locales/ holds catalogs of {', '.join(found)}" if found else ""
+    return LocaleError(
+        f"the project has no locales (tmplkit.toml's `locales` is empty){held}",
+        hint=f"tmplkit locale add {' '.join(found) or 'fr-FR'}, or give --locale",
+    )
+
+
 def status_table(rows: Sequence[Any]) -> None:
     print_table(
         [
@@ -222,6 +256,8 @@ def i18n_status(obj: Context, locales: tuple[str, ...], as_json: bool) -> None:
     """
     from ..i18n.workflow import SmsCosts, status
 
+    if not locales and not obj.project.settings.locales:
+        click.echo(f"warning: {no_project_locales(obj.project)}", err=True)
     costs: SmsCosts | None = None
     if as_json:  # the renderer only when asked for: measuring renders each SMS part
         from ..sms import sms_costs
@@ -248,6 +284,8 @@ def i18n_check(obj: Context, min_percent: float, locales: tuple[str, ...], as_js
     """
     from ..i18n.workflow import status
 
+    if not locales and not obj.project.settings.locales:
+        raise no_project_locales(obj.project)
     rows = status(obj.project, list(locales) or None)
     below = [r for r in rows if r.percent < min_percent]
     if as_json:

@@ -37,6 +37,7 @@ COMMANDS = {
     "targets": "build:targets_command",
     "i18n": "i18n:i18n",
     "localization": "i18n:localization",
+    "locale": "locales:locale_group",
     "send": "handoff:send_command",
     "send-batch": "handoff:send_batch_command",
     "handoff": "handoff:handoff_group",
