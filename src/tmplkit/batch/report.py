@@ -1,5 +1,5 @@
 """Writing a batch: the JSONL to stdout or a file (atomically), bad records and fallbacks to
-stderr as they come, and a rate line on a terminal."""
+stderr as they come, and a progress line on a terminal."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, BinaryIO, NamedTuple
 
-from ..progress import StatusLine
+from ..progress import BatchProgress, on_terminal
 from ..store import is_special
 from .results import BatchSummary
 from .run import BatchRun
@@ -79,21 +79,11 @@ class _TextSink:
         self.text.flush()
 
 
-class _Progress(StatusLine):
-    """A rate line on a terminal's stderr, redrawn at most 5 times a second."""
+class _Progress(BatchProgress):
+    """render-batch's progress line: the share done from the input bytes each chunk covers."""
 
-    def __init__(self, stream: IO[str], total_bytes: int | None) -> None:
-        super().__init__(stream)
-        self.total = total_bytes
-        self.done = 0
-
-    def update(self, summary: BatchSummary, nbytes: int) -> None:
-        self.done += nbytes
-        if not self.due():
-            return
-        percent = f"{min(100, 100 * self.done // self.total):3d}%  " if self.total else ""
-        failed = f", {summary.failed:,} failed" if summary.failed else ""
-        self.show(f"{percent}{summary.total:,} recipients{failed}  {summary.rate:,.0f}/s")
+    def add(self, summary: BatchSummary, nbytes: int) -> None:
+        self.update(summary.total, nbytes=nbytes, failed=summary.failed)
 
 
 def fallback_warning(locale: str, warnings: tuple[str, ...]) -> str:
@@ -114,13 +104,13 @@ def report_batch(
 
     Bad records print as `error: FILE:LINE: reason`; each locale that falls back prints one
     `warning:` line the first time. `progress` (default: when `err` is a terminal) redraws a
-    rate line on `err`. `path`: the regular file `out` writes to, if it is one; the workers
-    then write their lines there themselves, at the right offsets.
+    progress line on `err` (share done, rate, ETA) and clears it at the end. `path`: the
+    regular file `out` writes to, if it is one; the workers then write their lines there
+    themselves, at the right offsets.
     """
     assert run.job.jsonl, "report_batch writes JSONL: render_batch(..., jsonl=True)"
     if progress is None:
-        isatty = getattr(err, "isatty", None)
-        progress = bool(isatty and isatty())
+        progress = on_terminal(err)
     bar = _Progress(err, run.input_size) if progress else None
     warned: set[str] = set()
     direct = None
@@ -149,7 +139,7 @@ def report_batch(
                 err.write(f"error: {run.name}:{line}: {error}\n")
             err.flush()
         if bar:
-            bar.update(run.summary, chunk.nbytes)
+            bar.add(run.summary, chunk.nbytes)
     if bar:
         bar.clear()
     if direct is not None:

@@ -268,24 +268,41 @@ def send_batch_command(
         SendInterrupted,
         send_batch,
     )
+    from ..progress import BatchProgress, LineCount, on_terminal
 
     fields = RecipientFields(
         address=flags["to_field"], phone=flags["phone_field"], name=flags["name_field"],
         id=flags["id_field"], attributes=flags["attributes_field"],
     )  # fmt: skip
 
+    # the progress line on a terminal's stderr, cleared before any other line and at the end
+    bar = None
+    if not as_json and on_terminal(sys.stderr):
+        bar = BatchProgress(sys.stderr, None, lines=LineCount.of(recipients))
+    done = failed = 0
+
     def report(outcome: Outcome) -> None:
+        nonlocal done, failed
+        done += 1
+        failed += outcome.status == FAILED_STATUS
         who = f"{outcome.recipient}: " if outcome.recipient else ""
         if outcome.status == FAILED_STATUS:
-            click.echo(f"error: {recipients}:{outcome.line}: {who}{outcome.error}", err=True)
+            say(f"error: {recipients}:{outcome.line}: {who}{outcome.error}")
         elif outcome.status == ELSEWHERE_STATUS:
-            click.echo(f"note: {recipients}:{outcome.line}: {who}{outcome.note}", err=True)
+            say(f"note: {recipients}:{outcome.line}: {who}{outcome.note}")
+        if bar is not None:
+            bar.update(done, failed=failed)
+
+    def say(line: str) -> None:
+        if bar is not None:
+            bar.clear()
+        click.echo(line, err=True)
 
     def warn(locale: str, warnings: tuple[str, ...]) -> None:
-        click.echo(fallback_warning(locale, warnings), err=True)
+        say(fallback_warning(locale, warnings))
 
     def note(line: int, text: str) -> None:  # as render-batch prints a record's warnings
-        click.echo(f"warning: {recipients}:{line}: {text}", err=True)
+        say(f"warning: {recipients}:{line}: {text}")
 
     engine = None if dry_run else batch_engine(flags)
     try:
@@ -310,9 +327,13 @@ def send_batch_command(
             on_note=note,
         )
     except SendInterrupted as exc:
+        if bar is not None:
+            bar.clear()
         show_summary(exc.summary, as_json)
         sys.exit(INTERRUPTED)
     finally:
+        if bar is not None:
+            bar.clear()
         if engine is not None:
             engine.close()
     show_summary(summary, as_json, engine.report if engine is not None else None)
