@@ -29,7 +29,7 @@ from .model import Layout
 from .store import CHANNEL_PARTS, Project
 from .store.layouts import LAYOUT_PARTS
 from .template import ir
-from .template.parse import read_source
+from .template.parse import parse, read_source
 
 Where = Callable[[str, str | None], TemplateError]
 """An error at the `{% extends %}` being resolved: (message, hint) → TemplateError."""
@@ -175,3 +175,24 @@ class _Merge:
         content = ir.replace(self.body(definition.body), ir.Super, parent)
         self.stack.pop()
         return content
+
+
+def layout_blocks(project: Project, layout: Layout, part: str = "html") -> list[str]:
+    """The blocks a part extending `layout` can fill (its own, and those of the layouts it
+    extends), sorted: what `tmplkit layout show` lists."""
+    keywords = project.settings.keywords
+
+    def load(slug: str, where: Where) -> tuple[ir.Body, str]:
+        found = layout_file(project, slug, part, where)
+        return parse(found.source, found.file, keywords).body, found.file
+
+    first = layout_file(project, layout.slug, part, _where(layout.slug, ir.NOWHERE))
+    chain = _chain(parse(first.source, first.file, keywords).body, first.file, load)
+    return sorted(
+        {
+            node.name
+            for content, _ in chain
+            for node in ir.walk(content)
+            if isinstance(node, ir.BlockDef)
+        }
+    )

@@ -29,6 +29,7 @@ COMMANDS = {
     "template": "project:template",
     "draft": "project:draft",
     "block": "project:block",
+    "layout": "layouts:layout",
     "render": "build:render",
     "render-batch": "build:render_batch_command",
     "compile": "build:compile_command",
