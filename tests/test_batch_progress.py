@@ -232,10 +232,6 @@ def test_send_batch_json_draws_nothing_on_a_terminal(sample_project: Path) -> No
     assert json.loads(out[out.index("{\n  ") :])["recipients"] == 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs render_batch_command (cli/build.py) to pass progress=False with --json",
-)
 def test_render_batch_json_draws_nothing_on_a_terminal(sample_project: Path) -> None:
     welcome(sample_project / "r.jsonl", 30)
     args = ["render-batch", WELCOME, "--recipients", "r.jsonl", "--out", "m.jsonl", "--json"]

@@ -220,6 +220,7 @@ def render_batch_command(
     if out_dir is not None and out != "-":
         raise click.UsageError("--out and --out-dir cannot go together")
     project = obj.maybe_project()
+    progress = False if as_json else None  # a line on a terminal, unless JSON is asked for
     engine = batch_engine(flags, out_dir)
     try:
         run = render_batch(
@@ -238,12 +239,14 @@ def render_batch_command(
         )
         if out_dir is not None:
             with run, open(os.devnull, "wb") as nothing:  # the workers write the parts
-                summary = report_batch(run, nothing, sys.stderr)
+                summary = report_batch(run, nothing, sys.stderr, progress=progress)
             data = summary.to_json()
             engine.write_manifest(data, _manifest_meta(run, recipients))
         else:
             with run, open_output(out) as output:
-                summary = report_batch(run, output.stream, sys.stderr, path=output.path)
+                summary = report_batch(
+                    run, output.stream, sys.stderr, path=output.path, progress=progress
+                )
             data = summary.to_json()
     finally:
         if engine is not None:
