@@ -523,14 +523,18 @@ def conform_stored(catalog: Catalog, locale: str, name: str) -> None:
 
 
 def merge(existing: Catalog, source: Catalog) -> Catalog:
-    """`existing` brought up to the source's keys, as `msgmerge` does.
+    """`existing` brought up to the source's keys, as `msgmerge` and Babel's `Catalog.update` do.
 
-    Unchanged keys keep their translation; a new key close to a removed one takes its
-    translation as fuzzy, with the previous msgid kept; removed keys become obsolete.
+    Unchanged keys keep their translation. A new key takes, as fuzzy and with the previous
+    msgid kept (`#| msgid`), the translation of the closest translated msgid of the catalog
+    (`fuzzy_donor`): one the source still has counts too, so that a string edited in a new
+    draft starts from the translation of the published draft's. Removed keys become obsolete,
+    but for those that gave a new key their translation (it lives on there, as in Babel).
     """
     out = Catalog(locale=existing.locale, project=existing.project, metadata=existing.metadata)
     unused = {k: m for k, m in existing.messages.items() if k not in source.messages}
-    unused_ids = {m.msgid: k for k, m in unused.items() if not m.obsolete}
+    donors = fuzzy_donors(existing)
+    donated: set[Key] = set()
     for key, src in source.messages.items():
         old = existing.messages.get(key)
         message = Message(
@@ -544,19 +548,19 @@ def merge(existing: Catalog, source: Catalog) -> Catalog:
             _copy_translation(old, message)
             message.fuzzy = old.fuzzy
             message.previous_msgid = old.previous_msgid if old.fuzzy else None
-        else:
-            close = difflib.get_close_matches(src.msgid, list(unused_ids), n=1, cutoff=0.6)
-            if close:
-                donor = unused.pop(unused_ids.pop(close[0]))
-                if _copy_translation(donor, message):
-                    message.fuzzy = True
-                    message.previous_msgid = donor.msgid
-            elif old is not None:  # an obsolete entry that came back
-                _copy_translation(old, message)
-                message.fuzzy = True
-                message.previous_msgid = old.msgid
+        elif (donor := fuzzy_donor(message, donors)) is not None:
+            _copy_translation(donor, message)
+            message.fuzzy = True
+            message.previous_msgid = donor.msgid
+            donated.add(donor.key)
+        elif old is not None:  # an obsolete entry that came back
+            _copy_translation(old, message)
+            message.fuzzy = True
+            message.previous_msgid = old.msgid
         out.messages[key] = message
     for key, old in unused.items():
+        if key in donated and not old.obsolete:
+            continue
         if old.translated or old.obsolete or old.fuzzy:
             gone = Message(
                 msgid=old.msgid,
@@ -568,6 +572,30 @@ def merge(existing: Catalog, source: Catalog) -> Catalog:
             )
             out.messages[key] = gone
     return out
+
+
+def fuzzy_donors(catalog: Catalog) -> dict[bool, dict[str, Message]]:
+    """The messages a new key may take its translation from (see `fuzzy_donor`), by kind
+    (plural or not), each under its msgid as compared: translated ones, as msgmerge takes
+    only translations to guess from; the first of a msgid (several contexts) wins."""
+    out: dict[bool, dict[str, Message]] = {False: {}, True: {}}
+    for message in catalog.messages.values():
+        if not message.obsolete and _has_translation(message):
+            out[message.plural is not None].setdefault(message.msgid.lower().strip(), message)
+    return out
+
+
+def fuzzy_donor(message: Message, donors: dict[bool, dict[str, Message]]) -> Message | None:
+    """The message whose translation a new `message` starts from, as Babel's `Catalog.update`
+    chooses it: the closest msgid by difflib's ratio (at least 0.6), compared in lower case
+    without outer spaces, whatever the context, among `fuzzy_donors` of the same kind."""
+    kind = donors[message.plural is not None]
+    close = difflib.get_close_matches(message.msgid.lower().strip(), list(kind), n=1)
+    return kind[close[0]] if close else None
+
+
+def _has_translation(message: Message) -> bool:
+    return bool(message.translation or any(message.translations))
 
 
 def _copy_translation(donor: Message, target: Message) -> bool:
