@@ -442,3 +442,17 @@ def test_layout_commands(tmp_path: Path, run: Callable[..., Result]) -> None:
     assert (missing.code, missing.out, missing.err) == (1, "", "error: no layout 'nope'\n")
     again = run("layout", "create", "Base", cwd=root)
     assert (again.code, again.err) == (1, "error: layouts/base already exists\n")
+
+
+def test_a_string_outside_a_project_prints_its_blocks_and_cannot_extend() -> None:
+    source = (
+        "<p>{% block a %}A{% if flag %}{% block b %}B{% endblock %}{% endif %}{% endblock %}</p>"
+    )
+    flat = "<p>A{% if flag %}B{% endif %}</p>"
+    for target in TARGETS:
+        assert tmplkit.compile_string(source, target) == tmplkit.compile_string(flat, target)
+    with pytest.raises(TemplateError) as info:
+        tmplkit.compile_string('{% extends "layouts/base" %}')
+    assert str(info.value) == (
+        '<string>:1:1: layout "base" needs a project (hint: run inside a tmplkit project)'
+    )

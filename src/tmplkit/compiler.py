@@ -10,6 +10,7 @@ from .errors import TmplkitError, check_keywords
 from .htmlcontext import mark_urls
 from .htmllang import localize_html
 from .i18n.locales import normalize
+from .layouts import flatten, without_project
 from .localize import DEFAULT_SOURCE_LOCALE, Localizer, lower_translations
 from .pipeline import (
     EmitOptions,
@@ -238,6 +239,7 @@ def compile_string(
     check_keywords("compile_string", options, StyleOptions.__optional_keys__)
     part = Part("html" if html else "text", source, file)
     body = lower_translations(inline_blocks(parse(source, file).body, part, None))
+    body = flatten(body, file, without_project)  # its blocks print in place
     if html:
         body = mark_urls(body, file=file)
         if locale is not None:

@@ -78,6 +78,11 @@ def layout_file(project: Project | None, slug: str, part: str, where: Where) -> 
     return LayoutFile(layout, read_source(path, file), file)
 
 
+def without_project(slug: str, where: Where) -> tuple[ir.Body, str]:
+    """flatten's `load` for a source outside a project (compile_string): no layout to load."""
+    raise where(f'layout "{slug}" needs a project', "run inside a tmplkit project")
+
+
 def flatten(body: ir.Body, file: str, load: Load) -> ir.Body:
     """The flat IR of a part (`body`, from `file`, lowered): its layouts merged in (see the
     module's docstring). A body without Extends or BlockDef comes back as it is."""
