@@ -519,3 +519,244 @@ def block_create(obj: Context, name: str, description: str, as_json: bool) -> No
     """
     b = obj.project.blocks.create(name, description)
     report_created(obj, "block", b.id, b.dir, b.to_json(), as_json)
+
+
+# --- draft diff, block write, folder rename|delete, template move ---------------------------
+
+
+def read_file_argument(file: str) -> str:
+    """The text of a FILE argument, `-` for stdin, decoded as template sources are."""
+    from ..template.parse import read_source
+
+    if file == "-":
+        stdin = getattr(sys.stdin, "buffer", None)  # a text-only stdin (tests) has none
+        return source_text(stdin.read() if stdin else sys.stdin.read().encode(), "<stdin>")
+    return read_source(Path(file), file)
+
+
+def draft_texts(obj: Context, d: Draft) -> tuple[dict[str, str], dict[str, str] | None]:
+    """What `draft diff` compares of a draft: its part files by file name, and for each
+    project locale a view of the translations of its strings (None when a part does not
+    parse, so its strings are unknown)."""
+    from ..i18n.extract import draft_keys
+    from ..i18n.workflow import project_locales, read_catalog
+    from ..store import PARTS
+
+    project = obj.project
+    parts = {PARTS[part]: text for part, text in project.drafts.read_parts(d).items()}
+    template = project.drafts.template_of(d)
+    try:
+        keys = draft_keys(project, template, d)
+    except TmplkitError as exc:
+        click.echo(f"warning: {d.id}: translations not compared: {exc}", err=True)
+        return parts, None
+    views = {}
+    for locale in project_locales(project):
+        catalog = read_catalog(project, locale, template)
+        lines = [translation_line(m, catalog.get(m.key)) for m in keys.messages.values()]
+        views[f"translations/{locale}"] = "".join(line + "\n" for line in lines)
+    return parts, views
+
+
+def translation_line(key: Any, found: Any) -> str:
+    """One string of a draft and its translation in a catalog, on one line:
+    `[context] "msgid" | "plural" → "msgstr"` (a plural's forms as a list)."""
+    import json
+
+    def quote(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)
+
+    line = f"[{key.context}] " if key.context else ""
+    line += quote(key.msgid) + (f" | {quote(key.plural)}" if key.plural else "")
+    if found is None or not (found.translations if key.plural else found.translation):
+        return f"{line} → (untranslated)"
+    if key.plural:
+        line += " → [" + ", ".join(quote(t) for t in found.translations) + "]"
+    else:
+        line += " → " + quote(found.translation)
+    return line + (" (fuzzy)" if found.fuzzy else "")
+
+
+@draft.command("diff")
+@click.argument("id")
+@click.argument("other", required=False)
+@click.option("--stat", is_flag=True, help="Only each file's count of changed lines, and totals.")
+@click.option(
+    "--color/--no-color",
+    "color",
+    default=None,
+    help="Colour the diff, or not (default: only when stdout is a terminal).",
+)
+@json_option
+@pass_ctx
+def draft_diff(
+    obj: Context, id: str, other: str | None, stat: bool, color: bool | None, as_json: bool
+) -> None:
+    """Show what draft ID changes, compared with draft OTHER (default: the template's
+    published draft): a unified diff of its part files and of the translations of its
+    strings in each project locale.
+
+    Exit code: 0 when they are the same, 1 when they differ, 2 when they cannot be compared
+    (as diff(1)).
+
+    \b
+    Examples:
+      tmplkit draft diff tdft_01m6nf8m8xx9h83sqfyac5qdqp
+      tmplkit draft diff tdft_01m6nf8m8xx9h83sqfyac5qdqp --stat
+    """
+    from ..store.diff import colored, diff_texts, stat_lines
+
+    try:
+        new = obj.project.drafts.get(id)
+        template = obj.project.drafts.template_of(new)
+        if other is None:
+            other = template.published_draft_id
+            if other is None:
+                raise TmplkitError(
+                    f"template {template.id} ({template.name}) has no published draft "
+                    f"to compare draft {new.id} with",
+                    hint="name the draft to compare it with: tmplkit draft diff ID OTHER",
+                )
+            if other == new.id:
+                raise TmplkitError(
+                    f"draft {new.id} is the published draft of template {template.id}: "
+                    "nothing to compare it with",
+                    hint="name the draft to compare it with: tmplkit draft diff ID OTHER",
+                )
+        old = obj.project.drafts.get(other)
+        old_parts, old_views = draft_texts(obj, old)
+        new_parts, new_views = draft_texts(obj, new)
+    except TmplkitError as exc:
+        exc.exit_code = 2  # as diff(1): 1 means "they differ"
+        raise
+    diffs = diff_texts(old_parts, new_parts)
+    if old_views is not None and new_views is not None:
+        diffs += diff_texts(old_views, new_views)
+    if as_json:
+        print_json(
+            {
+                "from": {"id": old.id, "name": old.name, "templateId": old.template_id},
+                "to": {"id": new.id, "name": new.name, "templateId": new.template_id},
+                "different": bool(diffs),
+                "files": [d.to_json() for d in diffs],
+            }
+        )
+    else:
+        color = sys.stdout.isatty() if color is None else color
+        if stat:
+            lines = stat_lines(diffs, color=color)
+        else:
+            lines = [line for d in diffs for line in d.lines]
+        for line in lines:
+            click.echo(colored(line) if color and not stat else line, color=color)
+    if diffs:
+        sys.exit(1)
+
+
+@block.command("write")
+@click.argument("ref", metavar="BLOCK")
+@click.option("--part", type=click.Choice(["html", "text"]), default="html", show_default=True)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True), default="-")
+@pass_ctx
+def block_write(obj: Context, ref: str, part: str, file: str) -> None:
+    """Replace a part of a block (by id or slug) with FILE (- or none for stdin).
+
+    \b
+    Examples:
+      tmplkit block write footer --part html footer.html.j2
+      echo 'Acme Shop' | tmplkit block write footer --part text -
+    """
+    b = obj.project.blocks.write_part(ref, part, read_file_argument(file))
+    click.echo(f"Wrote the {part} part of block {b.id} ({b.slug})")
+
+
+@folder.command("rename")
+@click.argument("id")
+@click.argument("name")
+@json_option
+@pass_ctx
+def folder_rename(obj: Context, id: str, name: str, as_json: bool) -> None:
+    """Rename a folder (or a workspace); its id stays, its directory and the catalogs of the
+    templates inside it move.
+
+    \b
+    Example:
+      tmplkit folder rename fdr_01m2fgpt84sdm1efgywbqr3wrz "Purchases"
+    """
+    f = obj.project.folders.rename(id, name)
+    if as_json:
+        print_json(f.to_json())
+    else:
+        click.echo(f"Renamed folder {f.id} to {f.name!r} ({obj.project.relpath(f.dir)})")
+
+
+def folder_contents_lines(obj: Context, found: Any) -> list[str]:
+    """What deleting a folder removes, one line each."""
+    rel = obj.project.relpath
+    lines = [f"  folder {f.id} ({f.name}): {rel(f.dir)}/" for f in found.folders]
+    for t in found.templates:
+        drafts = sum(1 for d in found.drafts if d.template_id == t.id)
+        lines.append(
+            f"  template {t.id} ({t.name}), {drafts} draft{'s' * (drafts != 1)}: {rel(t.dir)}/"
+        )
+    lines += [f"  catalog {rel(p)}" for p in found.catalogs]
+    lines += [f"  file {rel(p)}" for p in found.other_files]
+    return lines
+
+
+@folder.command("delete")
+@click.argument("id")
+@click.option("--recursive", "-r", is_flag=True, help="Delete a folder that is not empty.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def folder_delete(obj: Context, id: str, recursive: bool, yes: bool) -> None:
+    """Delete a folder (or a workspace); with --recursive, everything in it: its folders,
+    templates with their drafts, and those templates' catalogs.
+
+    \b
+    Example:
+      tmplkit folder delete fdr_01m2fgpt84sdm1efgywbqr3wrz --recursive --yes
+    """
+    from ..store.folders import describe, refuse_non_empty
+
+    found = obj.project.folders.contents(id)
+    f = found.folder
+    what = "workspace" if f.is_workspace else "folder"
+    if not recursive:
+        refuse_non_empty(found)
+    lines = folder_contents_lines(obj, found)
+    if not yes:
+        if lines:
+            click.echo(f"Deleting {what} {f.id} ({f.name}) removes:")
+            click.echo("\n".join(lines))
+        if not sys.stdin.isatty():
+            raise TmplkitError(f"refusing to delete {what} {f.id} without --yes")
+        click.confirm(f"Delete {what} {f.id} ({f.name})?", abort=True)
+    found = obj.project.folders.delete(f.id, recursive)
+    if found.empty:
+        click.echo(f"Deleted {what} {f.id} ({f.name})")
+    else:
+        click.echo(f"Deleted {what} {f.id} ({f.name}) with {describe(found)}:")
+        click.echo("\n".join(folder_contents_lines(obj, found)))
+
+
+@template.command("move")
+@click.argument("ref", metavar="ID")
+@click.option(
+    "--folder", "folder_id", required=True, metavar="ID", help="The folder to move it to."
+)
+@json_option
+@pass_ctx
+def template_move(obj: Context, ref: str, folder_id: str, as_json: bool) -> None:
+    """Move a template into another folder: its directory, drafts and catalogs, all at once.
+    Its id and slug stay; its slug path changes.
+
+    \b
+    Example:
+      tmplkit template move tem_01m2tk2hrwq2n4kgkyppv1bnkx --folder fdr_01m2fgpt84sdm1efgywbqr3wrz
+    """
+    t = obj.project.templates.move(ref, folder_id)
+    if as_json:
+        print_json(t.to_json())
+    else:
+        click.echo(f"Moved template {t.id} ({t.name}) to {obj.project.relpath(t.dir)}")

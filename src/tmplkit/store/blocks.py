@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..datafile import source_text
-from ..errors import NotFound
+from ..errors import InvalidName, NotFound
 from ..model import Block, Localization, new_id, now, validate_name
 from . import localizations
 from .directory import Repo
@@ -32,6 +34,21 @@ class BlockRepo(Repo):
             if file.is_file():
                 out[part] = source_text(file.read_bytes(), self.project.relpath(file))
         return out
+
+    def part_file(self, block: Block, part: str) -> Path:
+        if part not in BLOCK_PARTS:
+            raise InvalidName(f"unknown part {part!r}", hint="parts are " + ", ".join(BLOCK_PARTS))
+        return block.dir / BLOCK_PARTS[part]
+
+    def write_part(self, ref: str, part: str, text: str) -> Block:
+        """Replace one part's source (`html` or `text`) and block.toml's updated_at, in one
+        transaction."""
+        with self.project.transaction() as txn:
+            block = self.get(ref)
+            txn.write(self.part_file(block, part), text)
+            block.updated_at = now()
+            txn.write_toml(block.dir / BLOCK_FILE, block.to_toml())
+            return block
 
     def create(self, name: str, description: str = "") -> Block:
         name = validate_name(name, "block")

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import datafile
-from ..errors import NotFound, ProjectError
+from ..errors import Conflict, NotFound, ProjectError
 from ..model import Template, new_id, now, validate_name
 from .directory import Repo
 from .layout import NEW_DRAFT_PARTS, SAMPLE_DATA_FILE, TEMPLATE_FILE
-from .records import Index, free_slug, new_draft
+from .records import Index, free_slug, new_draft, refuse_look_alike
 from .transaction import Transaction
 
 
@@ -97,6 +97,56 @@ class TemplateRepo(Repo):
                     self._move_catalogs(txn, template.dir, target)
             template.dir, template.slug = target, slug
             return template
+
+    def move(self, template_id: str, folder_id: str) -> Template:
+        """Move a template (its directory, drafts and history) into another folder; each
+        locale's catalog follows it. One transaction: all of it lands, or none."""
+        with self.project.lock():
+            idx = self.project.index()
+            template = self.get(template_id)
+            folder = idx.folders.get(folder_id)
+            if folder is None:
+                raise NotFound(f"no folder {folder_id!r}")
+            if folder.id == template.folder_id:
+                raise Conflict(
+                    f"template {template.id} is already in folder {folder.id} ({folder.name})"
+                )
+            # The slug stays: a template of that slug in the folder is refused, not renumbered.
+            target = folder.dir / template.slug
+            if target.exists():
+                raise Conflict(
+                    f"{self.project.relpath(target)} already exists",
+                    hint="rename one of the two templates first (tmplkit template rename)",
+                )
+            refuse_look_alike(
+                self.project, folder.dir, template.slug, f"template {template.slug!r}"
+            )
+            moves = self._catalog_moves(template.dir, target)
+            for _, new in moves:
+                if new.exists():
+                    raise Conflict(f"{self.project.relpath(new)} already exists")
+            path = [folder.id]
+            parent = folder
+            while parent.parent_id:
+                parent = idx.folders[parent.parent_id]
+                path.insert(0, parent.id)
+            template.updated_at = now()
+            with self.project.transaction() as txn:
+                txn.write_toml(template.dir / TEMPLATE_FILE, template.to_toml())
+                txn.rename(template.dir, target)
+                for old, new in moves:
+                    txn.rename(old, new)
+            template.dir = target
+            template.folder_id, template.path = folder.id, "/".join(path)
+            return template
+
+    def _catalog_moves(self, old_dir: Path, new_dir: Path) -> builtins.list[tuple[Path, Path]]:
+        """(catalog, where it goes) for each locale's catalog of a template moving to new_dir."""
+        new_rel = new_dir.relative_to(self.project.root / "workspaces")
+        return [
+            (catalog, locale_dir / new_rel.parent / f"{new_rel.name}.po")
+            for locale_dir, catalog in self._catalogs(old_dir)
+        ]
 
     def _catalogs(self, template_dir: Path) -> builtins.list[tuple[Path, Path]]:
         """(locale folder, catalog file) of each locale that has a catalog of the template:
