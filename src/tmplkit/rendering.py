@@ -426,3 +426,28 @@ def render(
         if problems:
             raise DataError(problems)
     return renderer.render_sources(sources, data, locale=locale, strict=strict)
+
+
+# What each of `render --format`'s choices prints, by the parts it is rendered from: "message"
+# prints the subject and the text part (derived from the HTML when the draft has none).
+FORMAT_PARTS: dict[str, tuple[str, ...]] = {
+    "message": ("subject", "text"),
+    "subject": ("subject",),
+    "html": ("html",),
+    "text": ("text",),
+    **{name: (name,) for name in CHANNEL_PARTS},
+}
+
+
+def parts_for_format(sources: SourceSet, fmt: str) -> SourceSet:
+    """`sources` with only the parts that `fmt` (a `render --format`) prints, so that strict
+    translation, data checks and warnings cover what is shown and no more; "json" (and any
+    other name) keeps every part. A text part the draft has not is derived from its HTML part,
+    which is then kept in its stead."""
+    wanted = FORMAT_PARTS.get(fmt)
+    if wanted is None:
+        return sources
+    names = {n for n in wanted if n in sources.parts}
+    if "text" in wanted and "text" not in sources.parts and "html" in sources.parts:
+        names.add("html")
+    return replace(sources, parts={n: p for n, p in sources.parts.items() if n in names})

@@ -106,13 +106,15 @@ def render(
       tmplkit render acme-shop/account/password-reset --format sms --locale pl-PL
     """
     from ..pipeline import count_warnings, resolve
-    from ..rendering import Renderer
+    from ..rendering import Renderer, parts_for_format
     from ..variables import strict_problems
 
     sources = resolve(source, obj.maybe_project(), draft_id)
     if fmt in CHANNEL_PARTS and fmt not in sources.parts:
         raise TmplkitError(f"{source} has no {fmt} part ({CHANNEL_PARTS[fmt]})")
     values = load_data(data, sources)
+    # --strict, the data checks and the warnings: of the parts --format prints, no others
+    sources = parts_for_format(sources, fmt)
     if strict:  # every value that does not match the template's variable types, each a line
         problems = strict_problems(sources, values)
         for problem in problems:
