@@ -592,9 +592,11 @@ def translation_line(key: Any, found: Any) -> str:
 def draft_diff(
     obj: Context, id: str, other: str | None, stat: bool, color: bool | None, as_json: bool
 ) -> None:
-    """Show what draft ID changes, compared with draft OTHER (default: the template's
-    published draft): a unified diff of its part files and of the translations of its
-    strings in each project locale.
+    """Show what draft ID changes, compared with draft OTHER.
+
+    A unified diff (a/ is OTHER, by default the template's published draft; b/ is ID) of
+    the part files, then of the translations of the drafts' strings in each project locale
+    (translations/LOCALE: one line per string, `"msgid" → "msgstr"`).
 
     Exit code: 0 when they are the same, 1 when they differ, 2 when they cannot be compared
     (as diff(1)).
@@ -659,7 +661,9 @@ def draft_diff(
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True), default="-")
 @pass_ctx
 def block_write(obj: Context, ref: str, part: str, file: str) -> None:
-    """Replace a part of a block (by id or slug) with FILE (- or none for stdin).
+    """Replace a part of a block with FILE (- or none: stdin).
+
+    BLOCK is the block's id or slug; the file is written atomically.
 
     \b
     Examples:
@@ -676,8 +680,9 @@ def block_write(obj: Context, ref: str, part: str, file: str) -> None:
 @json_option
 @pass_ctx
 def folder_rename(obj: Context, id: str, name: str, as_json: bool) -> None:
-    """Rename a folder (or a workspace); its id stays, its directory and the catalogs of the
-    templates inside it move.
+    """Rename a folder; its id stays, its catalogs follow.
+
+    A workspace too. Its directory and the catalogs of the templates inside it move at once.
 
     \b
     Example:
@@ -710,8 +715,11 @@ def folder_contents_lines(obj: Context, found: Any) -> list[str]:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @pass_ctx
 def folder_delete(obj: Context, id: str, recursive: bool, yes: bool) -> None:
-    """Delete a folder (or a workspace); with --recursive, everything in it: its folders,
-    templates with their drafts, and those templates' catalogs.
+    """Delete a folder; --recursive: with all it holds.
+
+    A workspace too. A folder that is not empty is refused without --recursive, which
+    deletes its folders, its templates with their drafts, and those templates' catalogs.
+    Without --yes, it lists what it removes and asks (at a terminal) or refuses.
 
     \b
     Example:
@@ -748,8 +756,9 @@ def folder_delete(obj: Context, id: str, recursive: bool, yes: bool) -> None:
 @json_option
 @pass_ctx
 def template_move(obj: Context, ref: str, folder_id: str, as_json: bool) -> None:
-    """Move a template into another folder: its directory, drafts and catalogs, all at once.
-    Its id and slug stay; its slug path changes.
+    """Move a template, with its drafts and catalogs, to --folder.
+
+    All of it moves in one transaction. Its id and slug stay; its slug path changes.
 
     \b
     Example:
