@@ -219,6 +219,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "tmplkit.rendering",
             "tmplkit.sms",
             "tmplkit.review",
+            "tmplkit.lint",
         ],
     ),
     ("delivery", ["tmplkit.batch", "tmplkit.handoff"]),

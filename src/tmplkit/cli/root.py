@@ -36,6 +36,7 @@ COMMANDS = {
     "variables": "build:variables_command",
     "sms-report": "build:sms_report",
     "targets": "build:targets_command",
+    "lint": "lint:lint_command",
     "i18n": "i18n:i18n",
     "localization": "i18n:localization",
     "locale": "locales:locale_group",
