@@ -817,7 +817,10 @@ def test_cli_template_delete(sample_project: Path, run, snapshot) -> None:
     assert snapshot(sample_project) == before
 
     done = cli("template", "delete", WELCOME, "--yes")
-    assert (done.code, done.out, done.err) == (0, f"Deleted template {WELCOME} (Welcome)\n", "")
+    assert (done.code, done.err) == (0, "")
+    assert done.out.startswith(  # and the listing: tests/test_delete_listing.py
+        f"Deleted template {WELCOME} (Welcome), its 3 drafts and its 5 catalogs:\n"
+    )
     account = sample_project / "workspaces/acme-shop/account"
     assert sorted(p.name for p in account.iterdir()) == ["folder.toml", "password-reset"]
     assert len(template_names(cli("template", "list", "--json"))) == 3
@@ -825,7 +828,9 @@ def test_cli_template_delete(sample_project: Path, run, snapshot) -> None:
     assert (gone.code, gone.err) == (1, f"error: no draft '{WELCOME_NEXT}'\n")
 
     by_path = cli("template", "delete", "acme-shop/account/password-reset", "-y")
-    assert by_path.out == f"Deleted template {PASSWORD_RESET} (Password reset)\n"
+    assert by_path.out.startswith(
+        f"Deleted template {PASSWORD_RESET} (Password reset), its 2 drafts and its 5 catalogs:\n"
+    )
 
 
 @pytest.mark.parametrize(("answer", "deleted"), [("n", False), ("y", True)])
@@ -858,11 +863,14 @@ def test_cli_template_delete_asks_on_a_terminal(
     finally:
         os.close(controller)
         os.close(terminal)
-    assert out.startswith(f"Delete template {WELCOME} (Welcome) and all its drafts? [y/N]: ")
+    assert out.startswith("This removes:\n  workspaces/acme-shop/account/welcome/\n")
+    question = f"Delete template {WELCOME} (Welcome), its 3 drafts and its 5 catalogs? [y/N]: "
+    assert question in out
     assert (sample_project / "workspaces/acme-shop/account/welcome").exists() is not deleted
     if deleted:
         assert (proc.returncode, err) == (0, "")
-        assert out.endswith(f"Deleted template {WELCOME} (Welcome)\n")
+        assert out.endswith("  locales/pl-PL/acme-shop/account/welcome.po\n")
+        assert f"Deleted template {WELCOME} (Welcome), its 3 drafts" in out
     else:
         assert (proc.returncode, err) == (1, "error: aborted\n")
 

@@ -277,19 +277,47 @@ def template_rename(obj: Context, ref: str, name: str, as_json: bool) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @pass_ctx
 def template_delete(obj: Context, ref: str, yes: bool) -> None:
-    """Delete a template with all its drafts.
+    """Delete a template with all its drafts and its catalogs (one per locale).
+
+    What it removes is listed: before the question at a terminal, and after with --yes.
 
     \b
     Example:
       tmplkit template delete tem_01m2tk2hrwq2n4kgkyppv1bnkx --yes
     """
-    t = obj.project.templates.get(ref)
+    from ..i18n.extract import catalog_path
+
+    project = obj.project
+    t = project.templates.get(ref)
+    drafts = project.drafts.list(t.id)
+    # The catalogs the store deletes with the template: its .po in each locales/<lang>/.
+    locales = project.root / "locales"
+    catalogs = [
+        path
+        for path in (
+            catalog_path(project, d.name, t)
+            for d in (sorted(locales.iterdir()) if locales.is_dir() else [])
+            if d.is_dir() and not d.name.startswith(".")
+        )
+        if path.is_file()
+    ]
+    what = (
+        f"template {t.id} ({t.name}), its {len(drafts)} draft{'s' * (len(drafts) != 1)} and "
+        f"its {len(catalogs)} catalog{'s' * (len(catalogs) != 1)}"
+    )
+    listing = [
+        f"  {project.relpath(t.dir)}/",
+        *(f'  {project.relpath(d.dir)}/ (draft "{d.name}", {d.state})' for d in drafts),
+        *(f"  {project.relpath(c)}" for c in catalogs),
+    ]
     if not yes:
         if not sys.stdin.isatty():
             raise TmplkitError(f"refusing to delete template {t.id} without --yes")
-        click.confirm(f"Delete template {t.id} ({t.name}) and all its drafts?", abort=True)
-    obj.project.templates.delete(t.id)
-    click.echo(f"Deleted template {t.id} ({t.name})")
+        click.echo("This removes:\n" + "\n".join(listing))
+        click.confirm(f"Delete {what}?", abort=True)
+    project.templates.delete(t.id)
+    click.echo(f"Deleted {what}:")
+    click.echo("\n".join(listing))
 
 
 # --- drafts --------------------------------------------------------------------------------
