@@ -192,3 +192,18 @@ def test_warnings_fail_only_with_strict(sample_project: Path, run: Run) -> None:
     for args, code in (((), 0), (("--strict",), 1)):
         result = run("--project", sample_project, "lint", *args)
         assert (result.code, result.out, result.err) == (code, f"{line}\n{summary}", "")
+
+
+def test_a_layout_is_parsed_and_its_catalogs_checked(sample_project: Path) -> None:
+    project = Project(sample_project)
+    layout = project.layouts.create("Base")
+    missing = [  # a new layout's string, in no catalog yet
+        f"error: locales/{lang}/layouts/base.po: {lang}: no catalog: 1 string to translate"
+        for lang in ("ar-EG", "de-DE", "fr-FR", "ja-JP", "pl-PL")
+    ]
+    assert [p.text() for p in lint(project).problems] == missing
+    append(layout.dir / "layout.html.j2", "{% if %}\n")
+    assert [p.text() for p in lint(project).problems] == [
+        "error: layouts/base/layout.html.j2:7:1: syntax error: Expected an expression, got "
+        "'end of statement block'",
+    ]

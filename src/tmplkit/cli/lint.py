@@ -6,13 +6,8 @@ import sys
 
 import click
 
+from .build import target_names
 from .common import Context, RegistryChoice, json_option, pass_ctx, print_json
-
-
-def target_names() -> list[str]:
-    from ..targets import TARGETS
-
-    return TARGETS
 
 
 @click.command("lint")
