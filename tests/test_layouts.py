@@ -456,3 +456,15 @@ def test_a_string_outside_a_project_prints_its_blocks_and_cannot_extend() -> Non
     assert str(info.value) == (
         '<string>:1:1: layout "base" needs a project (hint: run inside a tmplkit project)'
     )
+
+
+def test_a_frozen_draft_notices_an_edit_of_its_layouts(shop: Shop) -> None:
+    """A draft locked for translation records what its layouts hold, as it does for blocks:
+    an edit of a layout it extends (through another layout too) shows as a change."""
+    project = shop.project
+    draft = project.drafts.lock(shop.welcome_draft)
+    assert project.drafts.changes(draft) == []
+    brand = project.layouts.get("brand")
+    source = (brand.dir / "layout.html.j2").read_text("utf-8")
+    write(brand.dir / "layout.html.j2", source.replace("</", "<!-- edited --></", 1))
+    assert project.drafts.changes(project.drafts.get(draft.id)) == ["layouts/brand"]

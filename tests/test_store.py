@@ -166,13 +166,15 @@ def test_include_refs_scans_the_tags_without_parsing() -> None:
         "{%- include 'blocks/footer' -%}\n"
         '{# {% include "blocks/old-footer" %} #}\n'  # commented out: counted all the same
         '{{ "blocks/not-a-tag" }}\n'
-        '{% include "layouts/base" %}\n'  # not something the store holds (yet)
+        '{% extends "layouts/base" %}\n'  # a layout is pulled in like a block
         '{% include "blocks/header" %}\n'
+        '{% include "partials/x" %}\n'  # not something the store holds
     )
     assert store.include_refs(source) == [
         "blocks/header",
         "blocks/footer",
         "blocks/old-footer",
+        "layouts/base",
         "blocks/header",
     ]
 

@@ -1,5 +1,5 @@
-"""What a draft includes from the store (blocks), and the content hashes that freeze a draft
-and what it includes."""
+"""What a draft includes from the store (blocks, and the layouts it extends), and the content
+hashes that freeze a draft and what it includes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .layout import BLOCK_FILE, BLOCK_PARTS
+from .layout import BLOCK_FILE, BLOCK_PARTS, LAYOUT_FILE, LAYOUT_PARTS
 from .paths import confine
 
 
@@ -21,8 +21,12 @@ def content_hash(files: dict[str, str]) -> str:
 
 # What a template can pull in from the store, by the first word of the reference: the directory
 # that holds them (the same word), the file that makes one exist, and its part files.
-# `{% extends "layouts/NAME" %}` will add "layouts" here; the frozen-content check follows.
-INCLUDABLE: dict[str, tuple[str, dict[str, str]]] = {"blocks": (BLOCK_FILE, BLOCK_PARTS)}
+# A layout counts like a block: a frozen draft notices an edit of the layout it extends, and the
+# server's caches (server/cache.py) one of any layout or of its catalogs.
+INCLUDABLE: dict[str, tuple[str, dict[str, str]]] = {
+    "blocks": (BLOCK_FILE, BLOCK_PARTS),
+    "layouts": (LAYOUT_FILE, LAYOUT_PARTS),
+}
 INCLUDE_TAG_RE = re.compile(
     r"""\{%[-+]?\s*(?:include|extends)\s+(["'])((?:"""
     + "|".join(INCLUDABLE)

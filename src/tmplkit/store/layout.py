@@ -24,6 +24,8 @@ PARTS = {
     **CHANNEL_PARTS,
 }
 BLOCK_PARTS = {"html": "block.html.j2", "text": "block.txt.j2"}
+LAYOUT_FILE = "layout.toml"
+LAYOUT_PARTS = {"html": "layout.html.j2", "text": "layout.txt.j2"}
 
 NEW_DRAFT_PARTS = {
     "subject": "{% trans %}Subject{% endtrans %}\n",

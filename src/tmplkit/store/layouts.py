@@ -14,11 +14,11 @@ from ..errors import NotFound, ProjectError
 from ..model import Layout, new_id, now, validate_name
 from .directory import Repo
 from .files import read_toml
+from .layout import LAYOUT_FILE as LAYOUT_FILE  # re-exported: the names of a layout's files
+from .layout import LAYOUT_PARTS as LAYOUT_PARTS
 from .records import free_slug, require
 
 LAYOUTS_DIR = "layouts"
-LAYOUT_FILE = "layout.toml"
-LAYOUT_PARTS = {"html": "layout.html.j2", "text": "layout.txt.j2"}
 NEW_LAYOUT_PARTS = {
     "html": (
         "<!DOCTYPE html>\n<html>\n<body>\n"
