@@ -313,8 +313,7 @@ def test_a_401_says_which_variables_to_check() -> None:
         adapter(service=dapi).deliver(sms("+46701234567"))
     assert str(caught.value) == (
         "dapi: PUT /v1/messages: HTTP 401: the credentials were refused (hint: check "
-        "DAPI_USER_ID and DAPI_USER_SECRET (or the variables user_id_env and user_secret_env "
-        "name))"
+        "DAPI_USER_ID and DAPI_USER_SECRET)"
     )
     assert len(dapi.requests) == 1
 

@@ -562,7 +562,8 @@ Content-Transfer-Encoding: quoted-printable
         (
             {"username": "mailer"},
             {"TMPLKIT_SMTP_PASSWORD": "päss"},
-            "[handoff.smtp]: password: must be ASCII (smtplib sends AUTH in ASCII)",
+            "[handoff.smtp]: password_env: the password in TMPLKIT_SMTP_PASSWORD must be ASCII "
+            "(smtplib sends AUTH in ASCII)",
         ),
         (
             {"password": "hunter2"},

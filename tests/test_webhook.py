@@ -271,7 +271,7 @@ def test_a_dry_run_prints_the_request_without_the_secret_and_sends_nothing() -> 
         (
             {"url": "http://hooks.example.com/x"},
             ENV,
-            "[handoff.webhook]: base_url 'http://hooks.example.com/x' must use https (hint: "
+            "[handoff.webhook]: url 'http://hooks.example.com/x' must use https (hint: "
             "plain http is allowed only to loopback (127.0.0.1, localhost, ::1))",
         ),
         (

@@ -238,8 +238,15 @@ class DapiAdapter(HttpAdapter):
             raise DeliveryError(
                 f"{what}: HTTP 401: the credentials were refused",
                 status=status,
-                hint="check DAPI_USER_ID and DAPI_USER_SECRET (or the variables user_id_env "
-                "and user_secret_env name)",
+                # the variables read: user_id_env and user_secret_env name them
+                hint="check "
+                + " and ".join(
+                    str(self.context.options.get(setting, var))
+                    for setting, var in (
+                        ("user_id_env", "DAPI_USER_ID"),
+                        ("user_secret_env", "DAPI_USER_SECRET"),
+                    )
+                ),
             )
         if status in RETRY_STATUSES:
             raise DeliveryError(f"{what}: HTTP {status}", status=status, transient=True)

@@ -260,15 +260,16 @@ def _mask_header(value: str) -> str:
     return MASK
 
 
-def require_https(url: str, name: str) -> None:
-    """Refuse plain http except to loopback (tests, local relays): credentials travel in it."""
+def require_https(url: str, name: str, setting: str = "base_url") -> None:
+    """Refuse plain http except to loopback (tests, local relays): credentials travel in it.
+    `setting`: the adapter's setting that holds `url`, as the refusal names it."""
     parsed = httpx.URL(url)
     if parsed.scheme == "https":
         return
     if parsed.scheme == "http" and parsed.host in ("127.0.0.1", "localhost", "::1"):
         return
     raise HandoffError(
-        f"[handoff.{name}]: base_url {url!r} must use https",
+        f"[handoff.{name}]: {setting} {url!r} must use https",
         hint="plain http is allowed only to loopback (127.0.0.1, localhost, ::1)",
     )
 

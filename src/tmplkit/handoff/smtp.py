@@ -71,10 +71,15 @@ class SmtpAdapter(Adapter):
         self.password = context.secret(
             "password_env", PASSWORD_VAR, required=self.username is not None
         )
-        for what, value in (("username", self.username), ("password", self.password)):
+        password_var = str(context.options.get("password_env", PASSWORD_VAR))
+        for what, value, problem in (
+            ("username", self.username, "must be ASCII"),
+            # the password is in the variable password_env names: the message names both
+            ("password_env", self.password, f"the password in {password_var} must be ASCII"),
+        ):
             if value is not None and not value.isascii():
                 # smtplib encodes AUTH PLAIN and LOGIN as ASCII
-                raise setting_error(context, what, "must be ASCII (smtplib sends AUTH in ASCII)")
+                raise setting_error(context, what, f"{problem} (smtplib sends AUTH in ASCII)")
         self.helo = text(context, "helo")
         self.cafile = text(context, "cafile")
         self.default_sender = text(context, "sender")

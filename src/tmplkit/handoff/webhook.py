@@ -71,7 +71,7 @@ class WebhookAdapter(HttpAdapter):
         if not isinstance(url, str) or not url.strip():
             raise HandoffError(f"[handoff.{context.name}]: url must be a URL, not {url!r}")
         try:
-            require_https(url, context.name)
+            require_https(url, context.name, "url")
         except httpx.InvalidURL as exc:
             raise HandoffError(
                 f"[handoff.{context.name}]: url {url!r} is not a URL ({exc})"
