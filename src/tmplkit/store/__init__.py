@@ -13,6 +13,7 @@ modules, each building on those listed before it:
 - imports.py: objects written with the ids and slugs they have elsewhere (`sync pull`);
 - directory.py: an open project directory: the lock, transactions, the index scan;
 - folders.py, templates.py, drafts.py, blocks.py: the repositories;
+- diff.py: two versions of named texts as a unified diff (`draft diff`), pure;
 - project.py: `Project` with its repositories; `open_project`, `init_project`, discovery.
 """
 
