@@ -71,7 +71,10 @@ def i18n_extract(
     if source and (all_ or block_ref):
         raise TmplkitError("give SOURCE, --block or --all, not several")
     if source and Path(source).is_file():
-        catalog = extract_source(Path(source).read_text("utf-8"), source, Catalog())
+        from ..i18n.extract import project_keywords  # the [i18n] of the file's project
+
+        text = Path(source).read_text("utf-8")
+        catalog = extract_source(text, source, Catalog(), project_keywords(Path(source)))
     else:
         project = obj.project
         owner = resolve_owner(project, source, block_ref)
