@@ -567,7 +567,7 @@ def update_docs(bin_dir: Path) -> None:
 # --- statements about localization that once disagreed with the code (issue 20) ------------
 
 
-def tested_commands(doc: Path) -> list[str]:
+def commands_run(doc: Path) -> list[str]:
     """The `$ ` commands of the console blocks of `doc` that the docs tests run."""
     return [s.command for b in CONSOLE_BLOCKS if b.doc == doc for s in steps(b)]
 
@@ -584,7 +584,7 @@ def test_project_layout_says_compile_locale_works_and_locales_is_read() -> None:
     ):
         assert gone not in text, f"docs/project-layout.md still says {gone!r}"
     assert "`locales/` directory. It holds the translations" in text
-    commands = tested_commands(doc)
+    commands = commands_run(doc)
     # examples that run: a localized compile, a render from locales/, the project's locales
     assert any(re.search(r"tmplkit compile .*--locale fr-FR", c) for c in commands)
     assert any(re.search(r"tmplkit render .*--locale \S+ --format text", c) for c in commands)
@@ -596,13 +596,13 @@ def test_templates_doc_says_the_text_is_translated() -> None:
     text = " ".join(doc.read_text("utf-8").split())
     assert "the text is always the source language" not in text
     assert "Localization is still being built" not in text
-    commands = tested_commands(doc)
+    commands = commands_run(doc)
     assert any(re.search(r"tmplkit render .*--locale \S+ --format text", c) for c in commands)
     assert any(re.search(r"tmplkit compile .*--locale \S+ .*--part text", c) for c in commands)
 
 
 def test_cli_doc_runs_every_locale_command() -> None:
-    commands = tested_commands(CLI_DOC)
+    commands = commands_run(CLI_DOC)
     for sub in ("add", "remove", "list"):
         assert any(c.startswith(f"tmplkit locale {sub}") for c in commands), sub
     assert any("i18n import" in c and "--add-locale" in c for c in commands)
