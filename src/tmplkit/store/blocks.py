@@ -6,11 +6,13 @@ from pathlib import Path
 
 from ..datafile import source_text
 from ..errors import InvalidName, NotFound
-from ..model import Block, Localization, new_id, now, validate_name
+from ..model import Block, Localization, now
 from . import localizations
 from .directory import Repo
 from .layout import BLOCK_FILE, BLOCK_PARTS, NEW_BLOCK_PARTS
-from .records import free_slug
+from .records import PieceFiles, create_piece
+
+FILES = PieceFiles("blocks", BLOCK_FILE, BLOCK_PARTS, NEW_BLOCK_PARTS)
 
 
 class BlockRepo(Repo):
@@ -51,25 +53,7 @@ class BlockRepo(Repo):
             return block
 
     def create(self, name: str, description: str = "") -> Block:
-        name = validate_name(name, "block")
-        with self.project.lock():
-            blocks_dir = self.project.root / "blocks"
-            slug, target = free_slug(self.project, blocks_dir, name, "block")
-            stamp = now()
-            block = Block(
-                id=new_id("block"),
-                name=name,
-                slug=slug,
-                dir=target,
-                description=description,
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            with self.project.transaction() as txn:
-                for part, text in NEW_BLOCK_PARTS.items():
-                    txn.write(target / BLOCK_PARTS[part], text)
-                txn.write_toml(target / BLOCK_FILE, block.to_toml())
-            return block
+        return create_piece(self.project, Block, "block", name, description, FILES)
 
     def save_localization(
         self, ref: str, language: str, name: str | None = None

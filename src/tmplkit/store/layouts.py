@@ -11,12 +11,12 @@ from pathlib import Path
 
 from ..datafile import source_text
 from ..errors import NotFound, ProjectError
-from ..model import Layout, new_id, now, validate_name
+from ..model import Layout
 from .directory import Repo
 from .files import read_toml
 from .layout import LAYOUT_FILE as LAYOUT_FILE  # re-exported: the names of a layout's files
 from .layout import LAYOUT_PARTS as LAYOUT_PARTS
-from .records import free_slug, require
+from .records import PieceFiles, create_piece, require
 
 LAYOUTS_DIR = "layouts"
 NEW_LAYOUT_PARTS = {
@@ -26,6 +26,7 @@ NEW_LAYOUT_PARTS = {
         "</body>\n</html>\n"
     ),
 }
+FILES = PieceFiles(LAYOUTS_DIR, LAYOUT_FILE, LAYOUT_PARTS, NEW_LAYOUT_PARTS)
 
 
 def layout_from(directory: Path) -> Layout:
@@ -82,22 +83,4 @@ class LayoutRepo(Repo):
         return out
 
     def create(self, name: str, description: str = "") -> Layout:
-        name = validate_name(name, "layout")
-        with self.project.lock():
-            layouts_dir = self.project.root / LAYOUTS_DIR
-            slug, target = free_slug(self.project, layouts_dir, name, "layout")
-            stamp = now()
-            layout = Layout(
-                id=new_id("layout"),
-                name=name,
-                slug=slug,
-                dir=target,
-                description=description,
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            with self.project.transaction() as txn:
-                for part, text in NEW_LAYOUT_PARTS.items():
-                    txn.write(target / LAYOUT_PARTS[part], text)
-                txn.write_toml(target / LAYOUT_FILE, layout.to_toml())
-            return layout
+        return create_piece(self.project, Layout, "layout", name, description, FILES)
