@@ -207,3 +207,44 @@ def test_a_layout_is_parsed_and_its_catalogs_checked(sample_project: Path) -> No
         "error: layouts/base/layout.html.j2:7:1: syntax error: Expected an expression, got "
         "'end of statement block'",
     ]
+
+
+def test_the_projects_targets_are_those_lint_compiles_to(sample_project: Path, run: Run) -> None:
+    toml = sample_project / "tmplkit.toml"
+    edit(
+        toml,
+        'locales = ["fr-FR"',
+        'targets = ["jinja", "liquid", "freemarker"]\nlocales = ["fr-FR"',
+    )
+    result = run("--project", sample_project, "lint", "--inline-formats")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == SAMPLE_SUMMARY.replace(
+        "1 target (jinja)", "3 targets (jinja, liquid, freemarker)"
+    )
+    # Without --inline-formats, liquid refuses the sample's dates: each one is a line.
+    refused = run("--project", sample_project, "lint")
+    assert refused.code == 1
+    assert "the liquid target cannot express format_date without --inline-formats" in refused.out
+    # -t still says which, whatever the project's setting.
+    only = run("--project", sample_project, "lint", "-t", "jinja")
+    assert (only.code, only.out) == (0, SAMPLE_SUMMARY)
+
+
+def test_an_unknown_target_in_the_settings_is_one_line(sample_project: Path, run: Run) -> None:
+    toml = sample_project / "tmplkit.toml"
+    edit(toml, 'locales = ["fr-FR"', 'targets = ["jinja", "mjml"]\nlocales = ["fr-FR"')
+    result = run("--project", sample_project, "lint")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "error: tmplkit.toml: [project] targets: unknown target 'mjml' (hint: targets: "
+        "ampscript, cheetah, freemarker, handlebars, handlebarsjava, html, jinja, liquid, "
+        "mandrillhandlebars, sendgrid)\n"
+    )
+    (sample_project / "tmplkit.toml").write_text(
+        toml.read_text("utf-8").replace('targets = ["jinja", "mjml"]', "targets = 7"), "utf-8"
+    )
+    bad = run("--project", sample_project, "lint")
+    assert (bad.code, bad.err) == (
+        1,
+        "error: tmplkit.toml: [project] targets must be a list of names, not 7\n",
+    )

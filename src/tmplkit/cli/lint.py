@@ -17,7 +17,8 @@ from .common import Context, RegistryChoice, json_option, pass_ctx, print_json
     "targets",
     multiple=True,
     type=RegistryChoice(target_names),
-    help="Compile to this target language (repeatable; default: jinja).",
+    help="Compile to this target language (repeatable; default: [project] targets in "
+    "tmplkit.toml, else jinja).",
 )
 @click.option(
     "--inline-formats",
@@ -50,11 +51,22 @@ def lint_command(
       tmplkit lint
       tmplkit lint -t jinja -t liquid --inline-formats --max-segments 2 --json
     """
+    from ..errors import TmplkitError
     from ..lint import DEFAULT_TARGETS, lint
+    from ..targets import TARGETS
 
+    project = obj.project
+    if not targets:
+        targets = project.settings.targets or DEFAULT_TARGETS
+        for name in targets:
+            if name not in TARGETS:
+                raise TmplkitError(
+                    f"tmplkit.toml: [project] targets: unknown target {name!r}",
+                    hint="targets: " + ", ".join(TARGETS),
+                )
     report = lint(
-        obj.project,
-        targets=targets or DEFAULT_TARGETS,
+        project,
+        targets=targets,
         max_segments=max_segments,
         inline_formats=inline_formats,
     )

@@ -131,6 +131,8 @@ class Settings:
     handoff: dict[str, Any] = field(default_factory=dict)
     # [i18n] keywords: the project's own gettext functions, beside tmplkit's (pybabel's -k).
     keywords: tuple[GettextKeyword, ...] = ()
+    # [project] targets: the template languages the project compiles to (`tmplkit lint`'s).
+    targets: tuple[str, ...] = ()
 
     @classmethod
     def from_toml(cls, data: dict[str, Any]) -> Settings:
@@ -148,6 +150,7 @@ class Settings:
             reply_to=defaults.get("reply_to"),
             handoff=dict(handoff) if isinstance(handoff, dict) else {},
             keywords=gettext_keywords(i18n.get("keywords", [])),
+            targets=_names(project.get("targets", []), "[project] targets"),
         )
 
     def to_toml(self) -> dict[str, Any]:
@@ -159,6 +162,8 @@ class Settings:
                 "locales": self.locales,
             }
         }
+        if self.targets:
+            out["project"]["targets"] = list(self.targets)
         if defaults:
             out["defaults"] = defaults
         if self.handoff:
@@ -166,6 +171,13 @@ class Settings:
         if self.keywords:
             out["i18n"] = {"keywords": [k.spec for k in self.keywords]}
         return out
+
+
+def _names(value: Any, key: str) -> tuple[str, ...]:
+    """A list of names in tmplkit.toml; ProjectError naming the key otherwise."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ProjectError(f"tmplkit.toml: {key} must be a list of names, not {value!r}")
+    return tuple(value)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -305,14 +305,15 @@ class Puller:
             if mine is not None and settings_digest(settings_fields(on_disk)) != mine.digest:
                 self.report.kept.append(Drift("settings", entry.id, entry.id, CHANGED_LOCALLY))
                 return
-            settings = Settings(
+            # The remote's shared fields; what is this project's own ([handoff], [i18n]
+            # keywords, targets) stays as it is on disk.
+            settings = replace(
+                on_disk,
                 name=fields["name"],
                 source_locale=fields["sourceLocale"],
                 locales=list(fields["locales"]),
                 sender=fields["sender"],
                 reply_to=fields["replyTo"],
-                handoff=on_disk.handoff,
-                keywords=on_disk.keywords,  # [i18n] stays this project's too
             )
             self.project.write_file(file, tomli_w.dumps(settings.to_toml()))
             self.project.settings = settings
