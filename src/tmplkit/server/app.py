@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from ..errors import TmplkitError
 from ..store import Project
-from . import blocks, drafts, templates  # noqa: F401  (each adds its routes)
+from . import blocks, drafts, templates, themes  # noqa: F401  (each adds its routes)
 from .common import Api, Call, Endpoint, Reply, one_request
 from .errors import ApiError, from_tmplkit
 from .routes import READS, ROUTES

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from ..batch.records import kind_of
 from ..errors import CompileError, LocaleError
-from ..model import Block, Draft, Folder, Template
+from ..model import Block, Draft, Folder, Layout, Template
 from ..store import Index, Project
 from .cache import Cache, Digests, IndexCache, fingerprint
 from .errors import ApiError, invalid_body, invalid_parameter, not_found
@@ -36,8 +36,9 @@ ID_KINDS = {
     "draftId": "tdft",
     "blockId": "blk",
     "localizationId": "loc",
+    "themeId": "lay",  # a Dyspatch theme is a tmplkit layout (themes.py)
 }
-ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc)_[0-9a-z]{1,64}$")
+ID_RE = re.compile(r"^(fdr|tem|tdft|blk|loc|lay)_[0-9a-z]{1,64}$")
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,4}$")
 
 # targetLanguage: Dyspatch's names, and tmplkit's sendgrid
@@ -100,6 +101,12 @@ class Api:
         if found is None:
             raise not_found(f"no block {block_id!r}", "blockId")
         return found
+
+    def layout(self, layout_id: str) -> Layout:
+        for found in self.project.layouts.list():
+            if found.id == layout_id:
+                return found
+        raise not_found(f"no theme {layout_id!r}", "themeId")
 
     def folder(self, folder_id: str) -> Folder:
         found = self.index().folders.get(folder_id)

@@ -135,6 +135,19 @@ SCHEMAS: dict[str, Any] = {
             "slug": _string(),
         },
     },
+    "ThemeRead": {
+        "type": "object",
+        "description": "A theme: a tmplkit layout (layouts/<slug>/)",
+        "required": ["id", "name", "url"],
+        "properties": {
+            "id": _string(pattern="^lay_"),
+            "name": _string(),
+            "description": _string(),
+            "url": _string(),
+            "createdAt": _string(),
+            "updatedAt": _string(),
+        },
+    },
     "LocalizationRead": {
         "type": "object",
         "required": ["id", "languages", "template", "compiled", "name"],
@@ -210,6 +223,7 @@ SCHEMAS["WorkspacesRead"] = _page("FolderRead")
 SCHEMAS["TemplatesRead"] = _page("TemplateMetaRead")
 SCHEMAS["DraftsRead"] = _page("DraftMetaRead")
 SCHEMAS["BlocksRead"] = _page("BlockRead")
+SCHEMAS["ThemesRead"] = _page("ThemeRead")
 SCHEMAS["BatchRender"] = {
     "type": "object",
     "required": ["data"],
@@ -619,6 +633,26 @@ OPERATIONS: list[tuple[str, str, str, str, list[str], Any, str, Any]] = [
         None,
         "200",
         _json("LocalizationRead"),
+    ),
+    (
+        "get",
+        "/themes",
+        "getThemes",
+        "List themes (layouts)",
+        ["cursor"],
+        None,
+        "200",
+        _json("ThemesRead"),
+    ),
+    (
+        "get",
+        "/themes/{themeId}",
+        "getTheme",
+        "A theme (a layout)",
+        ["themeId"],
+        None,
+        "200",
+        _json("ThemeRead"),
     ),
     ("get", "/blocks", "getBlocks", "List blocks", ["cursor"], None, "200", _json("BlocksRead")),
     (

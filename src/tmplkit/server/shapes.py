@@ -11,7 +11,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Block, Draft, Folder, Localization, Template
+from ..model import Block, Draft, Folder, Layout, Localization, Template
 from .versions import COMPILED_VARIABLES, TAGS, Version
 
 
@@ -115,6 +115,17 @@ class Shaper:
                 "slug": block.slug,
             }
         )
+
+    def theme(self, layout: Layout) -> dict[str, Any]:
+        """ThemeRead: a layout, as Dyspatch names the frame its templates are rendered in."""
+        return {
+            "id": layout.id,
+            "name": layout.name,
+            "description": layout.description,
+            "url": self.url(f"/themes/{layout.id}"),
+            "createdAt": layout.created_at,
+            "updatedAt": layout.updated_at,
+        }
 
     def compiled(self, parts: dict[str, Any]) -> dict[str, Any]:
         """CompiledRead from a compiled template's JSON (tmplkit.compiler.Compiled.to_json):
