@@ -209,7 +209,7 @@ def test_extract_json_keys_of_a_template_and_a_block(acme: Path, run: Run) -> No
 @pytest.mark.parametrize(
     "args,error",
     [
-        ((ORDER, "--all"), "error: give SOURCE, --block or --all, not several\n"),
+        ((ORDER, "--all"), "error: give SOURCE, --block, --layout or --all, not several\n"),
         (("--block", "nope"), "error: no block 'nope'\n"),
         (("acme-shop/nope",), "error: no template 'acme-shop/nope'\n"),
     ],

@@ -468,3 +468,32 @@ def test_a_frozen_draft_notices_an_edit_of_its_layouts(shop: Shop) -> None:
     source = (brand.dir / "layout.html.j2").read_text("utf-8")
     write(brand.dir / "layout.html.j2", source.replace("</", "<!-- edited --></", 1))
     assert project.drafts.changes(project.drafts.get(draft.id)) == ["layouts/brand"]
+
+
+def test_a_layouts_catalog_alone_with_the_i18n_commands(
+    shop: Shop, run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """--layout names a layout's catalog in `i18n extract`, `export` and `import`, as --block
+    names a block's."""
+    root = shop.project.root
+    pot = run("i18n", "extract", "--layout", "brand", "--format", "json", cwd=root)
+    assert pot.code == 0, pot.err
+    assert sorted(k["key"] for k in json.loads(pot.out)) == sorted(FR_BRAND)
+    exported = run("i18n", "export", "fr-FR", "--layout", "brand", "--format", "json", cwd=root)
+    assert (exported.code, json.loads(exported.out)) == (0, FR_BRAND)
+    new = {"Acme Shop": "La boutique Acme", "Acme Shop, 1 Main Street": "Acme, 1 rue Haute"}
+    (tmp_path / "brand.json").write_text(json.dumps(new), "utf-8")
+    before = {p: p.read_bytes() for p in (root / "locales").rglob("*.po") if "brand" not in p.name}
+    imported = run(
+        "i18n", "import", "fr-FR", tmp_path / "brand.json", "--layout", "brand", cwd=root
+    )
+    assert imported.code == 0, imported.err
+    assert "locales/fr-FR/layouts/brand.po" in imported.out
+    again = run("i18n", "export", "fr-FR", "--layout", "brand", "--format", "json", cwd=root)
+    assert json.loads(again.out) == new
+    # Only the layout's catalog changed.
+    assert {p: p.read_bytes() for p in before} == before
+    both = run("i18n", "export", "fr-FR", "--layout", "brand", "--block", "social", cwd=root)
+    assert (both.code, both.err) == (1, "error: give one of --template, --block and --layout\n")
+    extract_both = run("i18n", "extract", "--layout", "brand", "--all", cwd=root)
+    assert extract_both.err == "error: give SOURCE, --block, --layout or --all, not several\n"

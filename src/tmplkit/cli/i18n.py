@@ -13,21 +13,45 @@ from ..errors import LocaleError, TmplkitError
 from .common import Context, F, json_option, pass_ctx, print_json, print_table, write_or_print
 
 if TYPE_CHECKING:
-    from ..i18n.workflow import ImportOptions
+    from ..i18n.workflow import ImportOptions, Owner
     from ..store import Project
 
 MAX_PROBLEMS = 50  # problems an import prints before it only counts the rest
 
+OWNER_META = "tmplkit.i18n.owner"  # where --template, --block and --layout put what they name
+
+
+def _remember_owner(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta.setdefault(OWNER_META, {})[param.name] = value
+
+
 owner_options = [
-    click.option("--template", "template_ref", metavar="ID", help="Only this template's catalog."),
-    click.option("--block", "block_ref", metavar="ID", help="Only this block's catalog."),
+    click.option(
+        f"--{kind}",
+        kind,
+        metavar="ID",
+        help=f"Only this {kind}'s catalog.",
+        expose_value=False,
+        callback=_remember_owner,
+    )
+    for kind in ("template", "block", "layout")
 ]
 
 
 def with_owner(fn: F) -> F:
+    """--template, --block and --layout: the catalog's owner, read with `owner_of`."""
     for option in reversed(owner_options):
         fn = option(fn)
     return fn
+
+
+def owner_of(project: Project) -> Owner | None:
+    """The template, block or layout the command's owner option names (None: every one)."""
+    from ..i18n.workflow import resolve_owner
+
+    refs = click.get_current_context().meta.get(OWNER_META, {})
+    return resolve_owner(project, refs.get("template"), refs.get("block"), refs.get("layout"))
 
 
 @click.group()
@@ -35,7 +59,8 @@ def i18n() -> None:
     """Translations: extract keys, import and export PO/JSON, update, status, check.
 
     \b
-    Catalogs live in locales/<language>/<template path>.po and locales/<language>/blocks/.
+    Catalogs live in locales/<language>/<template path>.po, locales/<language>/blocks/ and
+    locales/<language>/layouts/.
     """
 
 
@@ -43,6 +68,7 @@ def i18n() -> None:
 @click.argument("source", required=False)
 @click.option("--all", "all_", is_flag=True, help="Every template and block (the default).")
 @click.option("--block", "block_ref", metavar="ID", help="A block's keys.")
+@click.option("--layout", "layout_ref", metavar="ID", help="A layout's keys.")
 @click.option(
     "--format", "fmt", type=click.Choice(["pot", "json"]), default="pot", show_default=True
 )
@@ -53,23 +79,26 @@ def i18n_extract(
     source: str | None,
     all_: bool,
     block_ref: str | None,
+    layout_ref: str | None,
     fmt: str,
     output: str | None,
 ) -> None:
-    """Extract the translation keys of SOURCE (a template, or a .j2 file), a block, or all.
+    """Extract the translation keys of SOURCE (a template, or a .j2 file), a block, a layout,
+    or all.
 
     \b
     Examples:
       tmplkit i18n extract --all -o messages.pot
       tmplkit i18n extract acme-shop/orders/order-confirmation --format json
       tmplkit i18n extract --block footer
+      tmplkit i18n extract --layout base
     """
     from ..i18n.catalog import Catalog, keys_json, po_text
     from ..i18n.extract import extract_source
     from ..i18n.workflow import extract, resolve_owner
 
-    if source and (all_ or block_ref):
-        raise TmplkitError("give SOURCE, --block or --all, not several")
+    if sum(map(bool, (source, all_, block_ref, layout_ref))) > 1:
+        raise TmplkitError("give SOURCE, --block, --layout or --all, not several")
     if source and Path(source).is_file():
         from ..i18n.extract import project_keywords  # the [i18n] of the file's project
 
@@ -77,7 +106,7 @@ def i18n_extract(
         catalog = extract_source(text, source, Catalog(), project_keywords(Path(source)))
     else:
         project = obj.project
-        owner = resolve_owner(project, source, block_ref)
+        owner = resolve_owner(project, source, block_ref, layout_ref)
         catalog = extract(project, owner)
         catalog.project = project.settings.name
     text = keys_json(catalog) if fmt == "json" else po_text(catalog, template=True)
@@ -108,8 +137,6 @@ def i18n_import(
     obj: Context,
     locale: str,
     file: str,
-    template_ref: str | None,
-    block_ref: str | None,
     add_locale: bool,
     as_json: bool,
     **options: Unpack[ImportOptions],
@@ -130,14 +157,14 @@ def i18n_import(
       tmplkit i18n import pl-PL pl.po --dry-run
       tmplkit i18n import it-IT it.po --add-locale
     """
-    from ..i18n.workflow import import_translations, resolve_owner
+    from ..i18n.workflow import import_translations
     from ..store.project_locales import add_locales, is_project_locale, require_project_locale
 
     project = obj.project
     adding = add_locale and not is_project_locale(project, locale)
     if not add_locale:
         require_project_locale(project, locale)
-    owner = resolve_owner(project, template_ref, block_ref)
+    owner = owner_of(project)
     # --format, --dry-run, --replace, --force, --force-language: import_translations' keywords
     report = import_translations(project, locale, Path(file), owner=owner, **options)
     added = adding and report.ok and not options["dry_run"]
@@ -179,8 +206,6 @@ def i18n_import(
 def i18n_export(
     obj: Context,
     locale: str,
-    template_ref: str | None,
-    block_ref: str | None,
     fmt: str,
     output: str | None,
 ) -> None:
@@ -191,10 +216,10 @@ def i18n_export(
       tmplkit i18n export fr-FR -o fr-FR.po
       tmplkit i18n export ja-JP --format json --block footer
     """
-    from ..i18n.workflow import Format, export, resolve_owner
+    from ..i18n.workflow import Format, export
 
     project = obj.project
-    owner = resolve_owner(project, template_ref, block_ref)
+    owner = owner_of(project)
     write_or_print(export(project, locale, owner, cast("Format", fmt)), output)
 
 

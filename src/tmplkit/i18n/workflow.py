@@ -480,13 +480,18 @@ def status(
     return rows
 
 
-def resolve_owner(project: Project, template: str | None, block: str | None) -> Owner | None:
-    if template and block:
-        raise CatalogError("give --template or --block, not both")
+def resolve_owner(
+    project: Project, template: str | None, block: str | None, layout: str | None = None
+) -> Owner | None:
+    """The template, block or layout named (by id, slug or path), or None for every one."""
+    if sum(map(bool, (template, block, layout))) > 1:
+        raise CatalogError("give one of --template, --block and --layout")
     if template:
         return project.templates.get(template)
     if block:
         return project.blocks.get(block)
+    if layout:
+        return project.layouts.get(layout)
     return None
 
 
