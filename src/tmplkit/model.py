@@ -429,7 +429,10 @@ class Draft:
 
 
 @dataclass
-class Block:
+class Piece:
+    """What a block and a layout share: a piece of a project's content under its own folder
+    (`blocks/<slug>/`, `layouts/<slug>/`), with its record and its own catalogs."""
+
     id: str
     name: str
     slug: str
@@ -437,22 +440,15 @@ class Block:
     description: str = ""
     created_at: str = ""
     updated_at: str = ""
-    localizations: list[Localization] = field(default_factory=list)
-    origin: str | None = None  # "dyspatch": pulled from a Dyspatch account (no content)
 
     def to_toml(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "id": self.id,
             "name": self.name,
             "description": self.description,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
-        if self.localizations:
-            out["localizations"] = [loc.to_toml() for loc in self.localizations]
-        if self.origin:
-            out["origin"] = self.origin
-        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -466,37 +462,26 @@ class Block:
 
 
 @dataclass
-class Layout:
+class Block(Piece):
+    """A block: shared content that templates include (`{% include "blocks/SLUG" %}`)."""
+
+    localizations: list[Localization] = field(default_factory=list)
+    origin: str | None = None  # "dyspatch": pulled from a Dyspatch account (no content)
+
+    def to_toml(self) -> dict[str, Any]:
+        out = super().to_toml()
+        if self.localizations:
+            out["localizations"] = [loc.to_toml() for loc in self.localizations]
+        if self.origin:
+            out["origin"] = self.origin
+        return out
+
+
+@dataclass
+class Layout(Piece):
     """A layout: the frame of a message that a draft's part extends (`{% extends
     "layouts/SLUG" %}`), its `{% block %}`s filled by the draft; localized with its own
     catalogs, like a block."""
-
-    id: str
-    name: str
-    slug: str
-    dir: Path
-    description: str = ""
-    created_at: str = ""
-    updated_at: str = ""
-
-    def to_toml(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "slug": self.slug,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-        }
 
 
 @dataclass

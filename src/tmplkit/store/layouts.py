@@ -13,10 +13,9 @@ from ..datafile import source_text
 from ..errors import NotFound, ProjectError
 from ..model import Layout
 from .directory import Repo
-from .files import read_toml
 from .layout import LAYOUT_FILE as LAYOUT_FILE  # re-exported: the names of a layout's files
 from .layout import LAYOUT_PARTS as LAYOUT_PARTS
-from .records import PieceFiles, create_piece, require
+from .records import PieceFiles, create_piece, piece_fields
 
 LAYOUTS_DIR = "layouts"
 NEW_LAYOUT_PARTS = {
@@ -30,17 +29,8 @@ FILES = PieceFiles(LAYOUTS_DIR, LAYOUT_FILE, LAYOUT_PARTS, NEW_LAYOUT_PARTS)
 
 
 def layout_from(directory: Path) -> Layout:
-    file = directory / LAYOUT_FILE
-    data = read_toml(file)
-    return Layout(
-        id=require(data, "id", file, "lay_"),
-        name=require(data, "name", file, ""),
-        slug=directory.name,
-        dir=directory,
-        description=data.get("description", ""),
-        created_at=data.get("created_at", ""),
-        updated_at=data.get("updated_at", ""),
-    )
+    fields, _ = piece_fields(directory, LAYOUT_FILE, "lay_")
+    return Layout(**fields)
 
 
 class LayoutRepo(Repo):

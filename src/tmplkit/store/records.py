@@ -285,17 +285,26 @@ def _hashes(value: Any, file: Path) -> dict[str, str] | None:
     return dict(value)
 
 
-def block_from(directory: Path) -> Block:
-    file = directory / BLOCK_FILE
+def piece_fields(directory: Path, record: str, prefix: str) -> tuple[dict[str, Any], Any]:
+    """The fields a block's or a layout's record gives (model.Piece), and the record's data."""
+    file = directory / record
     data = read_toml(file)
+    fields = {
+        "id": require(data, "id", file, prefix),
+        "name": require(data, "name", file, ""),
+        "slug": directory.name,
+        "dir": directory,
+        "description": data.get("description", ""),
+        "created_at": data.get("created_at", ""),
+        "updated_at": data.get("updated_at", ""),
+    }
+    return fields, data
+
+
+def block_from(directory: Path) -> Block:
+    fields, data = piece_fields(directory, BLOCK_FILE, "blk_")
     return Block(
-        id=require(data, "id", file, "blk_"),
-        name=require(data, "name", file, ""),
-        slug=directory.name,
-        dir=directory,
-        description=data.get("description", ""),
-        created_at=data.get("created_at", ""),
-        updated_at=data.get("updated_at", ""),
+        **fields,
         localizations=localizations_from(data),
         origin=data.get("origin"),
     )
