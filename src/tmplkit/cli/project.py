@@ -479,14 +479,7 @@ def draft_write(obj: Context, id: str, part: str, file: str) -> None:
       tmplkit draft write tdft_… --part subject subject.j2
       tmplkit draft write tdft_… --part sms sms.txt.j2
     """
-    from ..template.parse import read_source
-
-    if file == "-":
-        stdin = getattr(sys.stdin, "buffer", None)  # a text-only stdin (tests) has none
-        source = source_text(stdin.read() if stdin else sys.stdin.read().encode(), "<stdin>")
-    else:
-        source = read_source(Path(file), file)
-    d = obj.project.drafts.write_part(id, part, source)
+    d = obj.project.drafts.write_part(id, part, read_file_argument(file))
     click.echo(f"Wrote the {part} part of draft {d.id}")
 
 
