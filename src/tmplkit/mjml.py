@@ -163,13 +163,13 @@ def compile_mjml(source: str, file: str) -> MjmlHtml:
     seen = {int(m.group(1)) for m in placeholder.finditer(html)}
     for n, (_, _, tag) in enumerate(units):
         if n not in seen:
+            where, hint = _where(text, text.index(f"tkm{nonce}n{n}x"))
             raise TemplateError(
-                f"mrml drops or rewrites the template construct {_shown(tag)} "
-                + _where(text, text.index(f"tkm{nonce}n{n}x")),
+                f"mrml drops or rewrites the template construct {_shown(tag)} {where}",
                 file=file,
                 line=tag.line,
                 col=tag.col,
-                hint=_hint(text, text.index(f"tkm{nonce}n{n}x")),
+                hint=hint,
             )
     out: list[str] = []
     spans: list[_Span] = []
@@ -195,18 +195,19 @@ def _shown(tag: Tag) -> str:
     return f"{tag.kind} {inner} {close}"
 
 
-def _where(text: str, offset: int) -> str:
-    """Where a construct stands: in an attribute of an MJML tag, or between components."""
+def _where(text: str, offset: int) -> tuple[str, str]:
+    """Where a construct stands (in an attribute of an MJML tag, or between components), and
+    the way out there."""
     before = text[:offset]
     tag = _OPEN_TAG.search(before[before.rfind("<") :]) if "<" in before else None
     if tag is not None:
         attribute = _ATTRIBUTE_AT_END.search(before)
         name = attribute.group(1) if attribute else "an attribute"
-        return f"in the {name} attribute of <{tag.group(1)}>"
-    return "(text between MJML components)"
-
-
-def _hint(text: str, offset: int) -> str:
-    if _where(text, offset).startswith("in the"):
-        return "mrml computes with this attribute's value: write a fixed value there"
-    return "wrap the construct in <mj-raw>…</mj-raw>, which mrml keeps as it is"
+        return (
+            f"in the {name} attribute of <{tag.group(1)}>",
+            "mrml computes with this attribute's value: write a fixed value there",
+        )
+    return (
+        "(text between MJML components)",
+        "wrap the construct in <mj-raw>…</mj-raw>, which mrml keeps as it is",
+    )

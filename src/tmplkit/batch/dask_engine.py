@@ -151,7 +151,6 @@ class DaskEngine:
         self.report = EngineReport(self.client.scheduler.address, count)
         self.depth = depth or max(4, 2 * count)
         self.infos: list[PartInfo] = []
-        self.summaries: list[dict[str, Any]] = []
 
     @property
     def workers(self) -> int:

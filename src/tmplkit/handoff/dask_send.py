@@ -35,9 +35,10 @@ from ..batch.dask_engine import DaskEngine, PartInfo
 from ..batch.engine import ShippedJob, here, ship
 from ..batch.records import Chunk, OpenRecords, open_records
 from ..batch.run import BatchRun
+from ..rendering import Renderer
 from ..store import STATE_DIR
 from .configured import Handoff, check_read_back, journal_lease, name_of, open_journal
-from .journal import ACCEPTED, Claim, Journal, Run
+from .journal import ACCEPTED, Claim, Journal, Run, accepted_keys
 from .sender import BatchSender, Outcome, SendEvents, SendSummary
 
 PARTS_DIR = "handoff-parts"
@@ -60,16 +61,10 @@ class PartJournal(Journal):
     def _in_base(self, adapter: str, keys: list[str]) -> set[str]:
         if self.base is None or not keys:
             return set()
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
-            marks = ",".join("?" * len(part))
-            rows = self.base.execute(
-                f"SELECT key FROM deliveries WHERE adapter = ? AND status = ? AND key IN ({marks})",
-                (adapter, ACCEPTED, *part),
-            ).fetchall()
-            found.update(row[0] for row in rows)
-        return found
+        base = self.base
+        return accepted_keys(
+            lambda query, args: base.execute(query, args).fetchall(), adapter, keys
+        )
 
     def status(self, adapter: str, key: str) -> str | None:
         if self._in_base(adapter, [key]):
@@ -178,9 +173,7 @@ def send_on_dask(
     with handoff.adapter(project) as adapter:
         name = name_of(adapter)
         # Errors in SOURCE: raised now, before anything is sent (as run_batch does).
-        from ..batch.worker import Worker
-
-        Worker(job).renderer.prepare_sources(job.sources)
+        Renderer(project).prepare_sources(job.sources)
         records = open_records(recipients, job)
         journal = open_journal(project, False)
         assert journal is not None

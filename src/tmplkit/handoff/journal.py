@@ -30,7 +30,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,6 +209,24 @@ class Run:
 
 
 # --- the journal -------------------------------------------------------------------------------
+
+
+def accepted_keys(
+    read: Callable[[str, Sequence[Any]], list[Any]], adapter: str, keys: Iterable[str]
+) -> set[str]:
+    """Of `keys`, those a journal read by `read` (a query and its arguments → rows) records
+    accepted by `adapter`: asked 500 at a time (SQLite's limit of arguments)."""
+    keys = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        marks = ",".join("?" * len(part))
+        rows = read(
+            f"SELECT key FROM deliveries WHERE adapter = ? AND status = ? AND key IN ({marks})",
+            (adapter, ACCEPTED, *part),
+        )
+        found.update(row[0] for row in rows)
+    return found
 
 
 class Journal:
@@ -503,17 +521,7 @@ class Journal:
 
     def accepted(self, adapter: str, keys: Iterable[str]) -> set[str]:
         """Of `keys`, those already accepted by `adapter`."""
-        keys = list(keys)
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            part = keys[start : start + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._read(
-                f"SELECT key FROM deliveries WHERE adapter = ? AND status = ? AND key IN ({marks})",
-                (adapter, ACCEPTED, *part),
-            )
-            found.update(row[0] for row in rows)
-        return found
+        return accepted_keys(self._read, adapter, keys)
 
     def count(self, adapter: str) -> int:
         """How many messages the journal holds for `adapter`, whatever their status."""

@@ -10,7 +10,7 @@ from ..model import Block, Localization, now
 from . import localizations
 from .directory import Repo
 from .layout import BLOCK_FILE, BLOCK_PARTS, NEW_BLOCK_PARTS
-from .records import PieceFiles, create_piece
+from .records import PieceFiles
 
 FILES = PieceFiles("blocks", BLOCK_FILE, BLOCK_PARTS, NEW_BLOCK_PARTS)
 
@@ -53,7 +53,7 @@ class BlockRepo(Repo):
             return block
 
     def create(self, name: str, description: str = "") -> Block:
-        return create_piece(self.project, Block, "block", name, description, FILES)
+        return self.create_piece(Block, "block", name, description, FILES)
 
     def save_localization(
         self, ref: str, language: str, name: str | None = None

@@ -7,15 +7,25 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import filelock
 
 from ..errors import ProjectError, storage_error
-from ..model import Folder
+from ..model import Folder, Piece, new_id, now, validate_name
 from .files import atomic_write, read_toml
 from .layout import BLOCK_FILE, DRAFT_FILE, FOLDER_FILE, PROJECT_FILE, TEMPLATE_FILE, TXN_DIR
 from .paths import ProjectRoot
-from .records import Index, Settings, block_from, draft_from, folder_from, template_from
+from .records import (
+    Index,
+    PieceFiles,
+    Settings,
+    block_from,
+    draft_from,
+    folder_from,
+    free_slug,
+    template_from,
+)
 from .transaction import Transaction, recover
 
 
@@ -135,8 +145,36 @@ class ProjectDirectory(ProjectRoot):
         return idx
 
 
+P = TypeVar("P", bound=Piece)
+
+
 class Repo:
     """The objects of one kind in a project (its folders, templates, drafts, blocks)."""
 
     def __init__(self, project: ProjectDirectory) -> None:
         self.project = project
+
+    def create_piece(
+        self, kind: type[P], what: str, name: str, description: str, files: PieceFiles
+    ) -> P:
+        """A new block or layout named `name`: its slug free in its folder, its record and
+        first parts written in one transaction, under the project lock."""
+        name = validate_name(name, what)
+        project = self.project
+        with project.lock():
+            slug, target = free_slug(project, project.root / files.folder, name, what)
+            stamp = now()
+            piece = kind(
+                id=new_id(what),
+                name=name,
+                slug=slug,
+                dir=target,
+                description=description,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            with project.transaction() as txn:
+                for part, text in files.new_parts.items():
+                    txn.write(target / files.parts[part], text)
+                txn.write_toml(target / files.record, piece.to_toml())
+            return piece

@@ -15,7 +15,7 @@ from ..model import Layout
 from .directory import Repo
 from .layout import LAYOUT_FILE as LAYOUT_FILE  # re-exported: the names of a layout's files
 from .layout import LAYOUT_PARTS as LAYOUT_PARTS
-from .records import PieceFiles, create_piece, piece_fields
+from .records import PieceFiles, piece_fields
 
 LAYOUTS_DIR = "layouts"
 NEW_LAYOUT_PARTS = {
@@ -73,4 +73,4 @@ class LayoutRepo(Repo):
         return out
 
     def create(self, name: str, description: str = "") -> Layout:
-        return create_piece(self.project, Layout, "layout", name, description, FILES)
+        return self.create_piece(Layout, "layout", name, description, FILES)

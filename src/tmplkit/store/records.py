@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from keyword import iskeyword
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from ..errors import Conflict, ProjectError
 from ..model import (
@@ -14,7 +14,6 @@ from ..model import (
     Draft,
     DraftStatus,
     Folder,
-    Layout,
     Localization,
     PublishRecord,
     Template,
@@ -330,34 +329,6 @@ class PieceFiles:
     record: str
     parts: dict[str, str]
     new_parts: dict[str, str]
-
-
-P = TypeVar("P", Block, Layout)
-
-
-def create_piece(
-    project: ProjectRoot, kind: type[P], what: str, name: str, description: str, files: PieceFiles
-) -> P:
-    """A new block or layout named `name`: its slug free in its folder, its record and first
-    parts written in one transaction, under the project lock."""
-    name = validate_name(name, what)
-    with project.lock():  # type: ignore[attr-defined]
-        slug, target = free_slug(project, project.root / files.folder, name, what)
-        stamp = now()
-        piece = kind(
-            id=new_id(what),
-            name=name,
-            slug=slug,
-            dir=target,
-            description=description,
-            created_at=stamp,
-            updated_at=stamp,
-        )
-        with project.transaction() as txn:  # type: ignore[attr-defined]
-            for part, text in files.new_parts.items():
-                txn.write(target / files.parts[part], text)
-            txn.write_toml(target / files.record, piece.to_toml())
-        return piece
 
 
 def free_slug(
