@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -44,10 +45,15 @@ MAX_BODY = 1024 * 1024
 
 
 class JSON(JSONResponse):
-    """JSON as Dyspatch writes it: UTF-8, not ASCII-escaped."""
+    """JSON as Dyspatch writes it: UTF-8, not ASCII-escaped, compact. orjson writes it (a tenth
+    of json's time for a rendered message); what it refuses (an integer past 64 bits, a lone
+    surrogate, a key that is not a string) json writes, or fails on, as before."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            return orjson.dumps(content)
+        except (TypeError, orjson.JSONEncodeError):
+            return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def error_response(error: ApiError, remaining: int | None = None) -> Response:
@@ -253,9 +259,11 @@ def create_app(
     by_path: dict[str, dict[str, Endpoint]] = {}
     for method, path, fn in table:
         by_path.setdefault(path, {})[method] = fn
+    # The router tries routes in order and no two paths match one URL: what a sending system
+    # calls most (renders, template fetches) is tried first.
+    hot = sorted(by_path, key=lambda path: not path.startswith(("/render/", "/templates")))
     routes = [
-        Route(path, server.endpoint(methods), methods=list(methods))
-        for path, methods in by_path.items()
+        Route(path, server.endpoint(by_path[path]), methods=list(by_path[path])) for path in hot
     ]
     if extensions:
         from .extensions import ROUTES as EXTENSIONS

@@ -12,8 +12,10 @@ of the content it was made from:
 
 A file's hash is kept with its stat (`Digests`) and the file read again only when the stat
 changed, or while its mtime is too recent to tell a second write in the same clock tick (git's
-"racily clean" rule); a directory's listing likewise. A request's freshness check costs a
-`stat` per file and directory.
+"racily clean" rule); a directory's listing likewise. A freshness check costs a `stat` per
+file and directory; on Linux, where inotify tells that nothing in the project changed since the
+last check (watch.py), it costs nothing more: a fingerprint is computed again only after a
+change, or while a file it read was too recent to trust.
 
 A file that is a symbolic link is hashed by where it points, never read: the store refuses a
 link out of the project when it reads the file itself, and nothing is read outside it here.
@@ -41,8 +43,11 @@ from ..store import (
     Index,
     Project,
 )
+from .watch import Watcher
 
 T = TypeVar("T")
+# The directories below the project's root a fingerprint reads (and the root's own files)
+WATCHED = ("workspaces", "locales", *INCLUDABLE)
 RECORDS = frozenset({FOLDER_FILE, TEMPLATE_FILE, DRAFT_FILE, BLOCK_FILE})
 
 
@@ -58,10 +63,47 @@ class Digests:
     mtime is too recent to trust): a request's freshness check costs a stat per file, not a
     read. Thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, watch: bool = True) -> None:
         self._known: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
         self._listings: dict[str, tuple[tuple[int, int, int], list[tuple[str, bool]]]] = {}
         self._lock = threading.Lock()
+        # What `memo` keeps: the generation of the watcher it was computed at, and per key the
+        # value. `untrusted` counts the reads not kept (a racily recent file or listing): a
+        # value computed while it grew is not kept either.
+        self._watch = watch
+        self._watchers: dict[str, Watcher | None] = {}
+        self._memo: dict[Any, str] = {}
+        self._memo_generation: tuple[str, int] | None = None
+        self.untrusted = 0
+
+    def memo(self, root: str, key: Any, compute: Callable[[], str]) -> str:
+        """`compute()`, a digest of files under `root`, or the one computed last for `key`
+        when the watcher of `root` saw no change since and everything it read was trusted."""
+        generation = self._generation(root)
+        if generation is None:
+            return compute()
+        with self._lock:
+            if self._memo_generation != (root, generation):
+                self._memo.clear()
+                self._memo_generation = (root, generation)
+            found = self._memo.get(key)
+        if found is not None:
+            return found
+        before = self.untrusted
+        value = compute()
+        with self._lock:
+            if self.untrusted == before and self._memo_generation == (root, generation):
+                self._memo[key] = value
+        return value
+
+    def _generation(self, root: str) -> int | None:
+        if not self._watch:
+            return None
+        with self._lock:
+            if root not in self._watchers:
+                self._watchers[root] = Watcher.start(root, WATCHED)
+            watcher = self._watchers[root]
+        return None if watcher is None else watcher.generation()
 
     def listing(self, directory: str) -> list[tuple[str, bool]]:
         """The directory's entries (name, is a directory), sorted; none when it does not exist.
@@ -83,9 +125,11 @@ class Digests:
             )
         except OSError:
             return []
-        if st.st_mtime_ns < read_at - RACY_NS:
-            with self._lock:
+        with self._lock:
+            if st.st_mtime_ns < read_at - RACY_NS:
                 self._listings[directory] = (sig, entries)
+            else:
+                self.untrusted += 1
         return entries
 
     def walk(self, directory: str, names: frozenset[str] | None = None) -> Iterator[str]:
@@ -127,9 +171,11 @@ class Digests:
         except OSError:
             return b"-"
         value = hashlib.sha256(data).digest()
-        if st.st_mtime_ns < read_at - RACY_NS:
-            with self._lock:
+        with self._lock:
+            if st.st_mtime_ns < read_at - RACY_NS:
                 self._known[path] = (sig, value)
+            else:
+                self.untrusted += 1
         return value
 
     def files(self, paths: Iterable[str]) -> str:
@@ -144,6 +190,17 @@ def fingerprint(
 ) -> str:
     """The hash of every file the draft's messages in `locale` are made of (the catalogs of
     that locale and of those it falls back to: `fr` for `fr-CA`; none without a locale)."""
+    root = str(project.root)
+    return digests.memo(
+        root,
+        ("fingerprint", template.id, draft.id, locale),
+        lambda: _fingerprint(digests, project, template, draft, locale),
+    )
+
+
+def _fingerprint(
+    digests: Digests, project: Project, template: Template, draft: Draft, locale: str | None
+) -> str:
     root = str(project.root)
     files = [os.path.join(root, PROJECT_FILE), *digests.top_files(str(template.dir))]
     files += digests.walk(str(draft.dir))
@@ -175,12 +232,16 @@ class IndexCache:
 
     def get(self) -> Index:
         root = str(self.project.root)
-        digest = self.digests.files(
-            [
-                os.path.join(root, PROJECT_FILE),
-                *self.digests.walk(os.path.join(root, "workspaces"), RECORDS),
-                *self.digests.walk(os.path.join(root, "blocks"), RECORDS),
-            ]
+        digest = self.digests.memo(
+            root,
+            ("index",),
+            lambda: self.digests.files(
+                [
+                    os.path.join(root, PROJECT_FILE),
+                    *self.digests.walk(os.path.join(root, "workspaces"), RECORDS),
+                    *self.digests.walk(os.path.join(root, "blocks"), RECORDS),
+                ]
+            ),
         )
         with self._lock:
             if digest == self._digest and self._index is not None:

@@ -1,0 +1,186 @@
+"""The server's freshness check on Linux (server/watch.py, server/cache.py `Digests.memo`):
+while inotify reports no change in the project, a fingerprint is not computed again; any write,
+by any process, to any file it covers, even in a directory made or moved since the server
+started, is seen by the next check; where inotify cannot tell, every check reads the files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tmplkit
+from tmplkit.server import cache, watch
+from tmplkit.server.cache import Digests, IndexCache, fingerprint
+from tmplkit.store import Project
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_templates"
+WELCOME_BODY = "workspaces/acme-shop/account/welcome/drafts/published/body.html.j2"
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="inotify is Linux's (elsewhere: test_serve_cache)"
+)
+
+
+def aged(root: Path) -> None:
+    """Every file and directory's times 10 s in the past: old enough to be trusted by stat."""
+    old = time.time_ns() - 10 * 1_000_000_000
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(old, old), follow_symlinks=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    root = tmp_path / "project"
+    shutil.copytree(SAMPLE, root)
+    aged(root)
+    return tmplkit.open_project(root)
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
+    calls: list[Any] = []
+    real: Callable[..., str] = getattr(cache, name)
+
+    def count(*args: Any) -> str:
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(cache, name, count)
+    return calls
+
+
+def welcome(project: Project) -> tuple[Any, Any]:
+    template = next(t for t in project.index().templates.values() if t.name == "Welcome")
+    assert template.published_draft_id is not None
+    draft = project.index().drafts[template.published_draft_id]
+    return template, draft
+
+
+def same_size_write_elsewhere(path: Path, old: str, new: str) -> None:
+    """Another process rewrites `old` as `new` (same length) and puts the mtime back."""
+    assert len(old) == len(new)
+    script = (
+        "import os, sys; p = sys.argv[1]; st = os.stat(p); "
+        "t = open(p, encoding='utf-8').read(); assert sys.argv[2] in t; "
+        "open(p, 'w', encoding='utf-8').write(t.replace(sys.argv[2], sys.argv[3], 1)); "
+        "os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path), old, new], check=True)
+
+
+def test_an_unchanged_project_is_fingerprinted_once(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = counting(monkeypatch, "_fingerprint")
+    digests = Digests()
+    template, draft = welcome(project)
+    first = fingerprint(digests, project, template, draft, "fr-FR")
+    for _ in range(5):
+        assert fingerprint(digests, project, template, draft, "fr-FR") == first
+    assert len(calls) == 1
+    fingerprint(digests, project, template, draft, "de-DE")  # another key: computed once
+    assert len(calls) == 2
+
+
+def test_a_write_by_another_process_is_seen_by_the_next_check(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = counting(monkeypatch, "_fingerprint")
+    digests = Digests()
+    template, draft = welcome(project)
+    first = fingerprint(digests, project, template, draft, None)
+    body = project.root / WELCOME_BODY
+    text = body.read_text("utf-8")
+    assert "<p>" in text
+    same_size_write_elsewhere(body, "<p>", "<b>")  # same size, same mtime: only inotify tells
+    second = fingerprint(digests, project, template, draft, None)
+    assert second != first
+    assert len(calls) == 2
+    # a catalog of the locale, and the project's settings, are covered too
+    catalog = next((project.root / "locales" / "fr-FR").rglob("welcome.po"))
+    with catalog.open("a", encoding="utf-8") as f:
+        f.write("\n")
+    assert fingerprint(digests, project, template, draft, "fr-FR") != fingerprint(
+        Digests(watch=False), project, template, draft, None
+    )
+    third = fingerprint(digests, project, template, draft, None)
+    (project.root / "tmplkit.toml").write_text(
+        (project.root / "tmplkit.toml").read_text("utf-8") + "\n", "utf-8"
+    )
+    assert fingerprint(digests, project, template, draft, None) != third
+
+
+def test_a_file_in_a_directory_made_after_the_start_is_watched(project: Project) -> None:
+    digests = Digests()
+    template, draft = welcome(project)
+    first = fingerprint(digests, project, template, draft, None)
+    new = project.root / "blocks" / "new-kind"
+    new.mkdir()
+    (new / "deep").mkdir()  # made before the watcher saw `new`: found when it looks again
+    second = fingerprint(digests, project, template, draft, None)
+    # an old file written there later, same size, mtime put back: only the watch can tell
+    file = new / "deep" / "block.html.j2"
+    file.write_text("<p>one</p>", "utf-8")
+    aged(new)
+    aged(project.root / "blocks")
+    third = fingerprint(digests, project, template, draft, None)
+    assert second == first  # empty directories hold nothing a message is made of
+    assert third != second
+    assert fingerprint(digests, project, template, draft, None) == third
+    same_size_write_elsewhere(file, "one", "two")
+    assert fingerprint(digests, project, template, draft, None) != third
+
+
+def test_a_moved_directory_is_still_watched(project: Project) -> None:
+    digests = Digests()
+    index = IndexCache(project, digests)
+    index.get()
+    folder = project.root / "workspaces" / "acme-shop" / "account"
+    moved = folder.with_name("account-moved")
+    folder.rename(moved)
+    after_move = index.get()
+    assert index.made == 2
+    record = next(moved.rglob("draft.toml"))
+    name = record.read_text("utf-8").split('name = "', 1)[1].split('"', 1)[0]
+    same_size_write_elsewhere(record, f'name = "{name}"', f'name = "{name.swapcase()}"')
+    index.get()
+    assert index.made == 3  # the record's new content was seen inside the moved directory
+    assert after_move is not None
+
+
+def test_a_recent_file_is_checked_on_every_request(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = counting(monkeypatch, "_fingerprint")
+    digests = Digests()
+    template, draft = welcome(project)
+    (project.root / WELCOME_BODY).write_text("<p>now</p>", "utf-8")  # too recent to trust
+    first = fingerprint(digests, project, template, draft, None)
+    assert fingerprint(digests, project, template, draft, None) == first
+    assert len(calls) == 2
+
+
+def test_where_inotify_cannot_tell_every_check_reads_the_files(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watch, "remote", lambda path, libc: True)  # as on NFS, sshfs, 9p
+    calls = counting(monkeypatch, "_fingerprint")
+    digests = Digests()
+    template, draft = welcome(project)
+    first = fingerprint(digests, project, template, draft, None)
+    assert fingerprint(digests, project, template, draft, None) == first
+    assert len(calls) == 2
+    assert watch.Watcher.start(str(project.root), cache.WATCHED) is None
+
+
+def test_the_local_file_system_is_not_remote(tmp_path: Path) -> None:
+    libc = watch._libc()
+    assert libc is not None
+    assert not watch.remote(str(tmp_path), libc)
