@@ -24,6 +24,7 @@ from .pipeline import (
 )
 from .store import CHANNEL_PARTS, Project
 from .targets import get_emitter
+from .targets.handlebars import preformat as companions
 from .template.parse import parse
 from .variables import Variables, infer, of_sources
 from .variables import declare as declare_types
@@ -64,6 +65,9 @@ class Compiled:
     channels: dict[str, str] = field(default_factory=dict)  # sms, push, chat: those it has
     # `variables` with their types (variables.py): what `tmplkit variables` shows
     variable_types: Variables = field(default_factory=Variables)
+    # The values the sender formats (Mandrill, SendGrid with inline_formats): the companion
+    # fields the template prints, which `preformat` adds to a recipient's data
+    formatted: tuple[companions.FormattedField, ...] = ()
 
     @property
     def main_part(self) -> str:
@@ -78,7 +82,14 @@ class Compiled:
         value: str | None = getattr(self, name, None) if name in MAIN_PARTS else None
         return value
 
+    def preformat(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A deep copy of a recipient's `data` with every companion field in `formatted` added,
+        formatted as the reference formats the value in this compile's locale (nothing for a
+        missing or null value); the reference's FormatError for a value it cannot read."""
+        return companions.preformat(data, self.formatted)
+
     def to_json(self) -> dict[str, Any]:
+        formatted = [f.to_json() for f in self.formatted]
         return {
             "target": self.target,
             "templateId": self.template_id,
@@ -93,6 +104,7 @@ class Compiled:
             "variableTypes": self.variable_types.to_json(),
             "locale": self.locale,
             "warnings": list(self.warnings),
+            **({"formatted": formatted} if formatted else {}),
         }
 
 
@@ -150,19 +162,20 @@ def compile_sources(
         inline_formats=inline_formats,
         inline_styles=inline_styles and target != "html",  # html: render's, inlined
     )
-    emitted = {
-        name: emit_part(
-            p,
-            sources.project,
-            target,
-            owner=owner,
-            localizer=localizer,
-            warnings=unsupported,
-            options=options,
-        )
-        for name, p in sources.parts.items()
-        if only is None or name in only
-    }
+    with companions.naming() as formatted:  # one name per value the sender formats
+        emitted = {
+            name: emit_part(
+                p,
+                sources.project,
+                target,
+                owner=owner,
+                localizer=localizer,
+                warnings=unsupported,
+                options=options,
+            )
+            for name, p in sources.parts.items()
+            if only is None or name in only
+        }
     if target == "html" and "html" in emitted:
         # Static HTML is the finished message for the sample data: CSS inlined as a send does.
         from .rendering import Renderer
@@ -183,6 +196,7 @@ def compile_sources(
         warnings=(*(localizer.warnings if localizer else ()), *unsupported),
         channels={name: emitted[name] for name in CHANNEL_PARTS if name in emitted},
         variable_types=types,
+        formatted=tuple(formatted.fields),
     )
 
 

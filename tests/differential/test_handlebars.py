@@ -879,19 +879,29 @@ def test_handlebars_refuses_what_the_expansion_cannot_print() -> None:
     )
 
 
+SENDER_FORMATS = ", or pass --inline-formats to make the template read values the sender formats"  # Mandrill: with the flag, companion fields (tests/differential/test_mandrill_formats.py)
+
+
 @pytest.mark.parametrize(
-    ("target", "why"),
+    ("target", "why", "more"),
     [
-        ("handlebarsjava", "tk_format is a handlebars.js helper only"),
-        ("mandrillhandlebars", "Mandrill cannot register helpers"),
+        ("handlebarsjava", "tk_format is a handlebars.js helper only", ""),
+        ("mandrillhandlebars", "Mandrill cannot register helpers", SENDER_FORMATS),
     ],
 )
-def test_targets_without_tk_format_refuse_every_format_filter(target: str, why: str) -> None:
+def test_targets_without_tk_format_refuse_every_format_filter(
+    target: str, why: str, more: str
+) -> None:
+    """handlebars.java whatever the flag; Mandrill without --inline-formats."""
     for name in ("format_date", "format_datetime", "format_time", "format_number"):
         with pytest.raises(CompileError) as info:
             compile_string(f"<p>{{{{ v|{name} }}}}</p>", target, file="t.html", locale="pl-PL")
         shown = "format_decimal" if name == "format_number" else name
         assert str(info.value) == (
             f"t.html:1:4: the {target} target cannot express {shown} in pl-PL ({why}) (hint: "
-            "format the value in your data and print it as it is)"
+            f"format the value in your data and print it as it is{more})"
         )
+    if target == "mandrillhandlebars":  # with the flag: the value the sender formats
+        assert compile_string(
+            "<p>{{ v|format_time }}</p>", target, locale="pl-PL", inline_formats=True
+        ) == ("<p>{{this.v__time}}</p>")

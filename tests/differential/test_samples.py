@@ -2,9 +2,12 @@
 
 The order confirmation and the shipping notification format their dates and prices in the
 reader's locale (format_date, format_currency): ampscript (AMPscript formats with .NET's data,
-not CLDR's), handlebarsjava (the tk_format helper is handlebars.js's) and mandrillhandlebars (no
-helpers) refuse them, in every locale. Mandrill expresses the other two samples in the source
-locale, de-DE and ja-JP: their plural rules are comparisons of the count. Polish and Arabic need
+not CLDR's) and handlebarsjava (the tk_format helper is handlebars.js's) refuse them, in every
+locale; mandrillhandlebars (no helpers) refuses them without --inline-formats, and with it prints
+companion fields the sender formats (`Compiled.preformat`): rendered through the model with the
+sample's data preformatted, each part is what `tmplkit.render` gives. Mandrill expresses the
+samples in the source locale, de-DE and ja-JP: their plural rules are comparisons of the count
+(the shipping notification has none: every locale). Polish and Arabic need
 `%`, and so does French since its rule is CLDR's (`many` for n % 1000000 == 0, and decimals such
 as 1.5 take `one`): Mandrill refuses them by locale. What it writes for the samples is locked by
 golden files and rendered in handlebars.js through tests/differential/mandrill_model.py with
@@ -23,10 +26,12 @@ from typing import Any
 
 import pytest
 
+import tmplkit
 from tests.differential.harness import normalize
 from tests.differential.mandrill_model import MODEL_JS, model
 from tests.engines import render_batch, require_engine
-from tmplkit.compiler import compile_parts
+from tmplkit.compiler import Compiled, compile_parts
+from tmplkit.errors import CompileError
 from tmplkit.pipeline import resolve
 from tmplkit.targets import TARGETS, get_emitter
 from tmplkit.targets.handlebars import HELPERS_JS
@@ -54,6 +59,8 @@ NO_FORMATS = {
     "handlebarsjava": "tk_format is a handlebars.js helper only",
     MANDRILL: "Mandrill cannot register helpers",
 }
+# Mandrill's hint goes on: with the flag, the template prints values the sender formats.
+SENDER_FORMATS = ", or pass --inline-formats to make the template read values the sender formats"
 
 
 def format_refusal(target: str, locale: str | None) -> str:
@@ -64,9 +71,11 @@ def format_refusal(target: str, locale: str | None) -> str:
             " is, or pass --inline-formats to write tmplkit's exact CLDR formatter into the"
             " template)"
         )
+    more = SENDER_FORMATS if target == MANDRILL else ""
     return (
         f"the {target} target cannot express format_date in {locale or 'en-US'} "
-        f"({NO_FORMATS[target]}) (hint: format the value in your data and print it as it is)"
+        f"({NO_FORMATS[target]}) (hint: format the value in your data and print it as it is"
+        f"{more})"
     )
 
 
@@ -263,6 +272,115 @@ def test_mandrill_samples_render_like_the_reference_with_their_sample_data() -> 
     assert {t for t, _, _ in keys} == set(TEMPLATES) - set(FORMATTED)
     # password-reset in 3 locales × 4 parts (subject, html, text, sms), welcome 3 × 2
     assert len(keys) == 3 * 4 + 3 * 2
+
+
+# --- the formatted samples with --inline-formats: values the sender formats ----------------
+
+
+def render_formatted_samples(
+    target: str,
+    locales: list[str | None],
+    to_model: Callable[[str], str],
+    helpers: str,
+    data_of: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: data,
+) -> tuple[list[tuple[str, str | None, str]], dict[tuple[str, str | None], str]]:
+    """The samples that format values (FORMATTED), compiled with inline_formats in each locale:
+    every part rendered in handlebars.js through the model with `compiled.preformat` of the
+    sample's data (`data_of` it first), compared with `tmplkit.render`'s subject, html, text
+    and channel parts; the failures asserted empty. Returns the (template, locale, part)
+    rendered, and the refusals by (template, locale)."""
+    require_engine("handlebars")
+    project = tmplkit.open_project(ROOT / "sample_templates")
+    keys: list[tuple[str, str | None, str]] = []
+    cases: list[dict[str, Any]] = []
+    expected: list[str] = []
+    refused: dict[tuple[str, str | None], str] = {}
+    for template in FORMATTED:
+        path = f"acme-shop/{template}"
+        data = data_of(resolve(path, project, None).sample_data())
+        for locale in locales:
+            try:
+                compiled: Compiled = compile_parts(
+                    path, target, project=project, locale=locale, inline_formats=True
+                )
+            except CompileError as exc:
+                refused[template, locale] = str(exc)
+                continue
+            assert compiled.formatted, template
+            message = tmplkit.render(path, data, project=project, locale=locale)
+            sent = compiled.preformat(data)
+            for part in ("subject", "html", "text", *compiled.channels):
+                text = compiled.part(part)
+                if text is None:
+                    continue
+                want = (
+                    message.channels[part] if part in compiled.channels else getattr(message, part)
+                )
+                expected.append(want)
+                cases.append({"template": to_model(text), "data": sent, "helpers": helpers})
+                keys.append((template, locale, part))
+    results = render_batch("handlebars", cases)
+    failures = []
+    for key, want, result in zip(keys, expected, results, strict=True):
+        got = normalize(result["output"]) if result["ok"] else "ERROR: " + result["error"]
+        if got != normalize(want):
+            failures.append(f"{key}: expected {normalize(want)!r}\n got {got!r}")
+    assert failures == [], "\n".join(failures)
+    return keys, refused
+
+
+def test_mandrill_prints_the_formatted_samples_as_render_does_with_preformatted_data() -> None:
+    """The order confirmation (dates, prices in a loop, the SMS's total) and the shipping
+    notification, compiled with --inline-formats for every project locale: each part Mandrill
+    compiles renders through the model as `tmplkit.render` renders it, the data through
+    `Compiled.preformat`; the order's French, Polish and Arabic plural rules need %."""
+    keys, refused = render_formatted_samples(MANDRILL, LOCALES, model, MODEL_JS)
+    assert refused == {
+        ("orders/order-confirmation", locale): (
+            "workspaces/acme-shop/orders/order-confirmation/drafts/published/body.html.j2:45:16: "
+            + plural_refusal(locale)
+        )
+        for locale in ("fr-FR", "pl-PL", "ar-EG")
+    }
+    # order: en, de, ja × subject, html, sms; shipping: 6 locales × subject, html, sms, push
+    assert len(keys) == 3 * 3 + 6 * 4
+
+
+def test_mandrill_warns_naming_the_companions_of_the_order_confirmation() -> None:
+    compiled = compile_parts(
+        str(WORKSPACE / "orders/order-confirmation"), MANDRILL, locale="de-DE", inline_formats=True
+    )
+    where = "workspaces/acme-shop/orders/order-confirmation/drafts/published"
+    hint = "(hint: add them with Compiled.preformat(data), docs/targets/handlebars.md#formats-in-mandrill)"
+    assert [w for w in compiled.warnings if "sender formats" in w] == [
+        f"{where}/body.html.j2: the mandrillhandlebars target prints values the sender formats: "
+        'order.placed_on__date_long (format_date("long") of order.placed_on), '
+        "order.lines[].price__currency_order_currency (format_currency(order.currency) of "
+        "order.lines[].price), order.shipping_cost__currency_order_currency "
+        "(format_currency(order.currency) of order.shipping_cost), "
+        "order.total__currency_order_currency (format_currency(order.currency) of order.total) "
+        + hint,
+        f"{where}/sms.txt.j2: the mandrillhandlebars target prints values the sender formats: "
+        'order.total__decimal_0_00 (format_decimal("0.00") of order.total) ' + hint,
+    ]
+    assert [f.path for f in compiled.formatted] == [
+        "order.placed_on__date_long",
+        "order.lines[].price__currency_order_currency",
+        "order.shipping_cost__currency_order_currency",
+        "order.total__currency_order_currency",
+        "order.total__decimal_0_00",
+    ]
+    data = resolve(str(WORKSPACE / "orders/order-confirmation")).sample_data()
+    sent = compiled.preformat(data)["order"]
+    assert (sent["placed_on__date_long"], sent["total__currency_order_currency"]) == (
+        "12. Oktober 2026",
+        "115,49\u00a0$",
+    )
+    assert [line["price__currency_order_currency"] for line in sent["lines"]] == [
+        "49,00\u00a0$",
+        "34,50\u00a0$",
+        "19,99\u00a0$",
+    ]
 
 
 # --- channel parts: compiled and rendered by each target's own engine --------------------------

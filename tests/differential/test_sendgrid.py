@@ -295,7 +295,8 @@ REFUSALS = [
         "<p>{{ d|format_date }}</p>",
         "t.html:1:4: the sendgrid target cannot express format_date in en-US (SendGrid's "
         "formatDate has its own English-only tokens, not CLDR's) (hint: format the value in your "
-        "data and print it as it is)",
+        "data and print it as it is, or pass --inline-formats to make the template read values "
+        "the sender formats)",
     ),
     (
         '{{ u["a[b"] }}',
@@ -329,7 +330,8 @@ def sample_refusal(template: str, locale: str | None) -> str | None:
         return (
             f"{where}{FORMATTED[template]}: the sendgrid target cannot express format_date in "
             f"{locale or 'en-US'} (SendGrid's formatDate has its own English-only tokens, not "
-            "CLDR's) (hint: format the value in your data and print it as it is)"
+            "CLDR's) (hint: format the value in your data and print it as it is, or pass "
+            "--inline-formats to make the template read values the sender formats)"
         )
     if locale == "fr-FR":
         return (

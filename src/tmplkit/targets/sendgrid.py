@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..errors import CompileError
 from ..template import ir
+from .handlebars import preformat
 from .handlebars.mandrill import MandrillHandlebarsEmitter, count_values
 from .handlebars.syntax import CASE_FILTERS, Expr, block, number_literal
 
@@ -38,6 +38,8 @@ class SendgridEmitter(MandrillHandlebarsEmitter):
     helpers = None
     service = "SendGrid"
     no_arithmetic = "SendGrid's helpers have no arithmetic"
+    no_formatter = "SendGrid's formatDate has its own English-only tokens, not CLDR's"
+    formats_doc = "docs/targets/sendgrid.md#formats-the-sender-sends"
     refuses: ClassVar[tuple[str, ...]] = (
         "upper or lower after escape",
         "upper or lower of a loop variable",
@@ -55,12 +57,8 @@ class SendgridEmitter(MandrillHandlebarsEmitter):
         "a plural rule with %",
         "a plural rule that needs a type test",
         "a plural rule with forms for decimal counts",
+        *preformat.REFUSALS,
     )
-
-    def refuse_format(self, fmt: ir.Format, pos: ir.Pos, why: str | None = None) -> CompileError:
-        return super().refuse_format(
-            fmt, pos, "SendGrid's formatDate has its own English-only tokens, not CLDR's"
-        )
 
     def __init__(
         self, *, html: bool, file: str = "<template>", data: Mapping[str, Any] | None = None

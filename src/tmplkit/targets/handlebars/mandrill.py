@@ -7,14 +7,17 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ...errors import CompileError
+from ...i18n.formats import FILTER_OF
 from ...i18n.plural import holds
 from ...template import ir
+from . import preformat
 from .emitter import HandlebarsEmitter
 from .syntax import Call, Expr, block, literal_text
 
 
 class MandrillHandlebarsEmitter(HandlebarsEmitter):
-    formats_inline = False  # it refuses the format filters whatever the flag
+    # No formatter written in: with --inline-formats, values the sender formats (preformat.py)
+    formats_inline = False
     """Mandrill's handlebars: no custom helpers, backtick comparisons, built-in upper/lower.
 
     Conditions become nested standard blocks (`and` nests, `or` repeats the `then` text, `not`
@@ -22,7 +25,9 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
     Mandrill's own syntax, ``{{#if `plan == "pro"`}}``. `default("x")` is an `{{#if}}` around
     the value, with the fallback as text; a plural rule compares the count with whole numbers
     only (`n > 1` is `n == 0` or `n == 1`), so that whatever is not a count takes the last form,
-    as in the reference. docs/targets/handlebars.md lists where Mandrill's output differs.
+    as in the reference. A format filter (with `inline_formats`) prints a companion field the
+    sender formats (preformat.py). docs/targets/handlebars.md lists where Mandrill's output
+    differs.
     """
 
     name = "mandrillhandlebars"
@@ -43,6 +48,7 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         "a plural rule with %",
         "a plural rule that needs a type test",
         "a plural rule with forms for decimal counts",
+        *preformat.REFUSALS,
     )
     escapes_in_brackets = False  # none documented
     typed_forms = False  # Mandrill's forms are plain already, with its own semantics
@@ -50,6 +56,10 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
     # and why a plural rule with % cannot be said.
     service: ClassVar[str] = "Mandrill"
     no_arithmetic: ClassVar[str] = "Mandrill's backtick comparisons have no arithmetic"
+    # Why a format filter cannot be printed without --inline-formats, and where the companion
+    # fields printed with it are documented.
+    no_formatter: ClassVar[str] = "Mandrill cannot register helpers"
+    formats_doc: ClassVar[str] = "docs/targets/handlebars.md#formats-in-mandrill"
 
     # -- outputs --
 
@@ -59,9 +69,9 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         Only a leading `default` can apply: after any other filter the value is text, never
         missing or null, so a later `default` changes nothing (in the reference too).
         """
+        if node.value.format is not None:  # no helpers: the sender formats it
+            node = ir.Output(self.companion(node.value, node.pos), node.pos, node.url)
         value = node.value
-        if value.format is not None:  # no helpers, no formatting: Mandrill has no way to say it
-            raise self.refuse_format(value.format, node.pos, "Mandrill cannot register helpers")
         if node.url is not None and isinstance(value.ref, ir.Path):
             self.unchecked_url(value.ref)
         first = value.filters[0] if value.filters else None
@@ -78,6 +88,9 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         super().__init__(html=html, file=file, data=data)
         self.unchecked: list[str] = []  # fields printed where a URL starts, unchecked
         self.depth = 0  # emit() calls in progress: the part, and the bodies inside it
+        # The companion fields this part prints, named with the other parts' (preformat.py)
+        self.companions = preformat.current() or preformat.Companions()
+        self.preformatted: list[preformat.FormattedField] = []
 
     def emit(self, body: ir.Body) -> str:
         """The part (or a body inside it: they are emitted by this method too); the part ends
@@ -95,7 +108,40 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
                 f"(hint: {self.service} has no string helpers; send only http, https, mailto, "
                 "tel or sms URLs there, or compile for another target)"
             )
+        if self.depth == 0 and self.preformatted:
+            fields = ", ".join(f"{f.path} ({f.holds})" for f in dict.fromkeys(self.preformatted))
+            self.preformatted = []
+            self.warnings.append(
+                f"{self.file}: the {self.name} target prints values the sender formats: "
+                f"{fields} (hint: add them with Compiled.preformat(data), {self.formats_doc})"
+            )
         return text
+
+    def companion(self, value: ir.Value, pos: ir.Pos) -> ir.Value:
+        """A formatted value as the companion field the sender adds beside it (preformat.py),
+        with the filters that follow (escape, safe); refused without `inline_formats`."""
+        assert value.format is not None
+        if not self.inline_formats:
+            raise self.refuse_format(value.format, pos, self.no_formatter)
+        try:
+            field = self.companions.field(value, self.loops, self.format_locale)
+        except preformat.Refused as refused:
+            raise self.refuse(refused.construct, pos, refused.hint) from None
+        self.preformatted.append(field)
+        assert isinstance(value.ref, ir.Path)  # the companion of a loop variable is refused
+        return ir.Value(ir.Path((*value.ref.parts[:-1], field.key)), value.filters)
+
+    def refuse_format(self, fmt: ir.Format, pos: ir.Pos, why: str | None = None) -> CompileError:
+        """Without --inline-formats: the reason, and that the flag makes the template read
+        values the sender formats."""
+        name = FILTER_OF[fmt.kind]
+        return self.refuse(
+            name,
+            pos,
+            "format the value in your data and print it as it is, or pass --inline-formats to "
+            "make the template read values the sender formats",
+            f"{name} in {self.format_locale} ({why or self.no_formatter})",
+        )
 
     def unchecked_url(self, path: ir.Path) -> None:
         """Mandrill has no helper that reads a string's start: a value that starts a URL is
