@@ -33,10 +33,11 @@ from typing import Any
 from markupsafe import escape as markup_escape
 
 from ..errors import RenderError
-from ..i18n.formats import FILTER_OF
+from ..i18n.formats import Unsupported
 from ..template import ir
 from ..urls import DATA_IMAGE_TYPES, INERT_URL, SAFE_SCHEMES
-from .base import NUMBERS, InfixConditions, url_check_steps
+from .ampscript_formats import OUT, Operand, amp_string, format_code, format_tables, typed_kind
+from .base import NUMBERS, InfixConditions, plan_filters, url_check_steps
 from .jinja import print_value
 
 SELF = "_"  # the attribute name of a loop item itself, inside its row
@@ -160,13 +161,6 @@ def rows_json(items: list[Any]) -> str:
 # --- AMPscript source ---------------------------------------------------------------------
 
 
-def amp_string(text: str) -> str:
-    """An AMPscript string literal; a `%%` inside is split so that no delimiter appears."""
-    chunks = re.split(r"(?<=%)(?=%)", text)
-    quoted = ['"' + c.replace('"', '""') + '"' for c in chunks]
-    return quoted[0] if len(quoted) == 1 else "Concat(" + ", ".join(quoted) + ")"
-
-
 REGEX_META = frozenset("\\*+?|{}[]()^$.#")
 
 
@@ -254,12 +248,7 @@ class AmpscriptEmitter(InfixConditions):
         "JSON lists; without, the attributes of tmplkit.targets.ampscript.attributes(data)"
     )
     helpers = None
-    # Format filters: AMPscript's FormatNumber, FormatCurrency and FormatDate read .NET's culture
-    # data, not CLDR's (separators, month abbreviations, currency patterns differ), round
-    # half away from zero, and no AMPscript engine is at hand to prove an expansion with string
-    # functions against render: each is refused, and the value is formatted in the data.
-    refuses = tuple(FILTER_OF.values())
-    FORMAT_WHY = "AMPscript formats values with .NET culture data, not CLDR's"
+    formats_inline = True  # format filters only with --inline-formats (ampscript_formats.py)
 
     def __init__(
         self, *, html: bool, file: str = "<template>", data: Mapping[str, Any] | None = None
@@ -286,8 +275,10 @@ class AmpscriptEmitter(InfixConditions):
         """The part; with types, in three passes: the first counts the values printed, the
         second (those printed more than once set in the opening block) the attributes read;
         the third writes the part, each attribute read often enough set in the block too."""
+        tables = format_tables(body, self.format_locale) if self.inline_formats else []
         if self.variables is None:  # the exact forms of attributes(), one pass
-            return self.emit_body(body, open_left=False, open_right=False)
+            header = "%%[ " + " ".join(tables) + " ]%%" if tables else ""
+            return header + self.emit_body(body, open_left=bool(header), open_right=False)
         self.counting = True
         self.emit_body(body, open_left=False, open_right=False)
         self.counting = False
@@ -301,7 +292,8 @@ class AmpscriptEmitter(InfixConditions):
             if n * (len(read) - len(var)) > len(f"SET {var} = {read} ") + block:  # shorter
                 self.read_vars[attr] = self.variable_name(attr)
                 block = 0
-        sets = [f"SET {var} = AttributeValue({amp_string(a)})" for a, var in self.read_vars.items()]
+        sets = [*tables]
+        sets += [f"SET {v} = AttributeValue({amp_string(a)})" for a, v in self.read_vars.items()]
         sets += [self.code(line) for line in self.sets()]
         header = "%%[ " + " ".join(sets) + " ]%%" if sets else ""
         return header + self.emit_body(body, open_left=bool(header), open_right=False)
@@ -455,7 +447,7 @@ class AmpscriptEmitter(InfixConditions):
     def visit_Output(self, node: ir.Output) -> str:
         self.pos = node.pos
         if node.value.format is not None:
-            raise self.refuse_format(node.value.format, node.pos, self.FORMAT_WHY)
+            return self.formatted(node, node.value.format)
         printed = self.value(node.value)
         ref = node.value.ref
         if not isinstance(ref, ir.Path):
@@ -476,6 +468,34 @@ class AmpscriptEmitter(InfixConditions):
         if link in self.hoisted_links:
             return self.shown(self.hoisted_links[link])
         return self.shown(self.link(*link))
+
+    def formatted(self, node: ir.Output, fmt: ir.Format) -> str:
+        """A format filter: a block leaving the formatted text in OUT (ampscript_formats.py),
+        then OUT printed through the filters (the text is never missing: no default)."""
+        self.require_inline_formats(fmt, node.pos)
+        cur = self.format_operand(fmt.currency) if isinstance(fmt.currency, ir.Path) else None
+        try:
+            code = format_code(fmt, self.format_locale, self.format_operand(node.value.ref), cur)
+        except Unsupported as exc:
+            raise self.refuse_format(fmt, node.pos, str(exc)) from None
+        expr = OUT
+        for step in plan_filters(node.value.filters, self.html)[1]:
+            expr = html_escape(expr) if step == "escape" else f"{step.capitalize()}case({expr})"
+        if node.url is not None:
+            markup = url_check_steps(node.value.filters, self.html)[1]
+            expr = self.link(expr, node.url, url_pattern(node.url, markup))
+        return "%%[ " + self.code(code) + " ]%%" + self.shown(expr)
+
+    def format_operand(self, ref: ir.Ref) -> Operand:
+        """A value a format filter reads: its text and JSON type (ampscript_formats.Operand)."""
+        text = self.text_of(ref)
+        if isinstance(ref, ir.LoopVar):
+            kind = '"number"' if ref.attr in ("index", "index0") else '"boolean"'
+        elif self.variables is None:
+            kind = self.read(ref, "__type")
+        else:
+            kind = typed_kind(text, self.type_of(ref))
+        return Operand(text, kind, ref.dotted())
 
     def visit_If(self, node: ir.If) -> str:
         out = ""
