@@ -208,7 +208,9 @@ class RawClient:
         lines = head.split(b"\r\n")
         status = int(lines[0].split(b" ", 2)[1])
         length = next(
-            int(line.split(b":", 1)[1]) for line in lines if line.lower().startswith(b"content-length:")
+            int(line.split(b":", 1)[1])
+            for line in lines
+            if line.lower().startswith(b"content-length:")
         )
         while len(self.buffer) < length:
             self.read()
