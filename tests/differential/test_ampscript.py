@@ -318,9 +318,11 @@ def fold(s: str) -> str:
 def amp_text(v: Any) -> str:
     if v is True or v is False:
         return "True" if v else "False"
-    if isinstance(v, float):  # a double of Add, Subtract, …, printed as .NET prints it
-        assert v == int(v) and abs(v) < 1e15, f"the model prints no double such as {v!r}"
-        return str(int(v))
+    if isinstance(v, float):  # a double (Add, a literal, …), printed as .NET prints it
+        if v == int(v) and abs(v) < 1e15:
+            return str(int(v))
+        assert "e" not in repr(v), f"the model prints no double such as {v!r}"  # .NET: 1E+15
+        return repr(v)
     return "" if v is None else str(v)
 
 
