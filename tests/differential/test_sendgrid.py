@@ -30,6 +30,7 @@ from tests.differential.test_plurals import (
 from tests.differential.test_samples import (
     FORMATTED,
     TEMPLATES,
+    render_formatted_samples,
     render_samples_through_model,
     sample_parts,
 )
@@ -414,6 +415,36 @@ def test_the_samples_render_through_the_model_like_the_reference() -> None:
     )
     # password-reset and welcome in en, de and ja: 4 parts (subject, html, text, sms) and 2
     assert len(keys) == 3 * 4 + 3 * 2
+
+
+def upper_tracking_number(data: dict[str, Any]) -> dict[str, Any]:
+    """The shipping notification's data as its case warning asks: the tracking number sent in
+    upper case."""
+    data = copy.deepcopy(data)
+    shipment = data.get("shipment")
+    if isinstance(shipment, dict) and "tracking_number" in shipment:
+        shipment["tracking_number"] = shipment["tracking_number"].upper()
+    return data
+
+
+def test_with_inline_formats_the_formatted_samples_print_values_the_sender_formats() -> None:
+    """SendGrid inherits Mandrill's companion fields (its formatDate has English-only tokens):
+    the order confirmation and the shipping notification compiled with --inline-formats render
+    through the model as `tmplkit.render` renders them, the data through `Compiled.preformat`
+    (and the tracking number upper-cased, as the case warning asks); French's rule needs %."""
+    keys, refused = render_formatted_samples(
+        TARGET, LOCALES, lambda text: text, MODEL_JS, upper_tracking_number
+    )
+    assert refused == {
+        ("orders/order-confirmation", "fr-FR"): (
+            "workspaces/acme-shop/orders/order-confirmation/drafts/published/body.html.j2:45:16: "
+            "the sendgrid target cannot express the fr-FR plural rule, which needs % (hint: "
+            "SendGrid's helpers have no arithmetic; choose the plural form before sending, or "
+            "compile for a locale whose rule only compares the count, such as en, de or ja)"
+        )
+    }
+    # order: en, de, ja × subject, html, sms; shipping: 4 locales × subject, html, sms, push
+    assert len(keys) == 3 * 3 + 4 * 4
 
 
 # --- plural rules: every rule of Babel's locales --------------------------------------------------

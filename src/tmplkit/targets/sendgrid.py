@@ -6,10 +6,12 @@ use: handlebars' `if`, `unless`, `each`, `with`, and its own `equals`, `notEqual
 Mandrill's (MandrillHandlebarsEmitter: standard blocks nested for `and`/`or`/`not`, `default`
 as an `{{#if}}` around the value, paths on `this.` and `@root.`), with comparisons written as
 SendGrid's block helpers, `{{#equals this.plan "pro"}}…{{else}}…{{/equals}}`, which read any
-path and any handlebars string literal. What SendGrid has no helper for (the reader's locale,
-arithmetic on a count) is refused; a value that `upper`/`lower` or a URL check would change prints
-as it is sent, and compiling warns, naming the fields. docs/targets/sendgrid.md explains each
-choice and lists where SendGrid's documented semantics differ from the reference.
+path and any handlebars string literal. What SendGrid has no helper for (arithmetic on a count)
+is refused; a value that `upper`/`lower` or a URL check would change prints as it is sent, and
+compiling warns, naming the fields. A format filter (`formatDate` has English-only tokens, not
+CLDR's) is refused too, or with `inline_formats` prints, as in Mandrill, a companion field the
+sender formats (handlebars/preformat.py; compiling warns, naming each). docs/targets/sendgrid.md
+explains each choice and lists where SendGrid's documented semantics differ from the reference.
 """
 
 from __future__ import annotations
