@@ -716,6 +716,35 @@ def test_the_model_itself() -> None:
     assert model.run("%%[ FOR @i = 1 TO 0 DO ]%%x%%[ NEXT @i ]%%") == ""
 
 
+def test_the_model_s_functions_follow_ampscript_core() -> None:
+    """The functions the format filters use, as ampscript-core implements them
+    (src/Sage.Engine/Runtime/Functions/String.cs, Math.cs, Data.cs; its corpus
+    src/Sage.Engine.Tests/Corpus/Function/substring.txt and math.txt)."""
+    model = Model({})
+
+    def value(expr: str) -> str:
+        return model.run(f"%%={expr}=%%")
+
+    assert value('Substring("Curt Harris", 1, Subtract(IndexOf("Curt Harris", " "), 1))') == "Curt"
+    assert value('Substring("Logan", 1, 50)') == "Logan"
+    assert value('Substring("abc", 4, 1)') + value('Substring("", 9, 1)') == ""
+    for bad in ('Substring("abc", 5, 1)', 'Substring("abc", 0, 1)', 'Substring("Logan", 1.5)'):
+        with pytest.raises(AssertionError):
+            value(bad)
+    assert value('IndexOf("aBc", "BC")') + value('IndexOf("abc", "x")') == "20"
+    assert value("Char(48, 0)") + "|" + value("Char(48, 3)") == "|000"
+    assert value('Concat("", Add("+21", 1), "|", Divide(7, 2), "|", Mod(10, 3))') == "22|3.5|1"
+    assert value('Field(Row(BuildRowsetFromString("a|b", "|"), 2), 1)') == "b"
+    # A keyword inside a string literal starts no statement; RaiseError stops the message.
+    assert (
+        model.run('%%[ SET @a = " SET @b = 1 IF x THEN " ]%%%%=v(@a)=%%')
+        == " SET @b = 1 IF x THEN "
+    )
+    with pytest.raises(RaisedError, match=r"^stop ELSE\Z") as info:
+        model.run('%%[ IF 1 == 1 THEN RaiseError("stop ELSE", true) ENDIF ]%%')
+    assert info.value.skip_send
+
+
 # Beyond the corpus: the traps of the convention, through the model, compared exactly.
 TRAPS = [
     Source("percent", "50%%{{ name }}%{% if flag %}%%]{% endif %}%=v(@x)=%%"),

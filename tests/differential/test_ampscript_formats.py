@@ -22,7 +22,9 @@ from tests.differential.format_corpus import (
     reference_for,
 )
 from tests.differential.test_ampscript import Model, RaisedError
-from tmplkit import RenderError, compile_string
+from tests.differential.test_liquid import BAD_VALUES as LIQUID_BAD_VALUES
+from tests.differential.test_liquid import FORMAT_EDGES as LIQUID_EDGES
+from tmplkit import CompileError, RenderError, compile_string
 from tmplkit.targets.ampscript import attributes, sendable_row
 
 EDGE_LOCALES = ("en-US", "fr-FR", "ar-EG", "hi-IN", "de-CH")
@@ -147,3 +149,94 @@ def test_a_typed_value_shows_as_its_declared_type() -> None:
     )
     assert run(template, {}, typed=True) == ""
     assert run(template, {"s": ""}, typed=True) == ""  # the reference: "" is not a number
+
+
+def _cases(table: list[tuple[str, str, list[Any]]]) -> list[tuple[Source, str, Any]]:
+    return [(Source("v", src, html=False), loc, v) for src, loc, values in table for v in values]
+
+
+def test_the_liquid_edges_render_like_the_reference() -> None:
+    """test_liquid.py's edges (rounding, huge and tiny floats, years 1 to 9999, time zones up
+    to 2099, names of weekdays and months, 12- and 24-hour clocks) from the attributes."""
+    mismatches = []
+    cases = _cases(LIQUID_EDGES)
+    for source, locale, value in cases:
+        want = expected(source, locale, {"v": value})
+        got = run(amp(source, locale, typed=False), {"v": value}, typed=False)
+        if got != want:
+            mismatches.append(f"{source.template} [{locale}] {value!r}: {want!r} != {got!r}")
+    assert len(cases) == 90
+    assert mismatches == [], "\n".join(mismatches)
+
+
+def test_the_liquid_bad_values_raise_the_reference_s_error() -> None:
+    """test_liquid.py's unreadable values (Liquid prints nothing for them): the reference's
+    error word for word, but for a list or an object, shown as AMPscript has its text."""
+    mismatches = []
+    cases = _cases(LIQUID_BAD_VALUES)
+    for source, locale, value in cases:
+        want = expected(source, locale, {"v": value})
+        got = run(amp(source, locale, typed=False), {"v": value}, typed=False)
+        if got != want:
+            mismatches.append(value)
+    assert want.startswith("ERROR: ")
+    assert mismatches == [{"a": 1}]  # shown {'a': 1}
+
+
+@pytest.mark.parametrize(
+    ("src", "why"),
+    [
+        ('{{ m|format_time("full") }}', "a time zone field (zzzz), which needs CLDR's zone names"),
+        ('{{ n|format_decimal("@@#") }}', "a scientific or significant-digits pattern"),
+        (
+            '{{ n|format_currency("EUR", "#,##0.00 ¤¤¤") }}',
+            "a currency's name (¤¤¤), which changes with the amount",
+        ),
+        ('{{ m|format_date("QQQ y") }}', "quarters (QQQ)"),
+    ],
+)
+def test_what_liquid_refuses_is_refused_in_one_line(src: str, why: str) -> None:
+    with pytest.raises(CompileError) as info:
+        compile_string(src, "ampscript", file="t.html", locale="fr-FR", inline_formats=True)
+    name = src.split("|")[1].split("(")[0]
+    assert str(info.value) == (
+        f"t.html:1:1: the ampscript target cannot express {name} in fr-FR ({why}) "
+        "(hint: format the value in your data and print it as it is)"
+    )
+
+
+def test_a_time_zone_converts_up_to_2100_and_raises_an_error_after() -> None:
+    """The zone's table (formats.zone_table) covers instants before 2100-01-01T00:00Z; past it
+    the reference goes on, AMPscript stops the message with an error that says so."""
+    source = Source("tz", '{{ v|format_datetime("y-MM-dd HH:mm", "Europe/Paris") }}', html=False)
+    template = amp(source, "en-US", typed=False)
+    values = ("2099-12-31T23:59:59Z", "2100-01-01T00:00:00Z")
+    assert [expected(source, "en-US", {"v": v}) for v in values] == [
+        "2100-01-01 00:59",
+        "2100-01-01 01:00",
+    ]
+    assert [run(template, {"v": v}, typed=False) for v in values] == [
+        "2100-01-01 00:59",
+        'ERROR: v: "2100-01-01T00:00:00Z" is past 2099, where the ampscript target\'s offsets '
+        "of Europe/Paris end (hint: format the value in your data and print it as it is)",
+    ]
+
+
+def test_the_currency_tables_come_once_at_the_top() -> None:
+    out = compile_string(
+        "{% for l in ls %}{{ l.p|format_currency(c) }}{% endfor %}{{ t|format_currency(c) }}",
+        "ampscript",
+        locale="fr-FR",
+        inline_formats=True,
+    )
+    assert out.startswith('%%[ SET @tk_f_codes = ",ADP,AED,')
+    assert out.count("SET @tk_f_symbols = ") == 1 and "|USD=$US|" in out and ",JPY=0," in out
+    assert " ]%%%%[ SET @tk_rows1 = " in out  # the tables' block, then the loop's
+
+
+def test_a_formatted_value_goes_through_its_filters() -> None:
+    src = '{{ d|format_date("MMM")|e }}|{{ d|format_date("MMM")|safe }}|{{ n|format_number }}'
+    template = amp(Source("f", src), "fr-FR", typed=False)
+    data = {"d": "2026-02-01", "n": 1}
+    assert run(template, data, typed=False) == expected(Source("f", src), "fr-FR", data)
+    assert run(template, data, typed=False) == "févr.|févr.|1"

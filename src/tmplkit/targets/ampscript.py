@@ -478,9 +478,8 @@ class AmpscriptEmitter(InfixConditions):
             code = format_code(fmt, self.format_locale, self.format_operand(node.value.ref), cur)
         except Unsupported as exc:
             raise self.refuse_format(fmt, node.pos, str(exc)) from None
-        expr = OUT
-        for step in plan_filters(node.value.filters, self.html)[1]:
-            expr = html_escape(expr) if step == "escape" else f"{step.capitalize()}case({expr})"
+        # Only |e and |safe may follow a format filter (the parser refuses the others).
+        expr = html_escape(OUT) if plan_filters(node.value.filters, self.html)[1] else OUT
         if node.url is not None:
             markup = url_check_steps(node.value.filters, self.html)[1]
             expr = self.link(expr, node.url, url_pattern(node.url, markup))
