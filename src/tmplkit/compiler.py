@@ -24,7 +24,7 @@ from .pipeline import (
 )
 from .store import CHANNEL_PARTS, Project
 from .targets import get_emitter
-from .targets.handlebars import preformat as companions
+from .targets import preformat as companions
 from .template.parse import parse
 from .variables import Variables, infer, of_sources
 from .variables import declare as declare_types

@@ -1,7 +1,7 @@
 """Mandrill and SendGrid print the values the sender formats: companion fields, exactly.
 
 With `inline_formats`, a format filter in the mandrillhandlebars (or sendgrid) target prints a
-companion field beside the value (targets/handlebars/preformat.py), and `Compiled.preformat`
+companion field beside the value (targets/preformat.py), and `Compiled.preformat`
 adds it to the recipient's data with the reference's own formatter. Proved here against the
 engine: the format corpus (tests/differential/format_corpus.py) in every locale and data set,
 its edge values and its bad values, compiled with `compile_parts`, the data passed through
@@ -37,7 +37,7 @@ from tmplkit.compiler import Compiled, compile_parts
 from tmplkit.errors import CompileError, RenderError
 from tmplkit.i18n.formats import FormatError
 from tmplkit.targets import get_emitter
-from tmplkit.targets.handlebars.preformat import FormattedField
+from tmplkit.targets.preformat import FormattedField
 
 # target → the model of its additions to handlebars.js, as its own tests render it
 MODELS = {

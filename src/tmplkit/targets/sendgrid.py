@@ -10,7 +10,7 @@ path and any handlebars string literal. What SendGrid has no helper for (arithme
 is refused; a value that `upper`/`lower` or a URL check would change prints as it is sent, and
 compiling warns, naming the fields. A format filter (`formatDate` has English-only tokens, not
 CLDR's) is refused too, or with `inline_formats` prints, as in Mandrill, a companion field the
-sender formats (handlebars/preformat.py; compiling warns, naming each). docs/targets/sendgrid.md
+sender formats (targets/preformat.py; compiling warns, naming each). docs/targets/sendgrid.md
 explains each choice and lists where SendGrid's documented semantics differ from the reference.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..template import ir
-from .handlebars import preformat
+from . import preformat
 from .handlebars.mandrill import MandrillHandlebarsEmitter, count_values
 from .handlebars.syntax import CASE_FILTERS, Expr, block, number_literal
 

@@ -10,7 +10,7 @@ from ...errors import CompileError
 from ...i18n.formats import FILTER_OF
 from ...i18n.plural import holds
 from ...template import ir
-from . import preformat
+from .. import preformat
 from .emitter import HandlebarsEmitter
 from .syntax import Call, Expr, block, literal_text
 

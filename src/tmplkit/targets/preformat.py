@@ -1,4 +1,4 @@
-"""Values the sender formats, for Mandrill and SendGrid: companion fields and `preformat`.
+"""Values the sender formats (Mandrill, SendGrid): companion fields, and `preformat` adding them.
 
 Mandrill's handlebars (and SendGrid's) can register no helper and has no arithmetic and no
 string functions, so it cannot format a date or an amount in the reader's locale. With
@@ -30,8 +30,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from ...i18n import formats
-from ...template import ir
+from ..i18n import formats
+from ..template import ir
 
 Step: TypeAlias = str | int | None
 """One step from the data's root: a key, an index, or None for each item of the list a loop
