@@ -24,6 +24,8 @@ from tests.differential.format_corpus import (
 from tests.differential.test_ampscript import Model, RaisedError
 from tests.differential.test_liquid import BAD_VALUES as LIQUID_BAD_VALUES
 from tests.differential.test_liquid import FORMAT_EDGES as LIQUID_EDGES
+from tests.differential.test_liquid import SWEEP_DATA, SWEEP_SOURCES
+from tests.differential.test_liquid import _babel_locales as babel_locales
 from tmplkit import CompileError, RenderError, compile_string
 from tmplkit.targets.ampscript import attributes, sendable_row
 
@@ -240,3 +242,24 @@ def test_a_formatted_value_goes_through_its_filters() -> None:
     data = {"d": "2026-02-01", "n": 1}
     assert run(template, data, typed=False) == expected(Source("f", src), "fr-FR", data)
     assert run(template, data, typed=False) == "févr.|févr.|1"
+
+
+def test_a_sample_of_all_locales_renders_like_the_reference() -> None:
+    """Every 25th of Babel's locales: its own number, percent and currency formats and every
+    date, time and datetime width (those without a time zone's name), from the attributes."""
+    cases, failures = 0, []
+    for locale in babel_locales()[::25]:
+        for src in SWEEP_SOURCES:
+            source = Source("sweep", src)
+            try:
+                template = amp(source, locale, typed=False)
+            except CompileError as exc:
+                assert "(a time zone field (" in str(exc), exc
+                continue
+            for data in SWEEP_DATA:
+                cases += 1
+                want, got = expected(source, locale, data), run(template, data, typed=False)
+                if got != want:
+                    failures.append(f"{src} [{locale}] {data}: {want!r} != {got!r}")
+    assert cases > 1000  # 1,188 with Babel 2.18
+    assert failures == [], "\n".join(failures[:20])

@@ -80,6 +80,17 @@ def _put(snippet: str, **values: str) -> str:
     return re.sub(r"\$([A-Z]+)", lambda m: values[m.group(1)], snippet)
 
 
+def _folded(snippet: str) -> str:
+    """`Add(3, 1)` written 4, and `Subtract(3, 1)` 2: in code holding no data."""
+    snippet = re.sub(r"Add\(([0-9]+), ([0-9]+)\)", lambda m: str(int(m[1]) + int(m[2])), snippet)
+
+    def minus(m: re.Match[str]) -> str:
+        a, b = int(m[1]), int(m[2])
+        return str(a - b) if a >= b else m[0]
+
+    return re.sub(r"Subtract\(([0-9]+), ([0-9]+)\)", minus, snippet)
+
+
 def _quotient(x: str, y: str) -> str:
     """The integer quotient of x >= 0 by y > 0."""
     return f"Divide(Subtract({x}, Mod({x}, {y})), {y})"
@@ -215,6 +226,9 @@ _FRACTION = _v(
     'RegExMatch(Substring(@f, Add($LEAST, 1), Length(@f)), "^(?:[0-9]*[1-9])?", 0)) ENDIF '
 )
 
+# Trailing zeros cut (a pattern with no fraction digits at least).
+_TRIM = _v('SET @f = RegExMatch(@f, "^(?:[0-9]*[1-9])?", 0) ')
+
 # The integer digits grouped from the right: $FIRST digits, then $THEN digits a group.
 _GROUP = _v(
     'SET @r = "" SET @k = $FIRST FOR @j = 1 TO Length(@i) DO IF Length(@i) > @k THEN '
@@ -251,13 +265,13 @@ def _number_code(
         least = most = "@tk_f_cd"
     else:
         least, most = str(spec.fraction[0]), str(spec.fraction[1])
-    code = _put(_DIGITS, SCALE=str(spec.scale)) + _put(_ROUND, MAX=most)
+    code = _put(_DIGITS, SCALE=str(spec.scale)) + _folded(_put(_ROUND, MAX=most))
     if spec.min_int > 1:
         code += _v(
             f"IF Length(@i) < {spec.min_int} THEN "
             f"SET @i = Concat(Char(48, Subtract({spec.min_int}, Length(@i))), @i) ENDIF "
         )
-    code += _put(_FRACTION, LEAST=least)
+    code += _folded(_put(_FRACTION if least != "0" else _TRIM, LEAST=least))
     if spec.grouping is not None:
         first, then = spec.grouping
         code += _put(_GROUP, FIRST=str(first), THEN=str(then), SEP=amp_string(spec.group))
