@@ -37,7 +37,7 @@ from tmplkit.compiler import Compiled, compile_parts
 from tmplkit.errors import CompileError, RenderError
 from tmplkit.i18n.formats import FormatError
 from tmplkit.targets import get_emitter
-from tmplkit.targets.preformat import FormattedField
+from tmplkit.targets.preformat import FormattedField, naming
 
 # target → the model of its additions to handlebars.js, as its own tests render it
 MODELS = {
@@ -250,6 +250,29 @@ def test_each_part_reads_the_same_companions_and_warns_once_naming_them(tmp_path
         "(hint: add them with Compiled.preformat(data), "
         "docs/targets/sendgrid.md#formats-the-sender-sends)"
     )
+
+
+def test_one_compile_names_its_companions_once_for_all_its_parts() -> None:
+    """The parts of one compile (compile_sources opens `naming()` around them) share the names:
+    a spec the HTML part numbered keeps its number in the text part, whatever that one prints."""
+    with naming() as companions:
+        html = compile_string(
+            '<p>{{ n|format_decimal("0.00") }} {{ n|format_decimal("0,00") }}</p>',
+            "mandrillhandlebars",
+            inline_formats=True,
+        )
+        text = compile_string(
+            '{{ n|format_decimal("0,00") }}', "mandrillhandlebars", html=False, inline_formats=True
+        )
+    assert (html, text) == (
+        "<p>{{this.n__decimal_0_00}} {{this.n__decimal_0_00_2}}</p>",
+        "{{{this.n__decimal_0_00_2}}}",
+    )
+    assert [f.path for f in companions.fields] == ["n__decimal_0_00", "n__decimal_0_00_2"]
+    # Outside a compile, each emitter names its own.
+    assert compile_string(
+        '{{ n|format_decimal("0,00") }}', "mandrillhandlebars", inline_formats=True
+    ) == ("{{this.n__decimal_0_00}}")
 
 
 def test_the_json_lists_the_companions_only_where_there_are_some() -> None:
