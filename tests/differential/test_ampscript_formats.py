@@ -261,3 +261,19 @@ def test_a_sample_of_all_locales_renders_like_the_reference() -> None:
                     failures.append(f"{src} [{locale}] {data}: {want!r} != {got!r}")
     assert cases > 1000  # 1,188 with Babel 2.18
     assert failures == [], "\n".join(failures[:20])
+
+
+def test_a_scalar_is_a_number_when_its_text_is_one() -> None:
+    source = Source("scalar", "{{ x|format_percent }}", html=False)
+    template = compile_string(
+        source.template,
+        "ampscript",
+        html=False,
+        locale="de-DE",
+        inline_formats=True,
+        declare={"x": "scalar"},
+    )
+    for value in (1e-07, 1.2345678901234568e19, "0.125", "abc"):
+        data = {"x": value}
+        assert run(template, data, typed=True) == expected(source, "de-DE", data), value
+    assert run(template, {"x": "abc"}, typed=True).startswith('ERROR: x: "abc" is not a number')

@@ -58,12 +58,12 @@ class Operand:
 
 def typed_kind(text: str, declared: str) -> str:
     """The JSON type of a value sent as a plain attribute (the template's types): what its
-    declaration says; a scalar is a number when its text is one, else a string."""
+    declaration says; a scalar (or any) is a number when its text is one, else a string."""
     if declared in ("number", "integer"):
         kind = '"number"'
     elif declared == "boolean":
         kind = '"boolean"'
-    elif declared == "scalar":
+    elif declared in ("scalar", "any"):
         kind = f'IIF(Empty(RegExMatch({text}, {amp_string(NUMBER_TEXT)}, 0)), "string", "number")'
     else:
         kind = '"string"'
