@@ -552,7 +552,7 @@ class Model:
             raise RaisedError(amp_text(a[0]), len(a) > 1 and bool(a[1]))
         if name == "regexmatch":
             m = re.search(dotnet_regex(a[1]), amp_text(a[0]))
-            return m.group(int(a[2])) if m else ""
+            return (m.group(int(a[2])) or "") if m else ""  # a group that took no part: ""
         if name == "v":
             return a[0]
         raise AssertionError(f"the model has no function {name}")

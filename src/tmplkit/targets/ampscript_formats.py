@@ -229,9 +229,11 @@ _FRACTION = _v(
 # Trailing zeros cut (a pattern with no fraction digits at least).
 _TRIM = _v('SET @f = RegExMatch(@f, "^(?:[0-9]*[1-9])?", 0) ')
 
-# The integer digits grouped from the right: $FIRST digits, then $THEN digits a group.
+# The integer digits grouped from the right: $FIRST digits, then $THEN digits a group (the
+# loop's bound is a variable no iteration changes, whenever an engine evaluates it).
 _GROUP = _v(
-    'SET @r = "" SET @k = $FIRST FOR @j = 1 TO Length(@i) DO IF Length(@i) > @k THEN '
+    'SET @r = "" SET @k = $FIRST SET @len = Length(@i) '
+    "FOR @j = 1 TO @len DO IF Length(@i) > @k THEN "
     "SET @n = Subtract(Length(@i), @k) SET @r = Concat($SEP, Substring(@i, Add(@n, 1), @k), @r) "
     "SET @i = Substring(@i, 1, @n) SET @k = $THEN ENDIF NEXT @j SET @i = Concat(@i, @r) "
 )
