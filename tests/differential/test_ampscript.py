@@ -17,6 +17,7 @@ import os
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -422,6 +423,20 @@ def dotnet_regex(pattern: str) -> str:
     return pattern.replace("\\z", "\\Z")
 
 
+@cache  # the model runs the same statements again and again (loops, data sets)
+def tokenize(text: str) -> list[tuple[str, str]]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = TOKEN_RE.match(text, pos)
+        assert m, f"cannot tokenize {text[pos:]!r}"
+        kind = m.lastgroup or ""
+        tokens.append((kind, m.group(kind)))
+        pos = m.end()
+    return tokens
+
+
 class Model:
     """Evaluates the statements and expressions of the emitted AMPscript."""
 
@@ -432,16 +447,7 @@ class Model:
     # expressions
 
     def parse(self, text: str) -> list[tuple[str, str]]:
-        tokens, pos = [], 0
-        while pos < len(text):
-            if text[pos:].strip() == "":
-                break
-            m = TOKEN_RE.match(text, pos)
-            assert m, f"cannot tokenize {text[pos:]!r}"
-            kind = m.lastgroup or ""
-            tokens.append((kind, m.group(kind)))
-            pos = m.end()
-        return tokens
+        return tokenize(text)
 
     def expr(self, tokens: list[tuple[str, str]], i: int = 0) -> tuple[Any, int]:
         left, i = self.and_(tokens, i)
@@ -656,6 +662,7 @@ def statements(body: str) -> list[str]:
     return [body[m.start(1) : m.end(1)].strip() for m in STATEMENT_RE.finditer(masked)]
 
 
+@cache
 def split_content(source: str) -> list[tuple[str, str]]:
     """Text, inline expressions (%%=…=%%) and block statements (%%[…]%%), in order."""
     items: list[tuple[str, str]] = []
