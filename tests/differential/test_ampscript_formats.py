@@ -277,3 +277,28 @@ def test_a_scalar_is_a_number_when_its_text_is_one() -> None:
         data = {"x": value}
         assert run(template, data, typed=True) == expected(source, "de-DE", data), value
     assert run(template, {"x": "abc"}, typed=True).startswith('ERROR: x: "abc" is not a number')
+
+
+@pytest.mark.parametrize(
+    ("src", "data"),
+    [
+        ("{% for x in xs %}{{ loop.index|format_percent }};{% endfor %}", {"xs": [1, 2]}),
+        ("{% for x in xs %}{{ loop.first|format_number }}{% endfor %}", {"xs": [1, 2]}),
+        (
+            '<a href="{{ n|format_number }}">x</a><a href="{{ d|format_date }}/x">',
+            {"n": 12345, "d": "2026-01-02"},
+        ),
+        (
+            "{{ o.p|format_currency(o.c) }}|{{ o.p|format_currency(o.c) }}",
+            {"o": {"p": 3, "c": "EUR"}},
+        ),
+        ("5%{{ n|format_percent }}%", {"n": 0.5}),
+    ],
+)
+def test_loop_variables_urls_and_neighbours_format_like_the_reference(
+    src: str, data: dict[str, Any]
+) -> None:
+    source = Source("t", src)
+    assert run(amp(source, "fr-FR", typed=False), data, typed=False) == expected(
+        source, "fr-FR", data
+    )
