@@ -26,10 +26,16 @@ import pytest
 from tests.differential.corpus import DATASETS, SOURCES, Source
 from tests.differential.format_corpus import FORMAT_SOURCES, LOCALES
 from tests.differential.harness import reference
-from tmplkit import CompileError, RenderError, compile_parts, compile_string, open_project
+from tmplkit import CompileError, RenderError, compile_parts, compile_string, ir, open_project
+from tmplkit.i18n.locales import plural_rule
+from tmplkit.i18n.plural import select_form
+from tmplkit.targets import get_emitter
 from tmplkit.targets.ampscript import AmpscriptEmitter, attributes, regex_literal, sendable_row
 from tmplkit.targets.ampscript_formats import amp_string
 from tmplkit.targets.jinja import environment, print_value
+from tmplkit.template.parse import parse
+from tmplkit.variables import declare as declare_types
+from tmplkit.variables import infer
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "ampscript"
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_templates"
@@ -100,7 +106,7 @@ def test_truthiness_reads_the_truthy_companion() -> None:
 def test_string_comparison_is_exact() -> None:
     assert amp('{% if plan == "a.b*" %}x{% endif %}') == (
         '%%[ IF AttributeValue("plan__type") == "string" AND '
-        'RegExMatch(AttributeValue("plan"), "^a\\.b\\*\\z", 0) != "" THEN ]%%x%%[ ENDIF ]%%'
+        'NOT Empty(RegExMatch(AttributeValue("plan"), "^a\\.b\\*\\z", 0)) THEN ]%%x%%[ ENDIF ]%%'
     )
     assert amp('{% if plan != "" %}x{% endif %}') == (
         '%%[ IF NOT (AttributeValue("plan__type") == "string" AND Empty(AttributeValue("plan"))) '
@@ -300,7 +306,11 @@ class Rowset(list):  # type: ignore[type-arg]
 
 
 def number_like(v: Any) -> Decimal | None:
-    if isinstance(v, bool):
+    """SageValue.IsNumberLike and TryToDecimal in ampscript-core (src/Sage.Engine/Runtime/
+    SageValue.cs, lines 95-113 and 243-264): a number, or a string that reads as one. Unlike
+    .NET's decimal.TryParse, the model reads an exponent (`1e+21`, as a float prints) and no
+    thousands separator."""
+    if isinstance(v, bool) or v is None:
         return None
     if isinstance(v, int | float):
         return Decimal(str(v))
@@ -377,12 +387,34 @@ def substring(subject: Any, start: Any, length: Any = None) -> str:
     return text[first - 1 : first - 1 + n]
 
 
+def to_boolean(v: Any) -> bool:
+    """SageValue.TryToBoolean (SageValue.cs, lines 382-410): null is false, a whole number is
+    1 or not, a string "true" or "false" without case; anything else fails, and is false."""
+    if v is None or isinstance(v, bool):
+        return bool(v)
+    text = amp_text(v).strip()
+    if re.fullmatch(r"[+-]?[0-9]+", text):
+        return int(text) == 1
+    return text.lower() == "true"
+
+
 def compare(op: str, a: Any, b: Any) -> bool:
+    """SageValue.CompareTo in ampscript-core (src/Sage.Engine/Runtime/SageValue.cs, lines
+    520-573), whose corpus src/Sage.Engine.Tests/Corpus/Comparisons/ was generated against
+    Marketing Cloud: null equals only null (and is "less" and "greater" than any other value);
+    beside a boolean both sides are booleans; where either side is number-like both compare as
+    decimals, a side that is not one counting as 0 (TryCompareNumbers, lines 637-654: "a" < 1
+    in the corpus, and "0" == "" here); else as text without case (the model: nor accents)."""
+    equality = op in ("==", "<=", ">=")  # CompareOperator.IsEqualToken
+    if a is None or b is None:
+        return (a is None and b is None) == equality
+    if isinstance(a, bool) or isinstance(b, bool):
+        return (to_boolean(a) == to_boolean(b)) == equality
     na, nb = number_like(a), number_like(b)
-    if na is not None and nb is not None:
-        x: Any
-        y: Any
-        x, y = na, nb
+    x: Any
+    y: Any
+    if na is not None or nb is not None:
+        x, y = na or Decimal(0), nb or Decimal(0)
     else:
         x, y = fold(amp_text(a)), fold(amp_text(b))
     return {
@@ -721,6 +753,15 @@ def test_the_model_itself() -> None:
     )
     assert model.run('%%[ IF AttributeValue("n") == "3.0" THEN ]%%num%%[ ENDIF ]%%') == "num"
     assert model.run("%%[ FOR @i = 1 TO 0 DO ]%%x%%[ NEXT @i ]%%") == ""
+    # ampscript-core's coercions (SageValue.CompareTo): beside a number-like value "" is 0;
+    # its corpus (comparisons.strings.txt, null.txt, bool.txt): 'a' < 1, '4' < '50',
+    # null != '0', 'a' == false, false == 1.5
+    tests = '"0" == "" AND " 0.0 " == "" AND "a" < 1 AND "4" < "50"'
+    assert model.run(f"%%=IIF({tests}, 1, 0)=%%") == "1"
+    tests = '"0" != "" OR @unset == "" OR @unset == "0" OR "a" == "0.5"'
+    assert model.run(f"%%=IIF({tests}, 1, 0)=%%") == "0"
+    tests = '@unset != "0" AND @unset == @none AND "a" == false AND false == 1.5 AND true == "1"'
+    assert model.run(f"%%=IIF({tests}, 1, 0)=%%") == "1"
 
 
 def test_the_model_s_functions_follow_ampscript_core() -> None:
@@ -820,6 +861,38 @@ def test_traps_render_like_the_reference_through_the_model() -> None:
             if got != expected:
                 mismatches.append(f"{source.name} × {name}: {expected!r} != {got!r}")
     assert mismatches == [], "\n".join(mismatches)
+
+
+def test_a_match_of_0_is_not_empty() -> None:
+    """RegExMatch gives the matched text, and AMPscript's `"0" != ""` is false (ampscript-core's
+    SageValue.CompareTo compares number-like text as a number, "" as 0): the emitter tests a
+    match with Empty. French takes `one` for 0 (and 0.5): each test typed and not, s "0"."""
+    rule = plural_rule("fr-FR")
+    plural = select_form(
+        ir.Path(("n",)),
+        rule.expr,
+        [(ir.Text(f"{form}:"),) for form in ("one", "many", "other")],
+        decimals=rule.decimals,
+    )
+    equal = parse('{% if s == "0" %}={% endif %}{% if s != "0" %}!={% endif %}', "t").body
+    declare = {"s": "string", "n": "number"}
+    mismatches = []
+    for body in (plural, equal):
+        expected_text = environment(autoescape=True).from_string(emit_ir("jinja", body))
+        for typed in (False, True):
+            compiled = emit_ir("ampscript", body, declare if typed else None)
+            for data in ({"s": "0", "n": 0}, {"s": "0", "n": 0.5}, {"s": "00", "n": 1}):
+                got = Model(sendable_row(data) if typed else attributes(data)).run(compiled)
+                if got != expected_text.render(data):
+                    mismatches.append(f"typed={typed} {data}: {compiled}: {got!r}")
+    assert mismatches == [], "\n".join(mismatches)
+
+
+def emit_ir(target: str, body: ir.Body, declare: dict[str, Any] | None = None) -> str:
+    emitter = get_emitter(target)(html=True)
+    if declare is not None:
+        emitter.variables = declare_types(infer([body]), declare, file="t")
+    return emitter.emit(body)
 
 
 def test_a_string_is_not_a_list() -> None:

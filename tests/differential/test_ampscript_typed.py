@@ -75,11 +75,11 @@ def test_conditions_test_each_type_as_ampscript_does() -> None:
         "%%[ ENDIF ]%%"
     )
     assert amp('{% if s == "pro" and n == 2 %}x{% endif %}', declare) == (
-        '%%[ IF (RegExMatch(AttributeValue("s"), "^pro\\z", 0) != "") AND '
+        '%%[ IF (NOT Empty(RegExMatch(AttributeValue("s"), "^pro\\z", 0))) AND '
         '(AttributeValue("n") == 2) THEN ]%%x%%[ ENDIF ]%%'
     )
     assert amp('{% if s != "pro" %}x{% endif %}{% if not b %}y{% endif %}', declare) == (
-        '%%[ IF RegExMatch(AttributeValue("s"), "^pro\\z", 0) == "" THEN ]%%x%%[ ENDIF ]%%'
+        '%%[ IF Empty(RegExMatch(AttributeValue("s"), "^pro\\z", 0)) THEN ]%%x%%[ ENDIF ]%%'
         '%%[ IF AttributeValue("b") != "true" THEN ]%%y%%[ ENDIF ]%%'
     )
     assert amp("{% if l %}x{% endif %}", {"l": {"type": "list", "required": True}}) == (
@@ -132,7 +132,7 @@ def test_a_plural_counts_with_the_number_s_digits() -> None:
     out = amp(source, {"n": "number"}, html=False)
     assert out == (
         '%%[ SET @n = AttributeValue("n") ]%%'
-        '%%[ IF RegExMatch(@n, "^[0-9]+\\z", 0) == "" THEN ]%%%%=v(@n)=%% files'
+        '%%[ IF Empty(RegExMatch(@n, "^[0-9]+\\z", 0)) THEN ]%%%%=v(@n)=%% files'
         "%%[ ELSEIF @n != 1 THEN ]%%%%=v(@n)=%% files%%[ ELSE ]%%%%=v(@n)=%% file%%[ ENDIF ]%%"
     )
     declare = {"n": {"type": "integer", "required": True}}

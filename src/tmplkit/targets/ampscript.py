@@ -581,7 +581,8 @@ class AmpscriptEmitter(InfixConditions):
             if literal == "":
                 return f'{kind} == "string" AND Empty({text})'
             pattern = amp_string("^" + regex_literal(literal) + "\\z")
-            return f'{kind} == "string" AND RegExMatch({text}, {pattern}, 0) != ""'
+            # a match is tested with Empty: AMPscript compares "0" with "" as 0 with 0
+            return f'{kind} == "string" AND NOT Empty(RegExMatch({text}, {pattern}, 0))'
         number = f'{kind} == "number" AND {text} == {amp_string(printed(literal))}'
         if literal in (0, 1):  # True == 1 and False == 0 in the reference
             flag = "true" if literal == 1 else "false"
@@ -611,14 +612,14 @@ class AmpscriptEmitter(InfixConditions):
         if self.variables is not None:
             return self.typed_count(ref)
         kind, text = self.read(ref, "__type"), self.read(ref)
-        return f'{kind} == "number" AND RegExMatch({text}, "^[0-9]+\\z", 0) != ""'
+        return f'{kind} == "number" AND NOT Empty(RegExMatch({text}, "^[0-9]+\\z", 0))'
 
     def cond_IsDecimal(self, cond: ir.IsDecimal) -> str:
         """A number > 0 with a fraction: a number attribute printed as digits, a point, digits."""
         ref = cond.ref
         if isinstance(ref, ir.LoopVar):
             return "1 == 0"  # loop variables are whole numbers or booleans
-        decimal = f'RegExMatch({self.read(ref)}, "^[0-9]+\\.[0-9]+\\z", 0) != ""'
+        decimal = f'NOT Empty(RegExMatch({self.read(ref)}, "^[0-9]+\\.[0-9]+\\z", 0))'
         if self.variables is not None:
             kind = self.type_of(ref)
             if kind not in NUMBERS:
@@ -775,7 +776,7 @@ class AmpscriptEmitter(InfixConditions):
             if literal == "":
                 return f"NOT Empty({read})" if negate else f"Empty({read})"
             pattern = amp_string("^" + regex_literal(literal) + "\\z")
-            return f'RegExMatch({read}, {pattern}, 0) {"==" if negate else "!="} ""'
+            return f"{'' if negate else 'NOT '}Empty(RegExMatch({read}, {pattern}, 0))"
         op = "!=" if negate else "=="
         if kind in NUMBERS:
             number = printed(literal)
@@ -793,4 +794,4 @@ class AmpscriptEmitter(InfixConditions):
             raise self.untyped(path, "use as a plural count")
         if kind == "integer" and self.always_present(path):
             return f"{read} {'<' if negate else '>='} 0"
-        return f'RegExMatch({read}, "^[0-9]+\\z", 0) {"==" if negate else "!="} ""'
+        return f'{"" if negate else "NOT "}Empty(RegExMatch({read}, "^[0-9]+\\z", 0))'
