@@ -1,9 +1,10 @@
 """Every sample template compiles to every target that can express it; the others refuse exactly.
 
 The order confirmation and the shipping notification format their dates and prices in the
-reader's locale (format_date, format_currency): ampscript (AMPscript formats with .NET's data,
-not CLDR's) and handlebarsjava (the tk_format helper is handlebars.js's) refuse them, in every
-locale; mandrillhandlebars (no helpers) refuses them without --inline-formats, and with it prints
+reader's locale (format_date, format_currency): handlebarsjava (the tk_format helper is
+handlebars.js's) refuses them, in every locale; the targets that write tmplkit's formatter in
+(handlebars, liquid, freemarker, cheetah, ampscript) refuse them without --inline-formats;
+mandrillhandlebars (no helpers) refuses them without --inline-formats, and with it prints
 companion fields the sender formats (`Compiled.preformat`): rendered through the model with the
 sample's data preformatted, each part is what `tmplkit.render` gives. Mandrill expresses the
 samples in the source locale, de-DE and ja-JP: their plural rules are comparisons of the count
@@ -55,7 +56,6 @@ FORMATTED = {
     "orders/shipping-notification": "drafts/published/body.html.j2:42:28",
 }
 NO_FORMATS = {
-    "ampscript": "AMPscript formats values with .NET culture data, not CLDR's",
     "handlebarsjava": "tk_format is a handlebars.js helper only",
     MANDRILL: "Mandrill cannot register helpers",
 }
@@ -64,7 +64,7 @@ SENDER_FORMATS = ", or pass --inline-formats to make the template read values th
 
 
 def format_refusal(target: str, locale: str | None) -> str:
-    if target not in NO_FORMATS:  # handlebars, liquid, freemarker, cheetah: with the flag only
+    if target not in NO_FORMATS:  # handlebars, liquid, freemarker, cheetah, ampscript: the flag
         return (
             f"the {target} target cannot express format_date without --inline-formats (it has no"
             " locale-aware formatter) (hint: format the value in your data and print it as it"
