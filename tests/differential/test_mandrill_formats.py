@@ -155,6 +155,60 @@ def test_a_value_the_filter_cannot_read_is_the_reference_error_word_for_word(tar
     assert len(BAD_FORMAT_DATA) == 15
 
 
+# Beyond the corpus: a formatted plural count, |safe and |e after a format, nested loops with a
+# currency from the outer item and from the root, an index, a value under a URL's fixed scheme.
+EXTRA_SOURCES = [
+    Source(
+        "plural_count",
+        "<p>{% trans count=n|format_decimal %}{{ count }} item{% pluralize %}{{ count }} items"
+        "{% endtrans %}</p>",
+    ),
+    Source("safe_and_e", "<p>{{ p|format_currency(c)|safe }}|{{ p|format_currency(c)|e }}</p>"),
+    Source("text_e", '{{ d|format_date("d MMM y")|e }}', html=False),
+    Source(
+        "nested",
+        "{% for g in gs %}<h2>{{ g.at|format_datetime('short', 'Asia/Tokyo') }}</h2>"
+        "{% for l in g.ls %}{{ l.p|format_currency(g.c) }}/{{ l.p|format_currency(c) }};"
+        "{% endfor %}{% endfor %}",
+    ),
+    Source("index", "<p>{{ gs[1].ls[0].p|format_percent }}</p>"),
+    Source("url", '<a href="https://acme.example/{{ d|format_date }}">x</a>'),
+]
+EXTRA_DATA: dict[str, dict[str, Any]] = {
+    "values": {
+        "n": 1,
+        "p": "1234.5",
+        "c": "EUR",
+        "d": "2026-10-12",
+        "gs": [
+            {"at": "2026-10-12T23:30:00Z", "c": "JPY", "ls": [{"p": 3.5}, {"p": None}]},
+            {"at": "2026-01-01T00:00:00", "c": "CHF", "ls": [{"p": "-0.5"}]},
+        ],
+    },
+    "plural": {"n": 1234.5, "p": 0, "c": "USD", "d": "1999-12-31", "gs": [{"ls": []}]},
+    "missing": {"gs": [{}, {"ls": [{}]}]},
+}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_more_formats_print_what_the_reference_prints(target: str) -> None:
+    require_engine("handlebars")
+    keys, cases = [], []
+    for locale in ("en-US", "fr-FR", "ar-EG"):
+        for source in EXTRA_SOURCES:
+            for name, data in EXTRA_DATA.items():
+                keys.append((source, locale, name))
+                cases.append((compiled(source.template, source.html, target, locale), data))
+    got = rendered(target, cases)
+    mismatches = [
+        f"{source.name} [{locale}] {name}:\n  expected {want!r}\n  got      {entities(g)!r}"
+        for (source, locale, name), g in zip(keys, got, strict=True)
+        if entities(g) != (want := entities(expected(source, locale, EXTRA_DATA[name])))
+    ]
+    assert len(cases) == 3 * len(EXTRA_SOURCES) * len(EXTRA_DATA) == 54
+    assert mismatches == [], "\n".join(mismatches)
+
+
 # --- the companion fields: names, the warning, the JSON, preformat --------------------------
 
 
