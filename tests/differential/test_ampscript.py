@@ -469,12 +469,27 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
-class Model:
-    """Evaluates the statements and expressions of the emitted AMPscript."""
+# The binary operators of ampscript-core's `expression` rule (src/Sage.Engine/Parser/
+# SageParser.g4, lines 108-119), at the precedence ANTLR4 gives a left-recursive rule's
+# alternatives: numAlts - alt + 1 of its 10 (LeftRecursiveRuleAnalyzer.precedence), the first
+# written binding tightest; a binary operator's right operand at one more (left associative).
+CORE_BINARY = {"<": 5, "<=": 5, ">": 5, ">=": 5, "==": 4, "!=": 4, "AND": 3, "OR": 3}
+CORE_NOT = 2  # `Not expression` (alt 9): its operand is an expression[2], running over all of them
 
-    def __init__(self, attrs: dict[str, str]) -> None:
+
+class Model:
+    """Evaluates the statements and expressions of the emitted AMPscript.
+
+    Salesforce does not document NOT's precedence. By default NOT binds tighter than AND and
+    OR, AND tighter than OR; with `not_binds_loosely`, as ampscript-core parses: NOT's operand
+    runs over the comparisons, ANDs and ORs after it (`NOT A AND B` is `NOT (A AND B)`), and
+    AND and OR are one level, from the left. Text meant to work on Marketing Cloud must mean
+    the same under both."""
+
+    def __init__(self, attrs: dict[str, str], *, not_binds_loosely: bool = False) -> None:
         self.attrs = attrs
         self.vars: dict[str, Any] = {}
+        self.not_binds_loosely = not_binds_loosely
 
     # expressions
 
@@ -482,6 +497,8 @@ class Model:
         return tokenize(text)
 
     def expr(self, tokens: list[tuple[str, str]], i: int = 0) -> tuple[Any, int]:
+        if self.not_binds_loosely:
+            return self.core_expr(tokens, i, 0)
         left, i = self.and_(tokens, i)
         while i < len(tokens) and tokens[i][1].upper() == "OR":
             right, i = self.and_(tokens, i + 1)
@@ -508,6 +525,24 @@ class Model:
             op = tokens[i][1]
             right, i = self.primary(tokens, i + 1)
             return compare(op, left, right), i
+        return left, i
+
+    def core_expr(self, tokens: list[tuple[str, str]], i: int, p: int) -> tuple[Any, int]:
+        """expression[p] of ANTLR4's rewritten rule: a primary or `NOT expression[2]`, then
+        each binary operator whose precedence is at least p (its `precpred`)."""
+        if tokens[i][1].upper() == "NOT":
+            value, i = self.core_expr(tokens, i + 1, CORE_NOT)
+            left = not value
+        else:
+            left, i = self.primary(tokens, i)
+        while i < len(tokens) and CORE_BINARY.get(op := tokens[i][1].upper(), -1) >= p:
+            right, i = self.core_expr(tokens, i + 1, CORE_BINARY[op] + 1)
+            if op == "AND":
+                left = bool(left) and bool(right)
+            elif op == "OR":
+                left = bool(left) or bool(right)
+            else:
+                left = compare(op, left, right)
         return left, i
 
     def primary(self, tokens: list[tuple[str, str]], i: int) -> tuple[Any, int]:
@@ -727,14 +762,57 @@ def split_content(source: str) -> list[tuple[str, str]]:
     return items
 
 
-def test_the_golden_files_render_like_the_reference() -> None:
+def precedence_dependent(source: str) -> list[str]:
+    """The statements and inline expressions of `source` whose meaning depends on the
+    precedence (see Model): a NOT followed at its own level of parentheses by an AND or an OR,
+    an OR followed at its level by an AND (ampscript-core: `A OR B AND C` is `(A OR B) AND C`).
+    Checked in the text itself, whether or not a data set takes the branch."""
+    found = []
+    for kind, text in split_content(source):
+        tokens = tokenize(text) if kind != "text" else []
+        for i, (token, word) in enumerate(tokens):
+            if token != "word" or word.upper() not in ("NOT", "OR"):
+                continue
+            after, depth = ("AND", "OR") if word.upper() == "NOT" else ("AND",), 0
+            for token, word in tokens[i + 1 :]:
+                if token == "op" and word in (")", ",") and depth == 0:
+                    break
+                depth += {"(": 1, ")": -1}.get(word, 0) if token == "op" else 0
+                if depth == 0 and token == "word" and word.upper() in after:
+                    found.append(text.strip())
+                    break
+    return found
+
+
+def test_no_condition_depends_on_not_s_precedence() -> None:
+    """The golden files and the traps: no NOT the target writes is followed by an AND or an OR
+    at its own level: `(NOT Empty(x)) AND x != 0`, never `NOT Empty(x) AND x != 0`."""
+    loose = "%%[ IF NOT Empty(@a) AND @a != 0 THEN ]%%x%%[ ELSEIF @a OR @b AND @c THEN ]%%y"
+    found = ["IF NOT Empty(@a) AND @a != 0 THEN", "ELSEIF @a OR @b AND @c THEN"]
+    assert precedence_dependent(loose) == found
+    alone = '%%[ IF (NOT Empty(@a)) AND @a OR NOT (@b OR @c) THEN ]%%%%=IIF(NOT @b, "AND", 1)=%%'
+    assert precedence_dependent(alone) == []
+    texts = [(GOLDEN / f"{source.name}.amp").read_text("utf-8") for source in SOURCES]
+    texts += [compile_string(source.template, "ampscript", html=source.html) for source in TRAPS]
+    assert [text for source in texts for text in precedence_dependent(source)] == []
+
+
+# Each render through the model runs under both precedences of NOT (see Model): the text must
+# not depend on which one Marketing Cloud has.
+BOTH_PRECEDENCES = pytest.mark.parametrize(
+    "not_binds_loosely", [False, True], ids=["not_binds_tightly", "not_binds_loosely"]
+)
+
+
+@BOTH_PRECEDENCES
+def test_the_golden_files_render_like_the_reference(not_binds_loosely: bool) -> None:
     mismatches = []
     cases = 0
     for source in SOURCES:
         template = (GOLDEN / f"{source.name}.amp").read_text("utf-8")
         for name, data in DATASETS.items():
             cases += 1
-            got = Model(attributes(data)).run(template)
+            got = Model(attributes(data), not_binds_loosely=not_binds_loosely).run(template)
             expected = reference(source, data)
             if got != expected:
                 mismatches.append((source.name, name, expected, got))
@@ -762,6 +840,15 @@ def test_the_model_itself() -> None:
     assert model.run(f"%%=IIF({tests}, 1, 0)=%%") == "0"
     tests = '@unset != "0" AND @unset == @none AND "a" == false AND false == 1.5 AND true == "1"'
     assert model.run(f"%%=IIF({tests}, 1, 0)=%%") == "1"
+    # NOT's precedence: tight, and as ampscript-core parses (NOT A AND B is NOT (A AND B); A OR
+    # B AND C is (A OR B) AND C); either way NOT 0 <= 1 is NOT (0 <= 1), false in its corpus
+    # (comparisons.numbers.txt), and (NOT 0) <= 1 would be true <= 1, true (comparisons.bool.txt)
+    core = Model({}, not_binds_loosely=True)
+    tests = "IIF(NOT 1 == 0 AND 1 == 0, 1, 0), IIF(1 == 1 OR 1 == 0 AND 1 == 0, 1, 0)"
+    assert model.run(f"%%=Concat({tests})=%%") == "01"
+    assert core.run(f"%%=Concat({tests})=%%") == "10"
+    tests = "IIF(NOT 0 <= 1, 1, 0), IIF(NOT 0 > 1, 1, 0), IIF(true <= 1, 1, 0)"
+    assert model.run(f"%%=Concat({tests})=%%") == core.run(f"%%=Concat({tests})=%%") == "011"
 
 
 def test_the_model_s_functions_follow_ampscript_core() -> None:
@@ -847,7 +934,8 @@ TRAP_DATA: dict[str, dict[str, Any]] = {
 }
 
 
-def test_traps_render_like_the_reference_through_the_model() -> None:
+@BOTH_PRECEDENCES
+def test_traps_render_like_the_reference_through_the_model(not_binds_loosely: bool) -> None:
     mismatches = []
     for source in TRAPS:
         template = compile_string(source.template, "ampscript", html=source.html)
@@ -856,7 +944,7 @@ def test_traps_render_like_the_reference_through_the_model() -> None:
                 data.get("v"), list | dict | None
             ):
                 continue  # the reference fails on a loop over a number (and see below: strings)
-            got = Model(attributes(data)).run(template)
+            got = Model(attributes(data), not_binds_loosely=not_binds_loosely).run(template)
             expected = reference(source, data)
             if got != expected:
                 mismatches.append(f"{source.name} × {name}: {expected!r} != {got!r}")
@@ -904,10 +992,14 @@ def test_a_string_is_not_a_list() -> None:
     assert Model(attributes({"v": ["a", "b"]})).run(template) == "a[a][b]"
 
 
-def test_sample_project_renders_like_the_reference_through_the_model() -> None:
+@BOTH_PRECEDENCES
+def test_sample_project_renders_like_the_reference_through_the_model(
+    not_binds_loosely: bool,
+) -> None:
     """Every sample template in every project locale (the orders format dates and prices:
     with --inline-formats, as `tmplkit serve` compiles), each part and channel rendered by
-    the model from the sender's row equal to the reference's jinja rendering."""
+    the model from the sender's row equal to the reference's jinja rendering, its conditions
+    meaning the same under both precedences of NOT."""
     project = open_project(SAMPLE)
     locales = [project.settings.source_locale, *project.settings.locales]
     checked = 0
@@ -929,8 +1021,9 @@ def test_sample_project_renders_like_the_reference_through_the_model() -> None:
                     continue
                 reference_text = ref.channels.get(part) or getattr(ref, part)
                 expected = environment(autoescape=part == "html").from_string(reference_text)
-                got = Model(sendable_row(data)).run(source)
+                got = Model(sendable_row(data), not_binds_loosely=not_binds_loosely).run(source)
                 assert got == expected.render(data), f"{directory.name} {part} [{locale}]"
+                assert precedence_dependent(source) == []
                 checked += 1
     # per locale: order confirmation subject, html, sms; shipping notification subject, html,
     # sms, push; password reset subject, html, text, sms; welcome subject, html

@@ -21,7 +21,7 @@ from tests.differential.format_corpus import (
     entities,
     reference_for,
 )
-from tests.differential.test_ampscript import Model, RaisedError
+from tests.differential.test_ampscript import Model, RaisedError, precedence_dependent
 from tests.differential.test_liquid import BAD_VALUES as LIQUID_BAD_VALUES
 from tests.differential.test_liquid import FORMAT_EDGES as LIQUID_EDGES
 from tests.differential.test_liquid import SWEEP_DATA, SWEEP_SOURCES
@@ -88,6 +88,18 @@ def test_the_formatting_corpus_renders_like_the_reference(typed: bool) -> None:
                     mismatches.append(f"{source.name} [{locale}] {name}: {want!r} != {got!r}")
     assert cases == len(LOCALES) * len(FORMAT_SOURCES) * len(FORMAT_DATASETS) == 280
     assert mismatches == [], "\n".join(mismatches)
+
+
+def test_no_format_code_depends_on_not_s_precedence() -> None:
+    """Every NOT the format filters' code writes stands alone (IF NOT Empty(@t) THEN): none is
+    followed by an AND or an OR, which ampscript-core's grammar would take into its operand."""
+    compiled = [
+        amp(source, locale, typed)
+        for locale in LOCALES
+        for source in FORMAT_SOURCES
+        for typed in (False, True)
+    ]
+    assert [text for source in compiled for text in precedence_dependent(source)] == []
 
 
 @pytest.mark.parametrize("typed", [False, True], ids=["attributes", "typed"])

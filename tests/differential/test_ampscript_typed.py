@@ -10,7 +10,7 @@ import pytest
 
 from tests.differential.corpus import Source
 from tests.differential.harness import reference
-from tests.differential.test_ampscript import ESC, Model
+from tests.differential.test_ampscript import BOTH_PRECEDENCES, ESC, Model, precedence_dependent
 from tests.differential.test_handlebars import (
     TYPED_CHAIN,
     TYPED_DECLARATIONS,
@@ -71,7 +71,7 @@ def test_conditions_test_each_type_as_ampscript_does() -> None:
     assert amp("{% if b %}B{% elif not s %}S{% elif n %}N{% endif %}", declare) == (
         '%%[ IF AttributeValue("b") == "true" THEN ]%%B'
         '%%[ ELSEIF Empty(AttributeValue("s")) THEN ]%%S'
-        '%%[ ELSEIF NOT Empty(AttributeValue("n")) AND AttributeValue("n") != 0 THEN ]%%N'
+        '%%[ ELSEIF (NOT Empty(AttributeValue("n"))) AND AttributeValue("n") != 0 THEN ]%%N'
         "%%[ ENDIF ]%%"
     )
     assert amp('{% if s == "pro" and n == 2 %}x{% endif %}', declare) == (
@@ -182,7 +182,10 @@ def test_what_plain_attributes_cannot_say_is_refused_in_one_line(
 # --- renders through the model --------------------------------------------------------------
 
 
-def test_a_typed_template_renders_like_the_reference_through_the_model() -> None:
+@BOTH_PRECEDENCES
+def test_a_typed_template_renders_like_the_reference_through_the_model(
+    not_binds_loosely: bool,
+) -> None:
     sources = [
         Source("typed", TYPED_SOURCE),
         Source("typed_text", TYPED_SOURCE, html=False),
@@ -194,11 +197,22 @@ def test_a_typed_template_renders_like_the_reference_through_the_model() -> None
         compiled = amp(source.template, TYPED_DECLARATIONS, html=source.html)
         assert "__" not in compiled  # no companion attribute
         for n, data in enumerate(datasets):
-            got = Model(sendable_row(data)).run(compiled)
+            got = Model(sendable_row(data), not_binds_loosely=not_binds_loosely).run(compiled)
             expected = reference(source, data)
             if got != expected:
                 mismatches.append(f"{source.name} × {n}: {expected!r} != {got!r}")
     assert mismatches == [], "\n".join(mismatches[:5])
+
+
+def test_no_typed_condition_depends_on_not_s_precedence() -> None:
+    """A number's truthiness is `(NOT Empty(n)) AND n != 0`: ampscript-core reads NOT A AND B as
+    NOT (A AND B), the model of test_ampscript.py by default as (NOT A) AND B."""
+    compiled = [
+        amp(TYPED_SOURCE, TYPED_DECLARATIONS),
+        amp(TYPED_SOURCE, TYPED_DECLARATIONS, html=False),
+        amp(TYPED_CHAIN, TYPED_DECLARATIONS),
+    ]
+    assert [text for source in compiled for text in precedence_dependent(source)] == []
 
 
 def test_booleans_from_a_boolean_column_print_and_test_as_json_s() -> None:

@@ -309,7 +309,9 @@ def test_the_emitted_tests_read_like_the_language() -> None:
     handlebars = emit("handlebars", POLISH_WORDS)
     assert "{{else if (tk_eq n 1)}}plik" in handlebars and "(tk_gt (tk_mod n 100) 14)" in handlebars
     ampscript = emit("ampscript", POLISH_WORDS)
-    assert 'RegExMatch(AttributeValue("n"), "^[0-9]+\\z", 0) != ""' in ampscript
+    # a match is tested with Empty (AMPscript compares "0" with "" as 0 with 0); the NOT ends
+    # its compound, inside parentheses (ampscript-core reads NOT A AND B as NOT (A AND B))
+    assert '"number" AND NOT Empty(RegExMatch(AttributeValue("n"), "^[0-9]+\\z", 0)))' in ampscript
     assert '(Mod(AttributeValue("n"), 100) > 14)' in ampscript
     liquid = emit("liquid", POLISH_WORDS)
     # the count is normalized once per chain; each remainder is computed once

@@ -754,9 +754,9 @@ class AmpscriptEmitter(InfixConditions):
         if kind in NUMBERS:
             if self.always_present(path):
                 return f"{read} {'==' if negate else '!='} 0"
-            return (
-                f"Empty({read}) OR {read} == 0" if negate else f"NOT Empty({read}) AND {read} != 0"
-            )
+            # ampscript-core reads NOT A AND B as NOT (A AND B): (NOT …) means one thing in both
+            negated = f"Empty({read}) OR {read} == 0"
+            return negated if negate else f"(NOT Empty({read})) AND {read} != 0"
         if kind == "list":
             read = self.typed_json(path, "test")
             return f'RowCount(BuildRowsetFromJSON({read}, "$[*]", 1)) {"==" if negate else ">"} 0'
