@@ -86,6 +86,18 @@ def test_conditions_test_each_type_as_ampscript_does() -> None:
         '%%[ IF RowCount(BuildRowsetFromJSON(AttributeValue("l"), "$[*]", 1)) > 0 THEN ]%%'
         "x%%[ ENDIF ]%%"
     )
+    # A missing number is "", which AMPscript compares with a number as 0 (ampscript-core's
+    # SageValue.TryCompareNumbers): a comparison with 0 tells it apart first; a required one
+    # and another number need not.
+    assert amp("{% if n == 0 %}x{% endif %}{% if n != 0.0 %}y{% endif %}", declare) == (
+        '%%[ SET @n = AttributeValue("n") ]%%%%[ IF (NOT Empty(@n)) AND @n == 0 THEN ]%%x'
+        "%%[ ENDIF ]%%%%[ IF Empty(@n) OR @n != 0 THEN ]%%y%%[ ENDIF ]%%"
+    )
+    required = {"n": {"type": "number", "required": True}}
+    assert amp("{% if n == 0 %}x{% endif %}{% if n == 3 %}y{% endif %}", required) == (
+        '%%[ IF AttributeValue("n") == 0 THEN ]%%x%%[ ENDIF ]%%'
+        '%%[ IF AttributeValue("n") == 3 THEN ]%%y%%[ ENDIF ]%%'
+    )
     # a number never equals a string, a boolean equals 1 or 0
     assert amp('{% if n == "2" %}x{% endif %}{% if b == 1 %}y{% endif %}', declare) == (
         '%%[ IF 1 == 0 THEN ]%%x%%[ ENDIF ]%%%%[ IF AttributeValue("b") == "true" THEN ]%%y'

@@ -778,11 +778,13 @@ class AmpscriptEmitter(InfixConditions):
             pattern = amp_string("^" + regex_literal(literal) + "\\z")
             return f"{'' if negate else 'NOT '}Empty(RegExMatch({read}, {pattern}, 0))"
         op = "!=" if negate else "=="
-        if kind in NUMBERS:
+        if kind in NUMBERS:  # a missing value, "", compares as 0 (ampscript-core): tell it apart
             number = printed(literal)
-            return (
-                f"{read} {op} {number if re.fullmatch(r'[0-9.]+', number) else amp_string(number)}"
-            )
+            number = number if re.fullmatch(r"[0-9.]+", number) else amp_string(number)
+            test = f"{read} {op} {number}"
+            if self.always_present(path) or literal != 0:
+                return test
+            return f"Empty({read}) OR {test}" if negate else f"(NOT Empty({read})) AND {test}"
         if kind == "boolean" and literal in (0, 1):  # True == 1 and False == 0
             return f'{read} {op} "{"true" if literal == 1 else "false"}"'
         return never
