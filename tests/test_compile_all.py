@@ -225,7 +225,8 @@ PLURAL = (
 DATE = (
     "error: {lang}: workspaces/acme-shop/orders/{name}/drafts/published/body.html.j2:{pos}: the "
     "mandrillhandlebars target cannot express format_date in {lang} (Mandrill cannot register "
-    "helpers) (hint: format the value in your data and print it as it is)"
+    "helpers) (hint: format the value in your data and print it as it is, or pass "
+    "--inline-formats to make the template read values the sender formats)"
 )
 
 
