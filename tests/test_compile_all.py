@@ -458,3 +458,41 @@ def test_usage_errors(sample_project: Path, run: Run) -> None:
     )
     assert err("-t", "jinja") == "Error: missing SOURCE (or --all)"
     assert not os.path.exists(sample_project / "b")
+
+
+def test_mandrill_with_inline_formats_lists_the_values_the_sender_formats(
+    sample_project: Path, tmp_path: Path, run: Run
+) -> None:
+    """With --inline-formats the order e-mails compile for Mandrill, and the manifest lists, per
+    locale, the companion fields the sender adds (Compiled.formatted)."""
+    out = tmp_path / "build"
+    result = run(
+        "compile", "--all", "-t", "mandrillhandlebars", "--inline-formats", "-o", out,
+        cwd=sample_project,
+    )  # fmt: skip
+    assert result.code == 1  # the plural rules with % (ar-EG, fr-FR, pl-PL) stay refused
+    shipping = manifest(out)["templates"][3]
+    assert shipping["template"] == "acme-shop/orders/shipping-notification"
+    assert shipping["refused"] == {}
+    assert shipping["locales"]["de-DE"]["formatted"] == [
+        {
+            "path": "shipment.estimated_delivery__date_full",
+            "value": "shipment.estimated_delivery",
+            "filter": "format_date",
+            "format": "full",
+            "currency": None,
+            "currencyPath": None,
+            "tz": None,
+            "locale": "de-DE",
+        }
+    ]
+    order = manifest(out)["templates"][2]
+    assert sorted(order["locales"]) == ["de-DE", "en-US", "ja-JP"]
+    assert [f["path"] for f in order["locales"]["ja-JP"]["formatted"]] == [
+        "order.placed_on__date_long",
+        "order.lines[].price__currency_order_currency",
+        "order.shipping_cost__currency_order_currency",
+        "order.total__currency_order_currency",
+        "order.total__decimal_0_00",
+    ]
+    assert "formatted" not in manifest(out)["templates"][0]["locales"]["de-DE"]

@@ -196,6 +196,8 @@ def compile_project(
                     "files": _add_files(build, result, f"{path}/{lang}"),
                     "warnings": list(result.warnings),
                 }
+                if result.formatted:  # Mandrill's, SendGrid's: the values the sender formats
+                    entry["locales"][lang]["formatted"] = [f.to_json() for f in result.formatted]
                 build.warnings.extend(w for w in result.warnings if w not in build.warnings)
             done += 1
             if progress is not None:
