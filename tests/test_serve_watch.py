@@ -184,3 +184,9 @@ def test_the_local_file_system_is_not_remote(tmp_path: Path) -> None:
     libc = watch._libc()
     assert libc is not None
     assert not watch.remote(str(tmp_path), libc)
+
+
+def test_a_root_that_cannot_be_watched_means_no_watcher(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", "utf-8")
+    assert watch.Watcher.start(str(tmp_path / "file"), cache.WATCHED) is None  # not a directory
+    assert watch.Watcher.start(str(tmp_path / "missing"), cache.WATCHED) is None

@@ -179,7 +179,7 @@ class Watcher:
         if fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1")
         try:
-            self._add(fd, self.root)
+            self._add(fd, self.root, required=True)
             for tree in self.trees:
                 for directory in _directories(os.path.join(self.root, tree)):
                     self._add(fd, directory)
@@ -190,10 +190,12 @@ class Watcher:
         self._fd = fd
         self._finalizer = weakref.finalize(self, os.close, fd)
 
-    def _add(self, fd: int, directory: str) -> None:
+    def _add(self, fd: int, directory: str, required: bool = False) -> None:
+        """Watch `directory`; one gone meanwhile is skipped (its parent's watch told of it),
+        unless `required` (the root: without it nothing could be told)."""
         if self._libc.inotify_add_watch(fd, os.fsencode(directory), MASK) < 0:
             code = ctypes.get_errno()
-            if code not in (errno.ENOENT, errno.ENOTDIR):  # gone meanwhile: its parent told us
+            if required or code not in (errno.ENOENT, errno.ENOTDIR):
                 raise OSError(code, f"inotify_add_watch {directory}")
 
 
