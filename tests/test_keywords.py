@@ -23,6 +23,7 @@ from tmplkit.template.parse import parse
 
 FLASK_SECURITY = ["_fsdomain", "ngettext_fs:1,2", "pgettext_fs:1c,2"]
 KEYWORDS = gettext_keywords(FLASK_SECURITY)
+KEYWORD_ARGS = tuple(arg for keyword in FLASK_SECURITY for arg in ("-k", keyword))  # pybabel's
 
 # A Flask-Security-like mail: each configured call, and tmplkit's own beside them.
 WELCOME = """\
@@ -201,16 +202,7 @@ def test_the_pot_is_pybabels_with_its_jinja2_extractor(
     root = flask_security.root
     result = run("i18n", "extract", "--all", cwd=root)
     assert result.code == 0, result.err
-    expected = pybabel(
-        root,
-        "[jinja2: **.j2]\n",
-        "-k",
-        "_fsdomain",
-        "-k",
-        "ngettext_fs:1,2",
-        "-k",
-        "pgettext_fs:1c,2",
-    )
+    expected = pybabel(root, "[jinja2: **.j2]\n", *KEYWORD_ARGS)
     ours = pot_entries(result.out.encode())
     # The one difference: the entries' order. tmplkit lists a draft's strings part by part
     # (subject.j2, then body.html.j2), pybabel file by file in name order (body.html.j2
@@ -245,12 +237,7 @@ def test_the_pot_is_pybabels_with_its_jinja2_extractor(
         (),
         (
             "--no-default-keywords",
-            "-k",
-            "_fsdomain",
-            "-k",
-            "ngettext_fs:1,2",
-            "-k",
-            "pgettext_fs:1c,2",
+            *KEYWORD_ARGS,
         ),
     ],
 )
@@ -258,16 +245,7 @@ def test_the_pybabel_plugin_reads_the_projects_keywords(
     flask_security: ProjectEnv, args: tuple[str, ...]
 ) -> None:
     root = flask_security.root
-    jinja = pybabel(
-        root,
-        "[jinja2: **.j2]\n",
-        "-k",
-        "_fsdomain",
-        "-k",
-        "ngettext_fs:1,2",
-        "-k",
-        "pgettext_fs:1c,2",
-    )
+    jinja = pybabel(root, "[jinja2: **.j2]\n", *KEYWORD_ARGS)
     plugin = pybabel(root, "[tmplkit: **.j2]\n", *args)
     assert pot_entries(plugin) == pot_entries(jinja)
 

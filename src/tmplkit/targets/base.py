@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # the package tmplkit.variables also holds sources.py, above 
 
 
 NUMBERS = frozenset({"number", "integer"})  # the variable types that hold numbers
+# What a refused format filter's hint says first: the sender can always format the value itself
+FORMAT_HINT = "format the value in your data and print it as it is"
 
 
 class Emitter:
@@ -148,12 +150,13 @@ class Emitter:
             hint=hint,
         )
 
-    def refuse_format(self, fmt: ir.Format, pos: ir.Pos, why: str | None = None) -> CompileError:
+    def refuse_format(
+        self, fmt: ir.Format, pos: ir.Pos, why: str | None = None, hint: str = FORMAT_HINT
+    ) -> CompileError:
         """The error for a format filter (format_date, …) the target cannot print exactly as
         the reference prints it for the locale compiled for; `why` says what it lacks."""
         name = FILTER_OF[fmt.kind]
         what = f"{name} in {self.format_locale}" + (f" ({why})" if why else "")
-        hint = "format the value in your data and print it as it is"
         return self.refuse(name, pos, hint, what)
 
     def require_inline_formats(self, fmt: ir.Format, pos: ir.Pos) -> None:
@@ -164,8 +167,8 @@ class Emitter:
             raise self.refuse(
                 name,
                 pos,
-                "format the value in your data and print it as it is, or pass --inline-formats"
-                " to write tmplkit's exact CLDR formatter into the template",
+                f"{FORMAT_HINT}, or pass --inline-formats to write tmplkit's exact CLDR "
+                "formatter into the template",
                 f"{name} without --inline-formats (it has no locale-aware formatter)",
             )
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ...errors import CompileError
-from ...i18n.formats import FILTER_OF
 from ...i18n.plural import holds
 from ...template import ir
 from .. import preformat
+from ..base import FORMAT_HINT
 from .emitter import HandlebarsEmitter
 from .syntax import Call, Expr, block, literal_text
 
@@ -122,7 +122,13 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         with the filters that follow (escape, safe); refused without `inline_formats`."""
         assert value.format is not None
         if not self.inline_formats:
-            raise self.refuse_format(value.format, pos, self.no_formatter)
+            raise self.refuse_format(
+                value.format,
+                pos,
+                self.no_formatter,
+                f"{FORMAT_HINT}, or pass --inline-formats to make the template read values the "
+                "sender formats",
+            )
         try:
             field = self.companions.field(value, self.loops, self.format_locale)
         except preformat.Refused as refused:
@@ -130,18 +136,6 @@ class MandrillHandlebarsEmitter(HandlebarsEmitter):
         self.preformatted.append(field)
         assert isinstance(value.ref, ir.Path)  # the companion of a loop variable is refused
         return ir.Value(ir.Path((*value.ref.parts[:-1], field.key)), value.filters)
-
-    def refuse_format(self, fmt: ir.Format, pos: ir.Pos, why: str | None = None) -> CompileError:
-        """Without --inline-formats: the reason, and that the flag makes the template read
-        values the sender formats."""
-        name = FILTER_OF[fmt.kind]
-        return self.refuse(
-            name,
-            pos,
-            "format the value in your data and print it as it is, or pass --inline-formats to "
-            "make the template read values the sender formats",
-            f"{name} in {self.format_locale} ({why or self.no_formatter})",
-        )
 
     def unchecked_url(self, path: ir.Path) -> None:
         """Mandrill has no helper that reads a string's start: a value that starts a URL is
