@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import time
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -31,17 +34,25 @@ def duration(seconds: float) -> str:
 # --- serve -----------------------------------------------------------------------------------
 
 
-def listen(host: str, port: int) -> socket.socket:
+def listen(
+    host: str, port: int, *, reuse_port: bool = False, backlog: int | None = 2048
+) -> socket.socket:
     """A socket listening on host:port, as uvicorn would make it; a port in use (or an
-    address this machine does not have) is one error line, not uvicorn's log and exit."""
+    address this machine does not have) is one error line, not uvicorn's log and exit.
+    `reuse_port`: other sockets of this user may listen on the port too (SO_REUSEPORT), and
+    the kernel shares the connections out among them; `backlog` None: bound, not listening
+    (the port held for the workers' sockets)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) on the connections of a socket
     # made so only, and with Nagle on each answer waits ~40 ms for the client's delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        sock.listen(2048)
+        if backlog is not None:
+            sock.listen(backlog)
     except OSError as exc:
         sock.close()
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
@@ -78,19 +89,38 @@ def listen(host: str, port: int) -> socket.socket:
     "formatter by writing tmplkit's exact formatter into the template, as `compile "
     "--inline-formats` does; without it, such a template is refused for those targets.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Server processes sharing the port (Linux): N cores answer requests; the rate limit "
+    "counts the requests of all of them together.",
+)
 @pass_ctx
 def serve_command(
-    obj: Context, host: str, port: int, rate_limit: int, max_body: int, inline_formats: bool
+    obj: Context,
+    host: str,
+    port: int,
+    rate_limit: int,
+    max_body: int,
+    inline_formats: bool,
+    workers: int,
 ) -> None:
     """Serve the Dyspatch REST API over the project, for clients with an API key.
 
     Requests must carry `Authorization: Bearer KEY`, for a key made by `tmplkit apikey
     create`; a revoked key is refused from the next request on. Ctrl-C stops.
 
+    With --workers N, N processes answer on the one port (the kernel shares the connections
+    out, SO_REUSEPORT), each with its own caches; a worker that dies is started again.
+
     \b
     Examples:
       tmplkit apikey create "order service"
       tmplkit serve --port 8787
+      tmplkit serve --port 8787 --workers 2
       curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8787/templates
     """
     from ..server.keys import KeyStore
@@ -100,30 +130,47 @@ def serve_command(
     count = len(keys.list())
     if not count:
         raise TmplkitError(NO_KEYS)
-    sock = listen(host, port)
+    if workers > 1 and not (hasattr(socket, "SO_REUSEPORT") and hasattr(os, "fork")):
+        raise TmplkitError("--workers above 1 needs Linux (SO_REUSEPORT and fork)")
+    sock = listen(host, port, reuse_port=workers > 1, backlog=None if workers > 1 else 2048)
     try:
         # Imported here, once there are keys and the port is ours: Starlette, uvicorn and
         # the routes are this command's alone, and any other start-up would pay for them.
         import uvicorn
 
         from ..server.app import create_app
-        from ..server.limits import RateLimiter
+        from ..server.limits import RateLimiter, SharedRateLimiter
 
-        limiter = RateLimiter(rate_limit) if rate_limit else None
-        app = create_app(
-            project,
-            keys=keys,
-            limiter=limiter,
-            max_body=max_body,
-            inline_formats=inline_formats,
-        )
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        limiter: RateLimiter | SharedRateLimiter | None = None
+        if rate_limit:
+            limiter = SharedRateLimiter(rate_limit) if workers > 1 else RateLimiter(rate_limit)
+
+        def server_on(listening: socket.socket) -> uvicorn.Server:
+            app = create_app(
+                project,
+                keys=keys,
+                limiter=limiter,
+                max_body=max_body,
+                inline_formats=inline_formats,
+            )
+            return uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+
         address = f"[{host}]" if ":" in host else host
-        click.echo(
-            f"serving the Dyspatch API for {project.root.name} on http://{address}:"
-            f"{sock.getsockname()[1]} ({plural(count, 'API key')}; Ctrl-C stops)",
-            err=True,
+        bound = sock.getsockname()[1]
+        said = f"{plural(count, 'API key')}" + (f", {workers} workers" if workers > 1 else "")
+        serving = (
+            f"serving the Dyspatch API for {project.root.name} on http://{address}:{bound}"
+            f" ({said}; Ctrl-C stops)"
         )
+        if workers > 1:
+            supervisor = Supervisor(
+                workers, lambda: listen(host, bound, reuse_port=True), server_on, keys.flush
+            )
+            supervisor.run(serving)
+            click.echo("stopped", err=True)
+            return
+        server = server_on(sock)
+        click.echo(serving, err=True)
         # uvicorn stops at the first Ctrl-C, and raises it again once it has stopped
         with contextlib.suppress(KeyboardInterrupt):
             server.run(sockets=[sock])
@@ -133,6 +180,108 @@ def serve_command(
     if not server.started:
         raise TmplkitError("the server did not start (its log above says why)")
     click.echo("stopped", err=True)
+
+
+# A worker's exit code when it could not start serving (its error is on stderr)
+DID_NOT_START = 3
+STARTED = b"+"
+
+
+class Supervisor:
+    """`serve --workers N`: N forked processes, each listening on the port with a socket of
+    its own (SO_REUSEPORT) and running its own uvicorn over its own application (caches,
+    watcher); the parent holds the port (bound, not listening) and the shared rate limit,
+    says "serving" once every worker listens, starts a worker again when one dies, and on
+    Ctrl-C or SIGTERM stops them all."""
+
+    def __init__(
+        self,
+        count: int,
+        listening: Callable[[], socket.socket],
+        server_on: Callable[[socket.socket], Any],
+        stopped: Callable[[], None],
+    ) -> None:
+        self.count = count
+        self.listening = listening
+        self.server_on = server_on
+        self.stopped = stopped  # what a worker does last (write its keys' last use)
+        self.alive: set[int] = set()
+        self.stopping = False
+
+    def run(self, serving: str) -> None:
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for _ in range(self.count):
+                self._start()
+            if not self.stopping:
+                click.echo(serving, err=True)
+            self._watch()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._stop()
+            while self.alive:
+                with contextlib.suppress(ChildProcessError):
+                    pid, _ = os.wait()
+                    self.alive.discard(pid)
+
+    def _stop(self, *_: Any) -> None:
+        self.stopping = True
+        for pid in self.alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    def _start(self) -> None:
+        """Fork a worker and wait until it listens (or failed to)."""
+        ready, told = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            os.close(ready)
+            code = DID_NOT_START
+            try:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                sock = self.listening()
+                server = self.server_on(sock)
+                os.write(told, STARTED)
+                os.close(told)
+                with contextlib.suppress(KeyboardInterrupt):
+                    server.run(sockets=[sock])
+                code = 0 if server.started else DID_NOT_START
+                self.stopped()
+            except KeyboardInterrupt:  # Ctrl-C before uvicorn took the signals over
+                code = 0
+            except TmplkitError as exc:
+                click.echo(f"error: {exc}", err=True)
+            except BaseException:  # anything else: its traceback, then the exit code
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        os.close(told)
+        self.alive.add(pid)
+        with os.fdopen(ready, "rb") as pipe:
+            started = pipe.read(1) == STARTED
+        if not started and not self.stopping:
+            raise TmplkitError("a worker did not start (its log above says why)")
+
+    def _watch(self) -> None:
+        while self.alive:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                return
+            self.alive.discard(pid)
+            code = os.waitstatus_to_exitcode(status)
+            if self.stopping:
+                continue
+            if code == DID_NOT_START:
+                self._stop()
+                raise TmplkitError("a worker stopped serving (its log above says why)")
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            click.echo(f"worker {pid} {how}; starting another", err=True)
+            self._start()
 
 
 # --- apikey ----------------------------------------------------------------------------------

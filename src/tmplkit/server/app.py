@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from ..errors import TmplkitError
 from ..store import Project
@@ -37,7 +39,7 @@ from .versions import Version, negotiate
 
 if TYPE_CHECKING:
     from .keys import KeyStore
-    from .limits import RateLimiter
+    from .limits import RateLimiter, SharedRateLimiter
 
 log = logging.getLogger("tmplkit.server")
 
@@ -70,13 +72,14 @@ class Server:
         self,
         api: Api,
         keys: KeyStore | None,
-        limiter: RateLimiter | None,
+        limiter: RateLimiter | SharedRateLimiter | None,
         max_body: int,
     ) -> None:
         self.api = api
         self.keys = keys
         self.limiter = limiter
         self.max_body = max_body
+        self._bases: dict[tuple[Any, ...], str] = {}
 
     def endpoint(self, methods: dict[str, Endpoint]) -> Any:
         """The Starlette endpoint of one path: each method's function, guarded."""
@@ -154,13 +157,15 @@ class Server:
                     await run_in_threadpool(self._touch, key_id)
                 return await self._finish(await direct(), version, remaining)
             assert fn is not None
+            scope = request.scope
             call = Call(
                 path=dict(request.path_params),
-                query=dict(request.query_params),
-                headers={k.lower(): v for k, v in request.headers.items()},
+                query=dict(request.query_params) if scope["query_string"] else {},
+                # ASGI's names are lower-case bytes, the last of a repeated one wins
+                headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
                 body=await self._body(request),
                 version=version,
-                shaper=Shaper(version, str(request.base_url).rstrip("/")),
+                shaper=Shaper(version, self._base_url(request)),
                 method=request.method,
             )
             if fn in READS:
@@ -178,6 +183,19 @@ class Server:
             )
             return error_response(error, remaining)
         return await self._finish(reply, version, remaining)
+
+    def _base_url(self, request: Request) -> str:
+        """The server's address as the request names it (its Host header), for `url`s:
+        Starlette's `base_url`, made once per host asked for (a few hundred at most)."""
+        scope = request.scope
+        host = next((value for name, value in scope["headers"] if name == b"host"), None)
+        key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path"))
+        base = self._bases.get(key)
+        if base is None:
+            if len(self._bases) >= 256:  # Host is the client's to choose
+                self._bases.clear()
+            base = self._bases[key] = str(request.base_url).rstrip("/")
+        return base
 
     def _spend(self, who: str) -> int | None:
         """One request from `who` (a key id, or an address): the requests it has left, or
@@ -240,11 +258,11 @@ def create_app(
     project: Project,
     *,
     keys: KeyStore | None = None,
-    limiter: RateLimiter | None = None,
+    limiter: RateLimiter | SharedRateLimiter | None = None,
     max_body: int = MAX_BODY,
     extensions: bool = True,
     inline_formats: bool = True,
-) -> Starlette:
+) -> HotPaths:
     """The Dyspatch API over `project`: answering only requests with a key of `keys` (None:
     no key needed, for tests and loopback tools), at the rate `limiter` allows, with bodies up
     to `max_body` bytes; `extensions`: tmplkit's own endpoints (sources, for `sync pull`);
@@ -281,4 +299,49 @@ def create_app(
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     app.state.project = project
     app.state.api = api
-    return app
+    return HotPaths(app, server, by_path)
+
+
+# What a sending system calls most: a render (POST), a template fetch (GET). A path parameter
+# matches what Starlette's `{name}` does (one segment, already percent-decoded by the server).
+HOT = (
+    (
+        "POST",
+        re.compile(r"/render/template/(?P<templateId>[^/]+)"),
+        "/render/template/{templateId}",
+    ),
+    (
+        "POST",
+        re.compile(r"/render/template/(?P<templateId>[^/]+)/(?P<languageId>[^/]+)"),
+        "/render/template/{templateId}/{languageId}",
+    ),
+    ("GET", re.compile(r"/templates/(?P<templateId>[^/]+)"), "/templates/{templateId}"),
+)
+
+
+class HotPaths:
+    """The Starlette application, with renders and template fetches answered straight from
+    the ASGI call: Starlette's router, middleware and exception wrappers cost more than a
+    render (benchmarks/serve_load.py), and these requests need none of them. They go through
+    the same `Server._handle` (key, limit, version, body cap, errors) with Starlette's own
+    `Request`, so they are answered byte for byte as through the router; every other request
+    (another method, a trailing slash, HEAD) goes to Starlette, as before."""
+
+    def __init__(self, app: Starlette, server: Server, by_path: dict[str, dict[str, Endpoint]]):
+        self.app = app
+        self.state = app.state
+        self.server = server
+        self.hot = [(method, pattern, by_path[path][method]) for method, pattern, path in HOT]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            method, path = scope["method"], scope["path"]
+            for hot_method, pattern, fn in self.hot:
+                match = pattern.fullmatch(path) if method == hot_method else None
+                if match is not None:
+                    scope["path_params"] = match.groupdict()
+                    scope["app"] = self.app
+                    response = await self.server._handle(Request(scope, receive), fn)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

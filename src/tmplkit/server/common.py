@@ -10,8 +10,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import orjson
 from starlette.responses import Response
 
 from ..batch.records import kind_of
@@ -205,15 +207,10 @@ class Call:
 
     def language(self, name: str = "languageId") -> str:
         """A language id from the path, checked and normalized (`fr_fr` → `fr-FR`)."""
-        from ..langtags import normalize
-
-        value = self.path[name]
-        if not LANGUAGE_RE.match(value):
-            raise invalid_parameter(name, f"{value!r} is not a language id (like fr-FR)")
-        try:
-            return normalize(value)
-        except LocaleError as exc:
-            raise invalid_parameter(name, str(exc)) from None
+        language, problem = _language(self.path[name])
+        if problem is not None:
+            raise invalid_parameter(name, problem)
+        return language
 
     def target(self) -> str:
         value = self.query.get("targetLanguage")
@@ -230,9 +227,16 @@ class Call:
         return value
 
     def json(self, default: Any = None) -> Any:
-        """The body as JSON (`default` when there is none)."""
+        """The body as JSON (`default` when there is none). orjson reads it (a fifth of json's
+        time), unless it may hold an integer past 64 bits, which orjson would make a float;
+        what orjson refuses json reads, or fails on with its own message, as before."""
         if not self.body.strip():
             return default
+        if not LONG_DIGITS.search(self.body):
+            try:
+                return orjson.loads(self.body)
+            except orjson.JSONDecodeError:
+                pass
         try:
             return json.loads(self.body.decode("utf-8"))
         except UnicodeDecodeError as exc:
@@ -257,6 +261,23 @@ class Call:
 
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+# 19 digits in a row: maybe an integer orjson cannot hold (past -2**63 … 2**64-1)
+LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+@lru_cache(maxsize=1024)  # a pure function of the path's text, asked on every localized render
+def _language(value: str) -> tuple[str, str | None]:
+    """A language id normalized, and what is wrong with it (None: nothing)."""
+    from ..langtags import normalize
+
+    if not LANGUAGE_RE.match(value):
+        return value, f"{value!r} is not a language id (like fr-FR)"
+    try:
+        return normalize(value), None
+    except LocaleError as exc:
+        return value, str(exc)
 
 
 def page_after(

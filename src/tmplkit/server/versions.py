@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import ApiError
 
@@ -47,6 +48,7 @@ def _key(name: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+@lru_cache(maxsize=256)  # a pure function of the header, asked on every request
 def negotiate(accept: str | None) -> Version:
     """The version and form an `Accept` header asks for: the first Dyspatch media range in it,
     else the latest version as JSON. An unknown or malformed version is 400 invalid_request."""
