@@ -231,8 +231,8 @@ class Supervisor:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
-    def _start(self) -> None:
-        """Fork a worker and wait until it listens (or failed to)."""
+    def _start(self) -> int:
+        """Fork a worker and wait until it listens (or failed to); its process id."""
         ready, told = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker: never returns
@@ -265,6 +265,7 @@ class Supervisor:
             started = pipe.read(1) == STARTED
         if not started and not self.stopping:
             raise TmplkitError("a worker did not start (its log above says why)")
+        return pid
 
     def _watch(self) -> None:
         while self.alive:
@@ -280,8 +281,8 @@ class Supervisor:
                 self._stop()
                 raise TmplkitError("a worker stopped serving (its log above says why)")
             how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-            click.echo(f"worker {pid} {how}; starting another", err=True)
-            self._start()
+            started = self._start()
+            click.echo(f"worker {pid} {how}; worker {started} answers in its place", err=True)
 
 
 # --- apikey ----------------------------------------------------------------------------------
