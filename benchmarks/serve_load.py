@@ -1,22 +1,28 @@
 """`tmplkit serve` under load, against the library's own render loop.
 
-    python benchmarks/serve_load.py [--seconds 30] [--clients 20]
+    python benchmarks/serve_load.py [--seconds 30] [--clients 20] [--workers 1] [--batch 1]
 
 Copies sample_templates/ to a temporary directory, makes an API key (`tmplkit apikey create`)
-and starts `python -m tmplkit serve --port 0 --rate-limit 0` on loopback: a real server
-process, as an operator runs it (no rate limit, so that the clients measure the server and not
-the limit). Then `--clients` threads, each with its own keep-alive httpx.Client, send requests
-for `--seconds`, each thread walking the same mix from its own place in it:
+and starts `python -m tmplkit serve --port 0 --rate-limit 0` on loopback (with `--workers N`
+when `--workers` is more than 1): a real server process, as an operator runs it (no rate
+limit, so that the clients measure the server and not the limit). Then `--clients` keep-alive
+connections send requests for `--seconds`, each connection walking the same mix from its own
+place in it:
 
 - renders, 3 in 4: POST /render/template/{id} and POST /render/template/{id}/{languageId},
   every sample template in the source language and in fr-FR, de-DE, pl-PL, ja-JP, ar-EG, with
-  the template's sample.json as the body;
+  the template's sample.json as the body (with `--batch N`, N recipients a request: POST
+  /render/batch/template/…);
 - template fetches, 1 in 4: GET /templates/{id}?targetLanguage=jinja and =liquid.
 
-Each client is one keep-alive HTTP/1.1 connection written by hand (`RawClient`: httpx costs
-the clients ten times the CPU, and on 2 cores they would take the server's). Every answer must
-be a 200 holding exactly the bytes httpx got for the same request in the warm-up; any other
-answer and every failed request is an error; there must be none (exit 1).
+The clients are one thread of this process: a `selectors` loop over `--clients` non-blocking
+HTTP/1.1 connections (TCP_NODELAY), each with at most one request in flight (no pipelining),
+each request's bytes made once, each answer parsed as it arrives (status line, headers,
+Content-Length bytes of body). httpx, or a thread a connection, costs the clients several
+times the CPU, and on 2 cores they would take the server's. Every answer must be a 200 holding
+exactly the bytes httpx got for the same request in the warm-up; any other answer and every
+failed request (a reset or closed connection, which is then opened again, or no answer in 60 s)
+is an error; there must be none (exit 1).
 Both sides are warmed first (each request once, each render once), so that the figures are
 those of a running server: cached compiles and prepared renders.
 
@@ -27,9 +33,14 @@ with no HTTP and no freshness check), and by `tmplkit.render(...)`, the library'
 render, which reads the project's files on each call as the server does (and, unlike the
 server, prepares the message again each time). Prints the requests a second, the renders a
 second of the server (in the mix) and of each library loop and the ratios (issue 16 asks for
-at least 0.5), the latency percentiles (p50, p99), the server process's peak resident memory
-(VmHWM in /proc/PID/status, read before it stops), and the CPU the server and the clients
-used (cores busy: a server at 1.0 is the bottleneck; on 2 cores, clients near 1.0 are too).
+at least 0.5), the latency percentiles (p50, p99), the server's peak resident memory and the
+CPU the server and the clients used (cores busy: a server at 1.0 per core it can use is the
+bottleneck; on 2 cores, clients near 1.0 are too).
+
+The server is its process and all its descendants (its --workers), found through
+/proc/PID/task/*/children at the start and at the end of the run: its peak resident memory is
+the sum of their VmHWM (in /proc/PID/status, read before it stops), and the largest one's; its
+CPU is theirs, with that of the children they reaped, warm-up included.
 
 On a 2-core machine the clients and the server share the CPU, as they would on one host; run it
 on an otherwise idle machine.
@@ -38,11 +49,13 @@ on an otherwise idle machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import re
 import resource
+import selectors
 import shutil
 import signal
 import socket
@@ -118,8 +131,9 @@ def tmplkit_command(root: Path, *args: str, **popen: Any) -> subprocess.Popen[st
     )
 
 
-def start_server(root: Path) -> tuple[subprocess.Popen[str], str, str]:
-    """`tmplkit serve` on a free loopback port: the process, its URL and an API key."""
+def start_server(root: Path, workers: int = 1) -> tuple[subprocess.Popen[str], str, str]:
+    """`tmplkit serve` on a free loopback port, with `workers` worker processes: the process,
+    its URL and an API key."""
     made = tmplkit_command(root, "apikey", "create", "load test", stdout=subprocess.PIPE)
     out, _ = made.communicate(timeout=60)
     if made.returncode != 0:
@@ -128,6 +142,7 @@ def start_server(root: Path) -> tuple[subprocess.Popen[str], str, str]:
     server = tmplkit_command(
         root,
         *("serve", "--port", "0", "--rate-limit", "0"),
+        *(("--workers", str(workers)) if workers > 1 else ()),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -146,10 +161,33 @@ def start_server(root: Path) -> tuple[subprocess.Popen[str], str, str]:
     sys.exit("tmplkit serve did not start")
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants, by /proc/PID/task/*/children."""
+    found = [pid]
+    for tid in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = tid.read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        for child in children:
+            found += process_tree(int(child))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """The CPU time (user + system) the process has used so far."""
+    """The CPU time (user + system) the process has used so far, with that of the children it
+    reaped (so that the sum over a process tree only grows, whichever of them end)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(tick) for tick in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """The CPU time of these processes (each read if it still exists)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            total += cpu_seconds(pid)
+    return total
 
 
 def own_cpu_seconds() -> float:
@@ -165,9 +203,16 @@ def peak_rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
+def tree_peak_rss_kib(pids: list[int], peaks: dict[int, int]) -> None:
+    """Each process's VmHWM into `peaks` (the highest seen), for those that still exist."""
+    for pid in pids:
+        with contextlib.suppress(OSError):  # it ended meanwhile
+            peaks[pid] = max(peaks.get(pid, 0), peak_rss_kib(pid))
+
+
 @dataclass
 class Tally:
-    """What one client saw: each request's kind and latency, and the errors."""
+    """What the clients saw: each request's kind and latency, and the errors."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"render": [], "fetch": []})
     errors: list[str] = field(default_factory=list)
@@ -179,89 +224,185 @@ def send(client: httpx.Client, job: Job) -> httpx.Response:
     return client.post(job.path, content=job.body)
 
 
-class RawClient:
-    """One keep-alive HTTP/1.1 connection written by hand: each job's request bytes made once,
-    each answer read whole (status line, headers, Content-Length bytes of body). A tenth of
-    httpx's CPU a request, so that on a 2-core machine the clients leave the server its core."""
+def request_bytes(host: str, port: int, key: str, job: Job) -> bytes:
+    """The whole HTTP/1.1 request of a job, head and body."""
+    method = "GET" if job.kind == "fetch" else "POST"
+    body = b"" if job.kind == "fetch" else job.body
+    head = (
+        f"{method} {job.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {key}\r\nAccept: {ACCEPT}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
 
-    def __init__(self, url: str, key: str, jobs: list[Job]) -> None:
-        host, port = url.removeprefix("http://").rsplit(":", 1)
-        self.sock = socket.create_connection((host, int(port)), timeout=60)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buffer = b""
-        self.requests: dict[Job, bytes] = {}
-        for job in jobs:
-            method = "GET" if job.kind == "fetch" else "POST"
-            body = b"" if job.kind == "fetch" else job.body
-            head = (
-                f"{method} {job.path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                f"Authorization: Bearer {key}\r\nAccept: {ACCEPT}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            )
-            self.requests[job] = head.encode("ascii") + body
 
-    def send(self, job: Job) -> tuple[int, bytes]:
-        self.sock.sendall(self.requests[job])
-        while b"\r\n\r\n" not in self.buffer:
-            self.read()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        lines = head.split(b"\r\n")
-        status = int(lines[0].split(b" ", 2)[1])
-        length = next(
-            int(line.split(b":", 1)[1])
-            for line in lines
-            if line.lower().startswith(b"content-length:")
-        )
-        while len(self.buffer) < length:
-            self.read()
-        body, self.buffer = self.buffer[:length], self.buffer[length:]
-        return status, body
+TIMEOUT = 60.0  # seconds a request may wait for its whole answer
 
-    def read(self) -> None:
-        chunk = self.sock.recv(1 << 20)
+
+class ProtocolError(ValueError):
+    """An answer that is not HTTP/1.1 with a Content-Length."""
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, non-blocking: at most one request in flight, its
+    answer parsed as it arrives (status line, headers, then Content-Length bytes of body)."""
+
+    def __init__(self, address: tuple[str, int], start: int) -> None:
+        self.address = address
+        self.next = start  # the place in the mix of the next job
+        self.job: Job | None = None  # the job in flight
+        self.began = 0.0  # when it was sent
+        self.out = memoryview(b"")  # its bytes not yet sent
+        self.buffer = bytearray()
+        self.body_at = -1  # where the answer's body starts, once its head is in
+        self.status = 0
+        self.length = 0
+        self.sock = self.connect()
+
+    def connect(self) -> socket.socket:
+        sock = socket.create_connection(self.address, timeout=TIMEOUT)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        return sock
+
+    def reconnect(self) -> None:
+        self.sock.close()
+        self.buffer.clear()
+        self.body_at = -1
+        self.out = memoryview(b"")
+        self.sock = self.connect()
+
+    def start(self, job: Job, request: bytes) -> None:
+        """Send a request, as much of it as the socket takes now."""
+        self.job = job
+        self.began = time.perf_counter()
+        self.out = memoryview(request)
+        self.write()
+
+    def write(self) -> None:
+        try:
+            sent = self.sock.send(self.out)
+        except BlockingIOError:
+            return
+        self.out = self.out[sent:]
+
+    def read(self) -> tuple[int, bytes] | None:
+        """What the socket has; the answer (status, body) once it is all in."""
+        try:
+            chunk = self.sock.recv(1 << 20)
+        except BlockingIOError:
+            return None
         if not chunk:
             raise ConnectionError("the server closed the connection")
+        searched = max(0, len(self.buffer) - 3)
         self.buffer += chunk
+        if self.body_at < 0:
+            end = self.buffer.find(b"\r\n\r\n", searched)
+            if end < 0:
+                return None
+            self.parse_head(bytes(self.buffer[:end]))
+            self.body_at = end + 4
+        stop = self.body_at + self.length
+        if len(self.buffer) < stop:
+            return None
+        body = bytes(self.buffer[self.body_at : stop])
+        del self.buffer[:stop]
+        self.body_at = -1
+        return self.status, body
+
+    def parse_head(self, head: bytes) -> None:
+        lines = head.split(b"\r\n")
+        try:
+            self.status = int(lines[0].split(b" ", 2)[1])
+            self.length = next(
+                int(line.split(b":", 1)[1])
+                for line in lines[1:]
+                if line.lower().startswith(b"content-length:")
+            )
+        except (IndexError, ValueError, StopIteration):
+            raise ProtocolError(f"no status or no Content-Length: {head[:200]!r}") from None
 
     def close(self) -> None:
         self.sock.close()
 
 
-def client_loop(
-    url: str,
-    key: str,
-    jobs: list[Job],
-    start: int,
-    go: threading.Barrier,
-    stop: list[float],
-    expected: dict[Job, bytes],
-) -> Tally:
-    """One client: requests until the stop time, each answer checked to be a 200 with the
-    very bytes the warm-up got for that request."""
+def drive(
+    url: str, key: str, jobs: list[Job], clients: int, seconds: float, expected: dict[Job, bytes]
+) -> tuple[Tally, float]:
+    """`clients` connections, one thread, for `seconds`: requests until the stop time, each
+    answer checked to be a 200 with the very bytes the warm-up got for that request. Everything
+    they saw, and the time it took (the requests in flight at the stop time finished)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    requests = {job: request_bytes(host, int(port), key, job) for job in jobs}
     tally = Tally()
-    client = RawClient(url, key, jobs)
+    selector = selectors.DefaultSelector()
+    connections = [Connection((host, int(port)), n * 7) for n in range(clients)]
+    busy: set[Connection] = set(connections)  # those with a request in flight
+    began = time.perf_counter()
+    stop = began + seconds
+
+    def send_next(connection: Connection) -> None:
+        job = jobs[connection.next % len(jobs)]
+        connection.next += 1
+        connection.start(job, requests[job])
+        if connection.out:  # the rest when the socket takes it (registered for reading only)
+            selector.modify(
+                connection.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, connection
+            )
+
+    def fail(connection: Connection, error: str) -> None:
+        tally.errors.append(error)
+        selector.unregister(connection.sock)
+        connection.reconnect()
+        selector.register(connection.sock, selectors.EVENT_READ, connection)
+
     try:
-        go.wait()
-        i = start
-        while time.perf_counter() < stop[0]:
-            job = jobs[i % len(jobs)]
-            i += 1
-            began = time.perf_counter()
-            try:
-                status, body = client.send(job)
-            except OSError as exc:
-                tally.errors.append(f"{job.path}: {exc!r}")
-                client.close()
-                client = RawClient(url, key, jobs)
-                continue
-            took = time.perf_counter() - began
-            if status != 200 or body != expected[job]:
-                tally.errors.append(f"{job.path}: {status} {body[:200]!r}")
-                continue
-            tally.latencies[job.kind].append(took)
+        for connection in connections:
+            selector.register(connection.sock, selectors.EVENT_READ, connection)
+            send_next(connection)
+        while busy:
+            for selected, mask in selector.select(timeout=1.0):
+                connection = selected.data
+                assert connection.job is not None
+                job = connection.job
+                try:
+                    if mask & selectors.EVENT_WRITE and connection.out:
+                        connection.write()
+                        if not connection.out:
+                            selector.modify(connection.sock, selectors.EVENT_READ, connection)
+                    answer = connection.read() if mask & selectors.EVENT_READ else None
+                except (OSError, ProtocolError) as exc:
+                    fail(connection, f"{job.path}: {exc!r}")
+                else:
+                    if answer is None:
+                        continue
+                    took = time.perf_counter() - connection.began
+                    status, body = answer
+                    if status != 200 or body != expected[job]:
+                        tally.errors.append(f"{job.path}: {status} {body[:200]!r}")
+                    else:
+                        tally.latencies[job.kind].append(took)
+                if time.perf_counter() < stop:
+                    send_next(connection)
+                else:
+                    connection.job = None
+                    busy.discard(connection)
+                    selector.unregister(connection.sock)
+            now = time.perf_counter()
+            for connection in [c for c in busy if now - c.began > TIMEOUT]:
+                assert connection.job is not None
+                fail(connection, f"{connection.job.path}: no answer in {TIMEOUT:.0f} s")
+                if now < stop:
+                    send_next(connection)
+                else:
+                    busy.discard(connection)
+                    selector.unregister(connection.sock)
+        elapsed = time.perf_counter() - began
     finally:
-        client.close()
-    return tally
+        for connection in connections:
+            connection.close()
+        selector.close()
+    return tally, elapsed
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -272,7 +413,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def load(url: str, key: str, jobs: list[Job], clients: int, seconds: float) -> tuple[Tally, float]:
-    """`clients` threads for `seconds`: everything they saw, and the time it took."""
+    """Warm-up by httpx, then `clients` connections for `seconds`: everything they saw, and the
+    time it took."""
     expected: dict[Job, bytes] = {}  # each request's answer, by httpx: what every client must get
     with httpx.Client(base_url=url, timeout=120) as warm:  # compile and prepare everything once
         warm.headers.update({"Authorization": f"Bearer {key}", "Accept": ACCEPT})
@@ -281,31 +423,7 @@ def load(url: str, key: str, jobs: list[Job], clients: int, seconds: float) -> t
             if response.status_code != 200 or (job.batch > 1 and b'"error":{' in response.content):
                 sys.exit(f"warm-up: {job.path}: {response.status_code} {response.text[:300]}")
             expected[job] = response.content
-    go = threading.Barrier(clients + 1)
-    stop = [float("inf")]
-    tallies: list[Tally] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        tally = client_loop(url, key, jobs, n * 7, go, stop, expected)
-        with lock:
-            tallies.append(tally)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    go.wait()
-    began = time.perf_counter()
-    stop[0] = began + seconds
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    total = Tally()
-    for tally in tallies:
-        for kind, values in tally.latencies.items():
-            total.latencies[kind] += values
-        total.errors += tally.errors
-    return total, elapsed
+    return drive(url, key, jobs, clients, seconds, expected)
 
 
 def library_loop(
@@ -339,6 +457,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="the server's worker processes (tmplkit serve --workers N, passed when N > 1)",
+    )
+    parser.add_argument(
         "--batch",
         type=int,
         default=1,
@@ -352,13 +476,17 @@ def main() -> None:
         shutil.copytree(ROOT / "sample_templates", root, ignore=shutil.ignore_patterns(".tmplkit"))
         project = tmplkit.open_project(root)
         jobs = mix(project, args.batch)
-        server, url, key = start_server(root)
+        server, url, key = start_server(root, args.workers)
         try:
-            before, ours = cpu_seconds(server.pid), own_cpu_seconds()
+            first = process_tree(server.pid)
+            before, ours = tree_cpu_seconds(first), own_cpu_seconds()
+            peaks: dict[int, int] = {}
+            tree_peak_rss_kib(first, peaks)
             tally, elapsed = load(url, key, jobs, args.clients, args.seconds)
-            busy = (cpu_seconds(server.pid) - before) / elapsed  # (the warm-up included)
+            last = process_tree(server.pid)
+            busy = (tree_cpu_seconds(last) - before) / elapsed  # (the warm-up included)
             clients_busy = (own_cpu_seconds() - ours) / elapsed
-            rss = peak_rss_kib(server.pid)
+            tree_peak_rss_kib(last, peaks)
         finally:
             server.send_signal(signal.SIGINT)  # Ctrl-C: it stops as an operator stops it
             try:
@@ -379,8 +507,9 @@ def main() -> None:
     machine = platform.processor() or platform.machine()
     print(f"machine: {machine}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     how = f"{args.batch} recipients a render request" if args.batch > 1 else "one a request"
+    workers = f"{args.workers} worker{'s' if args.workers != 1 else ''}"
     print(
-        f"tmplkit serve: {args.clients} clients for {elapsed:.1f} s, renders {how}; "
+        f"tmplkit serve, {workers}: {args.clients} clients for {elapsed:.1f} s, renders {how}; "
         f"{len(jobs)} requests in "
         f"the mix: {len(jobs) - len(TARGETS) * 4} renders (4 templates × {len(LOCALES)} "
         f"locales), {len(TARGETS) * 4} fetches ({', '.join(TARGETS)})"
@@ -412,8 +541,15 @@ def main() -> None:
     )
     verdict = "ok" if fresh_ratio >= 0.5 else "BELOW the 0.5 the issue asks for"
     print(f"server renders/s ÷ tmplkit.render renders/s: {fresh_ratio:.2f}×  ({verdict})")
-    print(f"server peak RSS (VmHWM): {rss / 1024:.1f} MiB")
-    print(f"CPU, cores busy: the server {busy:.2f}, the clients (this process) {clients_busy:.2f}")
+    processes = f"{len(peaks)} process{'es' if len(peaks) != 1 else ''}"
+    print(
+        f"server peak RSS (VmHWM), {processes}: {sum(peaks.values()) / 1024:.1f} MiB in all, "
+        f"the largest one {max(peaks.values()) / 1024:.1f} MiB"
+    )
+    print(
+        f"CPU, cores busy: the server ({processes}) {busy:.2f}, "
+        f"the clients (this process, one thread) {clients_busy:.2f}"
+    )
     for error in tally.errors[:10]:
         print(f"error: {error}", file=sys.stderr)
     if tally.errors:
