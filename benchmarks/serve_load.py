@@ -23,8 +23,9 @@ times the CPU, and on 2 cores they would take the server's. Every answer must be
 exactly the bytes httpx got for the same request in the warm-up; any other answer and every
 failed request (a reset or closed connection, which is then opened again, or no answer in 60 s)
 is an error; there must be none (exit 1).
-Both sides are warmed first (each request once, each render once), so that the figures are
-those of a running server: cached compiles and prepared renders.
+Both sides are warmed first (each request once, on 4 connections a worker when there are
+several; each render once), so that the figures are those of a running server: cached compiles
+and prepared renders.
 
 Then the library renders the same templates, data and locales in this one process, on one
 thread, for as long, twice: by a warm `tmplkit.Renderer(project).render(...)`, which prepared
@@ -40,7 +41,7 @@ bottleneck; on 2 cores, clients near 1.0 are too).
 The server is its process and all its descendants (its --workers), found through
 /proc/PID/task/*/children at the start and at the end of the run: its peak resident memory is
 the sum of their VmHWM (in /proc/PID/status, read before it stops), and the largest one's; its
-CPU is theirs, with that of the children they reaped, warm-up included.
+CPU is theirs, with that of the children they reaped, from the end of the warm-up on.
 
 On a 2-core machine the clients and the server share the CPU, as they would on one host; run it
 on an otherwise idle machine.
@@ -412,18 +413,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank] * 1000
 
 
-def load(url: str, key: str, jobs: list[Job], clients: int, seconds: float) -> tuple[Tally, float]:
-    """Warm-up by httpx, then `clients` connections for `seconds`: everything they saw, and the
-    time it took."""
-    expected: dict[Job, bytes] = {}  # each request's answer, by httpx: what every client must get
-    with httpx.Client(base_url=url, timeout=120) as warm:  # compile and prepare everything once
-        warm.headers.update({"Authorization": f"Bearer {key}", "Accept": ACCEPT})
-        for job in jobs:
-            response = send(warm, job)
-            if response.status_code != 200 or (job.batch > 1 and b'"error":{' in response.content):
-                sys.exit(f"warm-up: {job.path}: {response.status_code} {response.text[:300]}")
-            expected[job] = response.content
-    return drive(url, key, jobs, clients, seconds, expected)
+def warm_up(url: str, key: str, jobs: list[Job], workers: int) -> dict[Job, bytes]:
+    """Each request by httpx, on 4 connections a worker (the kernel gives each connection to
+    one worker, by its address: 8 connections miss one of 2 workers once in 128 runs), so that
+    every worker has compiled and prepared everything: each answer, which every client must
+    get."""
+    expected: dict[Job, bytes] = {}
+    for _ in range(4 * workers if workers > 1 else 1):
+        with httpx.Client(base_url=url, timeout=120) as warm:
+            warm.headers.update({"Authorization": f"Bearer {key}", "Accept": ACCEPT})
+            for job in jobs:
+                response = send(warm, job)
+                batch_error = job.batch > 1 and b'"error":{' in response.content
+                if response.status_code != 200 or batch_error:
+                    sys.exit(f"warm-up: {job.path}: {response.status_code} {response.text[:300]}")
+                if expected.setdefault(job, response.content) != response.content:
+                    sys.exit(f"warm-up: {job.path}: two workers answered differently")
+    return expected
 
 
 def library_loop(
@@ -478,13 +484,14 @@ def main() -> None:
         jobs = mix(project, args.batch)
         server, url, key = start_server(root, args.workers)
         try:
+            expected = warm_up(url, key, jobs, args.workers)
             first = process_tree(server.pid)
             before, ours = tree_cpu_seconds(first), own_cpu_seconds()
             peaks: dict[int, int] = {}
             tree_peak_rss_kib(first, peaks)
-            tally, elapsed = load(url, key, jobs, args.clients, args.seconds)
+            tally, elapsed = drive(url, key, jobs, args.clients, args.seconds, expected)
             last = process_tree(server.pid)
-            busy = (tree_cpu_seconds(last) - before) / elapsed  # (the warm-up included)
+            busy = (tree_cpu_seconds(last) - before) / elapsed
             clients_busy = (own_cpu_seconds() - ours) / elapsed
             tree_peak_rss_kib(last, peaks)
         finally:

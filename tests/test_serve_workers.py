@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -135,6 +136,27 @@ def test_ctrl_c_stops_every_worker_and_writes_the_keys_last_use(root: Path) -> N
             )
     (record,) = KeyStore(Project(root)).list()
     assert record.last_used_at is not None
+
+
+def test_workers_end_with_a_supervisor_killed_outright(root: Path) -> None:
+    with serving(root, "--workers", "2") as served:
+        workers = served.workers()
+        served.proc.kill()  # SIGKILL: no chance to stop them
+        served.proc.wait()
+        deadline = time.monotonic() + 20
+        while any(alive(pid) for pid in workers):
+            assert time.monotonic() < deadline, "a worker outlived its supervisor"
+            time.sleep(0.05)
+        with pytest.raises(httpx.ConnectError):
+            served.get("/templates")
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
 
 
 def test_workers_must_be_one_or_more(root: Path) -> None:

@@ -187,6 +187,22 @@ DID_NOT_START = 3
 STARTED = b"+"
 
 
+def die_with(parent: int) -> None:
+    """Have the kernel send this process SIGTERM when its parent ends (PR_SET_PDEATHSIG), so
+    that a supervisor killed outright (SIGKILL, the OOM killer) leaves no worker holding the
+    port; a parent already gone (before the call) ends it now."""
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
 class Supervisor:
     """`serve --workers N`: N forked processes, each listening on the port with a socket of
     its own (SO_REUSEPORT) and running its own uvicorn over its own application (caches,
@@ -234,6 +250,7 @@ class Supervisor:
     def _start(self) -> int:
         """Fork a worker and wait until it listens (or failed to); its process id."""
         ready, told = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the worker: never returns
             os.close(ready)
@@ -241,6 +258,7 @@ class Supervisor:
             try:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                die_with(parent)
                 sock = self.listening()
                 server = self.server_on(sock)
                 os.write(told, STARTED)
