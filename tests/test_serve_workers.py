@@ -249,3 +249,37 @@ def test_renders_and_fetches_are_answered_byte_for_byte_as_through_the_router(
         render,
         f"/templates/{WELCOME}",
     ]
+
+
+def test_a_scope_whose_server_is_a_list_is_answered(root: Path) -> None:
+    """ASGI lets a server give `server` as any iterable (Starlette's TestClient gives a list):
+    the address a fetch's links are made from is kept by it all the same."""
+    import asyncio
+
+    app = create_app(Project(root), keys=None)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": f"/templates/{WELCOME}",
+        "raw_path": f"/templates/{WELCOME}".encode(),
+        "query_string": b"targetLanguage=html",
+        "root_path": "",
+        "headers": [],
+        "client": ["127.0.0.1", 5000],
+        "server": ["mail.example", 8080],
+    }
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 200
+    answer = json.loads(sent[1]["body"])
+    assert answer["url"] == f"http://mail.example:8080/templates/{WELCOME}"

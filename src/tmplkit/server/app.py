@@ -189,7 +189,8 @@ class Server:
         Starlette's `base_url`, made once per host asked for (a few hundred at most)."""
         scope = request.scope
         host = next((value for name, value in scope["headers"] if name == b"host"), None)
-        key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path"))
+        server = scope.get("server")  # a list or a tuple (ASGI says an iterable)
+        key = (scope.get("scheme"), host, server and tuple(server), scope.get("root_path"))
         base = self._bases.get(key)
         if base is None:
             if len(self._bases) >= 256:  # Host is the client's to choose
