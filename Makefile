@@ -66,6 +66,7 @@ bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/batch.py --n 1000000
 	$(PY) benchmarks/foundation.py
 	$(PY) benchmarks/serve_load.py --seconds 30
+	$(PY) benchmarks/serve_load.py --seconds 30 --workers 2
 	$(PY) benchmarks/serve_load.py --seconds 30 --batch 100
 
 lint: $(VENV)/.test-installed
