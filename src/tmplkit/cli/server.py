@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -130,7 +131,8 @@ def serve_command(
     count = len(keys.list())
     if not count:
         raise TmplkitError(NO_KEYS)
-    if workers > 1 and not (hasattr(socket, "SO_REUSEPORT") and hasattr(os, "fork")):
+    if workers > 1 and not sys.platform.startswith("linux"):
+        # SO_REUSEPORT shares connections out on Linux only; PR_SET_PDEATHSIG is Linux's
         raise TmplkitError("--workers above 1 needs Linux (SO_REUSEPORT and fork)")
     sock = listen(host, port, reuse_port=workers > 1, backlog=None if workers > 1 else 2048)
     try:
@@ -228,6 +230,8 @@ class Supervisor:
         previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             for _ in range(self.count):
+                if self.stopping:
+                    break
                 self._start()
             if not self.stopping:
                 click.echo(serving, err=True)
@@ -279,6 +283,8 @@ class Supervisor:
                 os._exit(code)
         os.close(told)
         self.alive.add(pid)
+        if self.stopping:  # Ctrl-C came while it forked: it was not among those stopped
+            os.kill(pid, signal.SIGTERM)
         with os.fdopen(ready, "rb") as pipe:
             started = pipe.read(1) == STARTED
         if not started and not self.stopping:
