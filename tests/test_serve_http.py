@@ -960,6 +960,35 @@ def test_a_render_is_tmplkit_render(
     assert rendered["ampHtml"] == ""
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"item_count": 10**30},  # past 64 bits: orjson would read a float (1e+30)
+        {"item_count": -(2**63) - 1},
+        {"item_count": 2**64 - 1, "total": 0.1 + 0.2},
+    ],
+)
+def test_a_render_reads_numbers_as_tmplkit_render_does(
+    served: Served, run: Callable[..., Result], tmp_path: Path, change: dict[str, Any]
+) -> None:
+    sample = served.project.templates.get(ORDER).dir / "sample.json"
+    data = json.loads(sample.read_text())
+    data["order"].update(change)
+    body = tmp_path / "data.json"
+    body.write_text(json.dumps(data))
+    response = served.http.post(
+        f"/render/template/{ORDER}",
+        content=body.read_bytes(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    result = run("--project", served.root, "render", ORDER, "--data", body, "--format", "json")
+    assert result.code == 0, result.err
+    rendered, message = response.json(), json.loads(result.out)
+    assert (rendered["html"], rendered["text"]) == (message["html"], message["text"])
+    assert f"You ordered {change['item_count']} items." in rendered["html"]
+
+
 def test_a_render_that_cannot_be_done_is_a_dyspatch_error(served: Served) -> None:
     json_type = {"Content-Type": "application/json"}
     for body in ("{", "[1, 2]", '"text"'):
