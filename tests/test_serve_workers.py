@@ -90,14 +90,19 @@ def serving(root: Path, *args: str) -> Iterator[Served]:
 
 
 def test_workers_answer_on_one_port_and_share_one_rate_limit(root: Path) -> None:
-    with serving(root, "--workers", "2", "--rate-limit", "30") as served:
+    with serving(root, "--workers", "2", "--rate-limit", "10") as served:
         assert len(served.workers()) == 2
-        # Each request on a connection of its own: with a limit per worker, 40 requests
-        # spread over 2 workers would all be answered.
-        statuses = [served.get("/templates").status_code for _ in range(40)]
-        assert statuses.count(200) == 30
-        assert statuses.count(429) == 10
+        # Each request on a connection of its own (the kernel gives each connection to one
+        # worker): with a limit per worker, 30 requests over 2 workers would get 20 answers.
+        began = time.monotonic()
+        statuses = [served.get("/templates").status_code for _ in range(30)]
+        refills = int((time.monotonic() - began) / 6)  # a token every 6 s at 10 a minute
+        assert 10 <= statuses.count(200) <= 10 + refills
+        assert statuses.count(200) + statuses.count(429) == 30
+        assert statuses[:10] == [200] * 10
         refused = served.get("/templates")
+        if refused.status_code == 200:  # a token came back meanwhile: it is spent now
+            refused = served.get("/templates")
         assert refused.status_code == 429
         assert refused.headers["X-RateLimit-Remaining"] == "0"
         assert int(refused.headers["Retry-After"]) >= 1
