@@ -3,14 +3,19 @@ application over a project, answering real HTTP on a free port."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from tests.conftest import REPO
 from tmplkit.server.app import create_app
 from tmplkit.server.keys import KeyStore
 from tmplkit.store import Project
@@ -62,3 +67,16 @@ def live_server(project: Project, **options: Any) -> Iterator[LiveServer]:
     _, secret = keys.create("tests")
     with running(create_app(project, keys=keys, **options)) as (server, thread):
         yield LiveServer(server, thread, secret)
+
+
+def serve_process(root: Path, *args: str) -> subprocess.Popen[str]:
+    """`tmplkit serve ARGS` over `root`, a process of its own, its stdout and stderr piped."""
+    env = {k: v for k, v in os.environ.items() if k != "TMPLKIT_PROJECT"}
+    env["PYTHONPATH"] = str(REPO / "src")
+    return subprocess.Popen(
+        [sys.executable, "-m", "tmplkit", "--project", str(root), "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )

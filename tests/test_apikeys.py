@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import signal
 import socket
 import stat
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import tmplkit
-from tests.conftest import REPO, ProjectEnv, Result
+from tests.conftest import ProjectEnv, Result
+from tests.live_server import serve_process
 from tmplkit.errors import ProjectError
 from tmplkit.model import new_id
 from tmplkit.server import keys as keys_module
@@ -422,18 +421,6 @@ def test_serve_without_keys_refuses_to_start(run: Run, project: ProjectEnv) -> N
     result = run("--project", project.root, "serve")
     assert result == Result(
         1, "", "error: no API keys: create one with `tmplkit apikey create LABEL`\n"
-    )
-
-
-def serve_process(root: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TMPLKIT_PROJECT"}
-    env["PYTHONPATH"] = str(REPO / "src")
-    return subprocess.Popen(
-        [sys.executable, "-m", "tmplkit", "--project", str(root), "serve", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
     )
 
 

@@ -9,9 +9,8 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import REPO, SAMPLE_TEMPLATES
-from tests.live_server import running
+from tests.conftest import SAMPLE_TEMPLATES, Result
+from tests.live_server import running, serve_process
 from tmplkit.server.app import create_app
 from tmplkit.server.keys import KeyStore
 from tmplkit.server.limits import RateLimiter
@@ -69,15 +68,7 @@ class Served:
 @contextmanager
 def serving(root: Path, *args: str) -> Iterator[Served]:
     _, secret = KeyStore(Project(root)).create("ci")
-    env = {k: v for k, v in os.environ.items() if k != "TMPLKIT_PROJECT"}
-    env["PYTHONPATH"] = str(REPO / "src")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tmplkit", "--project", str(root), "serve", "--port", "0", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    proc = serve_process(root, "--port", "0", *args)
     try:
         assert proc.stderr is not None
         first = proc.stderr.readline()
@@ -164,18 +155,12 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_workers_must_be_one_or_more(root: Path) -> None:
+def test_workers_must_be_one_or_more(root: Path, run: Callable[..., Result]) -> None:
     KeyStore(Project(root)).create("ci")
-    result = subprocess.run(
-        [sys.executable, "-m", "tmplkit", "--project", str(root), "serve", "--workers", "0"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "Invalid value for '--workers': 0 is not in the range x>=1." in result.stderr
+    result = run("--project", root, "serve", "--workers", "0")
+    assert result.code == 2
+    assert result.out == ""
+    assert "Invalid value for '--workers': 0 is not in the range x>=1." in result.err
 
 
 # --- the hot paths answer as the router does -----------------------------------------------------
