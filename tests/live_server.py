@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 
 from tests.conftest import REPO
+from tmplkit.server import transport
 from tmplkit.server.app import create_app
 from tmplkit.server.keys import KeyStore
 from tmplkit.store import Project
@@ -42,8 +43,8 @@ class LiveServer:
 @contextmanager
 def running(app: Any) -> Iterator[tuple[uvicorn.Server, threading.Thread]]:
     """An ASGI application served by uvicorn on a free loopback port, in a thread, until the
-    block ends."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    block ends; with the protocol `tmplkit serve` runs it with (one write a response)."""
+    config = transport.config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import signal
 import socket
 import stat
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -286,6 +288,33 @@ def test_verify_reads_the_file_only_when_it_changed(project: ProjectEnv) -> None
     KeyStore(project.project).create("order service")
     assert server.verify(secret) == key
     assert reads == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_verify_looks_at_the_file_only_after_tmplkit_changed(
+    project: ProjectEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Linux, inotify tells when .tmplkit/ changed: until then, no stat of the key file."""
+    server = KeyStore(project.project)
+    key, secret = server.create("ci")
+    looked: list[str] = []
+    real_stat = keys_module.os.stat
+
+    def stat_(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path) == str(key_file(project.root)):
+            looked.append(str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(keys_module.os, "stat", stat_)
+    for _ in range(100):
+        assert server.verify(secret) == key
+    assert len(looked) == 1  # the first request's
+    revoke = ["--project", str(project.root), "apikey", "revoke", key.id]
+    subprocess.run([sys.executable, "-m", "tmplkit", *revoke], check=True, capture_output=True)
+    assert server.verify(secret) is None  # revoked by another process: refused at once
+    assert len(looked) == 2
+    assert server.verify(secret) is None
+    assert len(looked) == 2
 
 
 def test_touch_writes_the_last_use_at_most_once_a_minute(project: ProjectEnv) -> None:

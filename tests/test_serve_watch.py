@@ -190,3 +190,28 @@ def test_a_root_that_cannot_be_watched_means_no_watcher(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", "utf-8")
     assert watch.Watcher.start(str(tmp_path / "file"), cache.WATCHED) is None  # not a directory
     assert watch.Watcher.start(str(tmp_path / "missing"), cache.WATCHED) is None
+
+
+def test_a_forked_process_watches_on_its_own(tmp_path: Path) -> None:
+    """`serve --workers` forks: the child sets its watcher up afresh, so that neither process
+    takes the other's events (with the parent's queue shared, the child's read would leave the
+    parent blind to the file the child made)."""
+    watcher = watch.Watcher.start(str(tmp_path), ())
+    assert watcher is not None
+    before = watcher.generation()
+    assert before is not None
+    pid = os.fork()
+    if pid == 0:  # the child: sees its own write, then ends at once
+        code = 1
+        try:
+            start = watcher.generation()
+            (tmp_path / "made-by-the-child").write_text("x", "utf-8")
+            after = watcher.generation()
+            code = 0 if start is not None and after is not None and after > start else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    after = watcher.generation()
+    assert after is not None and after > before  # the child's write, seen here too
+    assert watcher.generation() == after  # and nothing since

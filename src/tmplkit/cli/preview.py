@@ -153,9 +153,10 @@ def preview_command(
         import uvicorn
 
         from ..preview.server import create_app
+        from ..server.transport import config
 
         app = create_app(project, source, reload=not no_reload)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        server = uvicorn.Server(config(app, log_level="warning"))
         address = f"[{host}]" if ":" in host else host
         click.echo(
             f"previewing {project.root.name} on http://{address}:{sock.getsockname()[1]}/ "

@@ -142,6 +142,7 @@ def serve_command(
 
         from ..server.app import create_app
         from ..server.limits import RateLimiter, SharedRateLimiter
+        from ..server.transport import config
 
         limiter: RateLimiter | SharedRateLimiter | None = None
         if rate_limit:
@@ -155,7 +156,7 @@ def serve_command(
                 max_body=max_body,
                 inline_formats=inline_formats,
             )
-            return uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+            return uvicorn.Server(config(app, log_level="warning"))
 
         address = f"[{host}]" if ":" in host else host
         bound = sock.getsockname()[1]

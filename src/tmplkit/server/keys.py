@@ -31,6 +31,7 @@ from typing import Any
 from ..errors import InvalidName, NotFound, ProjectError, TmplkitError, storage_error
 from ..model import new_id
 from ..store import ProjectDirectory, atomic_write
+from .watch import Watcher
 
 KEYS_FILE = "apikeys.json"  # in the project's .tmplkit/ (git-ignored)
 SECRET_PREFIX = "tk_"
@@ -112,6 +113,11 @@ class KeyStore:
         self._by_digest: dict[str, ApiKey] = {}
         self._used: dict[str, float] = {}  # key id -> its last use, written or not
         self._written: dict[str, float] = {}  # key id -> when its last use was last written
+        # inotify on .tmplkit/, started by the first request: while it saw no change there,
+        # the file is not even stat'ed (see _refresh)
+        self._watcher: Watcher | None = None
+        self._watch_started = False
+        self._checked_at: int | None = None  # the watcher's generation when last checked
 
     @property
     def name(self) -> str:
@@ -234,16 +240,26 @@ class KeyStore:
         return key
 
     def _refresh(self) -> None:
-        """Read the file again if its signature changed since it was last read (mutex held)."""
+        """Read the file again if its signature changed since it was last read (mutex held).
+        Where inotify watches .tmplkit/ (Linux, a local disk), the signature is looked at only
+        after something in that directory changed: the kernel queues the event before the
+        write or rename that causes it returns, so a key revoked before a request arrived is
+        refused by that request."""
+        if not self._watch_started:
+            self._watch_started = True
+            self._watcher = Watcher.start(str(self.path.parent), ())
+        generation = self._watcher.generation() if self._watcher is not None else None
+        if generation is not None and generation == self._checked_at:
+            return
         try:
             st = os.stat(self.path)
             signature: Signature | None = (st.st_mtime_ns, st.st_size, st.st_ino)
         except FileNotFoundError:
             signature = None
-        if signature == self._signature:
-            return  # (no signature: no file, and no keys in memory)
-        keys, self._signature = self._read()
-        self._by_digest = {k.digest: k for k in keys}
+        if signature != self._signature:  # (no signature: no file, and no keys in memory)
+            keys, self._signature = self._read()  # a malformed file raises: checked again
+            self._by_digest = {k.digest: k for k in keys}
+        self._checked_at = generation
 
     def touch(self, key_id: str) -> None:
         """Record that `key_id` was used now. The file is written at most once a minute per

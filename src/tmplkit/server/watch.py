@@ -13,6 +13,10 @@ kernel dropped makes the watcher watch everything afresh (and the generation gro
 correct whatever happened meanwhile, since the caller checks the files themselves once the
 generation has grown.
 
+A process forked from one with watchers (`serve --workers`) sets each up afresh on its first
+call: the inherited descriptor is the parent's queue, and a read in one process would take the
+events from the other.
+
 Where inotify cannot tell (not Linux, a network or FUSE file system whose changes may come from
 another machine, no watches left), `start` returns None and the caller checks every file on
 every request, as it would without a watcher.
@@ -24,6 +28,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import select
 import struct
 import sys
 import threading
@@ -112,8 +117,11 @@ class Watcher:
         self._lock = threading.Lock()
         self._generation = 0
         self._fd = -1
+        self._forked = False  # set in a forked child: set up afresh on the next call
+        self._poll = select.poll()  # tells whether the kernel queued events: no read, no raise
         self._finalizer: weakref.finalize[[int], Watcher] | None = None  # closes the fd
         self._setup()
+        _LIVE.add(self)
 
     @classmethod
     def start(cls, root: str, trees: Iterable[str]) -> Watcher | None:
@@ -130,7 +138,21 @@ class Watcher:
         """A number that grows with every change since the last call; None once the watcher
         has failed (the caller then checks the files itself)."""
         with self._lock:
+            if self._forked:
+                self._forked = False
+                try:
+                    self._setup()
+                except OSError:
+                    self._fail()
+                    return None
+                self._generation += 1
             if self._fd < 0:
+                return None
+            try:
+                if not self._poll.poll(0):  # nothing queued: the common case, one cheap call
+                    return self._generation
+            except OSError:
+                self._fail()
                 return None
             reshape = False
             while True:
@@ -166,6 +188,14 @@ class Watcher:
         with self._lock:
             self._fail()
 
+    def _after_fork(self) -> None:
+        # In the child, at once after fork: the lock may have been held by a thread that is
+        # not in the child; the descriptor shares the parent's queue.
+        self._lock = threading.Lock()
+        if self._fd >= 0:
+            self._fail()
+            self._forked = True
+
     def _fail(self) -> None:
         fd, self._fd = self._fd, -1
         if self._finalizer is not None:
@@ -188,6 +218,8 @@ class Watcher:
             raise
         self._fail()  # the old instance, if any
         self._fd = fd
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN)
         self._finalizer = weakref.finalize(self, os.close, fd)
 
     def _add(self, fd: int, directory: str, required: bool = False) -> None:
@@ -197,6 +229,18 @@ class Watcher:
             code = ctypes.get_errno()
             if required or code not in (errno.ENOENT, errno.ENOTDIR):
                 raise OSError(code, f"inotify_add_watch {directory}")
+
+
+_LIVE: weakref.WeakSet[Watcher] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for watcher in list(_LIVE):
+        watcher._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _directories(top: str) -> Iterable[str]:
