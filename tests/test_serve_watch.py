@@ -5,7 +5,9 @@ started, is seen by the next check; where inotify cannot tell, every check reads
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,14 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import tmplkit
+from tests.live_server import live_server
 from tmplkit.server import cache, watch
 from tmplkit.server.cache import Digests, IndexCache, fingerprint
 from tmplkit.store import Project
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_templates"
+WELCOME = "tem_01m2tk2hrwq2n4kgkyppv1bnkx"
 WELCOME_BODY = "workspaces/acme-shop/account/welcome/drafts/published/body.html.j2"
 
 pytestmark = pytest.mark.skipif(
@@ -215,3 +220,49 @@ def test_a_forked_process_watches_on_its_own(tmp_path: Path) -> None:
     after = watcher.generation()
     assert after is not None and after > before  # the child's write, seen here too
     assert watcher.generation() == after  # and nothing since
+
+
+def test_a_live_server_reads_its_events_on_its_loop_and_misses_no_edit(tmp_path: Path) -> None:
+    """In a running server the loop reads the events (no system call a request), and every
+    edit by another process, made before a request is sent, reaches that request: 20 edits
+    that keep the size and the mtime (only inotify can tell), each followed by a render."""
+    root = tmp_path / "project"
+    shutil.copytree(SAMPLE, root)
+    aged(root)
+    project = tmplkit.open_project(root)
+    data = json.loads((root / "workspaces/acme-shop/account/welcome/sample.json").read_text())
+    with live_server(project) as live, httpx.Client(headers=live.headers(), timeout=30) as http:
+
+        def h1_size() -> str:
+            response = http.post(f"{live.url}/render/template/{WELCOME}", json=data)
+            assert response.status_code == 200, response.text
+            found = re.search(r"font-size: ?(\d+)px; ?line-height: ?34px", response.json()["html"])
+            assert found, response.json()["html"][:500]
+            return found.group(1)
+
+        assert h1_size() == "26"
+        app = live.server.config.app
+        watchers = [w for w in app.server.api.digests._watchers.values() if w is not None]
+        assert [w._loop is not None for w in watchers] == [True]  # the loop reads them
+        size = "26"
+        for new in ["27", "26"] * 10:
+            old_rule, new_rule = f"{size}px; line-height: 34px", f"{new}px; line-height: 34px"
+            same_size_write_elsewhere(root / WELCOME_BODY, old_rule, new_rule)
+            assert h1_size() == new
+            size = new
+        # The draft's directory moved away and back by another process: the watcher sets its
+        # watches up again (a new descriptor, which the loop now reads), and an edit in the
+        # directory is seen as before.
+        published = (root / WELCOME_BODY).parent
+        script = "import os, sys; os.rename(sys.argv[1], sys.argv[2]); os.rename(sys.argv[2], sys.argv[1])"
+        subprocess.run(
+            [sys.executable, "-c", script, published, published.with_name("x")], check=True
+        )
+        assert h1_size() == "26"
+        same_size_write_elsewhere(
+            root / WELCOME_BODY, "26px; line-height: 34px", "28px; line-height: 34px"
+        )
+        assert h1_size() == "28"
+        assert [w._loop is not None for w in watchers] == [True]
+        finalizer = watchers[0]._finalizer
+        assert finalizer is not None and finalizer.peek()[2] == (watchers[0]._fd,)  # type: ignore[index]

@@ -13,6 +13,14 @@ kernel dropped makes the watcher watch everything afresh (and the generation gro
 correct whatever happened meanwhile, since the caller checks the files themselves once the
 generation has grown.
 
+Called in a running asyncio event loop (the server's), a watcher hands its descriptor to the
+loop, which reads the events as it finds them queued; `generation()`, called in that loop's
+thread, then costs no system call (elsewhere it looks for itself). The promise above holds: a
+request's bytes are found by a pass of the loop that waited after they arrived, so after any
+change finished before that, whose event that pass finds queued too; and the loop runs the
+callbacks of a pass's readers (this one's among them) before the tasks they start (the
+request's: uvicorn starts it as a task). A watcher whose loop has stopped looks for itself.
+
 A process forked from one with watchers (`serve --workers`) sets each up afresh on its first
 call: the inherited descriptor is the parent's queue, and a read in one process would take the
 events from the other.
@@ -24,6 +32,8 @@ every request, as it would without a watcher.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -120,6 +130,7 @@ class Watcher:
         self._forked = False  # set in a forked child: set up afresh on the next call
         self._poll = select.poll()  # tells whether the kernel queued events: no read, no raise
         self._finalizer: weakref.finalize[[int], Watcher] | None = None  # closes the fd
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop that reads the events
         self._setup()
         _LIVE.add(self)
 
@@ -136,8 +147,15 @@ class Watcher:
 
     def generation(self) -> int | None:
         """A number that grows with every change since the last call; None once the watcher
-        has failed (the caller then checks the files itself)."""
+        has failed (the caller then checks the files itself). In the thread of the loop it
+        was first called in, the loop reads the events; elsewhere, the call looks."""
+        loop = self._loop
+        running = asyncio._get_running_loop()  # this thread's
+        if loop is not None and running is loop:
+            return self._generation if self._fd >= 0 else None  # the loop reads the events
         with self._lock:
+            if loop is not None and not loop.is_running():  # its loop stopped
+                self._detach()
             if self._forked:
                 self._forked = False
                 try:
@@ -149,40 +167,70 @@ class Watcher:
             if self._fd < 0:
                 return None
             try:
-                if not self._poll.poll(0):  # nothing queued: the common case, one cheap call
-                    return self._generation
+                queued = bool(self._poll.poll(0))  # one cheap call, no read, no raise
             except OSError:
                 self._fail()
                 return None
-            reshape = False
-            while True:
-                try:
-                    data = os.read(self._fd, 65536)
-                except BlockingIOError:
-                    break
-                except OSError:
-                    self._fail()
-                    return None
-                self._generation += 1
-                offset = 0
-                while offset < len(data):
-                    _wd, mask, _cookie, size = EVENT.unpack_from(data, offset)
-                    name = data[offset + EVENT.size : offset + EVENT.size + size]
-                    offset += EVENT.size + size
-                    if mask & RESHAPE or (
-                        mask & IN_ISDIR
-                        and mask & DIRECTORY_CHANGES
-                        and not name.startswith(b".")  # a transaction's staging: not watched
-                    ):
-                        reshape = True
-            if reshape:
-                try:
-                    self._setup()
-                except OSError:
-                    self._fail()
-                    return None
-                self._generation += 1
+            if queued and not self._read_events():
+                return None
+            if running is not None and self._loop is None:
+                self._attach(running)
             return self._generation
+
+    def _read_events(self) -> bool:
+        """Read what the kernel queued, counting it (lock held); False once failed."""
+        reshape = False
+        while True:
+            try:
+                data = os.read(self._fd, 65536)
+            except BlockingIOError:
+                break
+            except OSError:
+                self._fail()
+                return False
+            self._generation += 1
+            offset = 0
+            while offset < len(data):
+                _wd, mask, _cookie, size = EVENT.unpack_from(data, offset)
+                name = data[offset + EVENT.size : offset + EVENT.size + size]
+                offset += EVENT.size + size
+                if mask & RESHAPE or (
+                    mask & IN_ISDIR
+                    and mask & DIRECTORY_CHANGES
+                    and not name.startswith(b".")  # a transaction's staging: not watched
+                ):
+                    reshape = True
+        if reshape:
+            try:
+                self._setup()
+            except OSError:
+                self._fail()
+                return False
+            self._generation += 1
+        return True
+
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Have `loop` (running in this thread) read the events from now on (lock held).
+        What is queued meanwhile is read by the loop's next pass, before any request it finds:
+        a request read in this pass arrived before the change, which it need not see."""
+        try:
+            loop.add_reader(self._fd, self._on_readable)
+        except (NotImplementedError, RuntimeError, ValueError, OSError):
+            return  # a loop without readers (Windows' proactor): this watcher reads itself
+        self._loop = loop
+
+    def _detach(self) -> None:
+        """Read for itself again (lock held)."""
+        loop, self._loop = self._loop, None
+        if loop is not None and self._fd >= 0 and not loop.is_closed():
+            with contextlib.suppress(Exception):
+                loop.remove_reader(self._fd)
+
+    def _on_readable(self) -> None:
+        """The loop found events queued (in the loop's thread)."""
+        with self._lock:
+            if self._fd >= 0:
+                self._read_events()
 
     def close(self) -> None:
         with self._lock:
@@ -192,11 +240,13 @@ class Watcher:
         # In the child, at once after fork: the lock may have been held by a thread that is
         # not in the child; the descriptor shares the parent's queue.
         self._lock = threading.Lock()
+        self._loop = None  # the parent's: its epoll instance is shared with the parent's
         if self._fd >= 0:
             self._fail()
             self._forked = True
 
     def _fail(self) -> None:
+        self._detach()
         fd, self._fd = self._fd, -1
         if self._finalizer is not None:
             self._finalizer.detach()
@@ -216,11 +266,14 @@ class Watcher:
         except OSError:
             os.close(fd)
             raise
+        loop = self._loop
         self._fail()  # the old instance, if any
         self._fd = fd
+        self._finalizer = weakref.finalize(self, os.close, fd)
         self._poll = select.poll()
         self._poll.register(fd, select.POLLIN)
-        self._finalizer = weakref.finalize(self, os.close, fd)
+        if loop is not None and loop.is_running():
+            self._attach(loop)
 
     def _add(self, fd: int, directory: str, required: bool = False) -> None:
         """Watch `directory`; one gone meanwhile is skipped (its parent's watch told of it),
