@@ -131,6 +131,7 @@ class Watcher:
         self._poll = select.poll()  # tells whether the kernel queued events: no read, no raise
         self._finalizer: weakref.finalize[[int], Watcher] | None = None  # closes the fd
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop that reads the events
+        self._thread = 0  # the thread it runs in
         self._setup()
         _LIVE.add(self)
 
@@ -150,9 +151,11 @@ class Watcher:
         has failed (the caller then checks the files itself). In the thread of the loop it
         was first called in, the loop reads the events; elsewhere, the call looks."""
         loop = self._loop
-        running = asyncio._get_running_loop()  # this thread's
-        if loop is not None and running is loop:
+        # (the loop's thread by its id: asyncio._get_running_loop() calls getpid(), a system
+        # call, to tell a forked child)
+        if loop is not None and threading.get_ident() == self._thread and loop.is_running():
             return self._generation if self._fd >= 0 else None  # the loop reads the events
+        running = asyncio._get_running_loop()  # this thread's
         with self._lock:
             if loop is not None and not loop.is_running():  # its loop stopped
                 self._detach()
@@ -218,6 +221,7 @@ class Watcher:
         except (NotImplementedError, RuntimeError, ValueError, OSError):
             return  # a loop without readers (Windows' proactor): this watcher reads itself
         self._loop = loop
+        self._thread = threading.get_ident()
 
     def _detach(self) -> None:
         """Read for itself again (lock held)."""
