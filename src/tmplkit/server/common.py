@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
@@ -187,8 +187,13 @@ class Call:
     headers: dict[str, str]  # lower-case names
     body: bytes
     version: Version
-    shaper: Shaper
+    base_url: Callable[[], str]  # the server's address as the request names it, when asked
     method: str = "GET"
+
+    @cached_property
+    def shaper(self) -> Shaper:
+        """Writes the answer's objects (a render needs none: made on first use)."""
+        return Shaper(self.version, self.base_url())
 
     def id(self, name: str) -> str:
         """A path id, checked: its prefix is the one `name` takes."""

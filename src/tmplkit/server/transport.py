@@ -81,6 +81,9 @@ class Protocol(HttpToolsProtocol):
 def config(app: Any, **options: Any) -> uvicorn.Config:
     """uvicorn's configuration of `app` with the coalescing protocol (`options`: uvicorn's).
     No access log unless asked for: uvicorn logs it at INFO, below the level tmplkit runs it
-    at, yet builds each line's arguments (1 % of a request's time) unless it is off."""
+    at, yet builds each line's arguments (1 % of a request's time) unless it is off. No
+    `server: uvicorn` header either: it tells clients nothing they need, and tells attackers
+    what runs."""
     options.setdefault("access_log", False)
+    options.setdefault("server_header", False)
     return uvicorn.Config(app, http=Protocol, **options)
