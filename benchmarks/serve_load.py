@@ -241,6 +241,8 @@ def request_bytes(host: str, port: int, key: str, job: Job) -> bytes:
 
 TIMEOUT = 60.0  # seconds a request may wait for its whole answer
 RECV_SIZE = 1 << 16
+STATUS = re.compile(rb"HTTP/1\.[01] (\d{3}) ")
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)[ \t]*(?=\r\n|$)", re.IGNORECASE)
 
 
 class ProtocolError(ValueError):
@@ -300,6 +302,12 @@ class Connection:
             return None
         if not chunk:
             raise ConnectionError("the server closed the connection")
+        if self.body_at < 0 and not self.buffer:  # the usual case: a whole answer in one read
+            end = chunk.find(b"\r\n\r\n")
+            if end >= 0:
+                self.parse_head(chunk[:end])
+                if len(chunk) == end + 4 + self.length:
+                    return self.status, chunk[end + 4 :]
         searched = max(0, len(self.buffer) - 3)
         self.buffer += chunk
         if self.body_at < 0:
@@ -317,16 +325,10 @@ class Connection:
         return self.status, body
 
     def parse_head(self, head: bytes) -> None:
-        lines = head.split(b"\r\n")
-        try:
-            self.status = int(lines[0].split(b" ", 2)[1])
-            self.length = next(
-                int(line.split(b":", 1)[1])
-                for line in lines[1:]
-                if line.lower().startswith(b"content-length:")
-            )
-        except (IndexError, ValueError, StopIteration):
-            raise ProtocolError(f"no status or no Content-Length: {head[:200]!r}") from None
+        status, length = STATUS.match(head), CONTENT_LENGTH.search(head)
+        if status is None or length is None:
+            raise ProtocolError(f"no status or no Content-Length: {head[:200]!r}")
+        self.status, self.length = int(status.group(1)), int(length.group(1))
 
     def close(self) -> None:
         self.sock.close()
