@@ -1321,6 +1321,30 @@ def test_a_second_fetch_compiles_nothing(served: Served, monkeypatch: pytest.Mon
     assert compilations() == settled
 
 
+def test_a_fetch_is_written_once_until_what_it_shows_changes(served: Served) -> None:
+    env = served.new_template("Written once")
+    served.project.drafts.submit(env.draft.id)
+    served.project.drafts.approve(env.draft.id)
+    api = served.server.server.config.app.server.api
+    path = f"/templates/{env.template.id}"
+    first = served.get(path, targetLanguage="jinja")
+    written = api.answers.made
+    assert served.get(path, targetLanguage="jinja") == first
+    assert api.answers.made == written  # the same answer, not shaped or written again
+    older = served.get(path, version="2020.11", targetLanguage="jinja")
+    assert "tags" in first and "tags" not in older  # each version its own answer
+    assert api.answers.made == written + 1
+    served.project.templates.rename(env.template.id, "Renamed")  # another process's edit
+    renamed = served.get(path, targetLanguage="jinja")
+    assert renamed["name"] == "Renamed"
+    assert renamed == {
+        **first,
+        "name": "Renamed",
+        "slug": "renamed",
+        "updatedAt": renamed["updatedAt"],
+    }
+
+
 LANGUAGES = [
     *("fr-FR", "de-DE", "es-ES", "it-IT", "pt-BR", "nl-NL", "sv-SE", "da-DK", "nb-NO", "fi-FI"),
     *("pl-PL", "cs-CZ", "hu-HU", "ro-RO", "el-GR", "tr-TR", "ru-RU", "uk-UA", "ja-JP", "ko-KR"),

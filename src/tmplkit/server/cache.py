@@ -263,6 +263,23 @@ class Cache:
         self._lock = threading.Lock()
         self.made = 0
 
+    def peek(self, key: Any) -> Any:
+        """The value kept for `key` (None: none), made the most recently used."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        """Keep `value` for `key`, in the place of any other."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            self.made += 1
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
     def get(self, key: Any, make: Callable[[], T]) -> T:
         with self._lock:
             if key in self._items:

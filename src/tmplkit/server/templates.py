@@ -53,9 +53,15 @@ def get_template(api: Api, call: Call) -> Reply:
     template = api.template(call.id("templateId"))
     target = call.target()
     draft = published(api, template)
-    out = call.shaper.template(template, draft)
-    out["compiled"] = call.shaper.compiled(api.compile(template, draft, target))
-    return out
+    compiled = api.compile(template, draft, target)
+
+    def make() -> Reply:
+        out = call.shaper.template(template, draft)
+        out["compiled"] = call.shaper.compiled(compiled)
+        return out
+
+    key = ("template", template.id, target, call.version, call.shaper.base_url)
+    return api.answer(key, (template, draft, compiled), make)
 
 
 def _rendered(message: Message) -> dict[str, Any]:
