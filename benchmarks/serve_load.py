@@ -498,11 +498,17 @@ def main() -> None:
             library_before = library_loop(project, jobs, args.seconds / 2)
             first = process_tree(server.pid)
             before, ours = tree_cpu_seconds(first), own_cpu_seconds()
+            each_before = {pid: tree_cpu_seconds([pid]) for pid in first}
             peaks: dict[int, int] = {}
             tree_peak_rss_kib(first, peaks)
             tally, elapsed = drive(url, key, jobs, args.clients, args.seconds, expected)
             last = process_tree(server.pid)
             busy = (tree_cpu_seconds(last) - before) / elapsed
+            each_busy = [
+                (tree_cpu_seconds([pid]) - each_before[pid]) / elapsed
+                for pid in first
+                if pid in last
+            ]
             clients_busy = (own_cpu_seconds() - ours) / elapsed
             tree_peak_rss_kib(last, peaks)
             library_after = library_loop(project, jobs, args.seconds / 2)
@@ -571,6 +577,11 @@ def main() -> None:
     print(
         f"CPU, cores busy: the server ({processes}) {busy:.2f}, "
         f"the clients (this process, one thread) {clients_busy:.2f}"
+        + (
+            f"; each server process: {', '.join(f'{b:.2f}' for b in each_busy)}"
+            if len(each_busy) > 1
+            else ""
+        )
     )
     for error in tally.errors[:10]:
         print(f"error: {error}", file=sys.stderr)

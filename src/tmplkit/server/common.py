@@ -146,15 +146,17 @@ class Api:
         self, template: Template, draft: Draft, target: str, locale: str | None = None
     ) -> dict[str, Any]:
         """The draft compiled to `target` (Compiled.to_json), made once per content."""
-        from ..compiler import compile_sources
-        from ..pipeline import resolve
-
         key = (
             fingerprint(self.digests, self.project, template, draft, locale),
             draft.id,
             target,
             locale,
         )
+        found = self.compiled.peek(key)  # (the imports below cost more than a hit)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        from ..compiler import compile_sources
+        from ..pipeline import resolve
 
         def make() -> dict[str, Any]:
             try:
@@ -183,14 +185,17 @@ class Api:
 
     def prepare(self, template: Template, draft: Draft, locale: str | None) -> PreparedMessage:
         """The draft prepared for rendering in `locale`, made once per content."""
+        content = fingerprint(self.digests, self.project, template, draft, locale)
+        key = (content, draft.id, locale)
+        found = self.prepared.peek(key)  # (the imports below cost more than a hit)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
         from ..pipeline import resolve
         from ..rendering import Renderer
 
         if self.renderer is None:
             self.renderer = Renderer(self.project)
         renderer = self.renderer
-        content = fingerprint(self.digests, self.project, template, draft, locale)
-        key = (content, draft.id, locale)
         return self.prepared.get(
             key,
             lambda: renderer.prepare_sources(resolve(draft.id, self.project), locale=locale),
