@@ -135,6 +135,8 @@ class Server:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             raise self._too_big()
+        if length in (None, "0") and "transfer-encoding" not in request.headers:
+            return b""  # a request with neither has no body (RFC 9112, 6.3): nothing to wait for
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -180,8 +182,7 @@ class Server:
             call = Call(
                 path=dict(request.path_params),
                 query=dict(request.query_params) if scope["query_string"] else {},
-                # ASGI's names are lower-case bytes, the last of a repeated one wins
-                headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+                raw_headers=scope["headers"],
                 body=await self._body(request),
                 version=version,
                 base_url=lambda: self._base_url(request),
