@@ -350,13 +350,15 @@ class HotPaths:
         self.app = app
         self.state = app.state
         self.server = server
-        self.hot = [(method, pattern, by_path[path][method]) for method, pattern, path in HOT]
+        self.hot: dict[str, list[tuple[re.Pattern[str], Endpoint]]] = {}
+        for method, pattern, path in HOT:
+            self.hot.setdefault(method, []).append((pattern, by_path[path][method]))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            method, path = scope["method"], scope["path"]
-            for hot_method, pattern, fn in self.hot:
-                match = pattern.fullmatch(path) if method == hot_method else None
+            path = scope["path"]
+            for pattern, fn in self.hot.get(scope["method"], ()):
+                match = pattern.fullmatch(path)
                 if match is not None:
                     scope["path_params"] = match.groupdict()
                     scope["app"] = self.app
