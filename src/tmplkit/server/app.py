@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -95,7 +96,8 @@ class Server:
         """The Starlette endpoint of one path: each method's function, guarded."""
 
         async def handle(request: Request) -> Response:
-            return await self._handle(request, methods[request.method.replace("HEAD", "GET")])
+            fn = methods[request.method.replace("HEAD", "GET")]
+            return await self._handle(request.scope, request.receive, fn)
 
         return handle
 
@@ -110,15 +112,16 @@ class Server:
             return await run_in_threadpool(endpoint, request)
 
         async def handle(request: Request) -> Response:
-            return await self._handle(request, None, lambda: call(self.api, request))
+            direct = lambda: call(self.api, request)  # noqa: E731
+            return await self._handle(request.scope, request.receive, None, direct)
 
         return handle
 
-    def _authenticate(self, request: Request) -> str | None:
+    def _authenticate(self, authorization: str) -> str | None:
         """The key id of the request's `Authorization: Bearer KEY` (None: auth is off)."""
         if self.keys is None:
             return None
-        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+        scheme, _, secret = authorization.partition(" ")
         key = self.keys.verify(secret.strip()) if scheme.lower() == "bearer" else None
         if key is None:
             raise ApiError(
@@ -129,18 +132,19 @@ class Server:
             )
         return key.id
 
-    async def _body(self, request: Request) -> bytes:
+    async def _body(self, head: dict[bytes, bytes], receive: Receive) -> bytes:
         """The body, read up to the cap (413 past it), from the ASGI messages themselves:
         Starlette's `stream()` is an async generator, which costs more than most bodies."""
-        length = request.headers.get("content-length")
+        raw = head.get(b"content-length")
+        length = None if raw is None else raw.decode("latin-1")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             raise self._too_big()
-        if length in (None, "0") and "transfer-encoding" not in request.headers:
+        if length in (None, "0") and b"transfer-encoding" not in head:
             return b""  # a request with neither has no body (RFC 9112, 6.3): nothing to wait for
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await request.receive()
+            message = await receive()
             if message["type"] == "http.disconnect":
                 raise ClientDisconnect()
             chunk = message.get("body", b"")
@@ -156,37 +160,48 @@ class Server:
 
     async def _handle(
         self,
-        request: Request,
+        scope: Scope,
+        receive: Receive,
         fn: Endpoint | None,
         direct: Callable[[], Awaitable[Any]] | None = None,
     ) -> Response:
+        """The answer to one request (its ASGI scope and receive): through Starlette's router,
+        or straight from HotPaths. Headers are read as Starlette's `Request.headers.get` reads
+        them (the first of a repeated one), from the scope itself."""
         remaining: int | None = None
+        head: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            head.setdefault(name, value)
         try:
             try:
-                key_id = self._authenticate(request)
+                key_id = self._authenticate(head.get(b"authorization", b"").decode("latin-1"))
             except ApiError:
                 # Requests without a valid key spend their address's budget: guessing keys
                 # is rate limited too, and the 401 says how many tries are left.
-                client = request.client.host if request.client else "unknown"
-                remaining = self._spend(f"address {client}")
+                client = scope.get("client")
+                remaining = self._spend(f"address {client[0] if client else 'unknown'}")
                 raise
             if key_id is not None:
                 remaining = self._spend(key_id)
-            version = negotiate(request.headers.get("accept"))
+            accept = head.get(b"accept")
+            version = negotiate(None if accept is None else accept.decode("latin-1"))
             if direct is not None:
                 if key_id is not None:
                     await run_in_threadpool(self._touch, key_id)
                 return await self._finish(await direct(), version, remaining)
             assert fn is not None
-            scope = request.scope
+            query = scope["query_string"]
             call = Call(
-                path=dict(request.path_params),
-                query=dict(request.query_params) if scope["query_string"] else {},
+                path=dict(scope.get("path_params") or {}),
+                # as Starlette's QueryParams: latin-1, blanks kept, the last of a repeated one
+                query=dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+                if query
+                else {},
                 raw_headers=scope["headers"],
-                body=await self._body(request),
+                body=await self._body(head, receive),
                 version=version,
-                base_url=lambda: self._base_url(request),
-                method=request.method,
+                base_url=lambda: self._base_url(scope),
+                method=scope["method"],
             )
             if fn in READS:
                 reply = one_request(self._run, key_id, fn, call)
@@ -197,17 +212,16 @@ class Server:
         except TmplkitError as exc:
             return error_response(from_tmplkit(exc), remaining)
         except Exception:
-            log.exception("%s %s failed", request.method, request.url.path)
+            log.exception("%s %s failed", scope["method"], scope["path"])
             error = ApiError(
                 500, "server_error", "the server failed to answer: a bug (see the server's log)"
             )
             return error_response(error, remaining)
         return await self._finish(reply, version, remaining)
 
-    def _base_url(self, request: Request) -> str:
+    def _base_url(self, scope: Scope) -> str:
         """The server's address as the request names it (its Host header), for `url`s:
         Starlette's `base_url`, made once per host asked for (a few hundred at most)."""
-        scope = request.scope
         host = next((value for name, value in scope["headers"] if name == b"host"), None)
         server = scope.get("server")  # a list or a tuple (ASGI says an iterable)
         key = (scope.get("scheme"), host, server and tuple(server), scope.get("root_path"))
@@ -215,7 +229,7 @@ class Server:
         if base is None:
             if len(self._bases) >= 256:  # Host is the client's to choose
                 self._bases.clear()
-            base = self._bases[key] = str(request.base_url).rstrip("/")
+            base = self._bases[key] = str(Request(scope).base_url).rstrip("/")
         return base
 
     def _spend(self, who: str) -> int | None:
@@ -362,7 +376,7 @@ class HotPaths:
                 if match is not None:
                     scope["path_params"] = match.groupdict()
                     scope["app"] = self.app
-                    response = await self.server._handle(Request(scope, receive), fn)
+                    response = await self.server._handle(scope, receive, fn)
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)

@@ -57,6 +57,7 @@ TARGET_LANGUAGES = (
     "sendgrid",
 )
 
+
 def json_bytes(content: Any) -> bytes:
     """JSON as Dyspatch writes it: UTF-8, not ASCII-escaped, compact. orjson writes it (a tenth
     of json's time for a rendered message); what it refuses (an integer past 64 bits, a lone
