@@ -5,12 +5,14 @@ started, is seen by the next check; where inotify cannot tell, every check reads
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -266,3 +268,51 @@ def test_a_live_server_reads_its_events_on_its_loop_and_misses_no_edit(tmp_path:
         assert [w._loop is not None for w in watchers] == [True]
         finalizer = watchers[0]._finalizer
         assert finalizer is not None and finalizer.peek()[2] == (watchers[0]._fd,)  # type: ignore[index]
+
+
+def test_a_watcher_read_by_a_loop_is_set_up_again_in_the_loop_thread_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's worker threads (a request that writes) ask for the generation too: while the
+    loop that reads the events runs, they get what it read, and only its thread touches the
+    loop's readers (uvloop's are not thread-safe) or sets the watches up again."""
+    (tmp_path / "workspaces").mkdir()
+    setups: list[str] = []
+    real_setup = watch.Watcher._setup
+
+    def setup(self: watch.Watcher) -> None:
+        setups.append(threading.current_thread().name)
+        real_setup(self)
+
+    monkeypatch.setattr(watch.Watcher, "_setup", setup)
+    watcher = watch.Watcher.start(str(tmp_path), ("workspaces",))
+    assert watcher is not None and setups == ["MainThread"]
+    loop = asyncio.new_event_loop()
+    attached = threading.Event()
+
+    async def first_call() -> None:
+        watcher.generation()
+        attached.set()
+
+    thread = threading.Thread(target=loop.run_forever, name="the loop", daemon=True)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(first_call(), loop).result(10)
+        assert attached.is_set() and watcher._loop is loop
+        before = watcher.generation()
+        assert before is not None
+        (tmp_path / "workspaces" / "new").mkdir()  # a new directory: watches set up again
+        deadline = time.monotonic() + 10
+        while watcher.generation() == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        grown = watcher.generation()
+        assert grown is not None and grown > before
+        assert setups == ["MainThread", "the loop"]  # never this thread's
+        (tmp_path / "workspaces" / "new" / "file").write_text("x", "utf-8")
+        while watcher.generation() == grown and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert watcher.generation() > grown  # the new directory is watched  # type: ignore[operator]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

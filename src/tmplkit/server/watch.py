@@ -14,8 +14,8 @@ correct whatever happened meanwhile, since the caller checks the files themselve
 generation has grown.
 
 Called in a running asyncio event loop (the server's), a watcher hands its descriptor to the
-loop, which reads the events as it finds them queued; `generation()`, called in that loop's
-thread, then costs no system call (elsewhere it looks for itself). The promise above holds: a
+loop, which reads the events as it finds them queued (and sets the watches up again, in its own
+thread only); `generation()` then costs no system call. The promise above holds: a
 request's bytes are found by a pass of the loop that waited after they arrived, so after any
 change finished before that, whose event that pass finds queued too; and the loop runs the
 callbacks of a pass's readers (this one's among them) before the tasks they start (the
@@ -131,7 +131,6 @@ class Watcher:
         self._poll = select.poll()  # tells whether the kernel queued events: no read, no raise
         self._finalizer: weakref.finalize[[int], Watcher] | None = None  # closes the fd
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop that reads the events
-        self._thread = 0  # the thread it runs in
         self._setup()
         _LIVE.add(self)
 
@@ -148,16 +147,15 @@ class Watcher:
 
     def generation(self) -> int | None:
         """A number that grows with every change since the last call; None once the watcher
-        has failed (the caller then checks the files itself). In the thread of the loop it
-        was first called in, the loop reads the events; elsewhere, the call looks."""
+        has failed (the caller then checks the files itself). While the loop it was first
+        called in runs, that loop reads the events, in its thread only (a worker thread of a
+        request that writes gets what the loop read before it started the request)."""
         loop = self._loop
-        # (the loop's thread by its id: asyncio._get_running_loop() calls getpid(), a system
-        # call, to tell a forked child)
-        if loop is not None and threading.get_ident() == self._thread and loop.is_running():
+        if loop is not None and loop.is_running():
             return self._generation if self._fd >= 0 else None  # the loop reads the events
-        running = asyncio._get_running_loop()  # this thread's
+        running = asyncio._get_running_loop()  # this thread's (it calls getpid(): not above)
         with self._lock:
-            if loop is not None and not loop.is_running():  # its loop stopped
+            if loop is not None and self._loop is loop:  # its loop stopped
                 self._detach()
             if self._forked:
                 self._forked = False
@@ -221,7 +219,6 @@ class Watcher:
         except (NotImplementedError, RuntimeError, ValueError, OSError):
             return  # a loop without readers (Windows' proactor): this watcher reads itself
         self._loop = loop
-        self._thread = threading.get_ident()
 
     def _detach(self) -> None:
         """Read for itself again (lock held)."""
