@@ -161,3 +161,26 @@ def test_each_answer_crosses_loopback_as_one_segment(sample_project: Path) -> No
                 assert status.split(b" ")[1] in (b"200", b"400"), status
                 assert 0 < len(status) + len(answer_body) < 60_000  # one segment's worth
                 assert data_segments_in(sock) == n  # uvicorn alone: 2 a response
+
+
+def test_a_100_continue_is_written_before_the_body_is_sent(sample_project: Path) -> None:
+    """curl sends `Expect: 100-continue` with a larger body and waits for the interim answer:
+    held by `Coalescing` for its pass of the event loop, it must still go out at once."""
+    with live_server(Project(sample_project)) as live:
+        port = int(live.url.rsplit(":", 1)[1])
+        body = b'{"first_name": "Ada"}'
+        head = (
+            f"POST /render/template/{WELCOME}/fr-FR HTTP/1.1\r\nHost: t\r\n"
+            f"Authorization: Bearer {live.key}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(head.encode())
+            interim = b""
+            while not interim.endswith(b"\r\n\r\n"):
+                interim += sock.recv(1)  # (no body sent yet: a timeout fails the test)
+            assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+            sock.sendall(body)
+            status, answer_body = answer(sock)
+            assert status.startswith(b"HTTP/1.1 200 OK"), status
+            assert b'"subject":' in answer_body
