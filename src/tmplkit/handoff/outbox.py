@@ -139,9 +139,10 @@ def append_line(path: Path, line: bytes) -> int:
     """Append one line (ending in a newline) to `path`; the offset it starts at.
 
     Under an exclusive lock on the file (flock), so that concurrent writers in other
-    processes never interleave; with one write of the whole line and an fsync, so that a
-    crash leaves the line whole or absent. Should a write have been torn anyway (a power cut,
-    a full disk), the next append starts on a new line, so the damage stays on its own line.
+    processes never interleave; with one write of the whole line and an fsync. Should a write
+    be torn anyway (a power cut, a full disk, a process killed by SIGKILL in the middle of a
+    line longer than a page: Linux stops such a write() part-way), the next append starts on a
+    new line, so the damage stays on its own line, which readers skip (read_outbox).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
