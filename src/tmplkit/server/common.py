@@ -153,13 +153,12 @@ class Api:
             target,
             locale,
         )
-        found = self.compiled.peek(key)  # (the imports below cost more than a hit)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-        from ..compiler import compile_sources
-        from ..pipeline import resolve
 
         def make() -> dict[str, Any]:
+            # imported here, on a miss only: a function-level import costs more than a hit
+            from ..compiler import compile_sources
+            from ..pipeline import resolve
+
             try:
                 sources = resolve(draft.id, self.project)
                 compiled = compile_sources(
@@ -187,20 +186,17 @@ class Api:
     def prepare(self, template: Template, draft: Draft, locale: str | None) -> PreparedMessage:
         """The draft prepared for rendering in `locale`, made once per content."""
         content = fingerprint(self.digests, self.project, template, draft, locale)
-        key = (content, draft.id, locale)
-        found = self.prepared.peek(key)  # (the imports below cost more than a hit)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-        from ..pipeline import resolve
-        from ..rendering import Renderer
 
-        if self.renderer is None:
-            self.renderer = Renderer(self.project)
-        renderer = self.renderer
-        return self.prepared.get(
-            key,
-            lambda: renderer.prepare_sources(resolve(draft.id, self.project), locale=locale),
-        )
+        def make() -> PreparedMessage:
+            # imported here, on a miss only: a function-level import costs more than a hit
+            from ..pipeline import resolve
+            from ..rendering import Renderer
+
+            if self.renderer is None:
+                self.renderer = Renderer(self.project)
+            return self.renderer.prepare_sources(resolve(draft.id, self.project), locale=locale)
+
+        return self.prepared.get((content, draft.id, locale), make)
 
 
 # The index a request has looked at: one check of the records per request, however many

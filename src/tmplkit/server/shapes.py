@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from ..model import Block, Draft, Folder, Layout, Localization, Template
@@ -150,6 +149,5 @@ class Shaper:
         return {"cursor": cursor, "data": items}
 
 
-@lru_cache(maxsize=256)  # the same compiled code, fetched again and again (its hash is kept)
 def b64(text: str | None) -> str:
     return base64.b64encode((text or "").encode("utf-8")).decode("ascii")
