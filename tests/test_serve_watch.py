@@ -316,3 +316,33 @@ def test_a_watcher_read_by_a_loop_is_set_up_again_in_the_loop_thread_only(
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def test_a_directory_renamed_while_the_watches_are_set_up_is_still_watched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process renames a directory back while the watcher lists its parent: the
+    parent is watched before it is listed, so the rename is either in the listing or told
+    by the parent's watch, and an edit in the directory is seen either way."""
+    drafts = tmp_path / "workspaces" / "drafts"
+    (drafts / "x").mkdir(parents=True)
+    (drafts / "x" / "body.html").write_text("<p>", "utf-8")
+    real_scandir = os.scandir
+    renamed: list[str] = []
+
+    def scandir(path: str) -> Any:
+        entries = list(real_scandir(path))
+        if path == str(drafts) and not renamed:  # just listed: `x` is renamed at once
+            os.rename(drafts / "x", drafts / "published")
+            renamed.append(path)
+        return iter(entries)
+
+    monkeypatch.setattr(watch.os, "scandir", scandir)
+    watcher = watch.Watcher.start(str(tmp_path), ("workspaces",))
+    assert watcher is not None and renamed == [str(drafts)]
+    monkeypatch.setattr(watch.os, "scandir", real_scandir)
+    settled = watcher.generation()
+    assert settled is not None
+    (drafts / "published" / "body.html").write_text("<b>", "utf-8")
+    after = watcher.generation()
+    assert after is not None and after > settled

@@ -298,12 +298,16 @@ if hasattr(os, "register_at_fork"):
 
 
 def _directories(top: str) -> Iterable[str]:
-    """`top` and every directory below it but dot-directories, not following links."""
+    """`top` and every directory below it but dot-directories, not following links. Each is
+    yielded before it is listed, so that the caller watches it first: a directory made or
+    moved into it meanwhile is then either listed or told by that watch. (Listed first, a
+    directory renamed between the listing and the watch was neither: its files went unwatched,
+    and an edit in them unseen.)"""
+    yield top
     try:
         entries = list(os.scandir(top))
     except OSError:
         return
-    yield top
     for entry in entries:
         if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
             yield from _directories(entry.path)
